@@ -1,0 +1,15 @@
+from __future__ import annotations
+
+from django.http import HttpRequest
+
+from partspool.accounts.permissions import IMPORT_KINDS, has_role
+
+
+def navigation(request: HttpRequest) -> dict[str, object]:
+    user = getattr(request, "user", None)
+    if user is None or not has_role(user):
+        return {"nav_enabled": False}
+    return {
+        "nav_enabled": True,
+        "nav_import_kinds": [k for k, roles in IMPORT_KINDS.items() if user.role in roles],
+    }

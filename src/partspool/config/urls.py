@@ -1,0 +1,23 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from partspool.accounts import views as account_views
+from partspool.config.api import api
+from partspool.network import views as network_views
+
+urlpatterns = [
+    path("", network_views.dashboard, name="dashboard"),
+    path("lookup/", network_views.lookup, name="lookup"),
+    path("nodes/<str:code>/", network_views.node_detail, name="node"),
+    path("parts/<str:number>/", network_views.part_detail, name="part"),
+    path("imports/", network_views.import_page, name="import"),
+    path("exports/<str:kind>.xlsx", network_views.export, name="export"),
+    path("me/tokens/", account_views.tokens, name="tokens"),
+    path("assets/plotly.min.js", network_views.plotly_js, name="plotly_js"),
+    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("api/", api.urls),
+]

@@ -1,0 +1,1 @@
+"""Pure computations of PartsPool: plain data in, plain data out, no Django."""

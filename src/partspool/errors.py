@@ -1,0 +1,76 @@
+"""Domain errors: a stable code, data, an HTTP status and a message in the user's language."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+
+class DomainError(Exception):
+    status = 400
+    code = "error"
+
+    def __init__(self, code: str | None = None, **data: Any) -> None:
+        self.code = code or self.code
+        self.data = data
+        super().__init__(self.code)
+
+    def message(self) -> str:
+        """The message in the active language (evaluated when shown, not when raised)."""
+        template = MESSAGES.get(self.code)
+        text = template() if template else self.code
+        try:
+            return text % self.data
+        except (KeyError, TypeError, ValueError):
+            return text
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "message": self.message(), "details": self.data}
+
+
+class NotPermitted(DomainError):
+    status = 403
+    code = "not_permitted"
+
+
+class NotFound(DomainError):
+    status = 404
+    code = "not_found"
+
+
+class InvalidInput(DomainError):
+    status = 400
+    code = "invalid_input"
+
+
+class InsufficientStock(DomainError):
+    status = 409
+    code = "insufficient_stock"
+
+
+class ImportRejected(DomainError):
+    """A file with problems; ``data["problems"]`` lists them all."""
+
+    status = 422
+    code = "import_rejected"
+
+
+MESSAGES = {
+    "not_permitted": lambda: _("You are not allowed to do this."),
+    "no_role": lambda: _("Your account has no PartsPool role; ask an administrator."),
+    "import_kind": lambda: _("Your role may not import %(kind)s files."),
+    "node_not_managed": lambda: _("You do not manage node %(node)s."),
+    "not_found": lambda: _("Not found."),
+    "unknown_part": lambda: _("Unknown part: %(part)s."),
+    "unknown_node": lambda: _("Unknown node: %(node)s."),
+    "unknown_region": lambda: _("Unknown region: %(region)s."),
+    "unknown_kind": lambda: _("Unknown import kind: %(kind)s."),
+    "invalid_input": lambda: _("Invalid input."),
+    "quantity_not_positive": lambda: _("The quantity must be a whole number above zero (got %(quantity)s)."),
+    "insufficient_stock": lambda: _(
+        "Not enough stock of %(part)s at %(node)s: %(available)s available, %(requested)s asked."
+    ),
+    "import_rejected": lambda: _("The file was rejected: %(count)s problem(s). Nothing was imported."),
+    "no_home_node": lambda: _("Your account has no home node; choose the node to search from."),
+}

@@ -1,0 +1,85 @@
+"""The imported tables, out to XLSX with the same column names (a file exported can be re-imported)."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from django.utils import timezone
+
+from partspool.accounts.permissions import managed_node_ids, require_role
+from partspool.errors import NotFound, NotPermitted
+from partspool.network.models import (
+    DemandRecord,
+    DistanceOverride,
+    FailureReport,
+    InTransitShipment,
+    Stock,
+)
+
+if TYPE_CHECKING:
+    from partspool.accounts.models import User
+
+EXPORT_KINDS = ("stock", "demand", "failures", "in_transit", "distances")
+
+
+def _local(value: Any) -> Any:
+    """Spreadsheets have no time zones: write local wall-clock time without an offset."""
+    if value is None:
+        return None
+    return timezone.localtime(value).replace(tzinfo=None)
+
+
+def _rows(kind: str, managed: set[int] | None) -> tuple[list[str], Iterator[tuple[Any, ...]]]:
+    def scoped(qs: Any, field: str = "node_id") -> Any:
+        return qs if managed is None else qs.filter(**{f"{field}__in": managed})
+
+    if kind == "stock":
+        qs = scoped(Stock.objects.all()).order_by("node__code", "part__number").values_list(
+            "node__code", "part__number", "on_hand", "reserved", "in_transit", "confirmed_at")
+        header = ["node", "part", "on_hand", "reserved", "in_transit", "available", "confirmed_at"]
+        return header, (
+            (n, p, oh, r, it, oh - r, _local(c)) for n, p, oh, r, it, c in qs.iterator(chunk_size=5000)
+        )
+    if kind == "demand":
+        qs = scoped(DemandRecord.objects.all()).order_by("node__code", "part__number", "month").values_list(
+            "node__code", "part__number", "month", "quantity")
+        return ["node", "part", "month", "quantity"], (
+            (n, p, m.strftime("%Y-%m"), q) for n, p, m, q in qs.iterator(chunk_size=5000))
+    if kind == "failures":
+        qs = scoped(FailureReport.objects.all()).order_by("reported_on", "id").values_list(
+            "node__code", "part__number", "batch", "reported_on", "vehicle_model", "quantity", "vin")
+        return ["node", "part", "batch", "date", "vehicle_model", "quantity", "vin"], qs.iterator(
+            chunk_size=5000)
+    if kind == "in_transit":
+        qs = scoped(InTransitShipment.objects.all(), "destination_id").order_by("eta", "id").values_list(
+            "shipment_no", "part__number", "quantity", "destination__code", "eta", "status")
+        return ["shipment", "part", "quantity", "destination", "eta", "status"], (
+            (s, p, q, d, _local(e), st) for s, p, q, d, e, st in qs.iterator(chunk_size=5000))
+    if kind == "distances":
+        if managed is not None:
+            raise NotPermitted("import_kind", kind=kind)
+        qs = DistanceOverride.objects.order_by("from_node__code", "to_node__code").values_list(
+            "from_node__code", "to_node__code", "km", "hours")
+        return ["from_node", "to_node", "km", "hours"], (
+            (f, t, float(k), float(h)) for f, t, k, h in qs.iterator(chunk_size=5000))
+    raise NotFound("unknown_kind", kind=kind)
+
+
+def export_xlsx(*, user: User, kind: str) -> bytes:
+    """One sheet named after the kind, the nodes the user manages (all for the supply chain)."""
+    require_role(user)
+    if kind not in EXPORT_KINDS:
+        raise NotFound("unknown_kind", kind=kind)
+    import openpyxl
+
+    header, rows = _rows(kind, managed_node_ids(user))
+    book = openpyxl.Workbook(write_only=True)
+    sheet = book.create_sheet(kind)
+    sheet.append(header)
+    for row in rows:
+        sheet.append(list(row))
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
