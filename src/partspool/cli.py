@@ -1,0 +1,230 @@
+"""The ``partspool`` command line: set-up, demo, lookup, import and export for batch jobs."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+
+def _setup() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "partspool.config.settings")
+    import django
+
+    django.setup()
+
+
+def _user(username: str) -> Any:
+    from partspool.accounts.models import User
+
+    user = User.objects.filter(username=username).select_related("home_node").first()
+    if user is None:
+        raise SystemExit(f"error: unknown user {username!r}")
+    return user
+
+
+def _fail(error: Any) -> int:
+    print(f"error: {error.message()}", file=sys.stderr)
+    problems = error.data.get("problems") if hasattr(error, "data") else None
+    if problems:
+        print(f"{'row':>6}  {'column':<16} {'problem':<22} detail", file=sys.stderr)
+        for p in problems:
+            print(f"{p['row'] if p['row'] is not None else '-':>6}  {p['column'] or '-':<16} "
+                  f"{p['code']:<22} {p['detail']}", file=sys.stderr)
+    return 2 if error.status in (403, 404) else 1
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=args.verbosity)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from django.core.management import call_command
+
+    from partspool import demo
+    from partspool.network.models import Node
+
+    call_command("migrate", interactive=False, verbosity=0)
+    if Node.objects.exists() and not args.reset:
+        print("The database already holds a network; demo data not loaded again (use --reset).")
+    else:
+        counts = demo.load_demo(reset=args.reset)
+        print("Demo network loaded: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    print("\nDemo logins (password for all: %s):" % demo.DEMO_PASSWORD)
+    for username, _password, description in demo.DEMO_USERS:
+        print(f"  {username:<12} {description}")
+    if args.serve:
+        return cmd_serve(args)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from django.core.management import call_command
+
+    print(f"\nPartsPool is running at http://{args.host}:{args.port}/  (Ctrl+C to stop)\n", flush=True)
+    call_command("runserver", f"{args.host}:{args.port}", use_reloader=False, use_threading=True)
+    return 0
+
+
+def cmd_lookup(args: argparse.Namespace) -> int:
+    from partspool.errors import DomainError
+    from partspool.network.selectors import network_lookup
+
+    try:
+        result = network_lookup(
+            user=_user(args.as_user), number=args.part, from_code=args.from_node,
+            min_available=args.min_available, within_km=args.within_km, region_codes=args.region,
+            limit=args.limit,
+        )
+    except DomainError as error:
+        return _fail(error)
+    if args.json:
+        print(json.dumps([
+            {"relation": g.related.relation, "part": g.related.part.number, "rows": [
+                {"rank": r.rank, "node": r.node.code, "available": r.available, "km": round(r.leg.km, 1),
+                 "hours": round(r.leg.hours, 2), "mode": r.leg.mode, "stale": r.stale,
+                 "confirmed_at": r.confirmed_at.isoformat() if r.confirmed_at else None,
+                 "reasons": r.reasons}
+                for r in g.rows]}
+            for g in result.groups], ensure_ascii=False, indent=2))
+        return 0
+    print(f"{result.part.number} {result.part.name_en} / {result.part.name_zh} — from {result.origin.code}")
+    for group in result.groups:
+        print(f"\n[{group.related.relation}] {group.related.part.number} {group.related.part.name_zh}"
+              f"  ({group.total_sources} sources, your node has {group.own_available})")
+        for r in group.rows:
+            stale = "  STALE" if r.stale else ""
+            print(f"  {r.rank:>3}. {r.node.code:<12} {r.node.name_zh:<16} avail {r.available:>5}"
+                  f"  {r.leg.km:>7.0f} km  {r.leg.hours:>5.1f} h {r.leg.mode}{stale}")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from django.conf import settings
+
+    from partspool.errors import DomainError
+    from partspool.network.services import import_file
+
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"error: no such file: {path}", file=sys.stderr)
+        return 2
+    limit = settings.PARTSPOOL_MAX_UPLOAD_BYTES
+    with path.open("rb") as handle:
+        data = handle.read(limit + 1)
+    try:
+        report = import_file(user=_user(args.as_user), kind=args.kind, data=data, filename=path.name,
+                             max_bytes=limit, dry_run=args.dry_run)
+    except DomainError as error:
+        return _fail(error)
+    verb = "checked (dry run, nothing written)" if report.dry_run else "imported"
+    print(f"{path.name}: {report.rows} rows {verb}: "
+          + ", ".join(f"{k} {v}" for k, v in sorted(report.counts.items())))
+    for change in report.changes[:20]:
+        print("  " + " ".join(f"{k}={v}" for k, v in change.items()))
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from partspool.errors import DomainError
+    from partspool.network.exports import export_xlsx
+
+    try:
+        content = export_xlsx(user=_user(args.as_user), kind=args.kind)
+    except DomainError as error:
+        return _fail(error)
+    Path(args.file).write_bytes(content)
+    print(f"wrote {args.file} ({len(content)} bytes)")
+    return 0
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    from partspool.accounts.services import token_create
+    from partspool.errors import DomainError
+
+    try:
+        _token, raw = token_create(user=_user(args.user), name=args.name)
+    except DomainError as error:
+        return _fail(error)
+    print(raw)
+    return 0
+
+
+def cmd_manage(args: argparse.Namespace) -> int:
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["partspool manage", *args.rest])
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from partspool.core.imports import SCHEMAS
+
+    parser = argparse.ArgumentParser(prog="partspool", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("migrate", help="create or update the database tables")
+    p.add_argument("-v", "--verbosity", type=int, default=1)
+    p.set_defaults(func=cmd_migrate)
+
+    p = sub.add_parser("demo", help="load the demo network (and optionally start the server)")
+    p.add_argument("--reset", action="store_true", help="replace the demo data already loaded")
+    p.add_argument("--serve", action="store_true", help="start the web server afterwards")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", default="8000")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("serve", help="start the web server")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", default="8000")
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("lookup", help="where is a part right now, ranked from a node")
+    p.add_argument("part", help="part number")
+    p.add_argument("--as", dest="as_user", required=True, help="user whose rights and home node apply")
+    p.add_argument("--from", dest="from_node", help="node to rank from (default: the user's home node)")
+    p.add_argument("--min", dest="min_available", type=int, default=1, help="at least this many available")
+    p.add_argument("--within", dest="within_km", type=float, help="only nodes within this many km")
+    p.add_argument("--region", action="append", help="only this region code (repeatable)")
+    p.add_argument("--limit", type=int, default=20)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_lookup)
+
+    p = sub.add_parser("import", help="import a CSV or XLSX file (all rows or nothing)")
+    p.add_argument("kind", choices=sorted(SCHEMAS))
+    p.add_argument("file")
+    p.add_argument("--as", dest="as_user", required=True)
+    p.add_argument("--dry-run", action="store_true", help="check only, write nothing")
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("export", help="export a table to XLSX")
+    p.add_argument("kind", choices=sorted(SCHEMAS))
+    p.add_argument("file")
+    p.add_argument("--as", dest="as_user", required=True)
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("token", help="create a personal API token for a user (printed once)")
+    p.add_argument("user")
+    p.add_argument("name")
+    p.set_defaults(func=cmd_token)
+
+    p = sub.add_parser("manage", help="run a Django management command")
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p.set_defaults(func=cmd_manage)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    _setup()
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
