@@ -56,7 +56,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     else:
         counts = demo.load_demo(reset=args.reset)
         print("Demo network loaded: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
-    print("\nDemo logins (password for all: %s):" % demo.DEMO_PASSWORD)
+    print(f"\nDemo logins (password for all: {demo.DEMO_PASSWORD}):")
     for username, _password, description in demo.DEMO_USERS:
         print(f"  {username:<12} {description}")
     if args.serve:

@@ -107,6 +107,7 @@ USE_TZ = True
 TIME_ZONE = "Asia/Shanghai"
 
 STATIC_URL = "static/"
+STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 # Only needed when a front web server serves `collectstatic` output; WhiteNoise does without it.
 STATIC_ROOT = os.environ.get("PARTSPOOL_STATIC_ROOT") or None
 # Static files are served by WhiteNoise straight from the installed apps (no collectstatic needed).

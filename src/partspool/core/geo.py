@@ -33,7 +33,8 @@ class TransportMode:
 def default_modes() -> tuple[TransportMode, ...]:
     return (
         TransportMode("courier", speed_kmh=60.0, handling_hours=1.0, max_km=300.0),
-        TransportMode("drive", speed_kmh=70.0, handling_hours=0.5, max_km=800.0),
+        # Someone from the center drives: finding a driver and a car takes longer than booking a courier.
+        TransportMode("drive", speed_kmh=70.0, handling_hours=2.0, max_km=600.0),
         TransportMode("express", speed_kmh=35.0, handling_hours=12.0, max_km=None),
     )
 

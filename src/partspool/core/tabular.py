@@ -241,9 +241,9 @@ def parse_local_datetime(value: Any) -> datetime:
     match = _DATETIME_RE.match(text)
     if match:
         try:
-            return datetime(  # noqa: DTZ001 (local, zone added later)
-                *(int(match.group(i)) for i in range(1, 6)), int(match.group(6) or 0)
-            )
+            year, month, mday, hour, minute = (int(match.group(i)) for i in range(1, 6))
+            second = int(match.group(6) or 0)
+            return datetime(year, month, mday, hour, minute, second)  # noqa: DTZ001 (local, zone added later)
         except ValueError:
             raise ValueProblem("bad_date", text) from None
     day = parse_date(text)

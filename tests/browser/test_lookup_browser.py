@@ -1,0 +1,54 @@
+"""A manager signs in, looks a part up and sees the ranked result, in Debian's chromium."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture
+def page(live_server):
+    if not shutil.which(CHROMIUM):
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium); .ci/run installs it")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    # Playwright runs an event loop in this thread; the live server's database work is in its own.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        context = browser.new_context(locale="zh-CN")
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        yield page
+        browser.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_manager_signs_in_looks_up_a_part_and_sees_the_ranked_sources(stocked, live_server, page):
+    from tests.conftest import PASSWORD
+
+    page.goto(f"{live_server.url}/lookup/")
+    assert "/login/" in page.url
+    page.fill("input[name=username]", "hz_manager")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/lookup/")
+    page.fill("input[name=part]", "BRK-PAD-F01")
+    page.click("form.filters button[type=submit]")
+    table = page.locator("section[data-relation=requested] table.ranked")
+    table.wait_for()
+    first_cells = table.locator("tbody tr td:nth-child(2) a").all_inner_texts()
+    assert first_cells == ["WH-EAST", "SC-SH01", "SC-SZ01", "SC-NB01", "SC-GZ01"]
+    assert "part=BRK-PAD-F01" in page.url  # htmx pushed the search into the address bar
+    assert page.locator("section[data-relation=successor]").inner_text().count("SC-SZ01") == 1
+    # The page was served in Chinese for a zh-CN browser.
+    assert page.locator("html").get_attribute("lang") == "zh-hans"
+    if os.environ.get("PARTSPOOL_SCREENSHOTS"):
+        page.screenshot(path=os.path.join(os.environ["PARTSPOOL_SCREENSHOTS"], "lookup.png"), full_page=True)
