@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -157,33 +158,43 @@ def lookup(request: HttpRequest, query: Query[LookupQuery]) -> LookupOut:
         min_available=query.min_available, within_km=query.within_km, region_codes=query.region,
         limit=min(max(query.limit, 1), 500),
     )
-    return LookupOut(
-        part=result.part.number,
-        origin=result.origin.code,
-        groups=[
-            LookupGroupOut(
-                relation=g.related.relation, part=_part(g.related.part), level=g.related.level,
-                conditions=g.related.conditions, own_available=g.own_available,
-                total_sources=g.total_sources,
-                rows=[
-                    LookupRowOut(
-                        rank=r.rank, node=r.node.code, node_name=r.node.name, kind=r.node.kind,
-                        region=r.node.region.code, city=r.node.city, available=r.available,
-                        on_hand=r.on_hand, reserved=r.reserved, in_transit=r.in_transit,
-                        confirmed_at=r.confirmed_at, stale=r.stale,
-                        leg=LegOut(km=round(r.leg.km, 1), hours=round(r.leg.hours, 2), mode=r.leg.mode,
-                                   measured=r.leg.measured),
-                        reasons=r.reasons,
-                        contacts=[ContactOut(name=c.name, role=c.role, phone=c.phone, wechat=c.wechat,
-                                             best_hours=c.best_hours, call_policy=c.call_policy)
-                                  for c in r.contacts],
-                    )
+    # Plain dicts: ninja validates the response once against LookupOut.
+    return {  # type: ignore[return-value]
+        "part": result.part.number,
+        "origin": result.origin.code,
+        "groups": [
+            {
+                "relation": g.related.relation, "part": _part_dict(g.related.part), "level": g.related.level,
+                "conditions": g.related.conditions, "own_available": g.own_available,
+                "total_sources": g.total_sources,
+                "rows": [
+                    {
+                        "rank": r.rank, "node": r.node.code, "node_name": r.node.name, "kind": r.node.kind,
+                        "region": r.node.region.code, "city": r.node.city, "available": r.available,
+                        "on_hand": r.on_hand, "reserved": r.reserved, "in_transit": r.in_transit,
+                        "confirmed_at": r.confirmed_at, "stale": r.stale,
+                        "leg": {"km": round(r.leg.km, 1), "hours": round(r.leg.hours, 2), "mode": r.leg.mode,
+                                "measured": r.leg.measured},
+                        "reasons": r.reasons,
+                        "contacts": [_contact_dict(c) for c in r.contacts],
+                    }
                     for r in g.rows
                 ],
-            )
+            }
             for g in result.groups
         ],
-    )
+    }
+
+
+def _part_dict(p: Any) -> dict[str, Any]:
+    return {"number": p.number, "name_zh": p.name_zh, "name_en": p.name_en, "category": p.category,
+            "unit_cost": float(p.unit_cost), "safety_critical": p.safety_critical,
+            "vehicle_models": list(p.vehicle_models or [])}
+
+
+def _contact_dict(c: Any) -> dict[str, Any]:
+    return {"name": c.name, "role": c.role, "phone": c.phone, "wechat": c.wechat,
+            "best_hours": c.best_hours, "call_policy": c.call_policy}
 
 
 class NodeOut(Schema):

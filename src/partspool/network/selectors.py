@@ -227,23 +227,31 @@ def network_lookup(
     ).values_list("node_id", "part_id", "on_hand", "reserved", "in_transit", "confirmed_at"):
         offers_by_part[part_id].append(Offer(node_id, part_id, on_hand, reserved, confirmed_at))
         in_transit[(node_id, part_id)] = transit
-    nodes = node_index()
-    coords = {n.id: (n.latitude, n.longitude) for n in nodes.values() if n.active}
+    points = node_points()
+    coords = {node_id: (lat, lon) for node_id, (lat, lon, _region, active) in points.items() if active}
     matrix = {
         (f, origin.id): (float(km), float(hours))
         for f, km, hours in DistanceOverride.objects.filter(to_node_id=origin.id).values_list(
             "from_node_id", "km", "hours")
     }
     legs = legs_from(origin.id, coords, geo_rules(), matrix)
-    regions = {n.id: n.region_id for n in nodes.values()}
+    regions = {node_id: point[2] for node_id, point in points.items()}
     rules = lookup_rules()
     now = timezone.now()
 
+    ranked_by_part = {}
+    for rel in related:
+        offers = offers_by_part.get(rel.part.id, [])
+        ranked_by_part[rel.part.id] = rank_offers(offers, legs, regions, wanted, now, rules,
+                                                  exclude_node_id=origin.id)
+    # Only the nodes shown are loaded as objects: one query, however many sources there are.
+    shown_ids = {r.offer.node_id for ranked in ranked_by_part.values() for r in ranked[:limit]}
+    nodes = Node.objects.select_related("region").in_bulk(shown_ids)
     groups: list[LookupGroup] = []
     for rel in related:
         offers = offers_by_part.get(rel.part.id, [])
         own = sum(o.available for o in offers if o.node_id == origin.id)
-        ranked = rank_offers(offers, legs, regions, wanted, now, rules, exclude_node_id=origin.id)
+        ranked = ranked_by_part[rel.part.id]
         rows = [
             LookupRow(
                 rank=r.rank, node=nodes[r.offer.node_id], available=r.offer.available,
@@ -268,6 +276,15 @@ def network_lookup(
 def node_index() -> dict[int, Node]:
     """All nodes with their regions, one query (a few hundred rows at national scale)."""
     return {n.id: n for n in Node.objects.select_related("region").all()}
+
+
+def node_points() -> dict[int, tuple[float, float, int, bool]]:
+    """node id -> (latitude, longitude, region id, active): what ranking needs, without model objects."""
+    return {
+        node_id: (lat, lon, region_id, active)
+        for node_id, lat, lon, region_id, active in Node.objects.values_list(
+            "id", "latitude", "longitude", "region_id", "active")
+    }
 
 
 # --- nodes and parts ------------------------------------------------------------------------
