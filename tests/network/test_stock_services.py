@@ -71,3 +71,18 @@ def test_movements_are_append_only(stocked):
         move.save()
     with pytest.raises(ValueError):
         move.delete()
+
+
+def test_movements_are_visible_to_those_who_manage_the_node(stocked):
+    from tests.conftest import login
+
+    stock_count(user=stocked.users["manager"], node=stocked.nodes["SC-HZ01"], part=stocked.parts["F01"],
+                on_hand=3, reason="recount after audit")
+    mine = login(stocked.users["manager"]).get("/api/nodes/SC-HZ01/movements").json()
+    assert [(m["part"], m["kind"], m["on_hand_before"], m["on_hand_after"], m["by"], m["reason"])
+            for m in mine] == [("BRK-PAD-F01", "adjust", 0, 3, "hz_manager", "recount after audit")]
+    assert login(stocked.users["gz_manager"]).get("/api/nodes/SC-HZ01/movements").status_code == 403
+    assert login(stocked.users["coordinator"]).get("/api/nodes/SC-HZ01/movements").status_code == 200
+    page = login(stocked.users["manager"]).get("/nodes/SC-HZ01/").content.decode()
+    assert "recount after audit" in page
+    assert "recount after audit" not in login(stocked.users["gz_manager"]).get("/nodes/SC-HZ01/").content.decode()

@@ -278,6 +278,39 @@ def node_stock(request: HttpRequest, code: str, q: str = "", shortages: bool = F
     ]
 
 
+class MovementOut(Schema):
+    at: datetime
+    part: str
+    kind: str
+    on_hand_before: int
+    on_hand_after: int
+    reserved_before: int
+    reserved_after: int
+    in_transit_before: int
+    in_transit_after: int
+    by: str | None
+    reason: str
+    import_batch: int | None
+
+
+@router.get("/nodes/{code}/movements", response=list[MovementOut],
+            summary="A node's recorded stock changes, newest first (for those who manage it)")
+def node_movements(request: HttpRequest, code: str, part: str | None = None,
+                   limit: int = 200) -> list[dict[str, Any]]:
+    node = selectors.node_get(code=code)
+    part_obj = selectors.part_get(number=part) if part else None
+    rows = selectors.node_movements(user=request.user, node=node, part=part_obj,  # type: ignore[arg-type]
+                                    limit=min(max(limit, 1), 5000))
+    return [
+        {"at": m.at, "part": m.stock.part.number, "kind": m.kind, "on_hand_before": m.on_hand_before,
+         "on_hand_after": m.on_hand_after, "reserved_before": m.reserved_before,
+         "reserved_after": m.reserved_after, "in_transit_before": m.in_transit_before,
+         "in_transit_after": m.in_transit_after, "by": m.by.username if m.by else None, "reason": m.reason,
+         "import_batch": m.import_batch_id}
+        for m in rows
+    ]
+
+
 class ImportOut(Schema):
     kind: str
     rows: int

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from partspool.accounts.permissions import managed_node_ids, require_role
 from partspool.core.geo import Leg, legs_from
 from partspool.core.lookup import LookupFilter, Offer, RankedOffer, rank_offers
-from partspool.errors import InvalidInput, NotFound
+from partspool.errors import InvalidInput, NotFound, NotPermitted
 from partspool.network.models import (
     Compatibility,
     Contact,
@@ -26,6 +26,7 @@ from partspool.network.models import (
     Part,
     Region,
     Stock,
+    StockMovement,
     Supersession,
 )
 from partspool.network.rules import geo_rules, lookup_rules
@@ -348,6 +349,17 @@ def node_stock(*, node: Node, query: str = "", only_shortages: bool = False,
                   demand.get(r.part_id, 0))
         for r in rows
     ]
+
+
+def node_movements(*, user: User, node: Node, part: Part | None = None, limit: int = 50) -> list[StockMovement]:
+    """The latest recorded stock changes of a node (its audit trail), for those who manage it."""
+    managed = managed_node_ids(user)
+    if managed is not None and node.id not in managed:
+        raise NotPermitted("node_not_managed", node=node.code)
+    rows = StockMovement.objects.filter(stock__node=node).select_related("stock__part", "by", "import_batch")
+    if part is not None:
+        rows = rows.filter(stock__part=part)
+    return list(rows.order_by("-at", "-id")[:limit])
 
 
 def node_summary(*, node: Node) -> dict[str, object]:

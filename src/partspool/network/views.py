@@ -111,13 +111,16 @@ def node_detail(request: HttpRequest, code: str) -> HttpResponse:
     node = selectors.node_get(code=code)
     query = request.GET.get("q", "")
     only_shortages = request.GET.get("shortages") == "1"
+    may_manage = can_manage_node(request.user, node)  # type: ignore[arg-type]
     context = {
         "node": node,
         "summary": selectors.node_summary(node=node),
         "lines": selectors.node_stock(node=node, query=query, only_shortages=only_shortages),
         "contacts": list(node.contacts.all()),
         "inbound": selectors.inbound_shipments(node=node),
-        "may_manage": can_manage_node(request.user, node),  # type: ignore[arg-type]
+        "may_manage": may_manage,
+        "movements": selectors.node_movements(user=request.user, node=node, limit=30)  # type: ignore[arg-type]
+        if may_manage else [],
         "q": query,
         "only_shortages": only_shortages,
     }
