@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+
 from tests.conftest import login
 
 READ_PAGES = ["/", "/lookup/?part=BRK-PAD-F01&from_node=SC-HZ01", "/nodes/SC-SH01/", "/parts/BRK-PAD-F01/",

@@ -7,7 +7,6 @@ import io
 import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from tests.conftest import login
 
 from partspool.errors import ImportRejected, NotPermitted
 from partspool.network.models import (
@@ -20,6 +19,7 @@ from partspool.network.models import (
     StockMovement,
 )
 from partspool.network.services import import_file
+from tests.conftest import login
 
 LIMIT = 1024 * 1024
 

@@ -7,10 +7,10 @@ from datetime import timedelta
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from tests.conftest import login
 
 from partspool.network.models import DemandRecord, InTransitShipment
 from partspool.network.selectors import months_back
+from tests.conftest import login
 
 
 def _recent_demand(net, node, part, qty=3):

@@ -1,6 +1,9 @@
+from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from partspool.network import models
+from partspool.network.rules import BUILDERS, defaults_as_json
 
 
 class ContactInline(admin.TabularInline):
@@ -40,9 +43,38 @@ class CompatibilityAdmin(admin.ModelAdmin):
     raw_id_fields = ("part", "alternative")
 
 
+class RuleSetForm(forms.ModelForm):
+    class Meta:
+        model = models.RuleSet
+        fields = ["key", "values"]
+
+    def clean(self):  # type: ignore[no-untyped-def]
+        data = super().clean()
+        key, values = data.get("key"), data.get("values")
+        if key not in BUILDERS:
+            raise forms.ValidationError(_("Unknown rule set; known: %(keys)s") % {"keys": ", ".join(BUILDERS)})
+        if not isinstance(values, dict):
+            raise forms.ValidationError(_("The values must be a JSON object."))
+        try:
+            BUILDERS[key](values)
+        except ValueError as error:
+            raise forms.ValidationError(str(error)) from error
+        return data
+
+
 @admin.register(models.RuleSet)
 class RuleSetAdmin(admin.ModelAdmin):
+    form = RuleSetForm
     list_display = ("key", "updated_at")
+    readonly_fields = ("defaults",)
+
+    @admin.display(description=_("defaults"))
+    def defaults(self, obj):  # type: ignore[no-untyped-def]
+        import json
+
+        key = obj.key if obj and obj.key in BUILDERS else None
+        shown = {k: defaults_as_json(k) for k in ([key] if key else BUILDERS)}
+        return json.dumps(shown, ensure_ascii=False, indent=1)
 
 
 @admin.register(models.ImportBatch)

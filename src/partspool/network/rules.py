@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import fields, replace
+from collections.abc import Callable
+from dataclasses import asdict, fields, replace
 from typing import Any, TypeVar
 
 from partspool.core.geo import GeoRules, TransportMode
@@ -19,15 +20,45 @@ def _stored(key: str) -> dict[str, Any]:
 
 def _merge(default: T, stored: dict[str, Any]) -> T:
     names = {f.name for f in fields(default)}  # type: ignore[arg-type]
-    return replace(default, **{k: v for k, v in stored.items() if k in names})  # type: ignore[type-var]
+    unknown = set(stored) - names
+    if unknown:
+        raise ValueError(f"unknown settings: {', '.join(sorted(unknown))}")
+    merged = replace(default, **stored)  # type: ignore[type-var]
+    for f in fields(merged):  # type: ignore[arg-type]
+        value, wanted = getattr(merged, f.name), type(getattr(default, f.name))
+        if wanted in (int, float) and (not isinstance(value, int | float) or isinstance(value, bool) or value < 0):
+            raise ValueError(f"{f.name} must be a non-negative number")
+    return merged
+
+
+def build_geo(values: dict[str, Any]) -> GeoRules:
+    values = dict(values)
+    if "modes" in values:
+        try:
+            values["modes"] = tuple(TransportMode(**mode) for mode in values["modes"])
+        except TypeError as error:
+            raise ValueError(f"modes: {error}") from error
+        if not values["modes"] or any(m.speed_kmh <= 0 for m in values["modes"]):
+            raise ValueError("modes: at least one mode, each with a speed above 0")
+    return _merge(GeoRules(), values)
+
+
+def build_lookup(values: dict[str, Any]) -> LookupRules:
+    return _merge(LookupRules(), values)
+
+
+BUILDERS: dict[str, Callable[[dict[str, Any]], Any]] = {"geo": build_geo, "lookup": build_lookup}
+DEFAULTS: dict[str, Callable[[], Any]] = {"geo": GeoRules, "lookup": LookupRules}
+
+
+def defaults_as_json(key: str) -> dict[str, Any]:
+    """The defaults of a concern as the JSON an admin edits."""
+    return asdict(DEFAULTS[key]())
 
 
 def geo_rules() -> GeoRules:
-    stored = dict(_stored("geo"))
-    if "modes" in stored:
-        stored["modes"] = tuple(TransportMode(**mode) for mode in stored["modes"])
-    return _merge(GeoRules(), stored)
+    return build_geo(_stored("geo"))
 
 
 def lookup_rules() -> LookupRules:
-    return _merge(LookupRules(), _stored("lookup"))
+    return build_lookup(_stored("lookup"))
