@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "template_partials",
+    "ninja",  # serves the API docs (Swagger UI) from its own static files, not a CDN
     "partspool.accounts",
     "partspool.network",
 ]
