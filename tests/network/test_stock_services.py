@@ -86,3 +86,12 @@ def test_movements_are_visible_to_those_who_manage_the_node(stocked):
     page = login(stocked.users["manager"]).get("/nodes/SC-HZ01/").content.decode()
     assert "recount after audit" in page
     assert "recount after audit" not in login(stocked.users["gz_manager"]).get("/nodes/SC-HZ01/").content.decode()
+
+
+def test_codes_are_stored_upper_case(net):
+    from partspool.network.models import Node, Part
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Node.objects.filter(pk=net.nodes["SC-HZ01"].pk).update(code="sc-hz01")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Part.objects.filter(pk=net.parts["F01"].pk).update(number="brk-pad-f01")

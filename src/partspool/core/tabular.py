@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import re
 import zipfile
 from collections.abc import Callable, Iterable, Mapping
@@ -21,6 +22,8 @@ XLSX_MAGIC = b"PK\x03\x04"
 CSV_ENCODINGS = ("utf-8-sig", "gb18030")  # Excel in China saves CSV as GBK/GB18030
 MAX_ROWS = 200_000
 MAX_UNZIPPED_RATIO = 50  # refuse XLSX files whose content inflates more than this (zip bombs)
+MAX_QUANTITY = 1_000_000_000  # far above any real count, well inside the database's integer range
+MAX_DECIMAL = Decimal("99999")  # distances (km) and lead times (hours)
 
 
 @dataclass(frozen=True)
@@ -120,7 +123,7 @@ def _csv_rows(data: bytes) -> list[list[Any]]:
     except csv.Error:
         dialect = csv.excel
     try:
-        return [list(r) for r in csv.reader(io.StringIO(text), dialect)]
+        return [list(r) for r in csv.reader(io.StringIO(text, newline=""), dialect)]
     except csv.Error as exc:
         raise _reject("not_a_spreadsheet", str(exc)) from exc
 
@@ -141,6 +144,8 @@ def _xlsx_rows(data: bytes) -> list[list[Any]]:
         raise _reject("not_a_spreadsheet", type(exc).__name__) from exc
     try:
         sheet = book.worksheets[0]
+        # Some exporters write a wrong <dimension> tag; read-only mode would trust it and lose rows.
+        sheet.reset_dimensions()
         return [list(row) for row in sheet.iter_rows(values_only=True)]
     finally:
         book.close()
@@ -163,6 +168,8 @@ def parse_quantity(value: Any) -> int:
     if isinstance(value, int):
         number = Decimal(value)
     elif isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueProblem("not_a_number", str(value))
         number = Decimal(repr(value))
     else:
         text = str(value).strip().replace(",", "")
@@ -170,10 +177,12 @@ def parse_quantity(value: Any) -> int:
             number = Decimal(text)
         except InvalidOperation:
             raise ValueProblem("not_a_number", text) from None
-        if not number.is_finite():
-            raise ValueProblem("not_a_number", text)
+    if not number.is_finite():
+        raise ValueProblem("not_a_number", str(value))
     if number < 0:
         raise ValueProblem("negative", str(value))
+    if number > MAX_QUANTITY:
+        raise ValueProblem("too_large", str(value))
     if number != number.to_integral_value():
         raise ValueProblem("fractional", str(value))
     return int(number)
@@ -190,6 +199,8 @@ def parse_decimal(value: Any) -> Decimal:
         raise ValueProblem("not_a_number", text)
     if number < 0:
         raise ValueProblem("negative", text)
+    if number > MAX_DECIMAL:
+        raise ValueProblem("too_large", text)
     return number
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Upper
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -60,7 +61,9 @@ class Node(BilingualName):
             models.CheckConstraint(
                 condition=Q(latitude__gte=-90, latitude__lte=90, longitude__gte=-180, longitude__lte=180),
                 name="node_coordinates_valid",
-            )
+            ),
+            # Codes are matched case-insensitively in files and searches: store them upper-case.
+            models.CheckConstraint(condition=Q(code=Upper("code")), name="node_code_upper_case"),
         ]
 
     def __str__(self) -> str:
@@ -127,7 +130,8 @@ class Part(BilingualName):
         verbose_name_plural = _("parts")
         ordering = ["number"]
         constraints = [
-            models.CheckConstraint(condition=Q(unit_cost__gte=0), name="part_unit_cost_non_negative")
+            models.CheckConstraint(condition=Q(unit_cost__gte=0), name="part_unit_cost_non_negative"),
+            models.CheckConstraint(condition=Q(number=Upper("number")), name="part_number_upper_case"),
         ]
 
     def __str__(self) -> str:

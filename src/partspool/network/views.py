@@ -28,6 +28,7 @@ PROBLEM_LABELS = {
     "negative": lambda: _("negative quantity"),
     "fractional": lambda: _("quantity must be a whole number"),
     "not_a_number": lambda: _("not a number"),
+    "too_large": lambda: _("number too large"),
     "bad_date": lambda: _("date not understood (use 2026-11-23 or 2026-11)"),
     "bad_status": lambda: _("status must be in_transit, received or cancelled"),
     "duplicate_key": lambda: _("duplicate of an earlier row"),
