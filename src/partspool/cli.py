@@ -54,7 +54,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if Node.objects.exists() and not args.reset:
         print("The database already holds a network; demo data not loaded again (use --reset).")
     else:
-        counts = demo.load_demo(reset=args.reset)
+        try:
+            counts = demo.load_demo(reset=args.reset)
+        except RuntimeError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
         print("Demo network loaded: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
     print(f"\nDemo logins (password for all: {demo.DEMO_PASSWORD}):")
     for username, _password, description in demo.DEMO_USERS:

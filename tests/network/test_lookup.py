@@ -172,3 +172,15 @@ def test_command_line_lookup_prints_the_ranking(stocked, capsys):
     assert [r["node"] for r in groups[0]["rows"]][:2] == ["WH-EAST", "SC-SH01"]
     assert main(["lookup", "NOPE", "--as", "hz_manager"]) == 2
     assert "Unknown part" in capsys.readouterr().err
+
+
+def test_lookup_page_shows_the_first_sources_then_all_on_request(stocked, monkeypatch):
+    from partspool.network import views
+
+    monkeypatch.setattr(views, "PAGE_ROWS", 2)
+    client = login(stocked.users["manager"])
+    first = client.get("/lookup/", {"part": "BRK-PAD-F01"}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "SC-SH01" in first and "SC-NB01" not in first.split('data-relation="successor"')[0]
+    assert "Showing 2 of 5" in first
+    everything = client.get("/lookup/", {"part": "BRK-PAD-F01", "all": "1"}).content.decode()
+    assert "SC-NB01" in everything.split('data-relation="successor"')[0]

@@ -44,6 +44,8 @@ PROBLEM_LABELS = {
     "not_a_flag": lambda: _("expected yes or no"),
 }
 
+PAGE_ROWS = 10  # sources shown per part before "show all"
+
 IMPORT_KIND_LABELS = {
     "stock": lambda: _("Daily stock"),
     "demand": lambda: _("Demand history"),
@@ -102,6 +104,7 @@ def lookup(request: HttpRequest) -> HttpResponse:
                 min_available=_int_param(request, "min_available", 1) or 0,
                 within_km=_float_param(request, "within_km"),
                 region_codes=context["chosen_regions"],  # type: ignore[arg-type]
+                limit=500 if request.GET.get("all") == "1" else PAGE_ROWS,
             )
     template = "network/lookup.html#results" if request.htmx else "network/lookup.html"  # type: ignore[attr-defined]
     return render(request, template, context)
