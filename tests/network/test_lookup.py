@@ -184,3 +184,14 @@ def test_lookup_page_shows_the_first_sources_then_all_on_request(stocked, monkey
     assert "Showing 2 of 5" in first
     everything = client.get("/lookup/", {"part": "BRK-PAD-F01", "all": "1"}).content.decode()
     assert "SC-NB01" in everything.split('data-relation="successor"')[0]
+
+
+def test_command_line_demo_does_not_overwrite_an_existing_network(net, capsys):
+    from partspool.cli import main
+    from partspool.network.models import Node
+
+    before = Node.objects.count()
+    assert main(["demo"]) == 0
+    out = capsys.readouterr().out
+    assert "already holds a network" in out and "hz_manager" in out
+    assert Node.objects.count() == before
