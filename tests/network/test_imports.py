@@ -349,3 +349,9 @@ def test_command_line_import_and_export(stocked, tmp_path, capsys):
     out = tmp_path / "out.xlsx"
     assert main(["export", "stock", str(out), "--as", "hz_manager"]) == 0
     assert out.read_bytes().startswith(b"PK")
+
+
+def test_problems_name_the_column_as_the_file_spells_it(stocked):
+    with pytest.raises(ImportRejected) as excinfo:
+        _import(stocked.users["manager"], "stock", _csv("网点,配件号,库存\nSC-HZ01,BRK-PAD-F01,-2\nSC-HZ01,XX,1"))
+    assert _problems(excinfo) == {(2, "库存", "negative"), (3, "配件号", "unknown_part")}

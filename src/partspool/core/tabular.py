@@ -333,11 +333,13 @@ def check_table(
     """
     result = Checked()
     positions: dict[str, int] = {}
+    shown: dict[str, str] = {}  # column name -> the header as the file spells it (e.g. 库存)
     for column in schema.columns:
         spellings = (column.name, *column.aliases)
         found = next((table.header.index(s) for s in spellings if s in table.header), None)
         if found is not None:
             positions[column.name] = found
+            shown[column.name] = table.header[found]
         elif column.required:
             result.problems.append(Problem(1, column.name, "missing_column"))
     if result.problems:
@@ -352,21 +354,24 @@ def check_table(
             raw = values[position] if position is not None and position < len(values) else None
             if _blank(raw):
                 if column.required:
-                    result.problems.append(Problem(row_number, column.name, "missing_value"))
+                    result.problems.append(Problem(row_number, shown.get(column.name, column.name),
+                                                   "missing_value"))
                     row_ok = False
                 record[column.name] = None
                 continue
             try:
                 value = column.parse(raw)
             except ValueProblem as problem:
-                result.problems.append(Problem(row_number, column.name, problem.code, problem.detail))
+                result.problems.append(
+                    Problem(row_number, shown[column.name], problem.code, problem.detail)
+                )
                 row_ok = False
                 continue
             if column.reference is not None:
                 value = str(value).upper()
                 if value not in known_sets.get(column.reference, set()):
                     result.problems.append(
-                        Problem(row_number, column.name, f"unknown_{column.reference}", value)
+                        Problem(row_number, shown[column.name], f"unknown_{column.reference}", value)
                     )
                     row_ok = False
                     continue
@@ -376,7 +381,7 @@ def check_table(
                     and value not in allowed_nodes
                 ):
                     result.problems.append(
-                        Problem(row_number, column.name, "node_not_permitted", value)
+                        Problem(row_number, shown[column.name], "node_not_permitted", value)
                     )
                     row_ok = False
                     continue
@@ -388,7 +393,7 @@ def check_table(
                 result.problems.append(
                     Problem(
                         row_number,
-                        ", ".join(schema.key),
+                        ", ".join(shown.get(name, name) for name in schema.key),
                         "duplicate_key",
                         f"{' / '.join(str(k) for k in key)} (row {seen[key]})",
                     )
