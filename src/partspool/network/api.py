@@ -10,7 +10,8 @@ from django.http import HttpRequest, HttpResponse
 from ninja import File, Query, Router, Schema
 from ninja.files import UploadedFile
 
-from partspool.accounts.permissions import require_role
+from partspool.accounts.permissions import can_manage_node, require_role
+from partspool.errors import NotPermitted
 from partspool.network import exports, selectors, services
 
 router = Router(tags=["network"])
@@ -76,19 +77,11 @@ def part_demand(request: HttpRequest, number: str, node: str | None = None,
                 months: int = 36) -> list[DemandPointOut]:
     part = selectors.part_get(number=number)
     where = selectors.node_get(code=node) if node else None
-    if where is not None and not _may_see_detail(request, where):
-        from partspool.errors import NotPermitted
-
+    if where is not None and not can_manage_node(request.user, where):  # type: ignore[arg-type]
         raise NotPermitted("node_not_managed", node=where.code)
     series = selectors.demand_series(user=request.user, part=part, node=where,  # type: ignore[arg-type]
                                      months=min(max(months, 1), 120))
     return [DemandPointOut(month=m, quantity=q) for m, q in series]
-
-
-def _may_see_detail(request: HttpRequest, node: object) -> bool:
-    from partspool.accounts.permissions import can_manage_node
-
-    return can_manage_node(request.user, node)  # type: ignore[arg-type]
 
 
 class ContactOut(Schema):
@@ -337,12 +330,7 @@ def import_upload(request: HttpRequest, kind: str, file: File[UploadedFile],
 
 @router.get("/exports/{kind}", summary="Export a table as XLSX", response={200: None})
 def export(request: HttpRequest, kind: str) -> HttpResponse:
-    content = exports.export_xlsx(user=request.user, kind=kind)  # type: ignore[arg-type]
-    response = HttpResponse(
-        content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    response["Content-Disposition"] = f'attachment; filename="partspool-{kind}.xlsx"'
-    return response
+    return exports.xlsx_response(user=request.user, kind=kind)  # type: ignore[arg-type]
 
 
 class RegionHealthOut(Schema):

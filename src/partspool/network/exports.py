@@ -6,6 +6,7 @@ import io
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from django.http import HttpResponse
 from django.utils import timezone
 
 from partspool.accounts.permissions import managed_node_ids, require_role
@@ -83,3 +84,13 @@ def export_xlsx(*, user: User, kind: str) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def xlsx_response(*, user: User, kind: str) -> HttpResponse:
+    """The export as a download, for the page and the API alike."""
+    response = HttpResponse(export_xlsx(user=user, kind=kind), content_type=XLSX_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="partspool-{kind}.xlsx"'
+    return response

@@ -208,12 +208,7 @@ def request_kinds(request: HttpRequest) -> list[str]:
 
 @role_page
 def export(request: HttpRequest, kind: str) -> HttpResponse:
-    content = exports.export_xlsx(user=request.user, kind=kind)  # type: ignore[arg-type]
-    response = HttpResponse(
-        content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    response["Content-Disposition"] = f'attachment; filename="partspool-{kind}.xlsx"'
-    return response
+    return exports.xlsx_response(user=request.user, kind=kind)  # type: ignore[arg-type]
 
 
 @functools.cache
