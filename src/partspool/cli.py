@@ -160,6 +160,18 @@ def cmd_token(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_tick(args: argparse.Namespace) -> int:
+    from partspool.transfers.ladder import run_tick
+
+    report = run_tick()
+    for number, step in report.sent:
+        print(f"sent     {number} {step}")
+    for number, step in report.skipped:
+        print(f"skipped  {number} {step} (overtaken by a later step)")
+    print(f"tick: {len(report.sent)} sent, {len(report.skipped)} skipped")
+    return 0
+
+
 def cmd_manage(args: argparse.Namespace) -> int:
     from django.core.management import execute_from_command_line
 
@@ -217,6 +229,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("user")
     p.add_argument("name")
     p.set_defaults(func=cmd_token)
+
+    p = sub.add_parser("tick", help="send due reminders and escalations (idempotent; run from cron)")
+    p.set_defaults(func=cmd_tick)
 
     p = sub.add_parser("manage", help="run a Django management command")
     p.add_argument("rest", nargs=argparse.REMAINDER)

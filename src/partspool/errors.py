@@ -73,4 +73,24 @@ MESSAGES = {
     ),
     "import_rejected": lambda: _("The file was rejected: %(count)s problem(s). Nothing was imported."),
     "no_home_node": lambda: _("Your account has no home node; choose the node to search from."),
+    "due_date_required": lambda: _("A borrow or swap needs a return date after today."),
+    "swap_terms_required": lambda: _("A swap needs the part and the quantity given in exchange."),
+    "swap_same_part": lambda: _("A swap gives back a different part number."),
+    "negative_amount": lambda: _("Amounts cannot be negative."),
+    "same_node": lambda: _("A node cannot borrow from itself."),
+    "first_deal_cap": lambda: _(
+        "No loan history with %(lender)s yet: a first loan is limited to %(cap)s unit(s) until one comes back on time."
+    ),
+    "below_floor": lambda: _(
+        "Your alliance points are %(points)s: lend to a member before borrowing again (P0 crises excepted)."
+    ),
+    "invalid_transition": lambda: _("Cannot %(action)s a transfer that is %(status)s; possible now: %(allowed)s."),
+    "accept_quantity": lambda: _("Accept between 1 and %(asked)s units (got %(quantity)s)."),
+    "ship_quantity": lambda: _("Ship between 1 and the %(accepted)s accepted units (got %(quantity)s)."),
+    "reason_required": lambda: _("Please give a reason."),
+    "carrier_required": lambda: _("Carrier and tracking number are required."),
+    "inspection_note_required": lambda: _("Describe what is wrong when the inspection fails."),
+    "already_recalled": lambda: _("%(number)s has already been recalled."),
+    "not_a_party": lambda: _("You act for neither side of %(transfer)s."),
+    "idempotency_conflict": lambda: _("This Idempotency-Key was already used for another request."),
 }

@@ -10,6 +10,7 @@ from partspool.accounts.api import router as accounts_router
 from partspool.accounts.auth import TokenAuth
 from partspool.errors import DomainError
 from partspool.network.api import router as network_router
+from partspool.transfers.api import router as transfers_router
 
 api = NinjaAPI(
     title="PartsPool API",
@@ -28,3 +29,4 @@ def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
 
 api.add_router("/", accounts_router)
 api.add_router("/", network_router)
+api.add_router("/", transfers_router)

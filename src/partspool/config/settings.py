@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "ninja",  # serves the API docs (Swagger UI) from its own static files, not a CDN
     "partspool.accounts",
     "partspool.network",
+    "partspool.transfers",
 ]
 
 MIDDLEWARE = [

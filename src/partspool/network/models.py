@@ -230,6 +230,7 @@ class StockMovement(models.Model):
         RESERVE = "reserve", _("Reserved")
         RELEASE = "release", _("Reservation released")
         IN_TRANSIT = "in_transit", _("In-transit quantity changed")
+        TRANSFER = "transfer", _("Transfer between nodes")
 
     stock = models.ForeignKey(Stock, on_delete=models.PROTECT, related_name="movements",
                               verbose_name=_("stock"))

@@ -91,6 +91,63 @@ def stock_release(*, node: Node, part: Part, quantity: int, by: User | None, rea
         return stock
 
 
+@dataclass(frozen=True)
+class StockChange:
+    """Deltas to apply to one node's stock of one part."""
+
+    node: Node
+    part: Part
+    on_hand: int = 0
+    reserved: int = 0
+    in_transit: int = 0
+
+
+def stock_apply(*, changes: list[StockChange], by: User | None, reason: str,
+                kind: str = StockMovement.Kind.TRANSFER) -> list[Stock]:
+    """Apply several stock changes at once (a shipment leaves one node and travels to another).
+
+    All rows are locked in primary-key order (no deadlock between two transfers crossing), every
+    result is checked before anything is written, and each change is a movement. Refuses with
+    InsufficientStock when a quantity would go negative or reserved would exceed on hand.
+    """
+    merged: dict[tuple[int, int], StockChange] = {}
+    for c in changes:  # one change per row, so each row is read and written once
+        old = merged.get((c.node.id, c.part.id))
+        merged[(c.node.id, c.part.id)] = c if old is None else StockChange(
+            c.node, c.part, old.on_hand + c.on_hand, old.reserved + c.reserved, old.in_transit + c.in_transit)
+    changes = list(merged.values())
+    with transaction.atomic():
+        for change in changes:
+            if change.on_hand >= 0 and change.in_transit >= 0:
+                Stock.objects.get_or_create(node=change.node, part=change.part)
+        keys = {(c.node.id, c.part.id) for c in changes}
+        rows = {
+            (s.node_id, s.part_id): s
+            for s in Stock.objects.select_for_update()
+            .filter(node_id__in={k[0] for k in keys}, part_id__in={k[1] for k in keys})
+            .order_by("pk")
+            if (s.node_id, s.part_id) in keys
+        }
+        planned = []
+        for change in changes:
+            stock = rows.get((change.node.id, change.part.id))
+            on_hand = (stock.on_hand if stock else 0) + change.on_hand
+            reserved = (stock.reserved if stock else 0) + change.reserved
+            in_transit = (stock.in_transit if stock else 0) + change.in_transit
+            if stock is None or min(on_hand, reserved, in_transit) < 0 or reserved > on_hand:
+                available = 0 if stock is None else stock.on_hand - stock.reserved
+                raise InsufficientStock(part=change.part.number, node=change.node.code,
+                                        requested=abs(change.on_hand or change.reserved or change.in_transit),
+                                        available=available)
+            planned.append((stock, on_hand, reserved, in_transit))
+        for stock, on_hand, reserved, in_transit in planned:
+            before = _snapshot(stock)
+            stock.on_hand, stock.reserved, stock.in_transit = on_hand, reserved, in_transit
+            stock.save(update_fields=["on_hand", "reserved", "in_transit"])
+            _movement(stock, before, kind=kind, by=by, reason=reason).save()
+        return [p[0] for p in planned]
+
+
 def stock_count(*, user: User, node: Node, part: Part, on_hand: int, reason: str,
                 confirmed_at: datetime | None = None) -> Stock:
     """Record a counted on-hand quantity for one node and part (a manual correction)."""
