@@ -31,7 +31,7 @@ test-sqlite: install
 
 test-postgres: install
 	@if $(BIN)/python tests/pg_reachable.py "$(TEST_PG_URL)"; then \
-		DATABASE_URL="$(TEST_PG_URL)" $(BIN)/pytest -m "not browser" tests/network tests/accounts; \
+		DATABASE_URL="$(TEST_PG_URL)" $(BIN)/pytest -m "not browser" --ignore=tests/core; \
 	else \
 		echo "PostgreSQL not reachable at $(TEST_PG_URL): the PostgreSQL run of the suite was skipped."; \
 	fi

@@ -160,7 +160,7 @@ def _event(transfer: TransferRequest, action: str, source: str, target: str, use
 def _step(transfer_id: int, user: User | None, action: Action,
           parties: frozenset[Party] | None = None) -> tuple[TransferRequest, Status]:
     """Lock the transfer and check the step; returns it with the status the step leads to."""
-    transfer = (TransferRequest.objects.select_for_update()
+    transfer = (TransferRequest.objects.select_for_update(of=("self",))
                 .select_related("part", "lender", "borrower", "swap_part", "alliance").get(pk=transfer_id))
     if parties is None:
         if user is None:
