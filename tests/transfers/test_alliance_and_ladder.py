@@ -211,3 +211,23 @@ def test_alliance_webhook_gets_json_for_the_group_chat(stocked, alliance):
     kinds = [r["kind"] for r in received]
     assert kinds[:4] == ["request", "accepted", "shipped", "received"]
     assert all(r["transfer"].startswith("TR-") for r in received)
+
+
+def test_lookup_prefers_the_more_reliable_lender_and_says_why(stocked):
+    from partspool.network.models import Stock
+
+    Stock.objects.filter(node=stocked.nodes["SC-NB01"], part=stocked.parts["F01"]).update(on_hand=5)
+    due = timezone.localdate() - timedelta(days=20)
+    # 宁波 returned a loan 6 days late; 上海 returned one on time.
+    for borrower, lender, returned in (("SC-NB01", "SC-SZ01", due + timedelta(days=6)),
+                                       ("SC-SH01", "SC-SZ01", due)):
+        TransferRequest.objects.create(deal="borrow", status="closed", part=stocked.parts["WIP"], quantity=1,
+                                       lender=stocked.nodes[lender], borrower=stocked.nodes[borrower],
+                                       requested_by=stocked.users["planner"], due_date=due, returned_on=returned)
+    rows = login(stocked.users["manager"]).get("/api/lookup", {"part": "BRK-PAD-F01"}).json()["groups"][0]["rows"]
+    order = [r["node"] for r in rows]
+    assert order.index("SC-SH01") < order.index("SC-NB01")  # same day, 5 each: the record decides
+    sh = next(r for r in rows if r["node"] == "SC-SH01")
+    nb = next(r for r in rows if r["node"] == "SC-NB01")
+    assert sh["reliability"] > nb["reliability"]
+    assert any("reliability" in reason for reason in nb["reasons"])

@@ -1,8 +1,8 @@
 """Network lookup: rank the nodes that can supply a part.
 
 Nodes are ranked by arrival band (same day, next day, then whole days), then by the quantity
-they have available (fewer sources to call), then by road distance. Each row says why it sits
-where it sits.
+they have available (fewer sources to call), then by the lender's reliability (its record of
+loans), then by road distance. Each row says why it sits where it sits.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ class LookupRules:
 
     same_day_hours: float = 8.0  # arrivals within this many hours count as "same day"
     stale_after_hours: float = 48.0  # stock confirmed longer ago than this is flagged as stale
+    neutral_reliability: float = 75.0  # score assumed for a node with no loan record yet
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,7 @@ class RankedOffer:
     leg: Leg
     arrival_band: int  # 0 same day, then days
     stale: bool
+    reliability: float | None
     reasons: tuple[str, ...]
 
 
@@ -79,6 +81,7 @@ def rank_offers(
     now: datetime,
     rules: LookupRules | None = None,
     exclude_node_id: int | None = None,
+    reliability: Mapping[int, float | None] | None = None,
 ) -> list[RankedOffer]:
     """Filter and rank offers of a part.
 
@@ -90,14 +93,17 @@ def rank_offers(
         now: the current time (aware), for freshness.
         rules: lookup settings; defaults when None.
         exclude_node_id: the asking node itself, never its own source.
+        reliability: node id -> 0-100 score of its loan record (None or missing: no record yet).
 
     Returns:
         The offers that pass the filter, best first, each with its reasons as codes
-        (``band:<label>``, ``available:<n>``, ``km:<n>``, ``stale``) for the caller to phrase.
+        (``band:<label>``, ``available:<n>``, ``reliability:<n>``, ``km:<n>``, ``stale``) for the
+        caller to phrase.
     """
     rules = rules or LookupRules()
     stale_before = now - timedelta(hours=rules.stale_after_hours)
-    kept: list[tuple[tuple[int, int, float, int], Offer, Leg, int, bool]] = []
+    scores = reliability or {}
+    kept: list[tuple[tuple[int, int, float, float, int], Offer, Leg, int, bool]] = []
     for offer in offers:
         if offer.node_id == exclude_node_id or offer.available < max(1, wanted.min_available):
             continue
@@ -110,12 +116,18 @@ def rank_offers(
             continue
         band = arrival_band(node_leg.hours, rules)
         stale = offer.confirmed_at is None or offer.confirmed_at < stale_before
-        key = (band, -offer.available, node_leg.km, offer.node_id)
+        score = scores.get(offer.node_id)
+        key = (band, -offer.available, -(rules.neutral_reliability if score is None else score), node_leg.km,
+               offer.node_id)
         kept.append((key, offer, node_leg, band, stale))
     kept.sort(key=lambda item: item[0])
     ranked = []
     for position, (_key, offer, node_leg, band, stale) in enumerate(kept, start=1):
-        reasons = [f"band:{band_label(band)}", f"available:{offer.available}", f"km:{node_leg.km:.0f}"]
+        score = scores.get(offer.node_id)
+        reasons = [f"band:{band_label(band)}", f"available:{offer.available}"]
+        if score is not None:
+            reasons.append(f"reliability:{score:.0f}")
+        reasons.append(f"km:{node_leg.km:.0f}")
         if stale:
             reasons.append("stale")
         ranked.append(
@@ -125,6 +137,7 @@ def rank_offers(
                 leg=node_leg,
                 arrival_band=band,
                 stale=stale,
+                reliability=score,
                 reasons=tuple(reasons),
             )
         )

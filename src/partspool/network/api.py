@@ -115,6 +115,7 @@ class LookupRowOut(Schema):
     stale: bool
     leg: LegOut
     reasons: list[str]
+    reliability: float | None = None
     contacts: list[ContactOut]
 
 
@@ -168,7 +169,7 @@ def lookup(request: HttpRequest, query: Query[LookupQuery]) -> LookupOut:
                         "confirmed_at": r.confirmed_at, "stale": r.stale,
                         "leg": {"km": round(r.leg.km, 1), "hours": round(r.leg.hours, 2), "mode": r.leg.mode,
                                 "measured": r.leg.measured},
-                        "reasons": r.reasons,
+                        "reasons": r.reasons, "reliability": r.reliability,
                         "contacts": [_contact_dict(c) for c in r.contacts],
                     }
                     for r in g.rows

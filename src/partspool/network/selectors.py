@@ -124,6 +124,7 @@ class LookupRow:
     stale: bool
     leg: Leg
     reasons: list[str]
+    reliability: float | None = None
     contacts: list[Contact] = field(default_factory=list)
 
 
@@ -164,6 +165,11 @@ def _reasons(ranked: RankedOffer) -> list[str]:
     reasons = [
         arrival,
         _("%(available)d available") % {"available": ranked.offer.available},
+    ]
+    if ranked.reliability is not None:
+        reasons.append(_("lender reliability %(score).0f/100 (on-time returns, disputes, help given)")
+                       % {"score": ranked.reliability})
+    reasons += [
         (_("%(km).0f km by road (measured)") if leg.measured else _("%(km).0f km by road (estimated)"))
         % {"km": leg.km},
     ]
@@ -240,11 +246,14 @@ def network_lookup(
     rules = lookup_rules()
     now = timezone.now()
 
+    from partspool.transfers.selectors import reliability_scores  # the credit record lives with transfers
+
+    scores = reliability_scores()
     ranked_by_part = {}
     for rel in related:
         offers = offers_by_part.get(rel.part.id, [])
         ranked_by_part[rel.part.id] = rank_offers(offers, legs, regions, wanted, now, rules,
-                                                  exclude_node_id=origin.id)
+                                                  exclude_node_id=origin.id, reliability=scores)
     # Only the nodes shown are loaded as objects: one query, however many sources there are.
     shown_ids = {r.offer.node_id for ranked in ranked_by_part.values() for r in ranked[:limit]}
     nodes = Node.objects.select_related("region").in_bulk(shown_ids)
@@ -259,6 +268,7 @@ def network_lookup(
                 on_hand=r.offer.on_hand, reserved=r.offer.reserved,
                 in_transit=in_transit.get((r.offer.node_id, rel.part.id), 0),
                 confirmed_at=r.offer.confirmed_at, stale=r.stale, leg=r.leg, reasons=_reasons(r),
+                reliability=r.reliability,
             )
             for r in ranked[:limit]
         ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING
 
+from django.core.cache import cache
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -80,6 +81,20 @@ def loan_records() -> list[LoanRecord]:
 def reliability_index() -> dict[int, Reliability]:
     """Every node's record as lender and borrower (one query, one pass)."""
     return reliability_all(loan_records(), timezone.localdate())
+
+
+RELIABILITY_CACHE_KEY = "partspool:reliability-scores"
+RELIABILITY_CACHE_SECONDS = 300
+
+
+def reliability_scores() -> dict[int, float | None]:
+    """node id -> score, cached: the lookup asks on every search, the record changes with transfer steps
+    (each step clears the cache when it commits)."""
+    scores = cache.get(RELIABILITY_CACHE_KEY)
+    if scores is None:
+        scores = {node_id: r.score for node_id, r in reliability_index().items()}
+        cache.set(RELIABILITY_CACHE_KEY, scores, RELIABILITY_CACHE_SECONDS)
+    return scores
 
 
 def alliance_get(*, user: User, alliance_id: int) -> Alliance:

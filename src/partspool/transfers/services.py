@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -30,6 +31,7 @@ from partspool.transfers.models import (
     TransferRequest,
 )
 from partspool.transfers.notify import node_people, notify
+from partspool.transfers.selectors import RELIABILITY_CACHE_KEY
 
 if TYPE_CHECKING:
     from partspool.accounts.models import User
@@ -153,6 +155,7 @@ def transfer_request_split(*, user: User, borrower: Node, part: Part, lines: lis
 
 def _event(transfer: TransferRequest, action: str, source: str, target: str, user: User | None,
            note: str = "", **data: Any) -> TransferEvent:
+    transaction.on_commit(lambda: cache.delete(RELIABILITY_CACHE_KEY))  # the credit record changed
     return TransferEvent.objects.create(transfer=transfer, action=action, from_status=source, to_status=target,
                                         by=user, note=note, data=data)
 
