@@ -19,6 +19,11 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     """Cached figures (reliability scores) must not leak from one test into the next."""
     from django.core.cache import cache

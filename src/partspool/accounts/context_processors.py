@@ -9,7 +9,10 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     user = getattr(request, "user", None)
     if user is None or not has_role(user):
         return {"nav_enabled": False}
+    from partspool.transfers.models import Notification
+
     return {
         "nav_enabled": True,
+        "nav_unread": Notification.objects.filter(user=user, read_at__isnull=True).count(),
         "nav_import_kinds": [k for k, roles in IMPORT_KINDS.items() if user.role in roles],
     }

@@ -116,6 +116,10 @@ STATIC_ROOT = os.environ.get("PARTSPOOL_STATIC_ROOT") or None
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
+# Transfer photos are stored here and served only to those who may see the transfer.
+MEDIA_ROOT = Path(os.environ.get("PARTSPOOL_MEDIA_ROOT", WORK_DIR / "media"))
+MEDIA_URL = "/media/"
+
 # Uploaded spreadsheets: refused above this size (bytes), parsed in memory, never stored as-is.
 PARTSPOOL_MAX_UPLOAD_BYTES = int(os.environ.get("PARTSPOOL_MAX_UPLOAD_BYTES", str(5 * 1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = PARTSPOOL_MAX_UPLOAD_BYTES + 1024 * 1024

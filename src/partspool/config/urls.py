@@ -5,6 +5,7 @@ from django.urls import include, path
 from partspool.accounts import views as account_views
 from partspool.config.api import api
 from partspool.network import views as network_views
+from partspool.transfers import views as transfer_views
 
 urlpatterns = [
     path("", network_views.dashboard, name="dashboard"),
@@ -14,6 +15,16 @@ urlpatterns = [
     path("imports/", network_views.import_page, name="import"),
     path("exports/<str:kind>.xlsx", network_views.export, name="export"),
     path("me/tokens/", account_views.tokens, name="tokens"),
+    path("transfers/", transfer_views.inbox, name="transfers"),
+    path("transfers/new/", transfer_views.request_new, name="transfer_new"),
+    path("transfers/<int:transfer_id>/", transfer_views.transfer_detail, name="transfer"),
+    path("transfers/<int:transfer_id>/act/<str:action>/", transfer_views.transfer_act, name="transfer_act"),
+    path("transfers/<int:transfer_id>/commitment/", transfer_views.commitment, name="commitment"),
+    path("transfers/photos/<int:photo_id>/", transfer_views.photo, name="transfer_photo"),
+    path("help-request/", transfer_views.help_request, name="help_request"),
+    path("alliances/", transfer_views.alliances, name="alliances"),
+    path("alliances/<int:alliance_id>/", transfer_views.alliance, name="alliance"),
+    path("notifications/", transfer_views.notifications, name="notifications"),
     path("assets/plotly.min.js", network_views.plotly_js, name="plotly_js"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
