@@ -71,9 +71,35 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from django.core.management import call_command
 
+    if args.tick_every > 0:
+        _start_ticker(args.tick_every)
     print(f"\nPartsPool is running at http://{args.host}:{args.port}/  (Ctrl+C to stop)\n", flush=True)
     call_command("runserver", f"{args.host}:{args.port}", use_reloader=False, use_threading=True)
     return 0
+
+
+def _start_ticker(seconds: int) -> None:
+    """Run the reminder / escalation job in-process every ``seconds`` (for the demo; cron in production)."""
+    import threading
+
+    from django.db import connections
+
+    from partspool.transfers.ladder import run_tick
+
+    def loop() -> None:
+        while True:
+            try:
+                report = run_tick()
+                if report.sent:
+                    print(f"tick: {len(report.sent)} reminder(s) sent", flush=True)
+            except Exception as error:  # keep the server up; the next run retries
+                print(f"tick failed: {error}", file=sys.stderr, flush=True)
+            finally:
+                connections.close_all()
+            stop.wait(seconds)
+
+    stop = threading.Event()
+    threading.Thread(target=loop, name="partspool-tick", daemon=True).start()
 
 
 def cmd_lookup(args: argparse.Namespace) -> int:
@@ -194,11 +220,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--serve", action="store_true", help="start the web server afterwards")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", default="8000")
+    p.add_argument("--tick-every", type=int, default=300, help="run `tick` in-process every N seconds (0: off)")
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("serve", help="start the web server")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", default="8000")
+    p.add_argument("--tick-every", type=int, default=0, help="also run `tick` in-process every N seconds")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("lookup", help="where is a part right now, ranked from a node")

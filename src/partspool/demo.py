@@ -452,6 +452,9 @@ def load_demo(*, months: int = 36, today: dt.date | None = None, reset: bool = F
                                "to replace it (this deletes all nodes, parts, stock and history).")
         counts = _Builder(np.random.default_rng(SEED), months=months, today=today, now=now).build()
         _reattach_users(attached)
+        from partspool.transfers.demo import load_demo_transfers
+
+        counts["transfers"] = load_demo_transfers()
     return counts
 
 
@@ -477,6 +480,9 @@ def _reattach_users(rows: list[tuple[int, str, str | None, str | None]]) -> None
 
 def _delete_network() -> None:
     """Delete every row of the network, children first (movements are append-only, so raw deletes)."""
+    from partspool.transfers.demo import delete_transfers
+
+    delete_transfers()
     for model in (StockMovement, FailureReport, InTransitShipment, Stock, DemandRecord, DistanceOverride,
                   ImportBatch, Contact, Compatibility, Supersession, Part, Node, Region):
         model.objects.all().delete()

@@ -114,19 +114,41 @@ def test_battery_batch_spike_in_south_china(demo):
 
 
 def test_stock_is_consistent_and_auditable(demo):
+    from partspool.transfers.models import TransferRequest
+
     assert not Stock.objects.filter(reserved__gt=F("on_hand")).exists()
-    assert not Stock.objects.annotate(n=Count("movements")).exclude(n=1).exists()
-    opening = StockMovement.objects.filter(kind="count", reason="demo data", by=None, on_hand_before=0,
-                                           on_hand_after=F("stock__on_hand"),
-                                           in_transit_after=F("stock__in_transit"))
-    assert opening.count() == Stock.objects.count() == demo["stock_rows"]
+    # Every row can be rebuilt from its movements: from zero, each step starting where the last ended.
+    for stock in Stock.objects.prefetch_related("movements"):
+        moves = sorted(stock.movements.all(), key=lambda m: m.id)
+        assert moves, stock
+        assert (moves[0].on_hand_before, moves[0].reserved_before, moves[0].in_transit_before) == (0, 0, 0)
+        for before, after in zip(moves, moves[1:], strict=False):
+            assert (after.on_hand_before, after.reserved_before, after.in_transit_before) == (
+                before.on_hand_after, before.reserved_after, before.in_transit_after)
+        last = moves[-1]
+        assert (last.on_hand_after, last.reserved_after, last.in_transit_after) == (
+            stock.on_hand, stock.reserved, stock.in_transit)
+    opening = StockMovement.objects.filter(kind="count", reason="demo data", by=None, on_hand_before=0)
+    assert opening.count() == demo["stock_rows"]
     expected = defaultdict(int)
     for node, part, quantity in InTransitShipment.objects.filter(status="in_transit").values_list(
             "destination", "part", "quantity"):
         expected[(node, part)] += quantity
+    for t in TransferRequest.objects.filter(status="shipped"):
+        expected[(t.borrower_id, t.part_id)] += t.shipped_quantity
     assert 25 <= len(InTransitShipment.objects.all()) == demo["shipments"] <= 40
     actual = {(s.node_id, s.part_id): s.in_transit for s in Stock.objects.filter(in_transit__gt=0)}
     assert actual == expected
+
+
+def test_demo_transfers_show_every_state_and_the_alliance_points(demo):
+    from partspool.transfers.models import AllianceMember, TransferRequest
+
+    assert demo["transfers"] == 6
+    assert set(TransferRequest.objects.values_list("status", flat=True)) == {"closed", "received", "shipped",
+                                                                             "requested"}
+    points = dict(AllianceMember.objects.values_list("node__code", "points"))
+    assert sum(points.values()) == 0 and points["SC-HZ01"] == 1
 
 
 def test_brake_pads_around_hangzhou_and_a_nationwide_shortage(demo):

@@ -272,7 +272,8 @@ def transfer_ship(*, transfer_id: int, user: User, carrier: str, tracking_no: st
     return transfer
 
 
-def transfer_receive(*, transfer_id: int, user: User, inspection_ok: bool, note: str = "") -> TransferRequest:
+def transfer_receive(*, transfer_id: int, user: User, inspection_ok: bool = True,
+                     note: str = "") -> TransferRequest:
     """The borrower receives and inspects; the parts enter its stock."""
     if not inspection_ok and not note.strip():
         raise InvalidInput("inspection_note_required")
