@@ -92,6 +92,8 @@ MESSAGES = {
     "inspection_note_required": lambda: _("Describe what is wrong when the inspection fails."),
     "already_recalled": lambda: _("%(number)s has already been recalled."),
     "not_a_party": lambda: _("You act for neither side of %(transfer)s."),
+    "joint_needs_warehouse": lambda: _("A joint escalation goes to the supply chain: name a warehouse as lender."),
+    "joint_only": lambda: _("Other centers can join only a joint escalation."),
     "photo_invalid": lambda: _("Photos must be JPEG or PNG images of at most 5 MB."),
     "idempotency_conflict": lambda: _("This Idempotency-Key was already used for another request."),
 }

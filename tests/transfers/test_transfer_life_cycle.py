@@ -251,3 +251,30 @@ def test_first_loan_between_strangers_is_small_until_one_comes_back_on_time(stoc
     _act(hz, tid, "return_ship", carrier="顺丰", tracking_no="2")
     _act(sh, tid, "return_receive")
     assert _request(hz, quantity=3).status_code == 201  # trust earned: the cap is lifted
+
+
+def test_a_lender_that_cannot_help_introduces_the_borrower_to_a_trusted_center(stocked):
+    hz, sh = login(stocked.users["manager"]), login(stocked.users["sh_manager"])
+    tid = _request(hz).json()["id"]
+    forwarded = sh.post(f"/api/transfers/{tid}/forward", {"lender": "SC-GZ01", "note": "老朋友，靠谱"},
+                        content_type="application/json")
+    assert forwarded.status_code == 201, forwarded.content
+    body = forwarded.json()
+    assert (body["lender"], body["borrower"], body["vouched_by"]) == ("SC-GZ01", "SC-HZ01", "SC-SH01")
+    seen_by_gz = login(stocked.users["gz_manager"]).get(f"/transfers/{body['id']}/").content.decode()
+    assert "上海浦东服务中心" in seen_by_gz or "Shanghai Pudong" in seen_by_gz
+    refused = hz.post(f"/api/transfers/{tid}/forward", {"lender": "SC-GZ01"}, content_type="application/json")
+    assert refused.status_code == 403  # only the node that was asked may vouch
+
+
+def test_joint_escalation_goes_to_a_warehouse_with_the_centers_that_join(stocked):
+    hz = login(stocked.users["manager"])
+    refused = _request(hz, deal="joint", due_date=None, lender="SC-SH01")
+    assert refused.status_code == 400 and refused.json()["code"] == "joint_needs_warehouse"
+    made = _request(hz, deal="joint", due_date=None, lender="WH-EAST", quantity=1,
+                    co_requesters=["SC-NB01", "SC-SZ01"])
+    assert made.status_code == 201, made.content
+    assert sorted(made.json()["co_requesters"]) == ["SC-NB01", "SC-SZ01"]
+    planner = login(stocked.users["planner"])
+    assert planner.post(f"/api/transfers/{made.json()['id']}/accept", {},
+                        content_type="application/json").json()["status"] == "accepted"

@@ -19,6 +19,7 @@ urlpatterns = [
     path("transfers/new/", transfer_views.request_new, name="transfer_new"),
     path("transfers/<int:transfer_id>/", transfer_views.transfer_detail, name="transfer"),
     path("transfers/<int:transfer_id>/act/<str:action>/", transfer_views.transfer_act, name="transfer_act"),
+    path("transfers/<int:transfer_id>/forward/", transfer_views.transfer_forward, name="transfer_forward"),
     path("transfers/<int:transfer_id>/commitment/", transfer_views.commitment, name="commitment"),
     path("transfers/photos/<int:photo_id>/", transfer_views.photo, name="transfer_photo"),
     path("help-request/", transfer_views.help_request, name="help_request"),

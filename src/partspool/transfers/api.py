@@ -30,7 +30,9 @@ def transfer_dict(user: Any, t: TransferRequest, with_events: bool = False) -> d
         "alliance": t.alliance_id, "group": t.group or None, "carrier": t.carrier, "tracking_no": t.tracking_no,
         "insured_value": float(t.insured_value) if t.insured_value is not None else None,
         "recalled_at": t.recalled_at, "return_due_at": t.return_due_at, "returned_on": t.returned_on,
-        "reason": t.reason, "created_at": t.created_at, "allowed_actions": list(selectors.actions_for(user, t)),
+        "reason": t.reason, "created_at": t.created_at,
+        "vouched_by": t.vouched_by.code if t.vouched_by_id else None,
+        "co_requesters": [n.code for n in t.co_requesters.all()], "allowed_actions": list(selectors.actions_for(user, t)),
     }
     if with_events:
         data["events"] = [{"action": e.action, "from_status": e.from_status, "to_status": e.to_status,
@@ -90,6 +92,7 @@ class TransferIn(TermsIn):
     quantity: int
     lender: str
     borrower: str | None = None
+    co_requesters: list[str] = []  # centers joining a joint escalation
 
 
 class SplitLineIn(Schema):
@@ -126,7 +129,8 @@ def transfer_create(request: HttpRequest, data: TransferIn) -> HttpResponse:
     def run() -> tuple[int, Any]:
         transfer = services.transfer_request(
             user=request.user, borrower=_borrower(request, data.borrower), lender=node_get(code=data.lender),  # type: ignore[arg-type]
-            part=part_get(number=data.part), quantity=data.quantity, terms=_terms(data))
+            part=part_get(number=data.part), quantity=data.quantity, terms=_terms(data),
+            co_requesters=[node_get(code=c) for c in data.co_requesters])
         return 201, transfer_dict(request.user, transfer)
 
     return idempotent(request, run)
@@ -160,6 +164,23 @@ def transfer_list(request: HttpRequest, status: str | None = None, node: str | N
 def transfer_detail(request: HttpRequest, transfer_id: int) -> dict[str, Any]:
     transfer = selectors.transfer_get(user=request.user, transfer_id=transfer_id)  # type: ignore[arg-type]
     return transfer_dict(request.user, transfer, with_events=True)
+
+
+class ForwardIn(Schema):
+    lender: str
+    note: str = ""
+
+
+@router.post("/transfers/{transfer_id}/forward", response={201: dict},
+             summary="Introduce the borrower to a center you trust (a new request you vouch for)")
+def transfer_forward(request: HttpRequest, transfer_id: int, data: ForwardIn) -> HttpResponse:
+    def run() -> tuple[int, Any]:
+        selectors.transfer_get(user=request.user, transfer_id=transfer_id)  # type: ignore[arg-type]
+        made = services.transfer_forward(transfer_id=transfer_id, user=request.user,  # type: ignore[arg-type]
+                                         to_lender=node_get(code=data.lender), note=data.note)
+        return 201, transfer_dict(request.user, made)
+
+    return idempotent(request, run)
 
 
 # Declared before the /{action} route: the first matching path wins.

@@ -26,7 +26,8 @@ OPEN = [Status.REQUESTED, Status.ACCEPTED, Status.SHIPPED, Status.RECEIVED, Stat
 def visible_transfers(user: User) -> QuerySet[TransferRequest]:
     """Transfers of the nodes the user manages, plus those of the alliances its nodes belong to."""
     require_role(user)
-    rows = TransferRequest.objects.select_related("part", "lender", "borrower", "swap_part", "alliance")
+    rows = (TransferRequest.objects.select_related("part", "lender", "borrower", "swap_part", "alliance", "vouched_by")
+            .prefetch_related("co_requesters"))
     managed = managed_node_ids(user)
     if managed is None:
         return rows

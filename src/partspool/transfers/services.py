@@ -104,7 +104,7 @@ def _check_terms(terms: Terms, part: Part, today: date) -> None:
 
 
 def transfer_request(*, user: User, borrower: Node, lender: Node, part: Part, quantity: int, terms: Terms,
-                     group: str = "") -> TransferRequest:
+                     group: str = "", co_requesters: list[Node] | None = None) -> TransferRequest:
     """Ask ``lender`` for parts. Checks the stock is there now, trust caps and alliance points."""
     require_role(user)
     if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity <= 0:
@@ -114,6 +114,8 @@ def transfer_request(*, user: User, borrower: Node, lender: Node, part: Part, qu
     if lender.id == borrower.id:
         raise InvalidInput("same_node")
     _check_terms(terms, part, timezone.localdate())
+    if terms.deal == Deal.JOINT and lender.kind == Node.Kind.SERVICE_CENTER:
+        raise InvalidInput("joint_needs_warehouse")
     available = Stock.objects.filter(node=lender, part=part).values_list(F("on_hand") - F("reserved"), flat=True)
     available_now = next(iter(available), 0)
     if available_now < quantity:
@@ -134,12 +136,41 @@ def transfer_request(*, user: User, borrower: Node, lender: Node, part: Part, qu
             handling=terms.handling, thank_you=terms.thank_you, p0=terms.p0, vouched_by=terms.vouched_by,
             alliance=members[0].alliance if members else None, group=group,
         )
-        _event(transfer, "request", "", Status.REQUESTED, user, terms.reason)
+        if co_requesters:
+            if terms.deal != Deal.JOINT:
+                raise InvalidInput("joint_only")
+            transfer.co_requesters.set([n for n in co_requesters if n.id != borrower.id])
+        _event(transfer, "request", "", Status.REQUESTED, user, terms.reason,
+               **({"joined_by": [n.code for n in co_requesters]} if co_requesters else {}))
         notify(users=node_people(lender), transfer=transfer, kind="request",
                title=_("%(borrower)s asks for %(quantity)s × %(part)s") % {
                    "borrower": borrower.name, "quantity": quantity, "part": part.number},
                body=_("Reason: %(reason)s") % {"reason": terms.reason or "—"})
     return transfer
+
+
+def transfer_forward(*, transfer_id: int, user: User, to_lender: Node, note: str = "") -> TransferRequest:
+    """The asked node cannot help and introduces the borrower to a center it trusts (second degree):
+    a new request to that center, marked as vouched for by the node that forwarded it."""
+    with transaction.atomic():
+        original = TransferRequest.objects.select_for_update(of=("self",)).select_related(
+            "lender", "borrower", "part", "swap_part").get(pk=transfer_id)
+        if Party.LENDER not in parties_of(user, original) or original.status != Status.REQUESTED:
+            raise NotPermitted("not_permitted")
+        if to_lender.id in (original.lender_id, original.borrower_id):
+            raise InvalidInput("same_node")
+        terms = Terms(deal=Deal(original.deal), due_date=original.due_date, swap_part=original.swap_part,
+                      swap_quantity=original.swap_quantity, freight=original.freight, insurance=original.insurance,
+                      handling=original.handling, thank_you=original.thank_you, reason=original.reason,
+                      needed_by=original.needed_by, p0=original.p0, vouched_by=original.lender)
+        forwarded = transfer_request(user=original.requested_by, borrower=original.borrower, lender=to_lender,
+                                     part=original.part, quantity=original.quantity, terms=terms,
+                                     group=original.group or f"fwd-{original.pk}")
+        _event(original, "forward", original.status, original.status, user, note, to=to_lender.code,
+               forwarded_as=forwarded.number)
+        _event(forwarded, "introduced", Status.REQUESTED, Status.REQUESTED, user, note,
+               vouched_by=original.lender.code)
+        return forwarded
 
 
 def transfer_request_split(*, user: User, borrower: Node, part: Part, lines: list[tuple[Node, int]],

@@ -107,6 +107,7 @@ def transfer_detail(request: HttpRequest, transfer_id: int) -> HttpResponse:
     return render(request, "transfers/detail.html", {
         "t": transfer, "events": events, "actions": [(a, ACTION_LABELS[a]()) for a in actions],
         "claims": list(transfer.claims.all()), "ladder": list(transfer.ladder.all()),
+        "can_forward": "accept" in actions,
     })
 
 
@@ -132,6 +133,16 @@ def transfer_act(request: HttpRequest, transfer_id: int, action: str) -> HttpRes
         for upload, content_type in checked:
             TransferPhoto.objects.create(event=event, image=upload, content_type=content_type)
     return redirect("transfer", transfer_id=transfer.pk)
+
+
+@role_page
+@require_POST
+def transfer_forward(request: HttpRequest, transfer_id: int) -> HttpResponse:
+    selectors.transfer_get(user=request.user, transfer_id=transfer_id)  # type: ignore[arg-type]
+    made = services.transfer_forward(transfer_id=transfer_id, user=request.user,  # type: ignore[arg-type]
+                                     to_lender=node_get(code=request.POST.get("lender", "")),
+                                     note=request.POST.get("note", ""))
+    return redirect("transfer", transfer_id=made.pk)
 
 
 def _check_photo(upload: object) -> tuple[object, str]:
