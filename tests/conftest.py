@@ -133,3 +133,13 @@ def login(user) -> Client:
 @pytest.fixture
 def as_user(net):
     return lambda role: login(net.users[role])
+
+
+@pytest.fixture
+def require_postgres(transactional_db):
+    """For the tests that need real concurrent connections."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: `make test` runs this against the server at DATABASE_URL "
+                    "when one is reachable (e.g. postgres://postgres@127.0.0.1:5432/partspool)")

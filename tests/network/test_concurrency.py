@@ -6,7 +6,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 
 from partspool.errors import InsufficientStock
 from partspool.network.models import Stock, StockMovement
@@ -14,12 +14,6 @@ from partspool.network.services import stock_reserve
 
 pytestmark = pytest.mark.postgres
 
-
-@pytest.fixture
-def require_postgres(transactional_db):
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL: `make test` runs this against the server at DATABASE_URL "
-                    "when one is reachable (e.g. postgres://postgres@127.0.0.1:5432/partspool)")
 
 
 def test_twenty_concurrent_reservations_of_the_last_five_units(require_postgres, stocked):

@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 from django.test import Client
 from django.utils import timezone
 
@@ -17,12 +17,6 @@ from partspool.transfers.services import Terms, transfer_accept
 
 pytestmark = pytest.mark.postgres
 
-
-@pytest.fixture
-def require_postgres(transactional_db):
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL: `make test` runs this against the server at DATABASE_URL "
-                    "when one is reachable (e.g. postgres://postgres@127.0.0.1:5432/partspool)")
 
 
 def _requests(net, count):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -228,11 +228,11 @@ def transfer_accept(*, transfer_id: int, user: User, quantity: int | None = None
         stock_apply(changes=[StockChange(transfer.lender, transfer.part, reserved=accepted)], by=user,
                     reason=f"{transfer.number} accepted")
         transfer.status, transfer.accepted_quantity = target, accepted
-        transfer.commitment_zh = ""  # written below, with the accepted quantity
-        transfer.save(update_fields=["status", "accepted_quantity", "updated_at"])
+        # The letter is written from the accepted deal and kept with the transfer.
         transfer.commitment_zh = documents.commitment_letter(transfer, "zh-hans")
         transfer.commitment_en = documents.commitment_letter(transfer, "en")
-        transfer.save(update_fields=["commitment_zh", "commitment_en"])
+        transfer.save(update_fields=["status", "accepted_quantity", "commitment_zh", "commitment_en",
+                                     "updated_at"])
         _event(transfer, Action.ACCEPT, Status.REQUESTED, target, user, quantity=accepted)
         _notify_other_side(transfer, Party.LENDER, "accepted",
                            _("%(lender)s accepted %(number)s: %(quantity)s × %(part)s") % {
@@ -462,11 +462,3 @@ ACTIONS = {
     Action.SETTLE: transfer_settle,
     Action.REPORT_LOST: transfer_report_lost,
 }
-
-
-def overdue_after(transfer: TransferRequest) -> timedelta | None:
-    """How late the return is now (None when not due or already back)."""
-    if transfer.status not in (Status.RECEIVED,) or transfer.due_date is None:
-        return None
-    late = timezone.localdate() - transfer.due_date
-    return late if late.days > 0 else None
