@@ -94,7 +94,7 @@ def test_ship_more_than_accepted_and_return_twice_are_refused(stocked):
     _act(hz, tid, "return_ship", carrier="顺丰", tracking_no="2")
     again = _act(hz, tid, "return_ship", carrier="顺丰", tracking_no="3")
     assert again.status_code == 409 and again.json()["code"] == "invalid_transition"
-    assert again.json()["details"]["status"] == "return_shipped"
+    assert again.json()["details"]["status_code"] == "return_shipped"
 
 
 @pytest.mark.parametrize(

@@ -206,11 +206,24 @@ def _step(transfer_id: int, user: User | None, action: Action,
     try:
         target = transition(Deal(transfer.deal), Status(transfer.status), action, parties)
     except InvalidTransition as refused:
+        labels = action_labels()
         raise TransitionRefused(
-            "invalid_transition", action=str(action), status=transfer.status,
-            allowed=", ".join(str(a) for a in refused.allowed) or "—",
+            "invalid_transition", action=labels[action], status=transfer.get_status_display(),
+            allowed=", ".join(labels[a] for a in refused.allowed) or "—",
+            action_code=str(action), status_code=transfer.status,
+            allowed_codes=[str(a) for a in refused.allowed],
         ) from None
     return transfer, target
+
+
+def action_labels() -> dict[str, str]:
+    """The steps as the user reads them, in the active language."""
+    return {
+        "accept": _("Accept (reserve the parts)"), "decline": _("Decline"), "cancel": _("Cancel"),
+        "ship": _("Ship"), "receive": _("Receive"), "recall": _("Recall (return within 24 h)"),
+        "return_ship": _("Send back"), "return_receive": _("Receive the return"),
+        "settle": _("Confirm payment and close"), "report_lost": _("Report lost or damaged"),
+    }
 
 
 def _notify_other_side(transfer: TransferRequest, acting: Party, kind: str, title: str, body: str = "") -> None:

@@ -17,16 +17,9 @@ from partspool.errors import DomainError, InvalidInput, NotFound
 from partspool.network.selectors import node_get, part_get
 from partspool.transfers import documents, selectors, services
 from partspool.transfers.api import ActionIn, run_action
-from partspool.transfers.models import Notification, TransferPhoto
+from partspool.transfers.models import Notification, TransferPhoto, TransferRequest
 from partspool.views_common import role_page
 
-ACTION_LABELS = {
-    "accept": lambda: _("Accept (reserve the parts)"), "decline": lambda: _("Decline"),
-    "cancel": lambda: _("Cancel"), "ship": lambda: _("Ship"), "receive": lambda: _("Receive"),
-    "recall": lambda: _("Recall (return within 24 h)"), "return_ship": lambda: _("Send back"),
-    "return_receive": lambda: _("Receive the return"), "settle": lambda: _("Confirm payment and close"),
-    "report_lost": lambda: _("Report lost or damaged"),
-}
 PHOTO_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 
@@ -67,7 +60,8 @@ def _parse_int(raw: str) -> int:
 def request_new(request: HttpRequest) -> HttpResponse:
     """Ask one or several nodes for parts (from a lookup row, or typed in)."""
     source = request.POST if request.method == "POST" else request.GET
-    context: dict[str, object] = {"q": source, "deals": [(d.value, d) for d in Deal],
+    deal_field = TransferRequest._meta.get_field("deal")
+    context: dict[str, object] = {"q": source, "deals": deal_field.choices,
                                   "lines": _lines(source), "error": None}
     if request.method == "POST":
         try:
@@ -104,8 +98,9 @@ def transfer_detail(request: HttpRequest, transfer_id: int) -> HttpResponse:
     transfer = selectors.transfer_get(user=request.user, transfer_id=transfer_id)  # type: ignore[arg-type]
     actions = selectors.actions_for(request.user, transfer)
     events = list(transfer.events.select_related("by").prefetch_related("photos"))
+    labels = services.action_labels()
     return render(request, "transfers/detail.html", {
-        "t": transfer, "events": events, "actions": [(a, ACTION_LABELS[a]()) for a in actions],
+        "t": transfer, "events": events, "actions": [(a, labels[a]) for a in actions],
         "claims": list(transfer.claims.all()), "ladder": list(transfer.ladder.all()),
         "can_forward": "accept" in actions,
     })
