@@ -94,6 +94,12 @@ MESSAGES = {
     "not_a_party": lambda: _("You act for neither side of %(transfer)s."),
     "joint_needs_warehouse": lambda: _("A joint escalation goes to the supply chain: name a warehouse as lender."),
     "joint_only": lambda: _("Other centers can join only a joint escalation."),
+    "customer_required": lambda: _("Name the customer."),
+    "invalid_choice": lambda: _("%(value)s is not a valid choice for %(field)s."),
+    "deadline_needs_time_zone": lambda: _("Give the deadline with its time zone."),
+    "deadline_in_past": lambda: _("The customer's deadline is already past."),
+    "override_reason_required": lambda: _("Overriding the level needs a written reason."),
+    "step_already_done": lambda: _("This step (%(step)s) is already recorded."),
     "photo_invalid": lambda: _("Photos must be JPEG or PNG images of at most 5 MB."),
     "idempotency_conflict": lambda: _("This Idempotency-Key was already used for another request."),
 }

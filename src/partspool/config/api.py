@@ -8,6 +8,7 @@ from ninja.security import django_auth
 
 from partspool.accounts.api import router as accounts_router
 from partspool.accounts.auth import TokenAuth
+from partspool.emergencies.api import router as emergencies_router
 from partspool.errors import DomainError
 from partspool.network.api import router as network_router
 from partspool.transfers.api import router as transfers_router
@@ -30,3 +31,4 @@ def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
 api.add_router("/", accounts_router)
 api.add_router("/", network_router)
 api.add_router("/", transfers_router)
+api.add_router("/", emergencies_router)

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "partspool.accounts",
     "partspool.network",
     "partspool.transfers",
+    "partspool.emergencies",
 ]
 
 MIDDLEWARE = [

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 from partspool.core.geo import GeoRules, TransportMode
 from partspool.core.lookup import LookupRules
+from partspool.core.triage import TriageRules
 from partspool.network.models import RuleSet
 
 T = TypeVar("T")
@@ -18,7 +19,8 @@ def _stored(key: str) -> dict[str, Any]:
     return row if isinstance(row, dict) else {}
 
 
-def _merge(default: T, stored: dict[str, Any]) -> T:
+def merge_rules(default: T, stored: dict[str, Any]) -> T:
+    """The default settings object with the stored values over it; unknown keys or bad numbers refused."""
     names = {f.name for f in fields(default)}  # type: ignore[arg-type]
     unknown = set(stored) - names
     if unknown:
@@ -40,15 +42,21 @@ def build_geo(values: dict[str, Any]) -> GeoRules:
             raise ValueError(f"modes: {error}") from error
         if not values["modes"] or any(m.speed_kmh <= 0 for m in values["modes"]):
             raise ValueError("modes: at least one mode, each with a speed above 0")
-    return _merge(GeoRules(), values)
+    return merge_rules(GeoRules(), values)
 
 
 def build_lookup(values: dict[str, Any]) -> LookupRules:
-    return _merge(LookupRules(), values)
+    return merge_rules(LookupRules(), values)
 
 
-BUILDERS: dict[str, Callable[[dict[str, Any]], Any]] = {"geo": build_geo, "lookup": build_lookup}
-DEFAULTS: dict[str, Callable[[], Any]] = {"geo": GeoRules, "lookup": LookupRules}
+def build_triage(values: dict[str, Any]) -> TriageRules:
+    return merge_rules(TriageRules(), values)
+
+
+BUILDERS: dict[str, Callable[[dict[str, Any]], Any]] = {
+    "geo": build_geo, "lookup": build_lookup, "triage": build_triage,
+}
+DEFAULTS: dict[str, Callable[[], Any]] = {"geo": GeoRules, "lookup": LookupRules, "triage": TriageRules}
 
 
 def defaults_as_json(key: str) -> dict[str, Any]:
