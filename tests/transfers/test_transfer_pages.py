@@ -117,3 +117,19 @@ def test_alliance_page_and_notifications(stocked):
 def test_node_page_shows_its_record(stocked):
     page = login(stocked.users["manager"]).get("/nodes/SC-SH01/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Record as lender and borrower" in page
+
+
+def test_transfer_list_query_count_does_not_grow_with_rows_for_a_coordinator(stocked):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    hz = login(stocked.users["manager"])
+    _new(hz)
+    coordinator = login(stocked.users["coordinator"])
+    with CaptureQueriesContext(connection) as one:
+        coordinator.get("/api/transfers")
+    for _ in range(3):
+        _new(hz, lender=["SC-NB01"])
+    with CaptureQueriesContext(connection) as four:
+        assert len(coordinator.get("/api/transfers").json()) == 4
+    assert len(four) == len(one)

@@ -41,7 +41,12 @@ def managed_node_ids(user: User) -> set[int] | None:
     from partspool.network.models import Node
 
     if user.role == Role.REGIONAL_COORDINATOR:
-        return set(Node.objects.filter(region_id=user.region_id).values_list("id", flat=True))
+        # Asked for every row of a list (which side of a transfer may act): once per request's user.
+        cached = getattr(user, "_partspool_region_nodes", None)
+        if cached is None:
+            cached = set(Node.objects.filter(region_id=user.region_id).values_list("id", flat=True))
+            user._partspool_region_nodes = cached  # type: ignore[union-attr]
+        return set(cached)
     return {user.home_node_id} if user.home_node_id else set()
 
 
