@@ -114,3 +114,26 @@ def test_sop_steps_stop_their_clocks_once(stocked):
         assert client.post(f"/api/cases/{case_id}/steps/customer_updated", {"note": "已电话告知进展"},
                            content_type="application/json").status_code == 200
     assert client.post(f"/api/cases/{case_id}/steps/teleport", {}, content_type="application/json").status_code == 400
+
+
+def test_sources_within_the_levels_reach_and_the_best_split(stocked):
+    from partspool.network.models import InTransitShipment
+
+    client = login(stocked.users["manager"])
+    # Level 1 (brakes): 500 km; 3 units needed. 广州 (days away, 1,300+ km) is out of reach.
+    case_id = _open(client, part="BRK-PAD-F01", quantity=3,
+                    deadline=(timezone.now() + timedelta(hours=20)).isoformat()).json()["id"]
+    InTransitShipment.objects.create(shipment_no="SHP-1", part=stocked.parts["F01"],
+                                     destination=stocked.nodes["SC-HZ01"], quantity=2,
+                                     eta=timezone.now() + timedelta(days=3))  # too late for a 20 h deadline
+    body = client.get(f"/api/cases/{case_id}/sources").json()
+    by_node = {(c["kind"], c["node"]): c for c in body["candidates"]}
+    assert by_node[("stock", "WH-EAST")]["feasible"] is True
+    gz = by_node[("stock", "SC-GZ01")]
+    assert gz["feasible"] is False and "beyond_radius" in gz["reasons"]
+    inbound = by_node[("inbound", "SC-HZ01")]
+    assert inbound["feasible"] is False and "too_late" in inbound["reasons"]
+    plan = body["plan"]
+    assert plan["covers"] and plan["sources"] == 1 and plan["lines"][0]["node"] == "WH-EAST"
+    assert plan["total_cost"] <= 5000 and plan["reasons"]
+    assert login(stocked.users["gz_manager"]).get(f"/api/cases/{case_id}/sources").status_code == 404

@@ -104,3 +104,33 @@ def case_step(request: HttpRequest, case_id: int, step: str, data: StepIn) -> di
     selectors.case_get(user=request.user, case_id=case_id)  # type: ignore[arg-type]
     case = services.case_step(case_id=case_id, user=request.user, step=step, note=data.note)  # type: ignore[arg-type]
     return case_dict(case)
+
+
+def _candidate_dict(c: Any, nodes: dict[int, Any]) -> dict[str, Any]:
+    node = nodes.get(c.node_id)
+    return {"kind": str(c.kind), "node": node.code if node else None, "available": c.available,
+            "eta_hours": round(c.eta_hours, 2), "mode": c.mode, "km": None if c.km is None else round(c.km, 1),
+            "extra_cost": float(c.extra_cost), "feasible": c.feasible, "reasons": list(c.reasons),
+            "required_approvals": list(c.required_approvals), "risk_notes": list(c.risk_notes),
+            "alternative_level": None if c.alternative_level is None else str(c.alternative_level)}
+
+
+@router.get("/cases/{case_id}/sources", response=dict,
+            summary="Candidate sources within the level's reach, and the best split (why each ranks)")
+def case_sources(request: HttpRequest, case_id: int) -> dict[str, Any]:
+    from partspool.emergencies.sourcing import case_sources as compute
+    from partspool.network.models import Node
+
+    case = selectors.case_get(user=request.user, case_id=case_id)  # type: ignore[arg-type]
+    found = compute(case)
+    ids = {c.node_id for c in found.candidates}
+    nodes = Node.objects.in_bulk(ids)
+    plan = found.plan
+    return {
+        "candidates": [_candidate_dict(c, nodes) for c in found.candidates],
+        "plan": {"lines": [{**_candidate_dict(line.candidate, nodes), "quantity": line.quantity,
+                            "cost": float(line.cost)} for line in plan.lines],
+                 "sources": plan.sources, "arrival_hours": plan.arrival_hours,
+                 "total_cost": float(plan.total_cost), "covers": plan.covers, "shortfall": plan.shortfall,
+                 "over_cap": plan.over_cap, "cap_excess": float(plan.cap_excess), "reasons": list(plan.reasons)},
+    }
