@@ -18,7 +18,7 @@ from partspool.accounts.permissions import can_manage_node, managed_node_ids
 from partspool.errors import ImportRejected, InvalidInput
 from partspool.network import exports, selectors, services
 from partspool.network.models import Region
-from partspool.transfers.selectors import reliability_index
+from partspool.transfers.selectors import node_reliability
 from partspool.views_common import role_page
 
 PROBLEM_LABELS = {
@@ -124,7 +124,7 @@ def node_detail(request: HttpRequest, code: str) -> HttpResponse:
         "contacts": list(node.contacts.all()),
         "inbound": selectors.inbound_shipments(node=node),
         "may_manage": may_manage,
-        "reliability": reliability_index().get(node.id),
+        "reliability": node_reliability(node.id),
         "movements": selectors.node_movements(user=request.user, node=node, limit=30)  # type: ignore[arg-type]
         if may_manage else [],
         "q": query,

@@ -298,7 +298,7 @@ def node_reliability(request: HttpRequest, code: str) -> dict[str, Any]:
 
     require_role(request.user)  # type: ignore[arg-type]
     node = node_get(code=code)
-    record = selectors.reliability_index().get(node.id)
+    record = selectors.node_reliability(node.id)
     if record is None:
         return {"node": node.code, "score": None, "reasons": [], "loans_given": 0, "loans_taken": 0}
     return {"node": node.code, "score": record.score, "reasons": list(record.reasons),

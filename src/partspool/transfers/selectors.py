@@ -12,7 +12,7 @@ from django.utils import timezone
 from partspool.accounts.permissions import managed_node_ids, require_role
 from partspool.core.alliance import PointsEntry as CorePointsEntry
 from partspool.core.alliance import Waiting, most_helpful, quarter_of, quarterly_settlement, queue_order
-from partspool.core.reliability import LoanRecord, Reliability, reliability_all
+from partspool.core.reliability import LoanRecord, Reliability, reliability, reliability_all
 from partspool.core.transfer_flow import Deal, Party, Status, allowed_actions
 from partspool.errors import NotFound, NotPermitted
 from partspool.transfers.models import Alliance, AllianceMember, PointsEntry, TransferRequest
@@ -71,9 +71,13 @@ def inbox(*, user: User) -> dict[str, list[TransferRequest]]:
     }
 
 
-def loan_records() -> list[LoanRecord]:
+def loan_records(node_id: int | None = None) -> list[LoanRecord]:
+    """Loans that left the lender (shipped or later); only those of one node when ``node_id`` is given."""
     rows = TransferRequest.objects.exclude(status__in=[Status.REQUESTED, Status.DECLINED, Status.CANCELLED,
-                                                       Status.ACCEPTED]).values_list(
+                                                       Status.ACCEPTED])
+    if node_id is not None:
+        rows = rows.filter(Q(lender_id=node_id) | Q(borrower_id=node_id))
+    rows = rows.values_list(
         "lender_id", "borrower_id", "due_date", "returned_on", "status", "disputed")
     return [LoanRecord(lender_id=l_, borrower_id=b, due=d, returned_on=r, closed=s == Status.CLOSED,
                        disputed=disp, lost=s == Status.LOST) for l_, b, d, r, s, disp in rows]
@@ -82,6 +86,12 @@ def loan_records() -> list[LoanRecord]:
 def reliability_index() -> dict[int, Reliability]:
     """Every node's record as lender and borrower (one query, one pass)."""
     return reliability_all(loan_records(), timezone.localdate())
+
+
+def node_reliability(node_id: int) -> Reliability | None:
+    """One node's record, from its own loans only (None when it has neither lent nor borrowed)."""
+    records = loan_records(node_id)
+    return reliability(node_id, records, timezone.localdate()) if records else None
 
 
 RELIABILITY_CACHE_KEY = "partspool:reliability-scores"
