@@ -261,6 +261,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("tick", help="send due reminders and escalations (idempotent; run from cron)")
     p.set_defaults(func=cmd_tick)
 
+    # Forecasting and stock-policy commands work on plain CSV files and need no database.
+    from partspool import cli_forecast, cli_policy
+
+    cli_forecast.register(sub)
+    cli_policy.register(sub)
+
     p = sub.add_parser("manage", help="run a Django management command")
     p.add_argument("rest", nargs=argparse.REMAINDER)
     p.set_defaults(func=cmd_manage)
@@ -269,7 +275,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    _setup()
+    if getattr(args, "needs_database", True):
+        _setup()
     return int(args.func(args) or 0)
 
 
