@@ -188,6 +188,7 @@ class UnusualSource:
     extra_cost: Decimal
     part_value: Decimal  # value of one unit of the part this source offers
     spec_match: bool = False
+    offer_id: int | None = None  # the caller's own reference, carried to the candidate
 
     def __post_init__(self) -> None:
         code = SourceKind(self.code)
@@ -224,6 +225,7 @@ class Candidate:
     alternative_level: Alternative | None = None
     shipment_id: int | None = None
     node_kind: NodeKind | None = None
+    offer_id: int | None = None
 
     def cost_for(self, quantity: int) -> Decimal:
         """Extra cost of taking ``quantity`` units from this source (0 units: not used, nothing)."""
@@ -403,6 +405,7 @@ def _unusual_candidate(request: SourcingRequest, source: UnusualSource, rules: C
         reasons=tuple(verdict.reasons),
         required_approvals=tuple(verdict.approvals),
         risk_notes=tuple(verdict.risks),
+        offer_id=source.offer_id,
     )
 
 

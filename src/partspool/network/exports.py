@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from django.http import HttpResponse
@@ -73,11 +73,17 @@ def export_xlsx(*, user: User, kind: str) -> bytes:
     require_role(user)
     if kind not in EXPORT_KINDS:
         raise NotFound("unknown_kind", kind=kind)
-    import openpyxl
 
     header, rows = _rows(kind, managed_node_ids(user))
+    return table_xlsx(kind, header, rows)
+
+
+def table_xlsx(title: str, header: list[str], rows: Iterable[Iterable[Any]]) -> bytes:
+    """One sheet: a header row, then the rows (streamed)."""
+    import openpyxl
+
     book = openpyxl.Workbook(write_only=True)
-    sheet = book.create_sheet(kind)
+    sheet = book.create_sheet(title[:31])
     sheet.append(header)
     for row in rows:
         sheet.append(list(row))
@@ -86,11 +92,15 @@ def export_xlsx(*, user: User, kind: str) -> bytes:
     return out.getvalue()
 
 
+def download(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=XLSX_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def xlsx_response(*, user: User, kind: str) -> HttpResponse:
     """The export as a download, for the page and the API alike."""
-    response = HttpResponse(export_xlsx(user=user, kind=kind), content_type=XLSX_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="partspool-{kind}.xlsx"'
-    return response
+    return download(export_xlsx(user=user, kind=kind), f"partspool-{kind}.xlsx")

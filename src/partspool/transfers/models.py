@@ -91,6 +91,8 @@ class TransferRequest(models.Model):
     alliance = models.ForeignKey(Alliance, on_delete=models.PROTECT, null=True, blank=True,
                                  related_name="transfers", verbose_name=_("alliance"))
     p0 = models.BooleanField(_("P0: public-opinion crisis"), default=False)
+    case = models.ForeignKey("emergencies.EmergencyCase", on_delete=models.SET_NULL, null=True, blank=True,
+                             related_name="transfers", verbose_name=_("emergency case"))
     vouched_by = models.ForeignKey("network.Node", on_delete=models.PROTECT, null=True, blank=True,
                                    related_name="+", verbose_name=_("introduced by"))
     group = models.CharField(_("split group"), max_length=40, blank=True, db_index=True)

@@ -53,7 +53,12 @@ def parties_of(user: User, transfer: TransferRequest) -> frozenset[Party]:
 
 
 def loan_history(lender: Node, borrower: Node) -> list[LoanRecord]:
-    rows = TransferRequest.objects.filter(lender=lender, borrower=borrower).exclude(
+    return loans_to(borrower.id, {lender.id})
+
+
+def loans_to(borrower_id: int, lender_ids: set[int]) -> list[LoanRecord]:
+    """The borrower's loans (made, not merely asked) from these lenders, as reliability records."""
+    rows = TransferRequest.objects.filter(borrower_id=borrower_id, lender_id__in=lender_ids).exclude(
         status__in=[Status.REQUESTED, Status.DECLINED, Status.CANCELLED])
     return [
         LoanRecord(lender_id=r.lender_id, borrower_id=r.borrower_id, due=r.due_date, returned_on=r.returned_on,
@@ -120,7 +125,9 @@ def transfer_request(*, user: User, borrower: Node, lender: Node, part: Part, qu
     available_now = next(iter(available), 0)
     if available_now < quantity:
         raise InsufficientStock(part=part.number, node=lender.code, requested=quantity, available=available_now)
-    cap = first_deal_cap(lender.id, borrower.id, loan_history(lender, borrower))
+    # Trust between centers grows with their record; the brand's own warehouses lend without a cap.
+    cap = (first_deal_cap(lender.id, borrower.id, loan_history(lender, borrower))
+           if lender.kind == Node.Kind.SERVICE_CENTER else None)
     if cap is not None and quantity > cap and not terms.p0 and terms.deal != Deal.JOINT:
         raise InvalidInput("first_deal_cap", cap=cap, lender=lender.code)
     members = shared_alliance_member(lender, borrower)
