@@ -11,7 +11,13 @@ import openpyxl
 import pytest
 from django.utils import timezone
 
-from partspool.emergencies.models import BudgetDraw, CaseApproval, EmergencyBudget, EmergencyCase, UnusualOffer
+from partspool.emergencies.models import (
+    BudgetDraw,
+    CaseApproval,
+    EmergencyBudget,
+    EmergencyCase,
+    UnusualOffer,
+)
 from partspool.emergencies.services import quarter_label
 from partspool.transfers.models import TransferRequest
 from tests.conftest import login

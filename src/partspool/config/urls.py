@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from partspool.accounts import views as account_views
 from partspool.config.api import api
+from partspool.emergencies import views as case_views
 from partspool.network import views as network_views
 from partspool.transfers import views as transfer_views
 
@@ -26,6 +27,14 @@ urlpatterns = [
     path("alliances/", transfer_views.alliances, name="alliances"),
     path("alliances/<int:alliance_id>/", transfer_views.alliance, name="alliance"),
     path("notifications/", transfer_views.notifications, name="notifications"),
+    path("emergencies/", case_views.case_list, name="cases"),
+    path("emergencies/new/", case_views.case_new, name="case_new"),
+    path("emergencies/ledger/", case_views.ledger, name="ledger"),
+    path("emergencies/review/", case_views.review, name="review"),
+    path("emergencies/budget/", case_views.budget, name="budget"),
+    path("emergencies/<int:case_id>/", case_views.case_detail, name="case"),
+    path("emergencies/<int:case_id>/act/<str:action>/", case_views.case_act, name="case_act"),
+    path("emergencies/<int:case_id>/message/", case_views.case_message, name="case_message"),
     path("assets/plotly.min.js", network_views.plotly_js, name="plotly_js"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -201,3 +201,14 @@ def budget_report(user: User, quarter: str) -> list[dict[str, Any]]:
                      "used_share": round(float(u["drawn"] / amount), 3) if amount else None,
                      "cases": u["cases"], "over_cap": u["over_cap"], "beyond_budget": u["beyond_budget"]})
     return rows
+
+
+def overdue_cases(user: User, limit: int = 200) -> list[tuple[EmergencyCase, list[Clock]]]:
+    """Open cases the user can see with at least one overdue clock, most urgent level first."""
+    found = []
+    for case in visible_cases(user).exclude(status__in=[EmergencyCase.Status.CLOSED,
+                                                        EmergencyCase.Status.CANCELLED])[:limit]:
+        late = [c for c in case_clocks(case) if c.state == "overdue"]
+        if late:
+            found.append((case, late))
+    return sorted(found, key=lambda pair: (pair[0].level, pair[0].deadline))

@@ -372,7 +372,7 @@ def case_commit_plan(*, case_id: int, user: User, picks: list[Pick] | None = Non
                     user=user, borrower=case.center, lender=nodes[c.node_id], part=part,
                     quantity=line.quantity, group=group,
                     terms=Terms(deal=Deal.COMPENSATION, freight=line.cost, needed_by=case.deadline,
-                                reason=f"{case.number} · L{case.level} · {case.customer_name}",
+                                reason=f"{case.number} · L{case.level}",
                                 p0=case.level == 1 and case.opinion == EmergencyCase.Risk.HIGH))
                 made.append(transfer.pk)
                 row |= {"part": part.number, "transfer": transfer.pk}

@@ -58,8 +58,13 @@ IMPORT_KIND_LABELS = {
 
 @role_page
 def dashboard(request: HttpRequest) -> HttpResponse:
+    from partspool.emergencies.labels import CLOCKS
+    from partspool.emergencies.selectors import overdue_cases
+
     health = selectors.network_health(user=request.user)  # type: ignore[arg-type]
-    return render(request, "network/dashboard.html", {"health": health})
+    overdue = [(case, [CLOCKS.get(str(c.code), c.code) for c in late])
+               for case, late in overdue_cases(request.user)]  # type: ignore[arg-type]
+    return render(request, "network/dashboard.html", {"health": health, "overdue": overdue})
 
 
 def _int_param(request: HttpRequest, name: str, default: int | None) -> int | None:
