@@ -455,6 +455,9 @@ def load_demo(*, months: int = 36, today: dt.date | None = None, reset: bool = F
         from partspool.transfers.demo import load_demo_transfers
 
         counts["transfers"] = load_demo_transfers()
+        from partspool.emergencies.demo import load_demo_emergencies
+
+        counts["emergency_cases"] = load_demo_emergencies()
     return counts
 
 
@@ -480,8 +483,10 @@ def _reattach_users(rows: list[tuple[int, str, str | None, str | None]]) -> None
 
 def _delete_network() -> None:
     """Delete every row of the network, children first (movements are append-only, so raw deletes)."""
+    from partspool.emergencies.demo import delete_emergencies
     from partspool.transfers.demo import delete_transfers
 
+    delete_emergencies()
     delete_transfers()
     for model in (StockMovement, FailureReport, InTransitShipment, Stock, DemandRecord, DistanceOverride,
                   ImportBatch, Contact, Compatibility, Supersession, Part, Node, Region):
