@@ -29,7 +29,8 @@ def pg_url() -> str:
     return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + PG_DB
 
 
-def orchestrate(args: argparse.Namespace) -> None:
+def orchestrate(args: argparse.Namespace, script: str = __file__) -> None:
+    """Run ``script --child BACKEND`` against fresh scratch databases (this file by default)."""
     backends = [args.backend] if args.backend != "both" else ["postgres", "sqlite"]
     for backend in backends:
         env = dict(os.environ)
@@ -53,7 +54,7 @@ def orchestrate(args: argparse.Namespace) -> None:
             env["DATABASE_URL"] = f"sqlite:///{path}"
         env["PARTSPOOL_CONN_MAX_AGE"] = "600"
         subprocess.run(
-            [sys.executable, __file__, "--child", backend, "--nodes", str(args.nodes), "--parts",
+            [sys.executable, script, "--child", backend, "--nodes", str(args.nodes), "--parts",
              str(args.parts), "--requests", str(args.requests)],
             env=env, check=True,
         )
