@@ -174,6 +174,51 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_ledger(args: argparse.Namespace) -> int:
+    """The emergency ledger (closed cases) to XLSX, or the month's review as JSON."""
+    from partspool.emergencies import exports, selectors
+    from partspool.errors import DomainError
+
+    user = _user(args.as_user)
+    try:
+        if args.review:
+            if not args.month:
+                print("error: --review needs --month YYYY-MM", file=sys.stderr)
+                return 1
+            review = selectors.monthly_review(user, args.month)
+            print(json.dumps(review, ensure_ascii=False, indent=2, default=str))
+            return 0
+        rows = selectors.ledger(user, month=args.month, level=args.level, center=args.center,
+                                root_cause=args.root_cause, part=args.part)
+        content = exports.ledger_xlsx(rows)
+    except DomainError as error:
+        return _fail(error)
+    Path(args.file).write_bytes(content)
+    print(f"wrote {args.file}: {rows.count()} cases ({len(content)} bytes)")
+    return 0
+
+
+def cmd_budget(args: argparse.Namespace) -> int:
+    """The quarter-end emergency budget usage report (table, or XLSX with --xlsx)."""
+    from partspool.emergencies import exports, selectors, services
+    from partspool.errors import DomainError
+
+    try:
+        services.check_quarter(args.quarter)
+        rows = selectors.budget_report(_user(args.as_user), args.quarter)
+    except DomainError as error:
+        return _fail(error)
+    if args.xlsx:
+        Path(args.xlsx).write_bytes(exports.budget_xlsx(rows))
+        print(f"wrote {args.xlsx}")
+        return 0
+    print(f"{'center':<10} {'granted':>10} {'drawn':>10} {'remaining':>10} {'cases':>6} {'>cap':>5} {'>budget':>8}")
+    for r in rows:
+        print(f"{r['center']:<10} {r['granted']:>10} {r['drawn']:>10} {r['remaining']:>10} {r['cases']:>6} "
+              f"{r['over_cap']:>5} {r['beyond_budget']:>8}")
+    return 0
+
+
 def cmd_token(args: argparse.Namespace) -> int:
     from partspool.accounts.services import token_create
     from partspool.errors import DomainError
@@ -252,6 +297,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file")
     p.add_argument("--as", dest="as_user", required=True)
     p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("ledger", help="the emergency ledger to XLSX (filters), or --review a month as JSON")
+    p.add_argument("file", nargs="?", default="ledger.xlsx")
+    p.add_argument("--as", dest="as_user", required=True)
+    p.add_argument("--month", help="YYYY-MM")
+    p.add_argument("--level", type=int, choices=[1, 2, 3])
+    p.add_argument("--center")
+    p.add_argument("--root-cause")
+    p.add_argument("--part")
+    p.add_argument("--review", action="store_true", help="print the month's review instead")
+    p.set_defaults(func=cmd_ledger)
+
+    p = sub.add_parser("budget", help="quarter-end emergency budget usage per center")
+    p.add_argument("quarter", help="e.g. 2026Q4")
+    p.add_argument("--as", dest="as_user", required=True)
+    p.add_argument("--xlsx", help="write the report to this XLSX file")
+    p.set_defaults(func=cmd_budget)
 
     p = sub.add_parser("token", help="create a personal API token for a user (printed once)")
     p.add_argument("user")

@@ -292,3 +292,26 @@ def test_matrix_is_readable(stocked):
     assert len(rows) == 20
     vip = next(r for r in rows if r["customer_type"] == "vip" and r["situation"] == "safety_issue")
     assert (vip["level"], vip["cost_cap"]) == (1, 5000)
+
+
+def test_command_line_ledger_review_and_budget(stocked, capsys, tmp_path):
+    import json
+
+    from partspool.cli import main
+
+    hz = login(stocked.users["manager"])
+    _closed(stocked, hz)
+    _budget(stocked, amount="12000")
+    out = tmp_path / "ledger.xlsx"
+    assert main(["ledger", str(out), "--as", "hz_manager", "--month", f"{timezone.localdate():%Y-%m}"]) == 0
+    assert "1 cases" in capsys.readouterr().out
+    assert openpyxl.load_workbook(out).active.max_row == 2
+    assert main(["ledger", "--as", "hz_manager", "--review", "--month", f"{timezone.localdate():%Y-%m}"]) == 0
+    assert json.loads(capsys.readouterr().out)["forecast_review"][0]["part"] == "BRK-PAD-F01"
+    assert main(["ledger", "--as", "hz_manager", "--review", "--month", "2026-13"]) == 1
+    assert "2026-13" in capsys.readouterr().err
+    quarter = quarter_label(timezone.localdate())
+    assert main(["budget", quarter, "--as", "planner"]) == 0
+    report = capsys.readouterr().out
+    assert "SC-HZ01" in report and "12000" in report
+    assert main(["budget", "2026Q9", "--as", "planner"]) == 1
