@@ -3,12 +3,125 @@
 from __future__ import annotations
 
 import argparse
+import json
+import math
+import sys
+from pathlib import Path
 from typing import Any
+
+FORECAST_HELP = "forecast demand from a CSV of unique_id,ds,y (no database needed)"
+BACKTEST_HELP = "score each forecasting method and auto on the last H periods of a CSV (no database needed)"
 
 
 def register(sub: Any) -> None:
     """Add the forecasting commands to the ``partspool`` parser (set ``needs_database=False``)."""
-    del sub  # the commands are added by the forecasting work (issue 5)
+    from partspool.core.forecasting.engines import ENGINES
+
+    p = sub.add_parser("forecast", help=FORECAST_HELP, description=FORECAST_HELP)
+    p.add_argument("--input", required=True, help="CSV with columns unique_id,ds,y (monthly or weekly ds)")
+    p.add_argument("--horizon", required=True, type=int, help="periods to forecast")
+    p.add_argument("--output", required=True, help="CSV to write: unique_id,ds,forecast,method,lo,hi")
+    p.add_argument("--method", default="auto",
+                   help="auto (choose per series by back-test; default) or one method, e.g. TSB")
+    p.add_argument("--engine", default="local", choices=ENGINES, help="local processes (default) or dask")
+    p.add_argument("--choices", help="also write, per series, the choice and its explanation to this CSV")
+    p.set_defaults(func=cmd_forecast, needs_database=False)
+
+    p = sub.add_parser("backtest", help=BACKTEST_HELP, description=BACKTEST_HELP)
+    p.add_argument("--input", required=True, help="CSV with columns unique_id,ds,y")
+    p.add_argument("--horizon", required=True, type=int, help="periods held out at the end of each series")
+    p.add_argument("--methods", help="comma-separated methods to score beside auto (default: all)")
+    p.add_argument("--engine", default="local", choices=ENGINES)
+    p.add_argument("--json", action="store_true", help="print JSON instead of the table")
+    p.set_defaults(func=cmd_backtest, needs_database=False)
 
 
-__all__ = ["register", "argparse"]
+def _error(message: str, code: int = 1) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return code
+
+
+def _read(path_text: str) -> Any:
+    """The CSV as text columns (the forecasting core checks and converts them)."""
+    import pandas as pd
+
+    path = Path(path_text)
+    if not path.is_file():
+        raise FileNotFoundError(path_text)
+    try:
+        return pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
+    except pd.errors.EmptyDataError:
+        return pd.DataFrame()
+
+
+def _input_error(error: Any, path: str) -> int:
+    where = f" (line {error.row + 1} of {path})" if error.row is not None else ""
+    return _error(f"{error.detail}{where}")
+
+
+def cmd_forecast(args: argparse.Namespace) -> int:
+    from partspool.core.forecasting import ForecastInputError, forecast
+
+    try:
+        frame = _read(args.input)
+    except FileNotFoundError:
+        return _error(f"no such file: {args.input}", 2)
+    try:
+        result = forecast(frame, args.horizon, method=args.method, engine=args.engine)
+    except ForecastInputError as error:
+        return _input_error(error, args.input)
+    out = result.forecasts.copy()
+    out["ds"] = out["ds"].dt.strftime("%Y-%m-%d")
+    out.to_csv(args.output, index=False, float_format="%.6f")
+    if args.choices:
+        result.choices.to_csv(args.choices, index=False, float_format="%.6f")
+    methods = result.choices["method"].map(lambda m: "Median[…]" if m.startswith("Median[") else m)
+    counts = ", ".join(f"{name} {count}" for name, count in methods.value_counts().items())
+    print(f"wrote {args.output}: {len(result.choices)} series × {result.horizon} {result.frequency.name} "
+          f"period(s) in {result.seconds:.1f} s ({counts})")
+    return 0
+
+
+def _cell(value: float, digits: int = 3, percent: bool = False) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    return f"{value:.1%}" if percent else f"{value:.{digits}f}"
+
+
+def cmd_backtest(args: argparse.Namespace) -> int:
+    from partspool.core.forecasting import ForecastInputError, backtest
+
+    try:
+        frame = _read(args.input)
+    except FileNotFoundError:
+        return _error(f"no such file: {args.input}", 2)
+    methods = tuple(m for m in args.methods.split(",") if m.strip()) if args.methods else None
+    try:
+        result = backtest(frame, args.horizon, methods=methods, engine=args.engine)
+    except ForecastInputError as error:
+        return _input_error(error, args.input)
+    rows = result.summary.to_dict(orient="records")
+    if args.json:
+        clean = [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in r.items()} for r in rows]
+        print(json.dumps({"horizon": result.horizon, "frequency": result.frequency.name,
+                          "series": len(result.auto_methods), "seconds": round(result.seconds, 3),
+                          "methods": clean}, indent=2))
+        return 0
+    print(f"back-test: {len(result.auto_methods)} series, last {result.horizon} {result.frequency.name} "
+          f"period(s) held out, {result.seconds:.1f} s")
+    header = (f"{'method':<22} {'series':>7} {'MAE':>8} {'RMSE':>8} {'RMSSE':>7} {'wRMSSE':>7} {'bias':>8} "
+              f"{'accuracy':>9} {'cover80':>8} {'seconds':>8}")
+    print(header)
+    print("-" * len(header))
+    for r in rows:
+        print(f"{r['method']:<22} {r['series']:>7} {_cell(r['mae']):>8} {_cell(r['rmse']):>8} "
+              f"{_cell(r['rmsse']):>7} {_cell(r['wrmsse']):>7} {_cell(r['bias']):>8} "
+              f"{_cell(r['accuracy'], percent=True):>9} {_cell(r['coverage'], percent=True):>8} "
+              f"{_cell(r['seconds'], 2):>8}")
+    print("RMSSE: mean over series; wRMSSE: weighted by each series' demand in its last season; bias: mean of "
+          "forecast − actual; accuracy: 1 − WAPE; cover80: actuals inside the 80% interval; seconds: compute "
+          "time summed over workers (auto includes its own back-test).")
+    return 0
+
+
+__all__ = ["register", "cmd_forecast", "cmd_backtest"]

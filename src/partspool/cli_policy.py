@@ -1,14 +1,139 @@
-"""``partspool simulate``: stock-policy replay on CSV files, no database needed."""
+"""``partspool simulate``: stock-policy replay on CSV files, no database needed.
+
+    partspool simulate --input demand.csv --holdout 12 --policy service-level --target-fill-rate 0.95 --lead-time 1
+    partspool simulate --input demand.csv --holdout 12 --policy days-of-cover --days 15 --lead-time 1
+
+The CSV has the columns ``unique_id,ds,y`` (one row per series and period; months or weeks,
+inferred from the dates). The policy is set from each series' history before the last H periods,
+those periods are replayed, and one JSON object is printed: ``fill_rate``, ``average_inventory``,
+``stockout_rate``, ``series`` and the totals behind them (see ``partspool.core.policy.simulation``).
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import math
+import sys
+from pathlib import Path
 from typing import Any
+
+POLICIES = ("service-level", "days-of-cover", "abc-class")
 
 
 def register(sub: Any) -> None:
     """Add the policy commands to the ``partspool`` parser (set ``needs_database=False``)."""
-    del sub  # the commands are added by the stock-policy work (issue 5)
+    p = sub.add_parser(
+        "simulate", help="replay a stocking policy on held-out periods of a demand CSV (unique_id,ds,y)",
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--input", required=True, help="CSV file with columns unique_id, ds, y")
+    p.add_argument("--holdout", type=int, required=True, help="periods at the end of each series to replay")
+    p.add_argument("--policy", required=True, help="service-level, days-of-cover or abc-class")
+    p.add_argument("--target-fill-rate", help="service-level target: 0.95, 95 or 95%% (default 0.95)")
+    p.add_argument("--scope", help="service-level: 'series' (each series reaches the target, the default) "
+                   "or 'pooled' (all series together, at the least stock)")
+    p.add_argument("--days", type=float, help="days-of-cover: days of average demand (default 15)")
+    p.add_argument("--lead-time", type=int, required=True, help="periods between an order and its arrival")
+    p.add_argument("--freq", choices=("month", "week", "day"), help="period length (default: inferred)")
+    p.add_argument("--min-history", type=int, default=6, help="periods needed before the holdout (default 6)")
+    p.add_argument("--per-series", action="store_true", help="add each series' result and reasons")
+    p.set_defaults(func=cmd_simulate, needs_database=False)
 
 
-__all__ = ["register", "argparse"]
+def _error(message: str, code: int = 1) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return code
+
+
+def parse_fill_rate(text: str) -> float:
+    """A fill rate as a fraction in (0, 1] (0.95) or a percentage: 50-100 bare (95), any with ``%``.
+
+    A bare number above 1 and below 50 (1.5, 20) is refused rather than guessed at.
+    """
+    raw = text.strip()
+    try:
+        value = float(raw.removesuffix("%"))
+    except ValueError:
+        raise ValueError(f"--target-fill-rate must be a number, got {text!r}") from None
+    percent = raw.endswith("%") or 50 <= value <= 100
+    if percent:
+        value /= 100
+    if not math.isfinite(value) or not 0 < value <= 1:
+        raise ValueError(f"--target-fill-rate must lie in (0, 1] as a fraction, or 50-100 as a percentage "
+                         f"(any percentage with %), got {text}")
+    return value
+
+
+def _read_csv(path: Path) -> Any:
+    import pandas as pd
+
+    last: Exception | None = None
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return pd.read_csv(path, dtype={"unique_id": str, "ds": str}, encoding=encoding,
+                               skipinitialspace=True)
+        except UnicodeDecodeError as error:
+            last = error
+        except pd.errors.EmptyDataError:
+            raise ValueError(f"{path} is empty") from None
+        except pd.errors.ParserError as error:
+            raise ValueError(f"{path} is not a readable CSV file: {error}") from None
+    raise ValueError(f"{path} is neither UTF-8 nor GB18030 text: {last}")
+
+
+def _policy(args: argparse.Namespace) -> Any:
+    from partspool.core.policy import ClassPolicy, DaysOfCoverPolicy, ServiceLevelPolicy
+
+    if args.policy not in POLICIES:
+        raise ValueError(f"unknown policy {args.policy!r} (use {', '.join(POLICIES)})")
+    if args.policy != "service-level" and args.target_fill_rate is not None:
+        raise ValueError("--target-fill-rate goes with --policy service-level")
+    if args.policy != "service-level" and args.scope is not None:
+        raise ValueError("--scope goes with --policy service-level")
+    if args.policy != "days-of-cover" and args.days is not None:
+        raise ValueError("--days goes with --policy days-of-cover")
+    if args.policy == "service-level":
+        scope = args.scope or "series"
+        if scope not in ("series", "pooled"):
+            raise ValueError(f"unknown --scope {scope!r} (use series or pooled)")
+        return ServiceLevelPolicy(parse_fill_rate(args.target_fill_rate or "0.95"), scope=scope)
+    if args.policy == "days-of-cover":
+        days = 15.0 if args.days is None else args.days
+        if not math.isfinite(days) or days < 0:
+            raise ValueError(f"--days must be 0 or more, got {args.days}")
+        return DaysOfCoverPolicy(days)
+    return ClassPolicy()
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    """Run the replay and print one JSON object."""
+    from partspool.core.policy import DemandFrameError, simulate
+
+    if args.holdout < 1:
+        return _error(f"--holdout must be at least 1 period, got {args.holdout}", 2)
+    if args.lead_time < 0:
+        return _error(f"--lead-time must be 0 or more periods, got {args.lead_time}", 2)
+    if args.min_history < 1:
+        return _error(f"--min-history must be at least 1 period, got {args.min_history}", 2)
+    try:
+        policy = _policy(args)
+    except ValueError as error:
+        return _error(str(error), 2)
+    path = Path(args.input)
+    if not path.is_file():
+        return _error(f"no such file: {path}", 2)
+    try:
+        frame = _read_csv(path)
+        result = simulate(frame, holdout=args.holdout, policy=policy, lead_time=args.lead_time,
+                          frequency=args.freq, min_history=args.min_history)
+    except DemandFrameError as error:
+        return _error(f"{path.name}: {error}")
+    except ValueError as error:
+        return _error(str(error))
+    out = result.to_dict(per_series=args.per_series)
+    out["input"] = str(path)
+    print(json.dumps(out, ensure_ascii=False, indent=2))
+    return 0
+
+
+__all__ = ["register", "cmd_simulate", "parse_fill_rate"]

@@ -1,0 +1,156 @@
+"""Service-level stock against the days-of-cover rule, on synthetic intermittent demand.
+
+Builds series of monthly demand (Poisson, negative binomial and zero-inflated, a share of them
+seasonal), sets each policy from the history before the last ``--holdout`` months and replays
+those months (``partspool.core.policy.simulate``). For each lead time it prints:
+
+* the service-level policy at the target fill rate: realised fill rate and average inventory,
+  per series (each series aims at the target) and pooled (all series together aim at it);
+* the source's rule at 15 and 30 days of cover;
+* the smallest D (scanned day by day) at which days of cover reaches the target, its inventory,
+  and the inventory it needs to match the service-level policy's realised fill rate.
+
+Run on demand:
+
+    .venv/bin/python bench/policy.py
+    .venv/bin/python bench/policy.py --series 1000 --months 48 --holdout 12 --lead-times 1 2 --seed 7
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import time
+
+import numpy as np
+import pandas as pd
+
+from partspool.core.policy import (
+    DaysOfCoverPolicy,
+    ServiceLevelPolicy,
+    StockRules,
+    estimate_demand,
+    read_demand_frame,
+    replay,
+    simulate,
+)
+
+
+def synthetic(series: int, months: int, seed: int, seasonal_share: float, weekly: bool = False) -> pd.DataFrame:
+    """A long frame of monthly (or weekly) demand: a third each Poisson, negative binomial, zero-inflated.
+
+    ``months`` counts periods; weekly series get a twelfth of the monthly rate x 12 / 52.18.
+    """
+    rng = np.random.default_rng(seed)
+    start = pd.Timestamp("2022-01-03" if weekly else "2022-01-01")
+    stamps = pd.date_range(start, periods=months, freq="W-MON" if weekly else "MS")
+    frames = []
+    for i in range(series):
+        kind = ("poisson", "negbin", "zero_inflated")[i % 3]
+        mean = float(rng.lognormal(mean=0.0, sigma=1.1))  # median 1 unit a month, a long right tail
+        if weekly:
+            mean *= 12 / 52.18
+        season = np.ones(months)
+        if rng.random() < seasonal_share:
+            phase = rng.integers(0, 12)
+            season = 1 + 0.6 * np.sin(2 * np.pi * (stamps.month.to_numpy() - phase) / 12)
+        rate = mean * season
+        if kind == "poisson":
+            y = rng.poisson(rate)
+        elif kind == "negbin":
+            dispersion = rng.uniform(1.5, 4.0)  # variance / mean
+            r = rate / (dispersion - 1)
+            y = rng.negative_binomial(r, 1 / dispersion)
+        else:
+            occurs = rng.uniform(0.1, 0.5)
+            size = rate / occurs  # mean size when demand occurs
+            y = (rng.random(months) < occurs) * (1 + rng.poisson(np.maximum(size - 1, 0)))
+        frames.append(pd.DataFrame({"unique_id": f"{kind}-{i:04d}", "ds": stamps, "y": y}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def cover_scan(frame: pd.DataFrame, holdout: int, lead_time: int, rules: StockRules, max_days: int
+               ) -> list[tuple[int, float, float]]:
+    """(D, fill rate, average inventory) for D = 0..max_days, replaying with the rule's levels."""
+    panel = read_demand_frame(frame)
+    period_days = rules.period_days(panel.frequency)
+    means = np.array([estimate_demand(s.y[:-holdout], None, rules).mean for s in panel.series])
+    demand = np.stack([s.y[-holdout:] for s in panel.series])
+    out = []
+    for days in range(max_days + 1):
+        level = np.ceil(means / period_days * days - 1e-9).astype(np.int64)
+        arrays = replay(demand, np.repeat(level[:, None], holdout + 1, axis=1), lead_time)
+        out.append((days, float(arrays.served.sum() / arrays.demand.sum()), float(arrays.on_hand.mean())))
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--series", type=int, default=900)
+    parser.add_argument("--months", type=int, default=48)
+    parser.add_argument("--holdout", type=int, default=12)
+    parser.add_argument("--lead-times", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--target", type=float, default=0.95)
+    parser.add_argument("--seasonal-share", type=float, default=0.3)
+    parser.add_argument("--seed", type=int, default=20260)
+    parser.add_argument("--max-days", type=int, default=400)
+    parser.add_argument("--family", default="auto", choices=("auto", "poisson", "negative_binomial", "empirical"),
+                        help="demand distribution of the service-level policy")
+    parser.add_argument("--weekly", action="store_true", help="weekly periods (--months then counts weeks)")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+
+    frame = synthetic(args.series, args.months, args.seed, args.seasonal_share, args.weekly)
+    unit = "week" if args.weekly else "month"
+    rules = StockRules(family=args.family)
+    zero_share = float((frame["y"] == 0).mean())
+    print(f"{args.series} series x {args.months} {unit}s (holdout {args.holdout}), "
+          f"{zero_share:.0%} zero {unit}s, mean {frame['y'].mean():.2f} units/{unit}; target {args.target:.0%}")
+    report = []
+    for lead_time in args.lead_times:
+        started = time.perf_counter()
+        service = simulate(frame, holdout=args.holdout, policy=ServiceLevelPolicy(args.target),
+                           lead_time=lead_time, rules=rules)
+        seconds = time.perf_counter() - started
+        pooled = simulate(frame, holdout=args.holdout, policy=ServiceLevelPolicy(args.target, scope="pooled"),
+                          lead_time=lead_time, rules=rules)
+        fixed = {d: simulate(frame, holdout=args.holdout, policy=DaysOfCoverPolicy(d), lead_time=lead_time,
+                             rules=rules) for d in (rules.cover_days, rules.raised_cover_days)}
+        scan = cover_scan(frame, args.holdout, lead_time, rules, args.max_days)
+        at_target = next((row for row in scan if row[1] >= args.target), None)
+        at_match = next((row for row in scan if row[1] >= service.fill_rate), None)
+        row = {
+            "lead_time": lead_time,
+            "service_level": {"fill_rate": service.fill_rate, "average_inventory": service.average_inventory,
+                              "stockout_rate": service.stockout_rate, "seconds": round(seconds, 2)},
+            "service_level_pooled": {"fill_rate": pooled.fill_rate, "average_inventory": pooled.average_inventory,
+                                     "stockout_rate": pooled.stockout_rate},
+            **{f"days_{d:g}": {"fill_rate": r.fill_rate, "average_inventory": r.average_inventory}
+               for d, r in fixed.items()},
+            "days_for_target": None if at_target is None else
+            {"days": at_target[0], "fill_rate": at_target[1], "average_inventory": at_target[2]},
+            "days_for_same_fill": None if at_match is None else
+            {"days": at_match[0], "fill_rate": at_match[1], "average_inventory": at_match[2]},
+        }
+        report.append(row)
+        print(f"\nlead time {lead_time} {unit}(s)")
+        print(f"  service level {args.target:.0%}:   fill {service.fill_rate:6.1%}  "
+              f"avg inventory {service.average_inventory:6.2f}  ({seconds:.1f} s)")
+        print(f"  pooled {args.target:.0%}:          fill {pooled.fill_rate:6.1%}  "
+              f"avg inventory {pooled.average_inventory:6.2f}  (one target for all series together)")
+        for d, r in fixed.items():
+            print(f"  {d:g} days of cover:    fill {r.fill_rate:6.1%}  avg inventory {r.average_inventory:6.2f}")
+        for label, hit in (("target", at_target), ("same fill", at_match)):
+            if hit is None:
+                print(f"  days of cover for {label}: not reached within {args.max_days} days")
+                continue
+            saving = 1 - service.average_inventory / hit[2] if hit[2] > 0 else math.nan
+            print(f"  days of cover for {label:<9}: D={hit[0]:>3}  fill {hit[1]:6.1%}  "
+                  f"avg inventory {hit[2]:6.2f}  (service level per series holds {saving:.1%} less)")
+    if args.json:
+        print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,333 @@
+"""The forecasting core's entry points: ``forecast``, ``backtest`` and ``lead_time_quantiles``."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd  # type: ignore[import-untyped]
+from numpy.typing import NDArray
+
+from partspool.core.forecasting.chunk import AUTO, ChunkBacktest, ChunkForecast, ChunkTask
+from partspool.core.forecasting.engines import ENGINES, chunk_bounds, default_workers, run_tasks
+from partspool.core.forecasting.errors import ForecastInputError
+from partspool.core.forecasting.intervals import integer_quantile, lead_time_spread, smooth_quantile
+from partspool.core.forecasting.methods import method_names, min_length, resolve
+from partspool.core.forecasting.metrics import Scores, score
+from partspool.core.forecasting.panel import Frequency, Panel, read_panel
+from partspool.core.forecasting.selection import auto_min_length
+from partspool.core.forecasting.settings import DEFAULT_SETTINGS, ForecastSettings
+
+FORECAST_COLUMNS = ("unique_id", "ds", "forecast", "method", "lo", "hi")
+CHOICE_COLUMNS = ("unique_id", "method", "winner", "winner_rmsse", "runner_up", "runner_up_rmsse", "margin",
+                  "rmsse", "bias", "accuracy", "origins", "dispersion", "scores", "explanation")
+
+
+def valid_methods() -> tuple[str, ...]:
+    """Names ``method`` accepts: ``auto`` and every single method."""
+    return (AUTO, *method_names())
+
+
+def canonical_method(name: str) -> str:
+    """The canonical spelling of a method name (case-insensitive); ``ForecastInputError`` if unknown."""
+    if name.strip().lower() == AUTO:
+        return AUTO
+    try:
+        return resolve(name)
+    except KeyError:
+        raise ForecastInputError("unknown_method", f"unknown method {name!r}; valid methods: "
+                                 f"{', '.join(valid_methods())}") from None
+
+
+@dataclass(frozen=True)
+class ForecastResult:
+    """Forecasts with their intervals, and per series the choice and its reasons.
+
+    Attributes:
+        forecasts: one row per series and future period: ``unique_id, ds, forecast, method, lo, hi``
+            (``forecast`` ≥ 0; ``lo``/``hi`` the central ``settings.interval`` interval).
+        choices: one row per series (columns ``CHOICE_COLUMNS``): what was used, the back-test
+            winner, runner-up and margin, the back-test RMSSE, bias and accuracy of what was used,
+            the dispersion index behind the intervals, every candidate's back-test RMSSE (``scores``,
+            best first, as text) and the explanation sentence.
+        frequency: the inferred frequency of the periods.
+        horizon, method, settings: what was asked.
+        seconds: wall-clock time of the run.
+    """
+
+    forecasts: pd.DataFrame
+    choices: pd.DataFrame
+    frequency: Frequency
+    horizon: int
+    method: str
+    settings: ForecastSettings
+    seconds: float
+
+    def explanation(self, unique_id: str) -> str:
+        """Why the series got its forecast."""
+        row = self.choices.loc[self.choices["unique_id"] == unique_id]
+        if row.empty:
+            raise KeyError(unique_id)
+        return str(row["explanation"].iloc[0])
+
+
+@dataclass(frozen=True)
+class BacktestResult:
+    """Scores of each method and of ``auto`` on the last ``horizon`` periods of every series.
+
+    Attributes:
+        summary: one row per method: ``method, series, periods, mae, rmse, rmsse, wrmsse, bias,
+            accuracy, coverage, seconds`` (``seconds``: compute time summed over workers).
+        detail: one row per series and held-out period: ``unique_id, ds, actual`` and a column per method.
+        auto_methods: per series, what ``auto`` used (``unique_id, method``).
+        seconds: wall-clock time of the run.
+    """
+
+    summary: pd.DataFrame
+    detail: pd.DataFrame
+    auto_methods: pd.DataFrame
+    scores: dict[str, Scores]
+    horizon: int
+    frequency: Frequency
+    seconds: float
+
+
+def _check_horizon(horizon: int) -> int:
+    if isinstance(horizon, bool) or not isinstance(horizon, int | np.integer) or horizon < 1:
+        raise ForecastInputError("bad_horizon", f"horizon must be a whole number ≥ 1, got {horizon!r}")
+    return int(horizon)
+
+
+def _check_length(panel: Panel, needed: int, why: str) -> None:
+    lengths = panel.lengths()
+    short = np.flatnonzero(lengths < needed)
+    if short.size:
+        i = int(short[0])
+        more = f" (and {short.size - 1} more series)" if short.size > 1 else ""
+        raise ForecastInputError("too_short", f"series {panel.ids[i]!r} has {int(lengths[i])} periods; {why} "
+                                 f"needs at least {needed}{more}", unique_id=panel.ids[i])
+
+
+def _tasks(panel: Panel, horizon: int, method: str, settings: ForecastSettings, workers: int,
+           backtest: tuple[str, ...] = ()) -> list[ChunkTask]:
+    return [
+        ChunkTask(ids=panel.ids[a:b], values=panel.values[a:b], last_cycle=panel.last_cycle[a:b],
+                  season_length=panel.freq.season_length, horizon=horizon, method=method, settings=settings,
+                  backtest=backtest)
+        for a, b in chunk_bounds(len(panel), settings.chunk_size, workers)
+    ]
+
+
+def forecast(frame: pd.DataFrame, horizon: int, method: str = AUTO, engine: str = "local", *,
+             settings: ForecastSettings = DEFAULT_SETTINGS, workers: int | None = None,
+             client: Any = None) -> ForecastResult:
+    """Forecast every series of a long frame ``unique_id, ds, y`` ``horizon`` periods ahead.
+
+    Args:
+        frame: the demand history (see ``panel.read_panel`` for what is checked).
+        horizon: periods to forecast.
+        method: ``auto`` (choose per series by back-test) or a method name (``valid_methods()``).
+        engine: ``local`` (processes on this machine) or ``dask`` (a dask.distributed client).
+        settings: the rules (defaults: ``DEFAULT_SETTINGS``).
+        workers: processes for ``local`` / workers of a dask cluster made for the call (default: cores).
+        client: a dask ``Client`` to use with ``engine="dask"`` (default: the current one, else a
+            local cluster made and closed for the call).
+
+    Returns:
+        A ``ForecastResult``.
+
+    Raises:
+        ForecastInputError: bad input, an unknown method or engine, or a series too short.
+    """
+    started = time.perf_counter()
+    horizon = _check_horizon(horizon)
+    method = canonical_method(method)
+    if engine not in ENGINES:
+        raise ForecastInputError("unknown_engine", f"unknown engine {engine!r}; valid: {', '.join(ENGINES)}")
+    panel = read_panel(frame)
+    m = panel.freq.season_length
+    if method == AUTO:
+        if settings.short_series != "fallback":
+            _check_length(panel, auto_min_length(horizon, settings),
+                          f"auto with horizon {horizon} ({settings.min_train} to fit and {horizon} to test)")
+    else:
+        _check_length(panel, min_length(method, m, settings), f"{method} on {panel.freq.name} data")
+    workers = workers or default_workers()
+    results = run_tasks(_tasks(panel, horizon, method, settings, workers), engine, workers, client)
+    chunks = [r for r in results if isinstance(r, ChunkForecast)]
+    return _assemble(panel, chunks, horizon, method, settings, time.perf_counter() - started)
+
+
+def _assemble(panel: Panel, chunks: list[ChunkForecast], horizon: int, method: str, settings: ForecastSettings,
+              seconds: float) -> ForecastResult:
+    n = len(panel)
+    values = np.concatenate([c.forecast for c in chunks]) if chunks else np.empty((0, horizon))
+    lo = np.concatenate([c.lo for c in chunks]) if chunks else values
+    hi = np.concatenate([c.hi for c in chunks]) if chunks else values
+    choices = [choice for c in chunks for choice in c.choices]
+    used = np.array([c.method for c in choices], dtype=object)
+    dates = panel.freq.future(panel.last_ds, horizon)
+    forecasts = pd.DataFrame({
+        "unique_id": np.repeat(np.array(panel.ids, dtype=object), horizon),
+        "ds": pd.to_datetime(dates.reshape(-1)),
+        "forecast": values.reshape(-1),
+        "method": np.repeat(used, horizon),
+        "lo": lo.reshape(-1),
+        "hi": hi.reshape(-1),
+    })
+    phi = np.concatenate([c.dispersion for c in chunks]) if chunks else np.empty(0)
+    table = pd.DataFrame({
+        "unique_id": list(panel.ids),
+        "method": used,
+        "winner": [c.winner for c in choices],
+        "winner_rmsse": [c.winner_rmsse for c in choices],
+        "runner_up": [c.runner_up for c in choices],
+        "runner_up_rmsse": [c.runner_up_rmsse for c in choices],
+        "margin": [c.margin for c in choices],
+        "rmsse": [c.rmsse for c in choices],
+        "bias": [c.bias for c in choices],
+        "accuracy": [c.accuracy for c in choices],
+        "origins": [c.origins for c in choices],
+        "dispersion": phi,
+        "scores": ["; ".join(f"{a} {v:.3f}" for a, v in c.scores) for c in choices],
+        "explanation": [c.explanation for c in choices],
+    }, index=pd.RangeIndex(n))
+    return ForecastResult(forecasts, table, panel.freq, horizon, method, settings, seconds)
+
+
+def backtest(frame: pd.DataFrame, horizon: int, methods: tuple[str, ...] | None = None, engine: str = "local", *,
+             settings: ForecastSettings = DEFAULT_SETTINGS, workers: int | None = None,
+             client: Any = None) -> BacktestResult:
+    """Hold out the last ``horizon`` periods of every series and score each method and ``auto`` on them.
+
+    Every method (``auto``'s own back-test included) sees only the periods before the held-out ones.
+    A single method is scored on the series whose training part it can forecast; ``auto`` on all.
+
+    Args:
+        frame: the demand history ``unique_id, ds, y``.
+        horizon: periods held out.
+        methods: the single methods to score beside ``auto`` (default: all).
+        engine, settings, workers, client: as for ``forecast``.
+
+    Raises:
+        ForecastInputError: bad input, an unknown method, or a series shorter than ``auto`` needs
+            after the held-out periods.
+    """
+    started = time.perf_counter()
+    horizon = _check_horizon(horizon)
+    chosen = tuple(canonical_method(a) for a in (methods or method_names()) if a.strip().lower() != AUTO)
+    if engine not in ENGINES:
+        raise ForecastInputError("unknown_engine", f"unknown engine {engine!r}; valid: {', '.join(ENGINES)}")
+    panel = read_panel(frame)
+    needed = horizon + auto_min_length(horizon, settings)
+    _check_length(panel, needed, f"a back-test with horizon {horizon} ({horizon} held out, then "
+                  f"{settings.min_train} to fit and {horizon} to test for auto)")
+    workers = workers or default_workers()
+    tasks = _tasks(panel, horizon, AUTO, settings, workers, backtest=chosen)
+    chunks = [r for r in run_tasks(tasks, engine, workers, client) if isinstance(r, ChunkBacktest)]
+    return _assemble_backtest(panel, chunks, (*chosen, AUTO), horizon, time.perf_counter() - started)
+
+
+def _assemble_backtest(panel: Panel, chunks: list[ChunkBacktest], methods: tuple[str, ...], horizon: int,
+                       seconds: float) -> BacktestResult:
+    def cat(get: Any) -> NDArray[np.float64]:
+        return np.concatenate([get(c) for c in chunks]) if chunks else np.empty((0, horizon))
+
+    actual, scales, weights = cat(lambda c: c.actual), cat(lambda c: c.scales), cat(lambda c: c.weights)
+    rows, scores = [], {}
+    for alias in methods:
+        fc = cat(lambda c, a=alias: c.forecasts[a])
+        sc = score(fc, actual, scales, weights, cat(lambda c, a=alias: c.lo[a]), cat(lambda c, a=alias: c.hi[a]))
+        scores[alias] = sc
+        rows.append({"method": alias, **sc.as_dict(), "seconds": sum(c.seconds.get(alias, 0.0) for c in chunks)})
+    last = panel.last_ds
+    held = _held_out_dates(panel.freq, last, horizon)
+    detail = pd.DataFrame({
+        "unique_id": np.repeat(np.array(panel.ids, dtype=object), horizon),
+        "ds": pd.to_datetime(held.reshape(-1)),
+        "actual": actual.reshape(-1),
+        **{alias: cat(lambda c, a=alias: c.forecasts[a]).reshape(-1) for alias in methods},
+    })
+    auto_methods = pd.DataFrame({"unique_id": list(panel.ids),
+                                 "method": [m for c in chunks for m in c.methods_used]})
+    return BacktestResult(pd.DataFrame(rows), detail, auto_methods, scores, horizon, panel.freq, seconds)
+
+
+def _held_out_dates(freq: Frequency, last: NDArray[np.datetime64], horizon: int) -> NDArray[np.datetime64]:
+    """The dates of the last ``horizon`` periods of each series (the held-out ones)."""
+    if freq.code in ("D", "W"):
+        days = 1 if freq.code == "D" else 7
+        back = np.arange(horizon - 1, -1, -1) * days
+        out: NDArray[np.datetime64] = last[:, None] - back[None, :].astype("timedelta64[D]")
+        return out
+    months = {"M": 1, "Q": 3, "Y": 12}[freq.code]
+    start = last.astype("datetime64[M]") - np.timedelta64(horizon * months, "M")
+    anchor_last = start.astype("datetime64[D]")
+    if freq.anchor == "end":
+        anchor_last = (start + np.timedelta64(1, "M")).astype("datetime64[D]") - np.timedelta64(1, "D")
+    elif freq.anchor == "day":
+        anchor_last = start.astype("datetime64[D]") + (last - last.astype("datetime64[M]").astype("datetime64[D]"))
+    return freq.future(anchor_last, horizon)
+
+
+def lead_time_quantiles(result: ForecastResult, lead_time: float,
+                        levels: tuple[float, ...] = (0.5, 0.8, 0.9, 0.95)) -> pd.DataFrame:
+    """Distribution of total demand over a lead time, per series (for safety stock).
+
+    Args:
+        result: a ``forecast`` result.
+        lead_time: periods (may be fractional: 1.5 = a period and a half); beyond the horizon the
+            last forecast period is repeated.
+        levels: probabilities for the quantiles.
+
+    Returns:
+        One row per series: ``unique_id, lead_time, mean, variance, lo, hi`` (the central
+        ``settings.interval`` interval, smooth ends) and ``q50, q80 …`` — the smallest whole quantity
+        not exceeded with that probability (a reorder point at that service level).
+    """
+    if lead_time <= 0:
+        raise ForecastInputError("bad_lead_time", f"lead_time must be > 0, got {lead_time!r}")
+    h = result.horizon
+    paths = result.forecasts["forecast"].to_numpy(dtype=np.float64).reshape(-1, h)
+    steps = np.arange(int(np.ceil(lead_time)))
+    weights = np.minimum(1.0, lead_time - steps)  # the last period may count in part
+    mean = (paths[:, np.minimum(steps, h - 1)] * weights[None, :]).sum(axis=1)
+    phi = result.choices["dispersion"].to_numpy(dtype=np.float64)
+    spread = lead_time_spread(phi, lead_time, result.settings.level_uncertainty)
+    tail = (1.0 - result.settings.interval) / 2.0
+    out = pd.DataFrame({
+        "unique_id": result.choices["unique_id"].to_numpy(),
+        "lead_time": float(lead_time),
+        "mean": mean,
+        "variance": spread * mean,
+        "lo": smooth_quantile(mean, spread, tail),
+        "hi": smooth_quantile(mean, spread, 1.0 - tail),
+    })
+    for p in levels:
+        out[f"q{round(p * 100):d}"] = integer_quantile(mean, spread, p)
+    return out
+
+
+def period_quantiles(result: ForecastResult, levels: tuple[float, ...] = (0.1, 0.5, 0.9),
+                     whole_units: bool = False) -> pd.DataFrame:
+    """Quantiles of demand in each forecast period (the distribution behind ``lo``/``hi``).
+
+    Args:
+        result: a ``forecast`` result.
+        levels: probabilities.
+        whole_units: ``True`` for the smallest whole quantity reaching each probability (for
+            stocking); ``False`` (default) for the smooth quantiles ``lo``/``hi`` are made of.
+
+    Returns:
+        ``unique_id, ds, forecast`` and one column ``q10``, ``q50`` … per level.
+    """
+    h = result.horizon
+    mean = result.forecasts["forecast"].to_numpy(dtype=np.float64)
+    phi = np.repeat(result.choices["dispersion"].to_numpy(dtype=np.float64), h)
+    spread = phi * (1.0 + result.settings.level_uncertainty)
+    out = result.forecasts[["unique_id", "ds", "forecast"]].copy()
+    for p in levels:
+        out[f"q{round(p * 100):d}"] = (integer_quantile if whole_units else smooth_quantile)(mean, spread, p)
+    return out

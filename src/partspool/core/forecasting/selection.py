@@ -1,0 +1,158 @@
+"""``auto``: choose per series by a rolling-origin back-test on the series' own history.
+
+For a history of ``n`` periods and horizon ``H``: origins ``k = 1 … K`` (``K`` = ``origins``, fewer
+when the history is short) each fit every candidate method on the first ``n − k·H`` periods and
+forecast the ``H`` periods after them, which the history holds. Methods are ranked by RMSSE over
+those ``K·H`` forecasts (the scale is the series' own, so within a series this is the ranking by
+squared error). The forecast is the median of the ``combine_top`` best methods refitted on the whole
+history (one method when ``combine_top`` is 1). Nothing after the history is ever looked at.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from partspool.core.forecasting.methods import min_length, run_methods
+from partspool.core.forecasting.metrics import naive_scale
+from partspool.core.forecasting.settings import ForecastSettings
+
+
+@dataclass(frozen=True)
+class Choice:
+    """Why a series got its forecast.
+
+    Attributes:
+        method: what was used: a method, or ``Median[a|b|…]`` for a combination.
+        members: the methods combined (one for a single method).
+        winner: the best single method of the back-test; ``runner_up`` the second.
+        winner_rmsse: its back-test RMSSE (NaN when the history has no scale); ``runner_up_rmsse`` too.
+        margin: how much worse the runner-up was, as a fraction (0.05 = 5% higher RMSSE).
+        rmsse: the back-test RMSSE of what was used; ``bias`` its mean error per period; ``accuracy``
+            its 1 − WAPE (NaN without demand in the held-out periods).
+        origins: back-test origins used (0: no back-test, see ``explanation``).
+        scores: every candidate's back-test RMSSE, best first.
+        explanation: the same in one sentence.
+    """
+
+    method: str
+    members: tuple[str, ...]
+    winner: str
+    winner_rmsse: float
+    runner_up: str | None
+    runner_up_rmsse: float
+    margin: float
+    rmsse: float
+    bias: float
+    accuracy: float
+    origins: int
+    scores: tuple[tuple[str, float], ...]
+    explanation: str
+
+
+def origins_for(n: int, h: int, settings: ForecastSettings) -> int:
+    """Back-test origins a history of ``n`` periods allows (0: too short for ``auto``)."""
+    return max(0, min(settings.origins, (n - settings.min_train) // h))
+
+
+def auto_min_length(h: int, settings: ForecastSettings) -> int:
+    """The shortest history ``auto`` can back-test: one origin with ``min_train`` periods before it."""
+    return settings.min_train + h
+
+
+def _fmt(value: float) -> str:
+    return "n/a" if not np.isfinite(value) else f"{value:.3f}"
+
+
+def auto_series(y: NDArray[np.float64], h: int, last_cycle: int, m: int,
+                settings: ForecastSettings) -> tuple[NDArray[np.float64], Choice]:
+    """Back-test the candidates on ``y``, choose, and forecast ``h`` periods.
+
+    Returns the forecasts (≥ 0) and the ``Choice``. Raises ``ValueError`` when the history is too
+    short for one back-test origin (see ``auto_min_length``).
+    """
+    n = y.size
+    k_max = origins_for(n, h, settings)
+    if k_max < 1:
+        raise ValueError(f"auto needs at least {auto_min_length(h, settings)} periods, the series has {n}")
+    season = max(m, 1)
+    shortest = n - k_max * h
+    candidates = tuple(a for a in settings.candidates if min_length(a, m, settings) <= shortest)
+    backtest = np.full((len(candidates), k_max * h), np.nan)
+    actual = np.empty(k_max * h)
+    for k in range(1, k_max + 1):
+        cut = n - k * h
+        window = slice((k - 1) * h, k * h)
+        actual[window] = y[cut:cut + h]
+        found = run_methods(y[:cut], h, (last_cycle - k * h) % season, m, settings, candidates)
+        for row, alias in enumerate(candidates):
+            if alias in found:
+                backtest[row, window] = found[alias]
+    mse = np.mean((backtest - actual) ** 2, axis=1)  # NaN where a method missed an origin
+    usable = np.flatnonzero(np.isfinite(mse))
+    order = usable[np.lexsort((usable, mse[usable]))]  # best first; ties keep the candidates' order
+    ranked = [candidates[i] for i in order]
+    scale = naive_scale(y)
+    top = max(settings.combine_top, 1)
+    final = run_methods(y, h, last_cycle, m, settings, tuple(ranked[: top + 2]))
+    members = tuple(a for a in ranked if a in final)[:top]
+    if not members:  # every method failed: the history's mean is the last resort
+        return np.full(h, float(y.mean())), _fallback_choice("HistoricAverage", "every method failed")
+    rows = [candidates.index(a) for a in members]
+    if len(members) == 1:
+        forecast, used, bt = final[members[0]], members[0], backtest[rows[0]]
+    else:
+        forecast = np.median(np.stack([final[a] for a in members]), axis=0)
+        used = "Median[" + "|".join(members) + "]"
+        bt = np.median(backtest[rows], axis=0)
+    to_rmsse = (1.0 / scale) if np.isfinite(scale) else float("nan")
+    scores = tuple((candidates[i], float(np.sqrt(mse[i] * to_rmsse))) for i in order)
+    winner = members[0]
+    runner = ranked[1] if len(ranked) > 1 else None
+    mse_w = float(mse[candidates.index(winner)])
+    mse_r = float(mse[candidates.index(runner)]) if runner else float("nan")
+    margin = float(np.sqrt(mse_r / mse_w) - 1.0) if runner and mse_w > 0 else 0.0
+    err = bt - actual
+    total = float(actual.sum())
+    accuracy = 1.0 - float(np.abs(err).sum()) / total if total > 0 else float("nan")
+    used_rmsse = float(np.sqrt(np.mean(err**2) * to_rmsse))
+    bias = float(err.mean())
+    choice = Choice(
+        method=used, members=members, winner=winner, winner_rmsse=scores[0][1],
+        runner_up=runner, runner_up_rmsse=scores[1][1] if runner else float("nan"), margin=margin,
+        rmsse=used_rmsse, bias=bias, accuracy=accuracy, origins=k_max, scores=scores,
+        explanation=_explain(used, members, scores, runner, margin, k_max, h, used_rmsse, bias, accuracy,
+                             len(candidates)),
+    )
+    return np.maximum(forecast, 0.0), choice
+
+
+def _explain(used: str, members: tuple[str, ...], scores: tuple[tuple[str, float], ...], runner: str | None,
+             margin: float, origins: int, h: int, rmsse: float, bias: float, accuracy: float,
+             tried: int) -> str:
+    listed = ", ".join(f"{a} {_fmt(v)}" for a, v in scores[: len(members)])
+    head = (f"median of the {len(members)} best of {tried} methods" if len(members) > 1
+            else f"{used}, the best of {tried} methods")
+    behind = f"; runner-up {runner}, {margin:.0%} behind the best single method {scores[0][0]}" if runner else ""
+    acc = "n/a" if not np.isfinite(accuracy) else f"{accuracy:.0%}"
+    return (f"{head} in a back-test over {origins} origin(s) × {h} period(s) (RMSSE: {listed}){behind}; "
+            f"back-test of the forecast used: RMSSE {_fmt(rmsse)}, bias {bias:+.2f} per period, accuracy {acc}")
+
+
+def _fallback_choice(method: str, why: str) -> Choice:
+    nan = float("nan")
+    return Choice(method=method, members=(method,), winner=method, winner_rmsse=nan, runner_up=None,
+                  runner_up_rmsse=nan, margin=0.0, rmsse=nan, bias=nan, accuracy=nan, origins=0, scores=(),
+                  explanation=f"{method}: {why}, so nothing was back-tested")
+
+
+def fixed_choice(method: str) -> Choice:
+    """The ``Choice`` of a series forecast with a method named by the caller."""
+    return _fallback_choice(method, "named by the caller")
+
+
+def fallback_choice(method: str, n: int, needed: int) -> Choice:
+    """The ``Choice`` of a series too short to back-test (``short_series = "fallback"``)."""
+    return _fallback_choice(method, f"the history has {n} periods and a back-test needs {needed}")

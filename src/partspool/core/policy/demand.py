@@ -1,0 +1,419 @@
+"""Demand per period as a discrete distribution, and the demand over a protection interval.
+
+Spare-parts demand is counted in whole units and is mostly intermittent: many periods with no
+demand, a few with one or several units. A level set from a normal approximation overstocks the
+slow movers and understocks the lumpy ones, so the stock levels here work on discrete
+distributions:
+
+* **Poisson** when the history's variance is close to its mean (dispersion index variance / mean
+  at or below ``StockRules.poisson_dispersion_max``);
+* **negative binomial** when it is over-dispersed (lumpy or zero-inflated demand), matched on the
+  mean and the variance;
+* **empirical**, on request: the history's own frequencies, added up period by period by
+  convolution (a bootstrap computed exactly instead of by sampling).
+
+The mean is an estimate from a short history, and an underestimated mean costs fill rate. With
+``parameter_uncertainty`` on, the variance of the demand over ``k`` periods gets the variance of
+the estimated mean added: ``var = d * M + M**2 * d / (m * n)`` for a total mean ``M``, dispersion
+``d``, per-period mean ``m`` and ``n`` periods of history. For Poisson demand this is exactly the
+predictive distribution of a Poisson rate with a vague gamma prior (a negative binomial).
+
+Seasonality (air-conditioning in summer, wipers in the typhoon season) is recognised when the
+history covers at least ``seasonal_min_cycles`` years: the demand per calendar month is tested
+against a flat profile (a quasi-Poisson chi-square test that allows for over-dispersion) and, when
+significant, monthly indices shrunk towards 1 scale the mean of each upcoming period. Weekly
+series use the calendar month of each week, which keeps twelve indices instead of fifty-two.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+from scipy import stats  # type: ignore[import-untyped, unused-ignore]
+
+FloatArray = npt.NDArray[np.float64]
+Family = Literal["auto", "poisson", "negative_binomial", "empirical"]
+
+
+class Frequency(StrEnum):
+    """The length of one period of a demand history."""
+
+    MONTH = "month"
+    WEEK = "week"
+    DAY = "day"
+
+
+@dataclass(frozen=True)
+class StockRules:
+    """How demand is modelled and how stock levels are set (settings with the source's values).
+
+    ``cover_days`` / ``raised_cover_days``: the source's days-of-cover rule, 15 days of average
+    demand raised to 30 for the parts that run short. ``cover_rounding``: ``up`` keeps at least one
+    unit of a part with any demand (``nearest`` rounds half up). ``days_per_month`` converts monthly
+    demand to daily (30.4 = 365 / 12). ``review_periods``: periods between two reviews (the
+    protection interval is lead time + review). ``tail_mass``: probability left beyond the largest
+    demand the distributions hold. ``window``: periods of history used (None: all).
+    """
+
+    poisson_dispersion_max: float = 1.2
+    family: Family = "auto"
+    parameter_uncertainty: bool = True
+    seasonal: bool = True
+    seasonal_min_cycles: int = 2
+    seasonal_p_value: float = 0.05
+    seasonal_shrinkage: float = 1.0  # pseudo-periods at the flat profile added to each month
+    window: int | None = None
+    review_periods: int = 1
+    cover_days: float = 15.0
+    raised_cover_days: float = 30.0
+    cover_rounding: Literal["up", "nearest"] = "up"
+    days_per_month: float = 30.4
+    days_per_week: float = 7.0
+    tail_mass: float = 1e-9
+    lost_sales_exact: bool = True
+    max_chain_size: int = 200_000
+
+    def __post_init__(self) -> None:
+        if self.poisson_dispersion_max < 1:
+            raise ValueError("poisson_dispersion_max must be at least 1")
+        if self.family not in ("auto", "poisson", "negative_binomial", "empirical"):
+            raise ValueError(f"unknown demand family {self.family!r}")
+        if self.seasonal_min_cycles < 2:
+            raise ValueError("seasonal_min_cycles must be at least 2")
+        if not 0 < self.seasonal_p_value < 1:
+            raise ValueError("seasonal_p_value must lie between 0 and 1")
+        if self.seasonal_shrinkage < 0:
+            raise ValueError("seasonal_shrinkage must be 0 or more")
+        if self.window is not None and self.window < 1:
+            raise ValueError("window must be at least 1 period")
+        if self.review_periods < 1:
+            raise ValueError("review_periods must be at least 1")
+        if self.cover_days < 0 or self.raised_cover_days < 0:
+            raise ValueError("cover days must be 0 or more")
+        if self.cover_rounding not in ("up", "nearest"):
+            raise ValueError("cover_rounding must be 'up' or 'nearest'")
+        if self.days_per_month <= 0 or self.days_per_week <= 0:
+            raise ValueError("days per period must be positive")
+        if not 0 < self.tail_mass < 1e-3:
+            raise ValueError("tail_mass must lie between 0 and 0.001")
+        if self.max_chain_size < 1:
+            raise ValueError("max_chain_size must be at least 1")
+
+    def period_days(self, frequency: Frequency) -> float:
+        """Days in one period of ``frequency``."""
+        return {Frequency.MONTH: self.days_per_month, Frequency.WEEK: self.days_per_week,
+                Frequency.DAY: 1.0}[frequency]
+
+    def periods_per_year(self, frequency: Frequency) -> float:
+        """Periods of ``frequency`` in a year (12 months, 365.25 / 7 weeks, 365.25 days)."""
+        return {Frequency.MONTH: 12.0, Frequency.WEEK: 365.25 / 7, Frequency.DAY: 365.25}[frequency]
+
+
+@dataclass(frozen=True, eq=False)
+class DemandModel:
+    """The demand of one series per period, estimated from its history.
+
+    ``mean``: demand per period (the level, before seasonal indices). ``dispersion``: variance /
+    mean of one period's demand (1 for Poisson). ``seasonal_index``: twelve factors by calendar
+    month averaging 1, or None. ``seasonal_p``: the p-value of the seasonality test (None when not
+    tested). ``history``: the demands used (kept for the empirical family).
+    """
+
+    periods: int
+    mean: float
+    variance: float
+    dispersion: float
+    family: Literal["poisson", "negative_binomial", "empirical", "none"]
+    seasonal_index: tuple[float, ...] | None
+    seasonal_p: float | None
+    history: tuple[int, ...]
+    parameter_uncertainty: bool
+
+    def period_means(self, months: Sequence[int] | None, count: int) -> list[float]:
+        """Mean demand of the next ``count`` periods, seasonal when ``months`` (1-12) are given."""
+        if self.seasonal_index is None or months is None:
+            return [self.mean] * count
+        if len(months) < count:
+            raise ValueError(f"{count} calendar months needed, {len(months)} given")
+        return [self.mean * self.seasonal_index[int(m) - 1] for m in months[:count]]
+
+    @property
+    def mean_uncertainty(self) -> float:
+        """Relative variance of the estimated mean (0 when the uncertainty is not modelled)."""
+        if not self.parameter_uncertainty or self.mean <= 0 or self.family == "empirical":
+            return 0.0
+        return self.dispersion / (self.mean * self.periods)
+
+    def describe(self) -> str:
+        """One line on the model, e.g. ``negative binomial (dispersion 2.4) from 36 periods``."""
+        if self.family == "none":
+            return f"no demand in {self.periods} periods"
+        name = self.family.replace("_", " ")
+        text = f"{name}, mean {self.mean:.2f} per period, dispersion {self.dispersion:.2f}, {self.periods} periods"
+        if self.seasonal_index is not None:
+            low, high = min(self.seasonal_index), max(self.seasonal_index)
+            text += f", seasonal (monthly index {low:.2f}-{high:.2f}, p={self.seasonal_p:.3f})"
+        return text
+
+
+def estimate_demand(
+    history: Sequence[float] | npt.NDArray[np.int64] | FloatArray,
+    months: Sequence[int] | npt.NDArray[np.int64] | None = None,
+    rules: StockRules | None = None,
+) -> DemandModel:
+    """Estimate the demand distribution of one series from its history.
+
+    Args:
+        history: demand per period, oldest first, whole units at or above 0.
+        months: calendar month (1-12) of each period, for the seasonal test; None: no seasonality.
+        rules: the modelling settings.
+
+    Returns:
+        The model: mean, dispersion, the family chosen and the seasonal indices if any.
+    """
+    rules = rules or StockRules()
+    y = np.asarray(history, dtype=float)
+    if y.ndim != 1 or len(y) == 0:
+        raise ValueError("a demand history needs at least one period")
+    if np.any(y < 0) or not np.all(np.isfinite(y)):
+        raise ValueError("demand must be finite and 0 or more")
+    month_arr = None if months is None else np.asarray(months, dtype=np.int64)
+    if month_arr is not None and len(month_arr) != len(y):
+        raise ValueError("history and months differ in length")
+    if rules.window is not None:
+        y = y[-rules.window:]
+        month_arr = None if month_arr is None else month_arr[-rules.window:]
+    n = len(y)
+    mean = float(y.mean())
+    counts = tuple(int(round(v)) for v in y)
+    if mean <= 0:
+        return DemandModel(n, 0.0, 0.0, 1.0, "none", None, None, counts, rules.parameter_uncertainty)
+    index, p_value, within = _seasonality(y, month_arr, rules)
+    variance = within if index is not None else (float(y.var(ddof=1)) if n > 1 else mean)
+    dispersion = max(variance / mean, 1.0) if n > 1 else 1.0
+    family: Literal["poisson", "negative_binomial", "empirical"]
+    if rules.family == "empirical":
+        family = "empirical"
+    elif rules.family == "poisson" or (rules.family == "auto" and dispersion <= rules.poisson_dispersion_max):
+        family, dispersion = "poisson", 1.0
+    else:
+        family = "negative_binomial"
+    return DemandModel(n, mean, variance, dispersion, family, index, p_value, counts,
+                       rules.parameter_uncertainty)
+
+
+def _seasonality(
+    y: FloatArray, months: npt.NDArray[np.int64] | None, rules: StockRules
+) -> tuple[tuple[float, ...] | None, float | None, float]:
+    """Monthly indices when the history shows a significant season, its p-value, within-month variance."""
+    if not rules.seasonal or months is None or len(y) < 12 * rules.seasonal_min_cycles:
+        return None, None, 0.0
+    if np.any((months < 1) | (months > 12)):
+        raise ValueError("calendar months must lie in 1-12")
+    mean = float(y.mean())
+    present = np.unique(months)
+    if len(present) < 12:
+        return None, None, 0.0
+    totals = np.array([y[months == m].sum() for m in range(1, 13)])
+    sizes = np.array([(months == m).sum() for m in range(1, 13)], dtype=float)
+    month_means = totals / sizes
+    residual = y - month_means[months - 1]
+    within = float((residual**2).sum() / max(len(y) - 12, 1))
+    dispersion = max(within / mean, 1.0)
+    expected = sizes * mean
+    chi_square = float((((totals - expected) ** 2) / expected).sum()) / dispersion
+    p_value = float(stats.chi2.sf(chi_square, 11))
+    if p_value >= rules.seasonal_p_value:
+        return None, p_value, 0.0
+    k = rules.seasonal_shrinkage
+    raw = (totals + k * mean) / ((sizes + k) * mean)
+    raw = raw / float(np.average(raw, weights=sizes))
+    return tuple(float(v) for v in raw), p_value, within
+
+
+@dataclass(frozen=True, eq=False)
+class ProtectionDemand:
+    """The demand a stock level has to cover: over the lead time, and over lead time + review.
+
+    ``pmfs[j]`` is the distribution of the demand in the first ``lead_time + j`` periods after a
+    review (j = 0 .. review), index = units. ``period_means[i]`` is the mean of period i + 1.
+    ``family`` names the distribution used; ``mean_uncertainty`` the relative variance of the mean.
+    ``period_pmf``: one period's demand at the window's average mean, its variance widened so that
+    L + R independent periods carry the uncertainty of the mean — for the exact lost-sales chain
+    (None: use the backorder bound). ``max_chain_size``: the most transitions of a chain to solve.
+    """
+
+    lead_time: int
+    review: int
+    pmfs: tuple[FloatArray, ...]
+    period_means: tuple[float, ...]
+    family: str
+    dispersion: float
+    mean_uncertainty: float
+    period_pmf: FloatArray | None = None
+    max_chain_size: int = 200_000
+
+    @property
+    def lead_time_mean(self) -> float:
+        """Mean demand over the lead time."""
+        return float(sum(self.period_means[: self.lead_time]))
+
+    @property
+    def mean(self) -> float:
+        """Mean demand over the protection interval (lead time + review)."""
+        return float(sum(self.period_means))
+
+    @property
+    def sd(self) -> float:
+        """Standard deviation of the demand over the protection interval."""
+        pmf = self.pmfs[-1]
+        k = np.arange(len(pmf))
+        mean = float((k * pmf).sum())
+        return float(np.sqrt(max(float((k * k * pmf).sum()) - mean * mean, 0.0)))
+
+    @property
+    def review_mean(self) -> float:
+        """Mean demand in the review period(s) a level protects (the demand it is to serve)."""
+        return float(sum(self.period_means[self.lead_time:]))
+
+
+def protection_demand(
+    model: DemandModel,
+    *,
+    lead_time: int,
+    months: Sequence[int] | None = None,
+    rules: StockRules | None = None,
+) -> ProtectionDemand:
+    """The demand over the protection interval following a review, from a model of the history.
+
+    Args:
+        model: the series' demand model.
+        lead_time: periods between placing an order and having it on the shelf (0 or more).
+        months: calendar months of the periods after the review (for seasonal models).
+        rules: the settings (review periods, tail mass).
+    """
+    rules = rules or StockRules()
+    count = lead_time + rules.review_periods
+    means = model.period_means(months, count)
+    if model.family == "empirical":
+        return _empirical_protection(model, lead_time, rules.review_periods, means, rules)
+    return _protection(means, lead_time=lead_time, family=model.family, dispersion=model.dispersion,
+                       mean_uncertainty=model.mean_uncertainty, rules=rules)
+
+
+def protection_from_forecast(
+    means: Sequence[float] | float,
+    *,
+    lead_time: int,
+    dispersion: float = 1.0,
+    mean_cv: float = 0.0,
+    rules: StockRules | None = None,
+) -> ProtectionDemand:
+    """The demand over the protection interval from a forecast (the forecasting module's output).
+
+    Args:
+        means: forecast mean per period for the periods after the review (one number: the same
+            for each), at least lead time + review of them.
+        lead_time: periods between order and arrival.
+        dispersion: variance / mean of one period's demand (1: Poisson; more: negative binomial).
+        mean_cv: relative standard deviation of the forecast mean itself (its uncertainty).
+        rules: the settings (review periods, tail mass).
+    """
+    rules = rules or StockRules()
+    count = lead_time + rules.review_periods
+    values = [float(means)] * count if isinstance(means, int | float) else [float(v) for v in means]
+    if len(values) < count:
+        raise ValueError(f"a forecast for {count} periods is needed, {len(values)} given")
+    if any(v < 0 or not np.isfinite(v) for v in values):
+        raise ValueError("forecast means must be finite and 0 or more")
+    if dispersion < 1:
+        dispersion = 1.0  # under-dispersed demand is covered (slightly generously) as Poisson
+    family = "poisson" if dispersion == 1.0 and mean_cv == 0 else "negative_binomial"
+    return _protection(values[:count], lead_time=lead_time, family=family, dispersion=dispersion,
+                       mean_uncertainty=mean_cv**2, rules=rules)
+
+
+def _check_lead_time(lead_time: int) -> None:
+    if lead_time < 0:
+        raise ValueError("lead time must be 0 or more periods")
+
+
+def _protection(
+    means: list[float], *, lead_time: int, family: str, dispersion: float, mean_uncertainty: float,
+    rules: StockRules,
+) -> ProtectionDemand:
+    _check_lead_time(lead_time)
+    review = rules.review_periods
+    cumulative = np.cumsum([0.0, *means])
+    pmfs = tuple(
+        count_pmf(float(cumulative[lead_time + j]), dispersion, mean_uncertainty, rules.tail_mass)
+        for j in range(review + 1)
+    )
+    period_pmf = None
+    if rules.lost_sales_exact and review == 1:
+        average = float(np.mean(means))
+        period_pmf = count_pmf(average, dispersion, mean_uncertainty * len(means), rules.tail_mass)
+    return ProtectionDemand(lead_time, review, pmfs, tuple(means), family, dispersion, mean_uncertainty,
+                            period_pmf, rules.max_chain_size)
+
+
+def _empirical_protection(
+    model: DemandModel, lead_time: int, review: int, means: list[float], rules: StockRules
+) -> ProtectionDemand:
+    _check_lead_time(lead_time)
+    counts = np.bincount(np.asarray(model.history, dtype=np.int64))
+    single = counts / counts.sum()
+    pmfs: list[FloatArray] = []
+    current: FloatArray = np.array([1.0])
+    for k in range(lead_time + review + 1):
+        if k >= lead_time:
+            pmfs.append(_trim(current, rules.tail_mass))
+        current = np.convolve(current, single)
+    period_pmf = single if rules.lost_sales_exact and review == 1 else None
+    return ProtectionDemand(lead_time, review, tuple(pmfs), tuple(means), "empirical",
+                            model.dispersion, 0.0, period_pmf, rules.max_chain_size)
+
+
+def _trim(pmf: FloatArray, tail_mass: float) -> FloatArray:
+    keep = int(np.searchsorted(np.cumsum(pmf), 1.0 - tail_mass)) + 1
+    out = np.asarray(pmf[: max(keep, 1)], dtype=float)
+    return np.asarray(out / out.sum(), dtype=float)
+
+
+def count_pmf(mean: float, dispersion: float = 1.0, mean_uncertainty: float = 0.0,
+              tail_mass: float = 1e-9) -> FloatArray:
+    """The distribution (units 0..K) of a demand with ``mean`` over some periods.
+
+    Variance ``dispersion * mean + mean_uncertainty * mean**2``: Poisson when that equals the
+    mean, otherwise a negative binomial with the same mean and variance. Cut where less than
+    ``tail_mass`` is left, and renormalised.
+    """
+    if mean <= 0:
+        return np.array([1.0])
+    variance = dispersion * mean + mean_uncertainty * mean * mean
+    if variance <= mean * (1 + 1e-12):  # Poisson: p_k = p_(k-1) * mean / k
+        r, q = math.inf, 1.0
+        log_p0 = -mean
+    else:  # negative binomial (r, q = mean / variance): p_k = p_(k-1) * (k - 1 + r) / k * (1 - q)
+        r = mean * mean / (variance - mean)
+        q = mean / variance
+        log_p0 = r * math.log(q)
+    top = int(mean + 12 * math.sqrt(variance)) + 30
+    while True:  # the recurrence in logs, extended until less than tail_mass is left beyond it
+        k = np.arange(1, top + 1, dtype=float)
+        poisson = math.isinf(r)
+        log_ratio = math.log(mean) - np.log(k) if poisson else np.log((k - 1 + r) / k) + math.log1p(-q)
+        pmf = np.exp(np.concatenate([[log_p0], log_p0 + np.cumsum(log_ratio)]))
+        covered = np.cumsum(pmf)
+        if covered[-1] >= 1.0 - tail_mass or top > 50_000_000:
+            break
+        top *= 4
+    keep = int(np.searchsorted(covered, 1.0 - tail_mass)) + 2
+    out = pmf[: min(keep, len(pmf))]
+    return np.asarray(out / out.sum(), dtype=float)

@@ -1,0 +1,157 @@
+"""Demand histories as long frames ``unique_id, ds, y`` (statsforecast's shape), checked.
+
+One row per series and period: ``unique_id`` names the series (a node x part), ``ds`` is the
+period's date (any day inside it: the first of the month, the Monday of the week), ``y`` the units
+demanded, a whole number at or above 0. The period length is inferred from the dates: months when
+consecutive dates are one calendar month apart, weeks when 7 days, days when 1; every series must
+be complete (no missing period) and hold each period once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd  # type: ignore[import-untyped, unused-ignore]
+
+from partspool.core.policy.demand import Frequency
+
+REQUIRED = ("unique_id", "ds", "y")
+MAX_LISTED = 5
+
+
+class DemandFrameError(ValueError):
+    """A demand frame cannot be used; ``problems`` lists what is wrong (most important first)."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems[:MAX_LISTED]) + (
+            f" (and {len(problems) - MAX_LISTED} more)" if len(problems) > MAX_LISTED else ""))
+        self.problems = tuple(problems)
+
+
+@dataclass(frozen=True, eq=False)
+class Series:
+    """One series: its periods (as dates), the calendar month of each, and the demand."""
+
+    unique_id: str
+    ds: tuple[pd.Timestamp, ...]
+    months: npt.NDArray[np.int64]
+    y: npt.NDArray[np.int64]
+
+    def __len__(self) -> int:
+        return len(self.y)
+
+
+@dataclass(frozen=True, eq=False)
+class DemandPanel:
+    """Checked series, in order of first appearance, and their common period length."""
+
+    series: tuple[Series, ...]
+    frequency: Frequency
+
+
+def _listed(values: list[str]) -> str:
+    head = ", ".join(values[:MAX_LISTED])
+    return head + (f" and {len(values) - MAX_LISTED} more" if len(values) > MAX_LISTED else "")
+
+
+def read_demand_frame(frame: Any, frequency: Frequency | str | None = None) -> DemandPanel:
+    """Check a long demand frame and split it into series.
+
+    Args:
+        frame: a pandas DataFrame with columns ``unique_id``, ``ds``, ``y`` (others ignored).
+        frequency: ``month``, ``week`` or ``day``; None infers it from the dates.
+
+    Returns:
+        The series sorted by date, with the period length.
+
+    Raises:
+        DemandFrameError: naming every missing column, unreadable or negative value, duplicate
+            period or gap (a few examples of each).
+    """
+    missing = [c for c in REQUIRED if c not in frame.columns]
+    if missing:
+        raise DemandFrameError([f"missing column(s): {', '.join(missing)} (expected unique_id, ds, y)"])
+    if len(frame) == 0:
+        raise DemandFrameError(["the frame has no rows"])
+    data = frame.loc[:, list(REQUIRED)].copy()
+    problems: list[str] = []
+    if data["unique_id"].isna().any():
+        problems.append(f"unique_id is empty on {int(data['unique_id'].isna().sum())} row(s)")
+    data["unique_id"] = data["unique_id"].astype(str)
+    ds = pd.to_datetime(data["ds"], errors="coerce")
+    bad_ds = data.loc[ds.isna(), "ds"].astype(str).tolist()
+    if bad_ds:
+        problems.append(f"ds is not a date: {_listed([repr(v) for v in bad_ds])}")
+    y = pd.to_numeric(data["y"], errors="coerce")
+    bad_y = data.loc[y.isna(), "y"].astype(str).tolist()
+    if bad_y:
+        problems.append(f"y is not a number: {_listed([repr(v) for v in bad_y])}")
+    negative = y < 0
+    if negative.any():
+        problems.append(f"y is negative for {_listed(sorted(set(data.loc[negative, 'unique_id'])))}")
+    fractional = (~y.isna()) & ~negative & (np.abs(y - np.round(y)) > 1e-9)
+    if fractional.any():
+        problems.append(f"y must be whole units: {_listed([str(v) for v in y[fractional].tolist()])}")
+    if problems:
+        raise DemandFrameError(problems)
+    data["ds"] = ds.dt.tz_localize(None) if ds.dt.tz is not None else ds
+    data["y"] = np.round(y).astype(np.int64)
+    duplicated = data.duplicated(["unique_id", "ds"], keep=False)
+    if duplicated.any():
+        pairs = data.loc[duplicated, ["unique_id", "ds"]].drop_duplicates()
+        raise DemandFrameError([
+            "duplicate periods: " + _listed([f"{u} {d.date()}" for u, d in pairs.itertuples(index=False)])])
+    data = data.sort_values(["unique_id", "ds"], kind="stable")
+    freq = Frequency(frequency) if frequency is not None else _infer(data)
+    order = list(dict.fromkeys(frame["unique_id"].astype(str)))
+    groups = {str(uid): group for uid, group in data.groupby("unique_id", sort=False)}
+    series: list[Series] = []
+    gaps: list[str] = []
+    for uid in order:
+        group = groups[uid]
+        stamps = pd.DatetimeIndex(group["ds"])
+        step = _steps(stamps, freq)
+        wrong = np.nonzero(step != 1)[0]
+        if len(wrong):
+            i = int(wrong[0])
+            gaps.append(f"{uid}: {stamps[i].date()} is followed by {stamps[i + 1].date()} "
+                        f"(expected the next {freq.value})")
+            continue
+        series.append(Series(uid, tuple(stamps), np.asarray(stamps.month, dtype=np.int64),
+                             np.asarray(group["y"], dtype=np.int64)))
+    if gaps:
+        raise DemandFrameError([f"gap or irregular dates in {len(gaps)} series: {_listed(gaps)}"])
+    return DemandPanel(tuple(series), freq)
+
+
+def _steps(stamps: pd.DatetimeIndex, freq: Frequency) -> npt.NDArray[np.int64]:
+    """Distance between consecutive dates in periods (1 everywhere for a complete series)."""
+    if len(stamps) < 2:
+        return np.zeros(0, dtype=np.int64)
+    if freq is Frequency.MONTH:
+        index = np.asarray(stamps.year * 12 + stamps.month, dtype=np.int64)
+        return np.diff(index)
+    day_numbers: npt.NDArray[np.int64] = np.asarray(
+        stamps.normalize().values.astype("datetime64[D]").astype(np.int64), dtype=np.int64)
+    days = np.diff(day_numbers)
+    width = 7 if freq is Frequency.WEEK else 1
+    return np.where(days % width == 0, days // width, -1).astype(np.int64)
+
+
+def _infer(data: Any) -> Frequency:
+    diffs = data.groupby("unique_id", sort=False)["ds"].diff().dropna().dt.days
+    if len(diffs) == 0:
+        raise DemandFrameError(["cannot tell the period length: every series has a single row "
+                                "(give the frequency)"])
+    smallest = int(diffs.min())
+    if smallest == 1:
+        return Frequency.DAY
+    if smallest == 7:
+        return Frequency.WEEK
+    if 28 <= smallest <= 31:
+        return Frequency.MONTH
+    raise DemandFrameError([f"cannot tell the period length: the closest dates are {smallest} days apart "
+                            "(expected monthly, weekly or daily periods)"])

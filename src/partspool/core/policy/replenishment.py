@@ -1,0 +1,120 @@
+"""Replenishment suggestions per node x part: what to order, and what could be lent instead.
+
+For each node x part with an order-up-to level S:
+
+* inventory position = on hand + in transit (ordered or being transferred in) - reserved;
+* suggested order = S - position when the position is below S, else 0;
+* surplus = what sits above S plus a margin, capped at the free stock on the shelf
+  (on hand - reserved): the units another node could borrow without this one going short.
+
+The margin (``margin_units`` or ``margin_share`` of S, whichever is larger) keeps a node from
+lending what it will need in a few days; the same margin defines overstock in the KPIs. The
+source gives no number for it; one unit or 10% of S is a cautious start.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ReplenishmentRules:
+    """The margin above the level before stock counts as surplus (and as overstock)."""
+
+    margin_units: int = 1
+    margin_share: float = 0.10
+
+    def __post_init__(self) -> None:
+        if self.margin_units < 0 or self.margin_share < 0:
+            raise ValueError("margins must be 0 or more")
+
+    def margin(self, order_up_to: int) -> int:
+        """Units above ``order_up_to`` a node keeps before any counts as surplus."""
+        return max(self.margin_units, int(math.ceil(self.margin_share * order_up_to - 1e-9)))
+
+
+@dataclass(frozen=True)
+class StockPosition:
+    """The stock of one part at one node, with its level."""
+
+    node: str
+    part: str
+    on_hand: int
+    order_up_to: int
+    in_transit: int = 0
+    reserved: int = 0
+    unit_cost: float = 0.0
+
+    def __post_init__(self) -> None:
+        for name in ("on_hand", "order_up_to", "in_transit", "reserved"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{self.node}/{self.part}: {name} must be 0 or more")
+        if self.reserved > self.on_hand + self.in_transit:
+            raise ValueError(f"{self.node}/{self.part}: more reserved than on hand and in transit")
+        if self.unit_cost < 0:
+            raise ValueError(f"{self.node}/{self.part}: unit cost must be 0 or more")
+
+    @property
+    def position(self) -> int:
+        """On hand + in transit - reserved."""
+        return self.on_hand + self.in_transit - self.reserved
+
+    @property
+    def free(self) -> int:
+        """Units on the shelf not reserved (what could leave today)."""
+        return max(self.on_hand - self.reserved, 0)
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """What one node should do about one part, and why."""
+
+    node: str
+    part: str
+    order_up_to: int
+    position: int
+    margin: int
+    order_quantity: int
+    surplus: int
+
+    @property
+    def shortfall(self) -> int:
+        """Units below the level (the order before any transfer)."""
+        return max(self.order_up_to - self.position, 0)
+
+    def explain(self) -> str:
+        """One sentence: the position against the level and the resulting suggestion."""
+        head = f"{self.node} {self.part}: position {self.position} against level {self.order_up_to}"
+        if self.order_quantity:
+            return f"{head} -> order {self.order_quantity}"
+        if self.surplus:
+            return f"{head} (+{self.margin} margin) -> {self.surplus} could be lent"
+        return f"{head} -> nothing to do"
+
+
+def suggest_replenishment(
+    positions: Iterable[StockPosition], rules: ReplenishmentRules | None = None
+) -> list[Suggestion]:
+    """Order quantity and lendable surplus for each node x part.
+
+    Args:
+        positions: stock and level per node x part (each pair once).
+        rules: the surplus margin.
+
+    Returns:
+        One suggestion per position, in the order given.
+    """
+    rules = rules or ReplenishmentRules()
+    seen: set[tuple[str, str]] = set()
+    out: list[Suggestion] = []
+    for p in positions:
+        if (p.node, p.part) in seen:
+            raise ValueError(f"{p.node}/{p.part} is listed twice")
+        seen.add((p.node, p.part))
+        margin = rules.margin(p.order_up_to)
+        surplus = max(min(p.position - p.order_up_to - margin, p.free), 0)
+        out.append(Suggestion(p.node, p.part, p.order_up_to, p.position, margin,
+                              max(p.order_up_to - p.position, 0), surplus))
+    return out

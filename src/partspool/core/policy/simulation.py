@@ -1,0 +1,377 @@
+"""Back-testing a stocking policy: set it from the past, replay the held-out periods.
+
+``simulate`` takes a long demand frame, holds out each series' last ``holdout`` periods, sets the
+policy's order-up-to levels from the periods before them only, and replays the held-out demand
+period by period (event order in ``replay``). Totals, over all series:
+
+* ``fill_rate``: units served from stock / units demanded (1.0 when nothing was demanded);
+* ``average_inventory``: closing stock on hand in units, averaged over series and periods;
+* ``stockout_rate``: share of series-periods with some demand lost (a period without demand
+  counts as no stockout); ``stockout_rate_demand_periods`` divides by the series-periods with
+  demand instead;
+* ``turnover``: demand per year / average inventory (in value when unit costs are given).
+
+Policies: ``ServiceLevelPolicy`` (the smallest level reaching a fill-rate target, seasonal where
+the history is), ``DaysOfCoverPolicy`` (the source's rule: D days of average demand),
+``ClassPolicy`` (ABC on the history, then each class's service policy: A and B at their
+availability targets, C without stock), ``FixedLevelPolicy`` (given levels, e.g. today's).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd  # type: ignore[import-untyped, unused-ignore]
+
+from partspool.core.policy.abc_analysis import AbcClass, AbcItem, AbcRules, ServicePolicies, classify_abc
+from partspool.core.policy.allocation import Exchange, level_at_price, price_for_fill_rate
+from partspool.core.policy.demand import (
+    DemandModel,
+    Frequency,
+    StockRules,
+    estimate_demand,
+    protection_demand,
+)
+from partspool.core.policy.frames import DemandFrameError, DemandPanel, Series, read_demand_frame
+from partspool.core.policy.levels import (
+    StockLevel,
+    check_fraction,
+    level_fixed,
+    level_for_days,
+    level_for_fill_rate,
+)
+from partspool.core.policy.replay import ReplayArrays, replay
+
+
+@dataclass(frozen=True)
+class ServiceLevelPolicy:
+    """Order up to the smallest level whose expected fill rate reaches the target.
+
+    ``scope``: ``series`` — each series reaches the target; ``pooled`` — all series together
+    reach it at the least stock (see ``allocation``; the stock price is set from the first review
+    of the holdout and then applied to every review).
+    """
+
+    target_fill_rate: float = 0.95
+    scope: Literal["series", "pooled"] = "series"
+    name = "service-level"
+
+    def __post_init__(self) -> None:
+        check_fraction(self.target_fill_rate, "target fill rate")
+        if self.scope not in ("series", "pooled"):
+            raise ValueError(f"unknown scope {self.scope!r} (series or pooled)")
+
+
+@dataclass(frozen=True)
+class DaysOfCoverPolicy:
+    """Order up to ``days`` of average daily demand (the source: 15 days, raised to 30)."""
+
+    days: float = 15.0
+    name = "days-of-cover"
+
+    def __post_init__(self) -> None:
+        if self.days < 0:
+            raise ValueError("days of cover must be 0 or more")
+
+
+@dataclass(frozen=True)
+class ClassPolicy:
+    """Classify the series by demand (ABC), then follow each class's service policy."""
+
+    services: ServicePolicies = field(default_factory=ServicePolicies)
+    abc: AbcRules = field(default_factory=AbcRules)
+    name = "abc-class"
+
+
+@dataclass(frozen=True)
+class FixedLevelPolicy:
+    """Given order-up-to levels per series (``default`` for series not listed)."""
+
+    levels: Mapping[str, int] = field(default_factory=dict)
+    default: int | None = None
+    name = "fixed"
+
+
+Policy = ServiceLevelPolicy | DaysOfCoverPolicy | ClassPolicy | FixedLevelPolicy
+
+
+@dataclass(frozen=True)
+class PeriodStep:
+    """One period of one series' replay (for tables and checks)."""
+
+    ds: str
+    received: int
+    available: int
+    demand: int
+    served: int
+    lost: int
+    on_hand: int
+    ordered: int
+    on_order: int
+    order_up_to: int
+
+
+@dataclass(frozen=True)
+class SeriesResult:
+    """One series' replay: totals, the level it started with and why, the period steps."""
+
+    unique_id: str
+    demanded: int
+    served: int
+    lost: int
+    fill_rate: float | None
+    average_inventory: float
+    stockout_periods: int
+    orders: int
+    order_up_to: int
+    level: StockLevel | None
+    abc_class: AbcClass | None
+    model: str
+    steps: tuple[PeriodStep, ...]
+
+    def to_dict(self, steps: bool = False) -> dict[str, Any]:
+        """Plain data for JSON."""
+        out: dict[str, Any] = {
+            "unique_id": self.unique_id, "demanded": self.demanded, "served": self.served,
+            "lost": self.lost, "fill_rate": self.fill_rate, "average_inventory": self.average_inventory,
+            "stockout_periods": self.stockout_periods, "orders": self.orders,
+            "order_up_to": self.order_up_to, "abc_class": self.abc_class.value if self.abc_class else None,
+            "demand_model": self.model, "why": self.level.explain() if self.level else None,
+        }
+        if steps:
+            out["steps"] = [vars(step) for step in self.steps]
+        return out
+
+
+@dataclass(frozen=True)
+class SimulationResult:
+    """Totals over all series, and each series' detail."""
+
+    policy: str
+    parameters: Mapping[str, Any]
+    frequency: Frequency
+    holdout: int
+    lead_time: int
+    series: int
+    demanded: int
+    served: int
+    lost: int
+    fill_rate: float
+    average_inventory: float
+    stockout_rate: float
+    stockout_rate_demand_periods: float
+    turnover: float | None
+    average_inventory_value: float | None
+    details: tuple[SeriesResult, ...]
+
+    def to_dict(self, per_series: bool = False) -> dict[str, Any]:
+        """Plain data for JSON (per-series rows on request)."""
+        out: dict[str, Any] = {
+            "policy": self.policy, "parameters": dict(self.parameters), "frequency": self.frequency.value,
+            "holdout": self.holdout, "lead_time": self.lead_time, "series": self.series,
+            "fill_rate": self.fill_rate, "average_inventory": self.average_inventory,
+            "stockout_rate": self.stockout_rate,
+            "stockout_rate_demand_periods": self.stockout_rate_demand_periods,
+            "demanded": self.demanded, "served": self.served, "lost": self.lost,
+            "turnover": self.turnover, "average_inventory_value": self.average_inventory_value,
+        }
+        if per_series:
+            out["per_series"] = [d.to_dict() for d in self.details]
+        return out
+
+
+def simulate(
+    history: Any,
+    *,
+    holdout: int,
+    policy: Policy,
+    lead_time: int,
+    rules: StockRules | None = None,
+    unit_costs: Mapping[str, float] | None = None,
+    frequency: Frequency | str | None = None,
+    min_history: int = 6,
+) -> SimulationResult:
+    """Set a policy from each series' history before the last ``holdout`` periods and replay them.
+
+    Args:
+        history: a long frame ``unique_id, ds, y`` (pandas) or an already checked ``DemandPanel``.
+        holdout: periods replayed at the end of each series (1 or more).
+        policy: how the levels are set.
+        lead_time: periods between an order and its arrival (0 or more).
+        rules: demand modelling and level settings.
+        unit_costs: unit cost per series, for the inventory value and the turnover in value.
+        frequency: the period length; None infers it.
+        min_history: periods each series needs before the holdout.
+
+    Returns:
+        The totals and each series' result.
+
+    Raises:
+        DemandFrameError: the frame is unusable or a series is too short for the holdout.
+        ValueError: a setting is out of range.
+    """
+    rules = rules or StockRules()
+    if holdout < 1:
+        raise ValueError("the holdout must be at least 1 period")
+    if lead_time < 0:
+        raise ValueError("lead time must be 0 or more periods")
+    if min_history < 1:
+        raise ValueError("min_history must be at least 1 period")
+    panel = history if isinstance(history, DemandPanel) else read_demand_frame(history, frequency)
+    short = [f"{s.unique_id} ({len(s)})" for s in panel.series if len(s) < holdout + min_history]
+    if short:
+        listed = ", ".join(short[:5]) + (f" and {len(short) - 5} more" if len(short) > 5 else "")
+        raise DemandFrameError([
+            f"{len(short)} series too short for a holdout of {holdout} with {min_history} periods of "
+            f"history before it (periods held): {listed}"])
+    models = [estimate_demand(s.y[:-holdout], s.months[:-holdout], rules) for s in panel.series]
+    classes = _classes(panel, holdout, policy)
+    levels, explained = _levels(panel, models, classes, holdout, lead_time, policy, rules)
+    demand = np.stack([s.y[-holdout:] for s in panel.series])
+    arrays = replay(demand, levels, lead_time)
+    return _result(panel, models, classes, explained, levels, arrays, policy, holdout, lead_time, rules,
+                   unit_costs)
+
+
+def _classes(panel: DemandPanel, holdout: int, policy: Policy) -> list[AbcClass | None]:
+    if not isinstance(policy, ClassPolicy):
+        return [None] * len(panel.series)
+    result = classify_abc([AbcItem(s.unique_id, float(s.y[:-holdout].sum())) for s in panel.series], policy.abc)
+    by_key = result.by_key()
+    return [by_key[s.unique_id].abc_class for s in panel.series]
+
+
+def future_months(series: Series, holdout: int, frequency: Frequency, extra: int) -> list[int]:
+    """Calendar months of the held-out periods and of ``extra`` periods after the series ends."""
+    months = [int(m) for m in series.months[len(series) - holdout:]]
+    last = pd.Timestamp(series.ds[-1])
+    for k in range(1, extra + 1):
+        if frequency is Frequency.MONTH:
+            months.append((last.month - 1 + k) % 12 + 1)
+        else:
+            step = 7 if frequency is Frequency.WEEK else 1
+            months.append(int((last + pd.Timedelta(days=step * k)).month))
+    return months
+
+
+def _levels(
+    panel: DemandPanel, models: Sequence[DemandModel], classes: Sequence[AbcClass | None], holdout: int,
+    lead_time: int, policy: Policy, rules: StockRules,
+) -> tuple[np.ndarray[Any, np.dtype[np.int64]], list[StockLevel | None]]:
+    """Order-up-to levels per series for the initial review and the review closing each period."""
+    protect = lead_time + rules.review_periods
+    levels = np.zeros((len(panel.series), holdout + 1), dtype=np.int64)
+    explained: list[StockLevel | None] = []
+    calendars = [future_months(s, holdout, panel.frequency, protect) for s in panel.series]
+    price = None
+    if isinstance(policy, ServiceLevelPolicy) and policy.scope == "pooled":
+        opening = [protection_demand(m, lead_time=lead_time, months=c[:protect], rules=rules)
+                   for m, c in zip(models, calendars, strict=True)]
+        price = price_for_fill_rate(Exchange.of(opening), policy.target_fill_rate)
+    for i, (series, model, cls) in enumerate(zip(panel.series, models, classes, strict=True)):
+        months = calendars[i]
+        cache: dict[tuple[int, ...], StockLevel] = {}
+        first: StockLevel | None = None
+        for r in range(holdout + 1):  # review r precedes held-out period r
+            window = tuple(months[r : r + protect]) if model.seasonal_index is not None else ()
+            if window not in cache:
+                cache[window] = _one_level(series, model, cls, window or None, lead_time, policy, rules,
+                                           panel.frequency, price)
+            level = cache[window]
+            first = first or level
+            levels[i, r] = level.order_up_to
+        explained.append(first)
+    return levels, explained
+
+
+def _one_level(
+    series: Series, model: DemandModel, cls: AbcClass | None, months: Sequence[int] | None,
+    lead_time: int, policy: Policy, rules: StockRules, frequency: Frequency, price: float | None,
+) -> StockLevel:
+    demand = protection_demand(model, lead_time=lead_time, months=months, rules=rules)
+    if isinstance(policy, ServiceLevelPolicy):
+        if price is not None:
+            return level_at_price(demand, price, policy.target_fill_rate)
+        return level_for_fill_rate(demand, policy.target_fill_rate)
+    if isinstance(policy, DaysOfCoverPolicy):
+        daily = model.mean / rules.period_days(frequency)
+        return level_for_days(demand, policy.days, daily_demand=daily, rounding=rules.cover_rounding)
+    if isinstance(policy, ClassPolicy):
+        assert cls is not None
+        service = policy.services.for_class(cls)
+        if not service.stocked:
+            return level_fixed(demand, 0, method="no_stock", label=cls.value)
+        return level_for_fill_rate(demand, service.target_availability, label=cls.value)
+    s = policy.levels.get(series.unique_id, policy.default)
+    if s is None:
+        raise ValueError(f"no fixed level given for series {series.unique_id}")
+    return level_fixed(demand, int(s))
+
+
+def _result(
+    panel: DemandPanel, models: Sequence[DemandModel], classes: Sequence[AbcClass | None],
+    explained: Sequence[StockLevel | None], levels: np.ndarray[Any, np.dtype[np.int64]],
+    arrays: ReplayArrays, policy: Policy, holdout: int, lead_time: int, rules: StockRules,
+    unit_costs: Mapping[str, float] | None,
+) -> SimulationResult:
+    details: list[SeriesResult] = []
+    for i, series in enumerate(panel.series):
+        stamps = series.ds[-holdout:]
+        steps = tuple(
+            PeriodStep(str(pd.Timestamp(stamps[t]).date()), int(arrays.received[i, t]),
+                       int(arrays.available[i, t]), int(arrays.demand[i, t]), int(arrays.served[i, t]),
+                       int(arrays.lost[i, t]), int(arrays.on_hand[i, t]), int(arrays.ordered[i, t]),
+                       int(arrays.on_order[i, t]), int(levels[i, t + 1]))
+            for t in range(holdout)
+        )
+        demanded = int(arrays.demand[i].sum())
+        served = int(arrays.served[i].sum())
+        details.append(SeriesResult(
+            unique_id=series.unique_id, demanded=demanded, served=served, lost=demanded - served,
+            fill_rate=served / demanded if demanded else None,
+            average_inventory=float(arrays.on_hand[i].mean()),
+            stockout_periods=int((arrays.lost[i] > 0).sum()), orders=int((arrays.ordered[i] > 0).sum()),
+            order_up_to=int(levels[i, 0]), level=explained[i], abc_class=classes[i],
+            model=models[i].describe(), steps=steps,
+        ))
+    demanded = int(arrays.demand.sum())
+    served = int(arrays.served.sum())
+    n = len(panel.series)
+    with_demand = int((arrays.demand > 0).sum())
+    per_year = rules.periods_per_year(panel.frequency) / holdout
+    avg_inventory = float(arrays.on_hand.mean())
+    turnover: float | None
+    value: float | None = None
+    if unit_costs is not None:
+        missing = [s.unique_id for s in panel.series if s.unique_id not in unit_costs]
+        if missing:
+            raise ValueError(f"no unit cost for {', '.join(missing[:5])}")
+        cost = np.array([float(unit_costs[s.unique_id]) for s in panel.series])
+        value = float((arrays.on_hand.mean(axis=1) * cost).sum())
+        demand_value = float((arrays.demand.sum(axis=1) * cost).sum()) * per_year
+        turnover = demand_value / value if value > 0 else None
+    else:
+        stock_units = avg_inventory * n
+        turnover = demanded * per_year / stock_units if stock_units > 0 else None
+    return SimulationResult(
+        policy=policy.name, parameters=_parameters(policy), frequency=panel.frequency, holdout=holdout,
+        lead_time=lead_time, series=n, demanded=demanded, served=served, lost=demanded - served,
+        fill_rate=served / demanded if demanded else 1.0, average_inventory=avg_inventory,
+        stockout_rate=float((arrays.lost > 0).sum()) / (n * holdout),
+        stockout_rate_demand_periods=float((arrays.lost > 0).sum()) / with_demand if with_demand else 0.0,
+        turnover=turnover, average_inventory_value=value, details=tuple(details),
+    )
+
+
+def _parameters(policy: Policy) -> dict[str, Any]:
+    if isinstance(policy, ServiceLevelPolicy):
+        return {"target_fill_rate": policy.target_fill_rate, "scope": policy.scope}
+    if isinstance(policy, DaysOfCoverPolicy):
+        return {"days": policy.days}
+    if isinstance(policy, ClassPolicy):
+        return {c.value: {"target": s.target_availability, "stocked": s.stocked}
+                for c, s in policy.services.classes.items()}
+    return {"levels": len(policy.levels), "default": policy.default}

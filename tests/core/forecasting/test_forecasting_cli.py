@@ -1,0 +1,104 @@
+"""``partspool forecast`` and ``partspool backtest`` on CSV files, end to end, without a database."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from partspool.cli import main
+
+MONTHS = 30
+
+
+def write_history(path: Path, series: int = 8, months: int = MONTHS) -> Path:
+    rng = np.random.default_rng(1)
+    ds = pd.date_range("2023-01-01", periods=months, freq="MS").strftime("%Y-%m-%d")
+    values = np.where(rng.random((series, months)) < 0.5, rng.poisson(2.0, (series, months)), 0)
+    pd.DataFrame({"unique_id": np.repeat([f"BRK-{i:02d}" for i in range(series)], months),
+                  "ds": np.tile(ds, series), "y": values.reshape(-1)}).to_csv(path, index=False)
+    return path
+
+
+def test_forecast_writes_the_contract_columns(tmp_path, capsys):
+    source, out = write_history(tmp_path / "in.csv"), tmp_path / "out.csv"
+    assert main(["forecast", "--input", str(source), "--horizon", "3", "--output", str(out)]) == 0
+    table = pd.read_csv(out)
+    assert list(table.columns) == ["unique_id", "ds", "forecast", "method", "lo", "hi"]
+    assert len(table) == 8 * 3 and (table["forecast"] >= 0).all()
+    assert (table["lo"] <= table["hi"]).all()
+    assert table["ds"].iloc[:3].tolist() == ["2025-07-01", "2025-08-01", "2025-09-01"]
+    assert table["method"].str.startswith("Median[").all()
+    assert "8 series × 3 monthly period(s)" in capsys.readouterr().out
+
+
+def test_forecast_with_a_named_method_and_the_choices_file(tmp_path):
+    source, out, why = write_history(tmp_path / "in.csv"), tmp_path / "out.csv", tmp_path / "why.csv"
+    args = ["forecast", "--input", str(source), "--horizon", "2", "--output", str(out), "--method", "crostonsba",
+            "--choices", str(why)]
+    assert main(args) == 0
+    assert set(pd.read_csv(out)["method"]) == {"CrostonSBA"}
+    assert "explanation" in pd.read_csv(why).columns
+
+
+def test_backtest_prints_a_table_and_json(tmp_path, capsys):
+    source = write_history(tmp_path / "in.csv")
+    assert main(["backtest", "--input", str(source), "--horizon", "3", "--methods", "baseline,TSB"]) == 0
+    text = capsys.readouterr().out
+    assert "RMSSE" in text and "accuracy" in text and "seconds" in text
+    assert [line.split()[0] for line in text.splitlines()[3:6]] == ["baseline", "TSB", "auto"]
+    assert main(["backtest", "--input", str(source), "--horizon", "3", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    methods = {row["method"]: row for row in report["methods"]}
+    assert report["series"] == 8 and "auto" in methods and "CrostonSBA" in methods
+    assert {"mae", "rmse", "rmsse", "bias", "accuracy", "seconds"} <= set(methods["auto"])
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (lambda t: t.drop(columns=["y"]), "missing column(s): y"),
+    (lambda t: t.assign(y=t["y"].where(t.index != 4, -1)), "y is negative (-1) in row 5 (series 'BRK-00')"),
+    (lambda t: pd.concat([t, t.iloc[[3]]]), "series 'BRK-00' has two rows for 2023-04-01"),
+    (lambda t: t.drop(index=[12]), "series 'BRK-00' has a gap: 1 monthly period(s) missing after 2023-12-01"),
+    (lambda t: t[t["ds"] >= "2024-10-01"], "series 'BRK-00' has 9 periods"),
+    (lambda t: t.assign(ds=t["ds"].where(t.index != 2, "soon")), "ds 'soon' in row 3 is not a date"),
+])
+def test_bad_input_fails_with_a_clear_message(tmp_path, capsys, change, message):
+    table = pd.read_csv(write_history(tmp_path / "good.csv"), dtype=str)
+    bad = tmp_path / "bad.csv"
+    change(table).to_csv(bad, index=False)
+    code = main(["forecast", "--input", str(bad), "--horizon", "3", "--output", str(tmp_path / "o.csv")])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err.startswith("error: ")
+    assert message in err
+    assert not (tmp_path / "o.csv").exists()
+
+
+def test_unknown_method_lists_the_valid_names(tmp_path, capsys):
+    source = write_history(tmp_path / "in.csv")
+    code = main(["forecast", "--input", str(source), "--horizon", "3", "--output", str(tmp_path / "o.csv"),
+                 "--method", "magic"])
+    err = capsys.readouterr().err
+    assert code == 1 and "unknown method 'magic'" in err and "auto, baseline, CrostonClassic" in err
+
+
+def test_a_missing_file_exits_2(tmp_path, capsys):
+    code = main(["backtest", "--input", str(tmp_path / "nope.csv"), "--horizon", "3"])
+    assert code == 2 and "no such file" in capsys.readouterr().err
+
+
+def test_the_installed_command_runs_without_a_database(tmp_path):
+    source = write_history(tmp_path / "in.csv", series=3)
+    script = Path(sys.executable).with_name("partspool")
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "partspool.cli"]
+    done = subprocess.run([*command, "forecast", "--input", str(source), "--horizon", "3", "--output",
+                           str(tmp_path / "out.csv"), "--method", "TSB"],
+                          capture_output=True, text=True, timeout=120, check=False,
+                          env={"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "does.not.exist"})
+    assert done.returncode == 0, done.stderr
+    assert len(pd.read_csv(tmp_path / "out.csv")) == 9

@@ -1,0 +1,143 @@
+"""``partspool simulate`` end to end on CSV files (no database)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from partspool.cli import main
+from partspool.cli_policy import parse_fill_rate
+
+
+@pytest.fixture()
+def demand_csv(tmp_path: Path) -> Path:
+    rng = np.random.default_rng(2)
+    stamps = pd.date_range("2022-01-01", periods=36, freq="MS")
+    rows = [pd.DataFrame({"unique_id": f"HZ01/P{i}", "ds": stamps.strftime("%Y-%m-%d"),
+                          "y": rng.poisson(rng.uniform(0.2, 5.0), 36)}) for i in range(12)]
+    path = tmp_path / "demand.csv"
+    pd.concat(rows).to_csv(path, index=False)
+    return path
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(["simulate", *argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_service_level_replay_prints_one_json_object(demand_csv, capsys):
+    code, out, err = run(capsys, "--input", str(demand_csv), "--holdout", "12", "--policy", "service-level",
+                         "--target-fill-rate", "0.95", "--lead-time", "1")
+    assert code == 0, err
+    result = json.loads(out)
+    assert result["series"] == 12
+    assert result["policy"] == "service-level"
+    assert result["parameters"] == {"target_fill_rate": 0.95, "scope": "series"}
+    assert 0 <= result["stockout_rate"] <= 1
+    assert result["fill_rate"] == pytest.approx(result["served"] / result["demanded"])
+    assert result["average_inventory"] > 0
+    assert result["frequency"] == "month"
+
+
+def test_days_of_cover_replay_and_percent_targets(demand_csv, capsys):
+    code, out, _ = run(capsys, "--input", str(demand_csv), "--holdout", "12", "--policy", "days-of-cover",
+                       "--days", "30", "--lead-time", "2")
+    assert code == 0
+    cover = json.loads(out)
+    assert cover["parameters"] == {"days": 30.0}
+    code, out, _ = run(capsys, "--input", str(demand_csv), "--holdout", "12", "--policy", "service-level",
+                       "--target-fill-rate", "95", "--lead-time", "2", "--per-series")
+    service = json.loads(out)
+    assert service["parameters"] == {"target_fill_rate": 0.95, "scope": "series"}
+    assert service["fill_rate"] > cover["fill_rate"]
+    assert len(service["per_series"]) == 12 and "order-up-to" in service["per_series"][0]["why"]
+
+
+def test_pooled_scope_holds_less_stock(demand_csv, capsys):
+    common = ["--input", str(demand_csv), "--holdout", "12", "--policy", "service-level", "--lead-time", "1"]
+    _, out, _ = run(capsys, *common)
+    code, pooled_out, err = run(capsys, *common, "--scope", "pooled")
+    assert code == 0, err
+    pooled = json.loads(pooled_out)
+    assert pooled["parameters"]["scope"] == "pooled"
+    assert pooled["average_inventory"] < json.loads(out)["average_inventory"]
+
+
+@pytest.mark.parametrize(("text", "value"), [("0.95", 0.95), ("95", 0.95), ("95%", 0.95), ("1", 1.0),
+                                              ("100", 1.0), ("0.5", 0.5), ("30%", 0.3)])
+def test_fill_rate_as_fraction_or_percentage(text, value):
+    assert parse_fill_rate(text) == pytest.approx(value)
+
+
+def write(tmp_path: Path, text: str) -> str:
+    path = tmp_path / "bad.csv"
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+MONTHS = [f"2024-{m:02d}-01" for m in range(1, 13)]
+
+
+def csv_of(values: list[int], uid: str = "P", months: list[str] = MONTHS) -> str:
+    return "unique_id,ds,y\n" + "".join(f"{uid},{d},{v}\n" for d, v in zip(months, values, strict=False))
+
+
+@pytest.mark.parametrize(
+    ("content", "options", "message"),
+    [
+        ("unique_id,ds\nP,2024-01-01\n", [], "missing column(s): y"),
+        (csv_of([1, 2, -1] + [1] * 9), [], "y is negative for P"),
+        (csv_of([1] * 12) + "P,2024-03-01,4\n", [], "duplicate periods: P 2024-03-01"),
+        (csv_of([1] * 11, months=MONTHS[:5] + MONTHS[6:]), [], "P: 2024-05-01 is followed by 2024-07-01"),
+        (csv_of([1] * 12), ["--holdout", "8"], "series too short"),
+        (csv_of([1] * 12), ["--policy", "newsvendor"], "unknown policy 'newsvendor'"),
+        (csv_of([1] * 12), ["--target-fill-rate", "1.5"], "(0, 1]"),
+        (csv_of([1] * 12), ["--target-fill-rate", "0"], "(0, 1]"),
+        (csv_of([1] * 12), ["--target-fill-rate", "120"], "(0, 1]"),
+        (csv_of([1] * 12), ["--target-fill-rate", "-0.9"], "(0, 1]"),
+        (csv_of([1] * 12), ["--target-fill-rate", "abc"], "must be a number"),
+        (csv_of([1] * 12), ["--lead-time", "-1"], "--lead-time must be 0 or more"),
+        (csv_of([1] * 12), ["--policy", "days-of-cover", "--target-fill-rate", "0.9"], "goes with"),
+        (csv_of([1] * 12), ["--scope", "everything"], "unknown --scope"),
+        ("", [], "empty"),
+    ],
+)
+def test_bad_input_gives_a_clear_error_and_a_non_zero_exit(tmp_path, capsys, content, options, message):
+    argv = {"--holdout": "3", "--policy": "service-level", "--lead-time": "1"}
+    extra: list[str] = []
+    for i in range(0, len(options), 2):
+        if options[i] in argv:
+            argv[options[i]] = options[i + 1]
+        else:
+            extra += options[i : i + 2]
+    args = ["--input", write(tmp_path, content)] + [x for kv in argv.items() for x in kv] + extra
+    code, out, err = run(capsys, *args)
+    assert code != 0
+    assert out == ""
+    assert err.startswith("error: ")
+    assert message in err
+
+
+def test_missing_file(capsys, tmp_path):
+    code, _, err = run(capsys, "--input", str(tmp_path / "none.csv"), "--holdout", "3", "--policy",
+                       "service-level", "--lead-time", "1")
+    assert code == 2 and "no such file" in err
+
+
+def test_the_installed_command_runs_without_a_database(demand_csv, tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-c", "import sys; from partspool.cli import main; sys.exit(main(sys.argv[1:]))",
+         "simulate", "--input", str(demand_csv), "--holdout", "6", "--policy", "days-of-cover", "--days", "15",
+         "--lead-time", "0"],
+        capture_output=True, text=True, timeout=120, cwd=tmp_path, check=False,
+        env={"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "no.such.settings"},
+    )
+    assert done.returncode == 0, done.stderr
+    assert set(json.loads(done.stdout)) >= {"fill_rate", "average_inventory", "stockout_rate", "series"}

@@ -1,0 +1,286 @@
+"""Demand distributions and stock levels (partspool.core.policy.demand / levels / compare)."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from partspool.core.policy import (
+    AbcClass,
+    Exchange,
+    Frequency,
+    StockRules,
+    allocate_fill_rate,
+    compare_policies,
+    count_pmf,
+    cover_units,
+    estimate_demand,
+    evaluate_level,
+    level_for_days,
+    level_for_fill_rate,
+    level_from_quantile,
+    protection_demand,
+    protection_from_forecast,
+    replay,
+    summarise_comparisons,
+)
+
+EXACT = StockRules(parameter_uncertainty=False, seasonal=False)
+
+
+def poisson_history(mean: float, n: int = 36, seed: int = 1) -> np.ndarray:
+    return np.random.default_rng(seed).poisson(mean, n)
+
+
+# --- the demand model ----------------------------------------------------------------------
+
+
+def test_poisson_when_variance_is_close_to_the_mean():
+    model = estimate_demand([1, 0, 2, 1, 0, 1, 3, 0, 1, 1, 2, 0], rules=EXACT)
+    assert model.family == "poisson"
+    assert model.dispersion == 1.0
+    assert model.mean == pytest.approx(1.0)
+
+
+def test_negative_binomial_when_over_dispersed():
+    model = estimate_demand([0, 0, 0, 9, 0, 0, 0, 0, 7, 0, 0, 8], rules=EXACT)
+    assert model.family == "negative_binomial"
+    assert model.dispersion > 5
+
+
+def test_no_demand_means_no_stock_is_needed():
+    model = estimate_demand([0] * 24)
+    assert model.family == "none"
+    level = level_for_fill_rate(protection_demand(model, lead_time=2), 0.95)
+    assert level.order_up_to == 0
+    assert level.expected_fill_rate == 1.0
+
+
+def test_count_pmf_matches_mean_and_variance():
+    pmf = count_pmf(4.0, dispersion=2.5)
+    k = np.arange(len(pmf))
+    mean = (k * pmf).sum()
+    assert pmf.sum() == pytest.approx(1.0)
+    assert mean == pytest.approx(4.0, rel=1e-6)
+    assert ((k - mean) ** 2 * pmf).sum() == pytest.approx(10.0, rel=1e-4)
+    assert count_pmf(3.0) == pytest.approx(stats.poisson(3.0).pmf(np.arange(len(count_pmf(3.0)))), rel=1e-6)
+
+
+def test_parameter_uncertainty_widens_the_distribution_of_a_short_history():
+    history = poisson_history(2.0, n=12)
+    sure = protection_demand(estimate_demand(history, rules=EXACT), lead_time=1, rules=EXACT)
+    unsure = protection_demand(estimate_demand(history), lead_time=1)
+    assert unsure.mean == pytest.approx(sure.mean)
+    assert unsure.sd > sure.sd
+
+
+def test_seasonal_indices_when_the_history_shows_a_season():
+    months = np.tile(np.arange(1, 13), 3)
+    summer = np.where(np.isin(months, [6, 7, 8]), 12, 1)
+    model = estimate_demand(summer, months)
+    assert model.seasonal_index is not None
+    assert model.seasonal_index[6] > 2 > 4 * model.seasonal_index[0]
+    flat = estimate_demand(poisson_history(3.0), months)
+    assert flat.seasonal_index is None
+    assert flat.seasonal_p is not None and flat.seasonal_p >= 0.05
+    july = level_for_fill_rate(protection_demand(model, lead_time=1, months=[6, 7]), 0.95)
+    january = level_for_fill_rate(protection_demand(model, lead_time=1, months=[12, 1]), 0.95)
+    assert july.order_up_to > 3 * january.order_up_to
+
+
+def test_empirical_family_convolves_the_history():
+    rules = StockRules(family="empirical")
+    model = estimate_demand([0, 0, 1, 3], rules=rules)
+    demand = protection_demand(model, lead_time=1, rules=rules)
+    # two periods: sums of two draws from {0: 1/2, 1: 1/4, 3: 1/4}
+    assert demand.pmfs[0] == pytest.approx([0.5, 0.25, 0, 0.25])
+    assert demand.pmfs[1][:5] == pytest.approx([0.25, 0.25, 1 / 16, 0.25, 2 / 16])
+
+
+# --- levels by fill rate -------------------------------------------------------------------
+
+
+def test_zero_lead_time_fill_rate_is_exact_and_the_level_is_the_smallest_reaching_the_target():
+    demand = protection_from_forecast(2.0, lead_time=0)
+    level = level_for_fill_rate(demand, 0.95)
+    dist = stats.poisson(2.0)
+    k = np.arange(60)
+
+    def exact(s: int) -> float:
+        return 1 - float((np.maximum(k - s, 0) * dist.pmf(k)).sum()) / 2.0
+
+    assert level.expected_fill_rate == pytest.approx(exact(level.order_up_to), abs=1e-9)
+    assert exact(level.order_up_to) >= 0.95 > exact(level.order_up_to - 1)
+
+
+def test_fill_rate_rises_with_the_level_and_the_level_with_the_target():
+    demand = protection_demand(estimate_demand([0, 2, 0, 0, 5, 1, 0, 0, 3, 0, 0, 1]), lead_time=2)
+    fills = [evaluate_level(demand, s).fill_rate for s in range(15)]
+    assert fills == sorted(fills)
+    levels = [level_for_fill_rate(demand, t).order_up_to for t in (0.5, 0.7, 0.85, 0.95, 0.99)]
+    assert levels == sorted(levels)
+
+
+@pytest.mark.parametrize(("mean", "lead_time"), [(0.6, 1), (2.5, 2), (8.0, 1), (0.2, 2)])
+def test_expected_fill_rate_and_stock_match_a_long_lost_sales_replay(mean, lead_time):
+    demand = protection_from_forecast(mean, lead_time=lead_time)
+    level = level_for_fill_rate(demand, 0.9)
+    assert level.basis == "lost_sales"
+    periods = 40_000
+    d = np.random.default_rng(3).poisson(mean, (1, periods))
+    arrays = replay(d, np.full((1, periods + 1), level.order_up_to), lead_time)
+    assert arrays.served.sum() / arrays.demand.sum() == pytest.approx(level.expected_fill_rate, abs=0.006)
+    assert arrays.on_hand.mean() == pytest.approx(level.expected_on_hand, rel=0.03, abs=0.02)
+
+
+def test_backorder_formulas_are_a_lower_bound_used_where_the_chain_is_not_solved():
+    bound_rules = StockRules(lost_sales_exact=False)
+    for mean, lead_time in ((0.5, 1), (3.0, 2), (10.0, 1)):
+        exact = protection_from_forecast(mean, lead_time=lead_time)
+        bound = protection_from_forecast(mean, lead_time=lead_time, rules=bound_rules)
+        for s in range(0, int(4 * mean) + 6):
+            assert evaluate_level(bound, s).fill_rate <= evaluate_level(exact, s).fill_rate + 1e-8
+        assert evaluate_level(bound, 3).basis == "backorder_bound"
+        # the exact level is never above the bound's
+        assert level_for_fill_rate(exact, 0.95).order_up_to <= level_for_fill_rate(bound, 0.95).order_up_to
+    long_lead = level_for_fill_rate(protection_from_forecast(1.0, lead_time=4), 0.95)
+    assert long_lead.basis == "backorder_bound"
+    assert "(at least)" in long_lead.explain()
+
+
+def test_zero_lead_time_lost_sales_equals_the_closed_form():
+    demand = protection_from_forecast(1.7, lead_time=0)
+    bound = protection_from_forecast(1.7, lead_time=0, rules=StockRules(lost_sales_exact=False))
+    for s in range(8):
+        assert evaluate_level(demand, s).fill_rate == pytest.approx(evaluate_level(bound, s).fill_rate, abs=1e-8)
+
+
+def test_fill_rate_target_is_not_the_cycle_service_level():
+    demand = protection_from_forecast(0.3, lead_time=1)
+    level = level_for_fill_rate(demand, 0.95)
+    assert level.expected_fill_rate >= 0.95
+    assert level.cycle_service_level != pytest.approx(level.expected_fill_rate)
+
+
+def test_level_from_a_forecast_mean_per_period_and_its_uncertainty():
+    flat = level_for_fill_rate(protection_from_forecast([1.0, 1.0, 1.0], lead_time=2), 0.95)
+    rising = level_for_fill_rate(protection_from_forecast([1.0, 2.0, 4.0], lead_time=2), 0.95)
+    unsure = level_for_fill_rate(protection_from_forecast([1.0, 1.0, 1.0], lead_time=2, mean_cv=0.5), 0.95)
+    assert rising.order_up_to > flat.order_up_to
+    assert unsure.order_up_to > flat.order_up_to
+    assert rising.review_mean == pytest.approx(4.0)
+    with pytest.raises(ValueError, match="3 periods"):
+        protection_from_forecast([1.0], lead_time=2)
+
+
+def test_level_from_a_lead_time_demand_quantile_given_by_the_caller():
+    demand = protection_from_forecast(2.0, lead_time=1)
+    level = level_from_quantile(demand, 7.2)
+    assert level.order_up_to == 8
+    assert level.method == "quantile"
+    assert level.safety_stock == pytest.approx(4.0)
+
+
+def test_the_level_explains_itself():
+    demand = protection_from_forecast(1.0, lead_time=2, dispersion=2.0)
+    level = level_for_fill_rate(demand, 0.95, label="A")
+    text = level.explain()
+    for piece in ("A class", "95% fill-rate target", "lead time 2", "mean 3.0", "negative binomial",
+                  f"order-up-to {level.order_up_to}"):
+        assert piece in text
+
+
+def test_bad_targets_are_refused():
+    demand = protection_from_forecast(1.0, lead_time=0)
+    for bad in (0.0, 1.2, -0.5, math.nan):
+        with pytest.raises(ValueError, match="fill rate"):
+            level_for_fill_rate(demand, bad)
+    with pytest.raises(ValueError, match="lead time"):
+        protection_from_forecast(1.0, lead_time=-1)
+
+
+# --- days of cover -------------------------------------------------------------------------
+
+
+def test_days_of_cover_is_average_daily_demand_times_days():
+    assert cover_units(10 / 30.4, 15) == 5  # 4.93 rounded up
+    assert cover_units(10 / 30.4, 15, "nearest") == 5
+    assert cover_units(10 / 30.4, 30) == 10
+    assert cover_units(0.2 / 30.4, 15) == 1  # any demand keeps one unit
+    assert cover_units(0.2 / 30.4, 15, "nearest") == 0
+    assert cover_units(0.0, 30) == 0
+
+
+def test_days_of_cover_ignores_lead_time_and_variability():
+    model = estimate_demand([3] * 24, rules=EXACT)
+    rules = StockRules()
+    for lead_time in (0, 2):
+        demand = protection_demand(model, lead_time=lead_time)
+        level = level_for_days(demand, 30, daily_demand=model.mean / rules.days_per_month)
+        assert level.order_up_to == 3
+    short = level_for_days(protection_demand(model, lead_time=2), 30, daily_demand=3 / 30.4)
+    assert short.expected_fill_rate < 0.5  # a month of cover against three months of exposure
+
+
+# --- side by side --------------------------------------------------------------------------
+
+
+def test_comparison_of_service_level_and_days_of_cover():
+    model = estimate_demand(poisson_history(6.0))
+    row = compare_policies(model, key="HZ/P1", lead_time=1, unit_cost=200.0, frequency=Frequency.MONTH,
+                           abc_class="A")
+    assert [o.name for o in row.options] == ["service_level", "days_15", "days_30"]
+    service = row.option("service_level")
+    assert service.fill_rate >= 0.95
+    assert service.capital == pytest.approx(service.average_inventory * 200.0)
+    assert service.turnover == pytest.approx(model.mean * 12 / service.average_inventory)
+    assert row.option("days_30").level.order_up_to > row.option("days_15").level.order_up_to
+
+
+def test_class_c_is_compared_without_stock_and_totals_add_up_per_class():
+    rows = [
+        compare_policies(estimate_demand(poisson_history(m, seed=i)), key=f"p{i}", lead_time=1, unit_cost=c,
+                         frequency=Frequency.MONTH, abc_class=cls)
+        for i, (m, c, cls) in enumerate([(5.0, 100.0, "A"), (2.0, 50.0, "B"), (0.2, 10.0, "C")])
+    ]
+    c_row = rows[2].option("service_level")
+    assert c_row.level.order_up_to == 0 and c_row.level.method == "no_stock"
+    totals = summarise_comparisons(rows, group=lambda r: str(r.abc_class))
+    assert set(totals) == {"A", "B", "C"}
+    overall = summarise_comparisons(rows)["all"]
+    assert overall[0].capital == pytest.approx(sum(r.options[0].capital for r in rows))
+    assert overall[0].items == 3
+    assert rows[0].abc_class is AbcClass.A
+
+
+# --- one target for a set of parts -----------------------------------------------------------
+
+
+def test_pooled_target_is_reached_with_less_stock_than_per_part_targets():
+    demands = [protection_from_forecast(m, lead_time=1, dispersion=d)
+               for m, d in ((0.1, 1.0), (0.4, 3.0), (2.0, 1.0), (6.0, 1.5), (20.0, 1.0))]
+    per_part = [level_for_fill_rate(d, 0.95) for d in demands]
+    pooled = allocate_fill_rate(demands, 0.95)
+    exchange = Exchange.of(demands)
+    assert exchange.fill_rate([lv.order_up_to for lv in pooled]) >= 0.95
+    assert sum(lv.expected_on_hand for lv in pooled) < sum(lv.expected_on_hand for lv in per_part)
+    assert pooled[0].method == "pooled_fill_rate" and "over all parts together" in pooled[0].explain()
+
+
+def test_pooled_levels_are_close_to_the_brute_force_optimum():
+    demands = [protection_from_forecast(m, lead_time=1) for m in (0.3, 1.5, 4.0)]
+    exchange = Exchange.of(demands)
+    target = 0.9
+    best = min(
+        sum(h[k] for h, k in zip(exchange.stock, combo, strict=True))
+        for combo in itertools.product(*(range(len(s)) for s in exchange.served))
+        if exchange.fill_rate(combo) >= target
+    )
+    pooled = [lv.order_up_to for lv in allocate_fill_rate(demands, target)]
+    stock = sum(h[k] for h, k in zip(exchange.stock, pooled, strict=True))
+    assert exchange.fill_rate(pooled) >= target
+    assert stock <= best + 1.0  # the price method can miss the optimum by less than one unit's stock

@@ -1,0 +1,205 @@
+"""Replaying a stocking policy on held-out periods (partspool.core.policy.simulation / replay / frames)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from partspool.core.policy import (
+    AbcClass,
+    ClassPolicy,
+    DaysOfCoverPolicy,
+    DemandFrameError,
+    FixedLevelPolicy,
+    Frequency,
+    ServiceLevelPolicy,
+    StockRules,
+    read_demand_frame,
+    replay,
+    simulate,
+)
+
+
+def frame(series: dict[str, list[int]], start: str = "2023-01-01", freq: str = "MS") -> pd.DataFrame:
+    rows = []
+    for uid, values in series.items():
+        for ds, y in zip(pd.date_range(start, periods=len(values), freq=freq), values, strict=True):
+            rows.append({"unique_id": uid, "ds": ds, "y": y})
+    return pd.DataFrame(rows)
+
+
+HISTORY = [1, 0, 2, 1, 0, 1]  # six periods before the holdout (not used by a fixed level)
+
+
+def test_replay_matches_the_hand_worked_example_period_by_period():
+    """Order-up-to S = 5, lead time L = 1, holdout demand 3 4 0 6 2 5, initial stock 5, nothing on order.
+
+    Each period: receive what is due, serve demand (the rest is lost), count the closing stock,
+    then order S - on hand - on order, due at the start of period t + L + 1.
+
+    ====  =======  =========  ======  ======  ====  ========  =====  ========
+    t     receive  available  demand  served  lost  on hand   order  on order
+    ====  =======  =========  ======  ======  ====  ========  =====  ========
+    0     0        5          3       3       0     2         3      3   (due t2)
+    1     0        2          4       2       2     0         2      5   (due t3)
+    2     3        3          0       0       0     3         0      2
+    3     2        5          6       5       1     0         5      5   (due t5)
+    4     0        0          2       0       2     0         0      5
+    5     5        5          5       5       0     0         5      5   (due t7)
+    ====  =======  =========  ======  ======  ====  ========  =====  ========
+
+    Demanded 20, served 15: fill rate 0.75. Closing stock 2+0+3+0+0+0 = 5 over 6 periods:
+    average inventory 5/6. Periods with demand lost: t1, t3, t4, so the stockout rate is 3/6
+    (3/5 of the periods with demand).
+    """
+    result = simulate(frame({"P": HISTORY + [3, 4, 0, 6, 2, 5]}), holdout=6,
+                      policy=FixedLevelPolicy({"P": 5}), lead_time=1)
+    steps = result.details[0].steps
+    table = [(s.received, s.available, s.demand, s.served, s.lost, s.on_hand, s.ordered, s.on_order)
+             for s in steps]
+    assert table == [
+        (0, 5, 3, 3, 0, 2, 3, 3),
+        (0, 2, 4, 2, 2, 0, 2, 5),
+        (3, 3, 0, 0, 0, 3, 0, 2),
+        (2, 5, 6, 5, 1, 0, 5, 5),
+        (0, 0, 2, 0, 2, 0, 0, 5),
+        (5, 5, 5, 5, 0, 0, 5, 5),
+    ]
+    assert (result.demanded, result.served, result.lost) == (20, 15, 5)
+    assert result.fill_rate == pytest.approx(0.75)
+    assert result.average_inventory == pytest.approx(5 / 6)
+    assert result.stockout_rate == pytest.approx(0.5)
+    assert result.stockout_rate_demand_periods == pytest.approx(0.6)
+    assert result.series == 1
+    assert steps[0].ds == "2023-07-01"
+
+
+def test_zero_lead_time_refills_before_the_next_period():
+    """L = 0, S = 5: every period starts with 5 on the shelf (3 4 0 6 2 5: only t3 loses one unit)."""
+    result = simulate(frame({"P": HISTORY + [3, 4, 0, 6, 2, 5]}), holdout=6,
+                      policy=FixedLevelPolicy({"P": 5}), lead_time=0)
+    assert [s.available for s in result.details[0].steps] == [5] * 6
+    assert (result.served, result.lost) == (19, 1)
+    assert result.average_inventory == pytest.approx((2 + 1 + 5 + 0 + 3 + 0) / 6)
+
+
+def test_totals_are_over_all_series_and_periods():
+    result = simulate(frame({"P": HISTORY + [3, 4, 0, 6, 2, 5], "Q": HISTORY + [1, 0, 0, 0, 0, 1]}),
+                      holdout=6, policy=FixedLevelPolicy({"P": 5}, default=0), lead_time=1)
+    assert result.series == 2
+    assert result.fill_rate == pytest.approx(15 / 22)
+    assert result.average_inventory == pytest.approx(5 / 12)
+    assert result.stockout_rate == pytest.approx(5 / 12)
+    q = result.details[1]
+    assert (q.demanded, q.served, q.fill_rate, q.stockout_periods) == (2, 0, 0.0, 2)
+
+
+def test_replay_arrays_directly():
+    arrays = replay(np.array([[3, 4, 0, 6, 2, 5]]), np.full((1, 7), 5), 1)
+    assert arrays.served.tolist() == [[3, 2, 0, 5, 0, 5]]
+    with pytest.raises(ValueError, match="one column more"):
+        replay(np.array([[1, 2]]), np.array([[1, 2]]), 1)
+
+
+def test_service_level_policy_reaches_its_target_on_stationary_demand():
+    rng = np.random.default_rng(11)
+    series = {f"s{i}": rng.poisson(rng.uniform(0.3, 6.0), 48).tolist() for i in range(120)}
+    result = simulate(frame(series), holdout=12, policy=ServiceLevelPolicy(0.95), lead_time=1)
+    assert result.fill_rate >= 0.95
+    cover = simulate(frame(series), holdout=12, policy=DaysOfCoverPolicy(30), lead_time=1)
+    assert cover.fill_rate < result.fill_rate
+    detail = result.details[0]
+    assert detail.level is not None and "95% fill-rate target" in detail.level.explain()
+
+
+def test_days_of_cover_levels_follow_the_rule():
+    result = simulate(frame({"P": [30] * 12 + [30] * 3}), holdout=3, policy=DaysOfCoverPolicy(15), lead_time=0)
+    assert result.details[0].order_up_to == 15  # 30 a month / 30.4 days x 15 days = 14.8, rounded up
+
+
+def test_seasonal_history_moves_the_level_with_the_season():
+    months = 48
+    rng = np.random.default_rng(5)
+    season = np.where(np.isin(np.arange(months) % 12, [5, 6, 7]), 8.0, 1.0)
+    result = simulate(frame({"AC": rng.poisson(season).tolist()}), holdout=12,
+                      policy=ServiceLevelPolicy(0.95), lead_time=1)
+    levels = [s.order_up_to for s in result.details[0].steps]
+    assert max(levels) > 2 * min(levels)
+    flat = simulate(frame({"AC": rng.poisson(season).tolist()}), holdout=12, policy=ServiceLevelPolicy(0.95),
+                    lead_time=1, rules=StockRules(seasonal=False))
+    assert len({s.order_up_to for s in flat.details[0].steps}) == 1
+
+
+def test_class_policy_keeps_no_stock_of_c_parts():
+    series = {"big": [20] * 18, "mid": [6] * 18, "tail1": [1, 0] * 9, "tail2": [0, 1] * 9}
+    result = simulate(frame(series), holdout=6, policy=ClassPolicy(), lead_time=1)
+    by_id = {d.unique_id: d for d in result.details}
+    assert by_id["big"].abc_class is AbcClass.A
+    assert by_id["tail1"].abc_class is AbcClass.C and by_id["tail1"].order_up_to == 0
+    assert by_id["tail1"].level is not None and by_id["tail1"].level.method == "no_stock"
+
+
+def test_unit_costs_give_inventory_value_and_turnover_in_value():
+    series = {"P": HISTORY + [3, 4, 0, 6, 2, 5]}
+    result = simulate(frame(series), holdout=6, policy=FixedLevelPolicy({"P": 5}), lead_time=1,
+                      unit_costs={"P": 100.0})
+    assert result.average_inventory_value == pytest.approx(500 / 6)
+    assert result.turnover == pytest.approx(20 * 2 * 100 / (500 / 6))  # 6 months -> x2 a year
+
+
+def test_weekly_series_are_recognised():
+    result = simulate(frame({"P": [1, 0, 2, 0, 1, 1, 0, 3, 1, 0]}, freq="W-MON"), holdout=3,
+                      policy=ServiceLevelPolicy(0.9), lead_time=1)
+    assert result.frequency is Frequency.WEEK
+
+
+# --- bad input -------------------------------------------------------------------------------
+
+
+def test_missing_columns_are_named():
+    with pytest.raises(DemandFrameError, match="missing column.*y"):
+        read_demand_frame(pd.DataFrame({"unique_id": ["a"], "ds": ["2024-01-01"]}))
+
+
+def test_negative_and_fractional_demand_is_refused():
+    bad = frame({"P": [1, -2, 3]})
+    with pytest.raises(DemandFrameError, match="negative for P"):
+        read_demand_frame(bad)
+    with pytest.raises(DemandFrameError, match="whole units"):
+        read_demand_frame(frame({"P": [1, 2]}).assign(y=[1.0, 2.5]))
+
+
+def test_duplicate_periods_are_refused():
+    data = pd.concat([frame({"P": [1, 2, 3]}), frame({"P": [4]})])
+    with pytest.raises(DemandFrameError, match="duplicate periods: P 2023-01-01"):
+        read_demand_frame(data)
+
+
+def test_gaps_are_refused():
+    data = frame({"P": [1, 2, 3, 4]}).drop(index=2)
+    with pytest.raises(DemandFrameError, match="P: 2023-02-01 is followed by 2023-04-01"):
+        read_demand_frame(data)
+
+
+def test_unreadable_dates_and_numbers_are_refused():
+    data = pd.DataFrame({"unique_id": ["a", "a"], "ds": ["2024-01-01", "soon"], "y": ["1", "x"]})
+    with pytest.raises(DemandFrameError) as caught:
+        read_demand_frame(data)
+    assert any("'soon'" in p for p in caught.value.problems)
+    assert any("'x'" in p for p in caught.value.problems)
+
+
+def test_series_too_short_for_the_holdout():
+    with pytest.raises(DemandFrameError, match="too short.*P \\(8\\)"):
+        simulate(frame({"P": [1] * 8}), holdout=6, policy=ServiceLevelPolicy(), lead_time=1)
+
+
+def test_bad_settings_are_refused():
+    data = frame({"P": [1] * 12})
+    with pytest.raises(ValueError, match="lead time"):
+        simulate(data, holdout=3, policy=ServiceLevelPolicy(), lead_time=-1)
+    with pytest.raises(ValueError, match="holdout"):
+        simulate(data, holdout=0, policy=ServiceLevelPolicy(), lead_time=1)
+    with pytest.raises(ValueError, match="fill rate"):
+        ServiceLevelPolicy(1.5)
