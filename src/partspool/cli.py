@@ -219,6 +219,31 @@ def cmd_budget(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_forecast_run(args: argparse.Namespace) -> int:
+    """Forecast the database's demand history and keep the run (see `forecast` for plain CSV files)."""
+    from datetime import date
+
+    from partspool.errors import DomainError
+    from partspool.planning.services import forecast_run
+
+    try:
+        end = None
+        if args.history_end:
+            year, month = (int(x) for x in args.history_end.split("-")[:2])
+            end = date(year, month, 1)
+        run = forecast_run(user=_user(args.as_user), nodes=args.node or None, horizon=args.horizon,
+                           method=args.method, engine=args.engine, history_end=end)
+    except ValueError:
+        print(f"error: {args.history_end} is not a month; write it like 2026-10", file=sys.stderr)
+        return 1
+    except DomainError as error:
+        return _fail(error)
+    won = ", ".join(f"{k} {v}" for k, v in sorted(run.summary["methods_won"].items(), key=lambda kv: -kv[1])[:5])
+    print(f"{run.number}: {run.series} series, {run.horizon} months ahead from {run.history_end:%Y-%m}, "
+          f"{run.seconds:.1f} s; back-test winners: {won}")
+    return 0
+
+
 def cmd_token(args: argparse.Namespace) -> int:
     from partspool.accounts.services import token_create
     from partspool.errors import DomainError
@@ -314,6 +339,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--as", dest="as_user", required=True)
     p.add_argument("--xlsx", help="write the report to this XLSX file")
     p.set_defaults(func=cmd_budget)
+
+    p = sub.add_parser("forecast-run", help="forecast the stored demand history of nodes and keep the run")
+    p.add_argument("--as", dest="as_user", required=True)
+    p.add_argument("--node", action="append", help="node code (repeatable; default: all the user manages)")
+    p.add_argument("--horizon", type=int, default=3)
+    p.add_argument("--method", default="auto")
+    p.add_argument("--engine", choices=["local", "dask"], default="local")
+    p.add_argument("--history-end", help="last month of history to use, YYYY-MM (default: last complete month)")
+    p.set_defaults(func=cmd_forecast_run)
 
     p = sub.add_parser("token", help="create a personal API token for a user (printed once)")
     p.add_argument("user")

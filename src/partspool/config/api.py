@@ -11,6 +11,7 @@ from partspool.accounts.auth import TokenAuth
 from partspool.emergencies.api import router as emergencies_router
 from partspool.errors import DomainError
 from partspool.network.api import router as network_router
+from partspool.planning.api import router as planning_router
 from partspool.transfers.api import router as transfers_router
 
 api = NinjaAPI(
@@ -32,3 +33,4 @@ api.add_router("/", accounts_router)
 api.add_router("/", network_router)
 api.add_router("/", transfers_router)
 api.add_router("/", emergencies_router)
+api.add_router("/", planning_router)

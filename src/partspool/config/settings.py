@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "partspool.network",
     "partspool.transfers",
     "partspool.emergencies",
+    "partspool.planning",
 ]
 
 MIDDLEWARE = [

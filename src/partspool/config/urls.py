@@ -6,6 +6,7 @@ from partspool.accounts import views as account_views
 from partspool.config.api import api
 from partspool.emergencies import views as case_views
 from partspool.network import views as network_views
+from partspool.planning import views as planning_views
 from partspool.transfers import views as transfer_views
 
 urlpatterns = [
@@ -35,6 +36,14 @@ urlpatterns = [
     path("emergencies/<int:case_id>/", case_views.case_detail, name="case"),
     path("emergencies/<int:case_id>/act/<str:action>/", case_views.case_act, name="case_act"),
     path("emergencies/<int:case_id>/message/", case_views.case_message, name="case_message"),
+    path("planning/", planning_views.runs, name="forecast_runs"),
+    path("planning/runs/<int:run_id>/", planning_views.run_detail, name="forecast_run"),
+    path("planning/review/", planning_views.review, name="forecast_review"),
+    path("planning/abc/", planning_views.abc, name="abc"),
+    path("planning/policy/", planning_views.stock_policy, name="stock_policy"),
+    path("planning/rebalance/", planning_views.rebalancing, name="rebalance"),
+    path("planning/rebalance/request/", planning_views.rebalance_request, name="rebalance_request"),
+    path("planning/kpis/", planning_views.kpi_page, name="kpis"),
     path("assets/plotly.min.js", network_views.plotly_js, name="plotly_js"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -1,0 +1,113 @@
+"""Forecasting and stock-policy API: runs, the monthly review, ABC, policy, rebalancing, KPIs."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+
+from partspool.errors import InvalidInput
+from partspool.planning import kpis, policy, selectors, services
+from partspool.planning.explain import method_reason
+
+router = Router(tags=["planning"])
+
+
+def _month(raw: str | None) -> date | None:
+    if not raw:
+        return None
+    try:
+        year, month = (int(x) for x in raw.strip().split("-")[:2])
+        return date(year, month, 1)
+    except ValueError:
+        raise InvalidInput("invalid_month", month=raw) from None
+
+
+class RunIn(Schema):
+    nodes: list[str] | None = None
+    horizon: int = 3
+    method: str = "auto"
+    engine: str = "local"
+    history_end: str | None = None
+
+
+def _series(s: Any) -> dict[str, Any]:
+    return {"node": s.node.code, "part": s.part.number, "method": s.method, "first_month": s.first_month,
+            "forecast": s.forecast, "lo": s.lo, "hi": s.hi, "explanation": s.explanation,
+            "why": method_reason(s.explanation)}
+
+
+def _run(run: Any, user: Any, limit: int = 1000) -> dict[str, Any]:
+    return {"id": run.pk, "number": run.number, "created_at": run.created_at, "horizon": run.horizon,
+            "method": run.method, "engine": run.engine, "history_end": run.history_end, "series": run.series,
+            "seconds": run.seconds, "summary": run.summary,
+            "rows": [_series(s) for s in selectors.run_series(user, run).order_by("node__code", "part__number")[:limit]]}
+
+
+@router.post("/forecast-runs", response={201: dict}, summary="Forecast the nodes' demand; the method per series and why")
+def run_create(request: HttpRequest, data: RunIn) -> tuple[int, dict[str, Any]]:
+    run = services.forecast_run(user=request.user, nodes=data.nodes, horizon=data.horizon,  # type: ignore[arg-type]
+                                method=data.method, engine=data.engine, history_end=_month(data.history_end))
+    return 201, _run(run, request.user)
+
+
+@router.get("/forecast-runs/{run_id}", response=dict, summary="A forecast run with its series")
+def run_detail(request: HttpRequest, run_id: int, limit: int = 1000) -> dict[str, Any]:
+    return _run(selectors.run_get(request.user, run_id), request.user, max(1, min(limit, 20000)))  # type: ignore[arg-type]
+
+
+@router.get("/forecast-review", response=dict, summary="The monthly forecast review (month YYYY-MM)")
+def review(request: HttpRequest, month: str | None = None) -> dict[str, Any]:
+    user: Any = request.user
+    chosen = _month(month) or selectors.last_complete_month()
+    abc, _parts = policy.abc_for(selectors.visible_nodes(user), end=chosen)
+    return selectors.forecast_review(user, chosen, {r.key: str(r.abc_class) for r in abc.rows})
+
+
+@router.get("/abc", response=dict, summary="ABC classes of the parts by 12 months of demand (units or value)")
+def abc(request: HttpRequest, node: str | None = None, basis: str = "quantity") -> dict[str, Any]:
+    nodes = selectors.visible_nodes(request.user, [node] if node else None)  # type: ignore[arg-type]
+    result, _parts = policy.abc_for(nodes, basis)
+    return {"basis": basis, "total": result.total, "counts": {str(k): v for k, v in result.class_counts().items()},
+            "rows": [{"part": r.key, "abc_class": str(r.abc_class), "measure": r.measure, "share": r.share,
+                      "cumulative": r.cumulative, "rank": r.rank, "why": r.explain(result.rules)} for r in result.rows]}
+
+
+@router.get("/stock-policy", response=dict,
+            summary="Levels by service level and by 15/30 days of cover side by side, orders and surplus")
+def stock_policy(request: HttpRequest, node: str, lead_time: int = 1) -> dict[str, Any]:
+    chosen = selectors.visible_nodes(request.user, [node])[0]  # type: ignore[arg-type]
+    result = policy.node_policy(chosen, lead_time=lead_time)
+    suggestions = policy.replenishment(chosen, result)
+    return {
+        "node": chosen.code, "lead_time": lead_time,
+        "totals": {k: [{"policy": o.name, "parts": o.items, "capital": o.capital, "fill_rate": o.fill_rate,
+                        "turnover": o.turnover} for o in v] for k, v in result.totals.items()},
+        "parts": [{"part": c.key, "abc_class": str(c.abc_class), "options": [
+            {"policy": o.name, "order_up_to": o.level.order_up_to, "safety_stock": o.level.order_up_to - o.level.protection_mean,
+             "fill_rate": o.fill_rate, "capital": o.capital} for o in c.options]} for c in result.comparisons],
+        "suggestions": [{"part": s.part, "order_up_to": s.order_up_to, "position": s.position,
+                         "order": s.order_quantity, "surplus": s.surplus, "why": s.explain()}
+                        for s in suggestions if s.order_quantity or s.surplus],
+    }
+
+
+@router.get("/rebalance", response=dict, summary="Moves of surplus to nodes below their level in a region (HiGHS)")
+def rebalance(request: HttpRequest, region: str, lead_time: int = 1, max_km: float = 600) -> dict[str, Any]:
+    code = region.strip().upper()
+    nodes = [n for n in selectors.visible_nodes(request.user) if n.region.code == code]  # type: ignore[arg-type]
+    if not nodes:
+        raise InvalidInput("unknown_region", region=code)
+    plan = policy.region_rebalance(nodes, lead_time=lead_time, max_km=max_km)
+    return {"moves": [{"part": m.part, "from": m.source, "to": m.destination, "units": m.units, "km": m.km,
+                       "cost": m.cost, "why": m.explain()} for m in plan.moves],
+            "parts": [{"part": b.part, "surplus": b.surplus, "shortfall": b.shortfall, "moved": b.moved,
+                       "still_short": b.still_short} for b in plan.parts]}
+
+
+@router.get("/kpis", response=list[dict], summary="KPIs against their targets (SPEC C5)")
+def kpi_list(request: HttpRequest) -> list[dict[str, Any]]:
+    return [{"name": k.name, "value": k.value, "target": k.target, "comparison": k.comparison, "met": k.met,
+             "why": k.explain()} for k in kpis.network_kpis(request.user)]  # type: ignore[arg-type]

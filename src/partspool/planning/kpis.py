@@ -1,0 +1,105 @@
+"""The KPI page's figures (SPEC C5) from what the database holds, against the source's targets.
+
+Availability: of the node × part pairs with demand in the last 3 complete months, the share with
+stock available now. Stockout rate: the rest. Turnover: last 12 months' demand value ÷ the value of
+stock on hand. Overstock: stock above one month of average demand (plus the margin) as a share of
+stock value. Emergency cost: this quarter's extra cost drawn ÷ the emergency budgets granted.
+Satisfaction: the ledger's mean this quarter. Supplier on-time, NPS and first-time fix are not
+recorded in PartsPool: shown as not measured."""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Avg, F, Sum
+from django.utils import timezone
+
+from partspool.accounts.permissions import managed_node_ids
+from partspool.core.policy import (
+    Kpi,
+    StockPosition,
+    availability,
+    emergency_cost_share,
+    inventory_turnover,
+    overstock_share,
+    service_kpis,
+    stockout_rate,
+)
+from partspool.network.models import DemandRecord, Stock
+from partspool.network.selectors import months_back
+from partspool.planning.selectors import last_complete_month
+
+if TYPE_CHECKING:
+    from partspool.accounts.models import User
+
+NAMES = {"availability", "stockout_rate", "turnover", "overstock", "emergency_cost_share", "supplier_on_time",
+         "satisfaction", "nps", "first_time_fix"}
+
+
+def _scoped(qs: Any, managed: set[int] | None, field: str = "node_id") -> Any:
+    return qs if managed is None else qs.filter(**{f"{field}__in": managed})
+
+
+def network_kpis(user: User, today: date | None = None) -> list[Kpi]:
+    from partspool.emergencies.models import BudgetDraw, EmergencyBudget, EmergencyCase
+    from partspool.emergencies.services import quarter_label
+
+    today = today or timezone.localdate()
+    managed = managed_node_ids(user)
+    end = last_complete_month(today)
+    recent = _scoped(DemandRecord.objects.filter(month__gte=months_back(end, 2), month__lte=end, quantity__gt=0),
+                     managed).values_list("node_id", "part_id").distinct()
+    wanted = set(recent)
+    free = {(n, p) for n, p in _scoped(Stock.objects.filter(on_hand__gt=F("reserved")), managed)
+            .values_list("node_id", "part_id")}
+    served = len(wanted & free)
+    year = _scoped(DemandRecord.objects.filter(month__gte=months_back(end, 11), month__lte=end), managed)
+    demand_value = float(year.aggregate(v=Sum(F("quantity") * F("part__unit_cost")))["v"] or 0)
+    monthly = {(n, p): q / 12 for n, p, q in year.values("node_id", "part_id").annotate(q=Sum("quantity"))
+               .values_list("node_id", "part_id", "q")}
+    stock_rows = list(_scoped(Stock.objects.filter(on_hand__gt=0), managed).values_list(
+        "node_id", "part_id", "on_hand", "reserved", "in_transit", "part__unit_cost"))
+    stock_value = float(sum(on_hand * cost for _n, _p, on_hand, _r, _t, cost in stock_rows))
+    positions = [StockPosition(node=str(n), part=str(p), on_hand=on_hand, reserved=min(reserved, on_hand + transit),
+                               in_transit=transit, unit_cost=float(cost),
+                               order_up_to=math.ceil(monthly.get((n, p), 0.0)))
+                 for n, p, on_hand, reserved, transit, cost in stock_rows]
+    quarter = quarter_label(today)
+    drawn = float(_scoped(BudgetDraw.objects.filter(quarter=quarter), managed, "center_id")
+                  .aggregate(t=Sum("amount"))["t"] or Decimal(0))
+    granted = float(_scoped(EmergencyBudget.objects.filter(quarter=quarter), managed, "center_id")
+                    .aggregate(t=Sum("amount"))["t"] or Decimal(0))
+    since = timezone.now() - timezone.timedelta(days=92)
+    score = _scoped(EmergencyCase.objects.filter(status="closed", closed_at__gte=since, satisfaction__isnull=False),
+                    managed, "center_id").aggregate(s=Avg("satisfaction"))["s"]
+    kpis = [
+        availability(served, len(wanted)) if wanted else Kpi("availability", None, 0.95, ">"),
+        stockout_rate(len(wanted) - served, len(wanted)) if wanted else Kpi("stockout_rate", None, None, "<"),
+        inventory_turnover(demand_value, stock_value),
+        overstock_share(positions),
+        emergency_cost_share(drawn, granted) if granted else Kpi("emergency_cost_share", None, 0.03, "<"),
+        Kpi("supplier_on_time", None, 0.92, ">"),
+        *service_kpis(satisfaction=float(score) if score is not None else None),
+    ]
+    return kpis
+
+
+def trends(user: User, months: int = 6) -> list[dict[str, Any]]:
+    """Per month: emergency cases, extra cost and mean satisfaction from the ledger."""
+    from partspool.emergencies.models import EmergencyCase
+
+    managed = managed_node_ids(user)
+    end = timezone.localdate().replace(day=1)
+    out = []
+    for k in range(months - 1, -1, -1):
+        first = months_back(end, k)
+        nxt = months_back(end, k - 1) if k else date(end.year + (end.month == 12), end.month % 12 + 1, 1)
+        rows = _scoped(EmergencyCase.objects.filter(status="closed", closed_at__date__gte=first,
+                                                    closed_at__date__lt=nxt), managed, "center_id")
+        agg = rows.aggregate(cost=Sum("extra_cost"), score=Avg("satisfaction"))
+        out.append({"month": first, "cases": rows.count(), "extra_cost": float(agg["cost"] or 0),
+                    "satisfaction": None if agg["score"] is None else round(float(agg["score"]), 1)})
+    return out

@@ -1,0 +1,141 @@
+"""ABC, stock levels side by side (service level vs days of cover), replenishment and rebalancing,
+computed by the pure policy core from the database's demand and stock."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import numpy as np
+from django.db.models import F
+
+from partspool.core.geo import great_circle_km
+from partspool.core.policy import (
+    AbcClass,
+    AbcItem,
+    AbcResult,
+    AbcRules,
+    Comparison,
+    Frequency,
+    RebalancePlan,
+    RebalanceRules,
+    ServicePolicies,
+    StockPosition,
+    Suggestion,
+    classify_abc,
+    compare_policies,
+    estimate_demand,
+    rebalance,
+    suggest_replenishment,
+    summarise_comparisons,
+)
+from partspool.errors import InvalidInput
+from partspool.network.models import Node, Part, Stock
+from partspool.network.rules import geo_rules
+from partspool.planning.selectors import demand_panel, demand_totals, last_complete_month, split_id
+
+HISTORY_MONTHS = 36
+ABC_MONTHS = 12
+
+
+def abc_rules(basis: str = "quantity") -> AbcRules:
+    if basis not in ("quantity", "value"):
+        raise InvalidInput("invalid_choice", field="basis", value=basis)
+    return AbcRules(basis=basis)  # type: ignore[arg-type]
+
+
+def abc_for(nodes: list[Node], basis: str = "quantity", end: date | None = None) -> tuple[AbcResult, dict[str, Part]]:
+    """ABC of the parts by their demand over the last 12 complete months at these nodes."""
+    totals: dict[int, int] = {}
+    for (_node, part), qty in demand_totals(nodes, ABC_MONTHS, end).items():
+        totals[part] = totals.get(part, 0) + qty
+    parts = Part.objects.in_bulk(list(totals))
+    items = [AbcItem(key=parts[p].number, quantity=float(q), unit_cost=float(parts[p].unit_cost))
+             for p, q in totals.items()]
+    return classify_abc(items, abc_rules(basis)), {p.number: p for p in parts.values()}
+
+
+@dataclass(frozen=True)
+class NodePolicy:
+    node: Node
+    comparisons: list[Comparison]
+    classes: dict[str, AbcClass]
+    totals: dict[str, Any]
+    lead_time: int
+
+
+def node_policy(node: Node, *, lead_time: int = 1, basis: str = "quantity", target: float | None = None,
+                end: date | None = None) -> NodePolicy:
+    """For each part with demand at the node: the level by service level (its class's target) and by
+    15 and 30 days of cover, with capital, expected fill rate and turnover; totals per class."""
+    if isinstance(lead_time, bool) or not isinstance(lead_time, int) or not 0 <= lead_time <= 12:
+        raise InvalidInput("lead_time_range", value=lead_time)
+    if target is not None and not 0 < target < 1:
+        raise InvalidInput("target_range", value=target)
+    end = end or last_complete_month()
+    abc, _parts = abc_for([node], basis, end)
+    classes = {row.key: row.abc_class for row in abc.rows}
+    frame = demand_panel([node], months=HISTORY_MONTHS, end=end)
+    costs = dict(Part.objects.filter(number__in={split_id(u)[1] for u in frame["unique_id"].unique()})
+                 .values_list("number", "unit_cost"))
+    services = ServicePolicies()
+    comparisons = []
+    for uid, group in frame.groupby("unique_id", sort=True):
+        number = split_id(str(uid))[1]
+        history = group["y"].to_numpy(dtype=np.float64)
+        months = [d.month for d in group["ds"]]
+        model = estimate_demand(history, months)
+        comparisons.append(compare_policies(
+            model, key=number, lead_time=lead_time, unit_cost=float(costs.get(number, 0)), frequency=Frequency.MONTH,
+            abc_class=classes.get(number, AbcClass.C), target=target, services=services, months=months))
+    totals = summarise_comparisons(comparisons, group=lambda c: str(c.abc_class or "C"))
+    totals |= summarise_comparisons(comparisons)
+    return NodePolicy(node=node, comparisons=comparisons, classes=classes, totals=totals, lead_time=lead_time)
+
+
+def positions_for(node: Node, policy: NodePolicy, option: str = "service_level") -> list[StockPosition]:
+    levels = {c.key: c.option(option).level.order_up_to for c in policy.comparisons}
+    rows = Stock.objects.filter(node=node).select_related("part").only(
+        "on_hand", "reserved", "in_transit", "part__number", "part__unit_cost")
+    held = {s.part.number: s for s in rows}
+    out = []
+    for number in sorted(set(levels) | {n for n, s in held.items() if s.on_hand or s.in_transit}):
+        s = held.get(number)
+        out.append(StockPosition(node=node.code, part=number, on_hand=s.on_hand if s else 0,
+                                 order_up_to=levels.get(number, 0), in_transit=s.in_transit if s else 0,
+                                 reserved=s.reserved if s else 0,
+                                 unit_cost=float(s.part.unit_cost) if s else 0.0))
+    return out
+
+
+def replenishment(node: Node, policy: NodePolicy, option: str = "service_level") -> list[Suggestion]:
+    """Order-up-to suggestions per part at the node, and the surplus that could be lent instead."""
+    return suggest_replenishment(positions_for(node, policy, option))
+
+
+def region_rebalance(nodes: list[Node], *, lead_time: int = 1, max_km: float | None = 600,
+                     end: date | None = None) -> RebalancePlan:
+    """Move surplus to the nodes below their level, part by part, at the least km (HiGHS)."""
+    positions: list[StockPosition] = []
+    for node in nodes:
+        positions += positions_for(node, node_policy(node, lead_time=lead_time, end=end))
+    coords = {n.code: (n.latitude, n.longitude) for n in nodes}
+    factor = geo_rules().road_factor
+
+    def km(a: str, b: str) -> float | None:
+        if a == b:
+            return None
+        return round(great_circle_km(*coords[a], *coords[b]) * factor, 1)
+
+    return rebalance(positions, km, RebalanceRules(max_km=max_km))
+
+
+def surplus_elsewhere(node: Node) -> dict[str, int]:
+    """Free units of each part held elsewhere in the node's region (a quick hint beside an order)."""
+    rows = (Stock.objects.filter(node__region_id=node.region_id, on_hand__gt=F("reserved")).exclude(node=node)
+            .values_list("part__number", F("on_hand") - F("reserved")))
+    out: dict[str, int] = {}
+    for number, free in rows:
+        out[number] = out.get(number, 0) + int(free)
+    return out

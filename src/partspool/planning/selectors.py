@@ -1,0 +1,213 @@
+"""Reads for forecasting and stock policy: demand panels from the history, ABC classes, accuracy."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+from django.db.models import QuerySet, Sum
+from django.utils import timezone
+
+from partspool.accounts.permissions import managed_node_ids, require_role
+from partspool.errors import InvalidInput, NotFound
+from partspool.network.models import DemandRecord, Node, Part
+from partspool.network.selectors import months_back
+from partspool.planning.models import ForecastRun, ForecastSeries
+
+if TYPE_CHECKING:
+    from partspool.accounts.models import User
+
+SEP = "|"  # unique_id = NODE|PART
+
+
+def series_id(node_code: str, part_number: str) -> str:
+    return f"{node_code}{SEP}{part_number}"
+
+
+def split_id(unique_id: str) -> tuple[str, str]:
+    node, _sep, part = unique_id.partition(SEP)
+    return node, part
+
+
+def last_complete_month(today: date | None = None) -> date:
+    """History ends with the month before the current one (the current month is not over)."""
+    return months_back(today or timezone.localdate(), 1)
+
+
+def visible_nodes(user: User, codes: list[str] | None = None) -> list[Node]:
+    """Nodes whose history the user may forecast: the ones they manage, narrowed to ``codes``."""
+    require_role(user)
+    managed = managed_node_ids(user)
+    rows = Node.objects.filter(active=True).order_by("code")
+    if managed is not None:
+        rows = rows.filter(id__in=managed)
+    if codes:
+        wanted = {c.strip().upper() for c in codes if c.strip()}
+        found = list(rows.filter(code__in=wanted))
+        missing = wanted - {n.code for n in found}
+        if missing:
+            raise NotFound("unknown_node", node=", ".join(sorted(missing)))
+        return found
+    return list(rows)
+
+
+def demand_panel(nodes: list[Node], months: int = 36, end: date | None = None,
+                 parts: list[Part] | None = None) -> pd.DataFrame:
+    """Monthly demand as a long frame ``unique_id, ds, y`` with the zero months filled in; only
+    node × part pairs with some demand in the window."""
+    if months < 1:
+        raise InvalidInput("invalid_input")
+    end = end or last_complete_month()
+    start = months_back(end, months - 1)
+    rows = DemandRecord.objects.filter(node__in=nodes, month__gte=start, month__lte=end)
+    if parts is not None:
+        rows = rows.filter(part__in=parts)
+    data = list(rows.values_list("node__code", "part__number", "month", "quantity"))
+    if not data:
+        return pd.DataFrame({"unique_id": pd.Series(dtype=str), "ds": pd.Series(dtype="datetime64[ns]"),
+                             "y": pd.Series(dtype=float)})
+    frame = pd.DataFrame(data, columns=["node", "part", "ds", "y"])
+    frame["unique_id"] = frame["node"] + SEP + frame["part"]
+    calendar = pd.date_range(pd.Timestamp(start), pd.Timestamp(end), freq="MS")
+    wide = frame.pivot_table(index="unique_id", columns=pd.to_datetime(frame["ds"]), values="y",
+                             aggfunc="sum").reindex(columns=calendar, fill_value=0).fillna(0)
+    long = wide.stack().rename("y").reset_index()
+    long.columns = ["unique_id", "ds", "y"]
+    long["y"] = long["y"].astype(float)
+    return long.sort_values(["unique_id", "ds"], kind="stable").reset_index(drop=True)
+
+
+def visible_runs(user: User) -> QuerySet[ForecastRun]:
+    require_role(user)
+    managed = managed_node_ids(user)
+    rows = ForecastRun.objects.select_related("created_by")
+    return rows if managed is None else rows.filter(nodes__in=managed).distinct()
+
+
+def run_get(user: User, run_id: int) -> ForecastRun:
+    run = visible_runs(user).filter(pk=run_id).first()
+    if run is None:
+        raise NotFound("not_found")
+    return run
+
+
+def run_series(user: User, run: ForecastRun) -> QuerySet[ForecastSeries]:
+    managed = managed_node_ids(user)
+    rows = run.rows.select_related("node", "part")
+    return rows if managed is None else rows.filter(node_id__in=managed)
+
+
+def month_add(month: date, k: int) -> date:
+    index = month.year * 12 + month.month - 1 + k
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def actuals(node_ids: set[int], part_ids: set[int], first: date, last: date) -> dict[tuple[int, int, date], float]:
+    rows = DemandRecord.objects.filter(node_id__in=node_ids, part_id__in=part_ids, month__gte=first,
+                                       month__lte=last).values_list("node_id", "part_id", "month", "quantity")
+    return {(n, p, m): float(q) for n, p, m, q in rows}
+
+
+def forecast_vs_actual(series: list[ForecastSeries], upto: date) -> pd.DataFrame:
+    """Each forecast month that is over (≤ ``upto``), with the actual demand (0 when none was recorded)."""
+    records: list[dict[str, Any]] = []
+    for s in series:
+        for k, value in enumerate(s.forecast):
+            month = month_add(s.first_month, k)
+            if month <= upto:
+                records.append({"node_id": s.node_id, "node": s.node.code, "part_id": s.part_id,
+                                "part": s.part.number, "month": month, "forecast": float(value),
+                                "method": s.method})
+    frame = pd.DataFrame(records, columns=["node_id", "node", "part_id", "part", "month", "forecast", "method"])
+    if frame.empty:
+        return frame.assign(actual=pd.Series(dtype=float))
+    known = actuals(set(frame["node_id"]), set(frame["part_id"]), frame["month"].min(), frame["month"].max())
+    frame["actual"] = [known.get((n, p, m), 0.0) for n, p, m in zip(frame["node_id"], frame["part_id"],
+                                                                        frame["month"], strict=True)]
+    return frame
+
+
+def accuracy(frame: pd.DataFrame) -> float | None:
+    """SPEC accuracy = 1 − Σ|forecast − actual| / Σ actual (None when nothing was demanded)."""
+    total = float(frame["actual"].sum()) if len(frame) else 0.0
+    if total <= 0:
+        return None
+    return 1.0 - float(np.abs(frame["forecast"] - frame["actual"]).sum()) / total
+
+
+def demand_totals(nodes: list[Node], months: int = 12, end: date | None = None) -> dict[tuple[int, int], int]:
+    """Demand per node × part over the last ``months`` complete months (for ABC)."""
+    end = end or last_complete_month()
+    start = months_back(end, months - 1)
+    rows = (DemandRecord.objects.filter(node__in=nodes, month__gte=start, month__lte=end)
+            .values("node_id", "part_id").annotate(total=Sum("quantity")).values_list("node_id", "part_id", "total"))
+    return {(n, p): int(t) for n, p, t in rows}
+
+
+def latest_forecasts(user: User, first: date, last: date) -> list[ForecastSeries]:
+    """For every node × part, the forecast made most recently before each month it covers: the
+    latest run whose history ended before ``first`` (so the months were truly ahead)."""
+    managed = managed_node_ids(user)
+    rows = ForecastSeries.objects.filter(run__history_end__lt=first, first_month__lte=last).select_related(
+        "node", "part", "run").order_by("node_id", "part_id", "-run__history_end", "-run_id")
+    if managed is not None:
+        rows = rows.filter(node_id__in=managed)
+    chosen: dict[tuple[int, int], ForecastSeries] = {}
+    for s in rows:
+        chosen.setdefault((s.node_id, s.part_id), s)
+    return list(chosen.values())
+
+
+def forecast_review(user: User, month: date, classes: dict[str, str] | None = None) -> dict[str, Any]:
+    """The monthly forecast review (月度预测复盘) of ``month``: accuracy overall, by ABC class and by
+    node against the month before, the biggest misses, and the parts flagged by emergencies."""
+    from partspool.emergencies.selectors import forecast_review_parts
+
+    previous = month_add(month, -1)
+    out: dict[str, Any] = {"month": month, "previous": previous}
+    frames = {}
+    for key, m in (("this", month), ("last", previous)):
+        series = latest_forecasts(user, m, m)
+        frame = forecast_vs_actual(series, m)
+        frames[key] = frame[frame["month"] == m] if len(frame) else frame
+    this, last = frames["this"], frames["last"]
+    classes = classes or {}
+    out["accuracy"] = accuracy(this) if len(this) else None
+    out["accuracy_last"] = accuracy(last) if len(last) else None
+    by_class = []
+    for klass in ("A", "B", "C"):
+        cut = this[this["part"].map(lambda p: classes.get(p, "C")) == klass] if len(this) else this
+        cut_last = last[last["part"].map(lambda p: classes.get(p, "C")) == klass] if len(last) else last
+        by_class.append({"abc_class": klass, "series": len(cut), "accuracy": accuracy(cut) if len(cut) else None,
+                         "accuracy_last": accuracy(cut_last) if len(cut_last) else None})
+    out["by_class"] = by_class
+    by_node = []
+    if len(this):
+        for node, cut in this.groupby("node"):
+            by_node.append({"node": node, "series": len(cut), "accuracy": accuracy(cut)})
+    out["by_node"] = sorted(by_node, key=lambda r: (r["accuracy"] is None, r["accuracy"] or 0))
+    misses = []
+    if len(this):
+        worst = this.assign(error=this["forecast"] - this["actual"]).assign(
+            abs_error=lambda f: f["error"].abs()).sort_values("abs_error", ascending=False).head(20)
+        misses = [{"node": r.node, "part": r.part, "forecast": round(r.forecast, 1), "actual": r.actual,
+                   "error": round(r.error, 1), "method": r.method, "abc_class": classes.get(r.part, "C")}
+                  for r in worst.itertuples() if r.abs_error > 0]
+    out["misses"] = misses
+    flagged = forecast_review_parts(since=datetime(month.year, month.month, 1, tzinfo=timezone.get_current_timezone())
+                                    - timedelta(days=62))
+    managed = managed_node_ids(user)
+    out["flagged"] = [{"part": c.part.number, "node": c.center.code, "case": c.number, "note": c.root_cause_note}
+                      for c in flagged if managed is None or c.center_id in managed]
+    upcoming = latest_forecasts(user, month_add(month, 1), month_add(month, 1))
+    ahead = []
+    for s in upcoming:
+        k = (month_add(month, 1).year - s.first_month.year) * 12 + month_add(month, 1).month - s.first_month.month
+        if 0 <= k < len(s.forecast):
+            ahead.append({"node": s.node.code, "part": s.part.number, "forecast": s.forecast[k], "lo": s.lo[k],
+                          "hi": s.hi[k], "method": s.method, "explanation": s.explanation,
+                          "wide": s.hi[k] > 3 * max(s.forecast[k], 0.5)})
+    out["next_month"] = sorted(ahead, key=lambda r: -r["forecast"])[:50]
+    return out

@@ -1,0 +1,100 @@
+"""Forecast runs: demand history → the forecasting core → stored per node × part with the reasons."""
+
+from __future__ import annotations
+
+import time
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+from django.db import transaction
+
+from partspool.accounts.permissions import require_role
+from partspool.core.forecasting import ForecastInputError, canonical_method, forecast
+from partspool.errors import InvalidInput
+from partspool.network.models import Node, Part
+from partspool.planning.models import ForecastRun, ForecastSeries
+from partspool.planning.selectors import demand_panel, last_complete_month, split_id, visible_nodes
+
+if TYPE_CHECKING:
+    from partspool.accounts.models import User
+
+MAX_HORIZON = 24
+HISTORY_MONTHS = 36
+
+
+def _check(horizon: int, method: str, engine: str) -> str:
+    if isinstance(horizon, bool) or not isinstance(horizon, int) or not 1 <= horizon <= MAX_HORIZON:
+        raise InvalidInput("forecast_horizon", horizon=horizon, most=MAX_HORIZON)
+    if engine not in ("local", "dask"):
+        raise InvalidInput("invalid_choice", field="engine", value=engine)
+    try:
+        return canonical_method(method)
+    except ForecastInputError:
+        raise InvalidInput("invalid_choice", field="method", value=method) from None
+
+
+def forecast_run(*, user: User, nodes: list[str] | None = None, horizon: int = 3, method: str = "auto",
+                 engine: str = "local", history_end: date | None = None) -> ForecastRun:
+    """Forecast every part with demand at the chosen nodes (default: all the user manages), from the
+    36 months of history up to ``history_end`` (default: last complete month), and keep the results."""
+    require_role(user)
+    method = _check(horizon, method, engine)
+    chosen = visible_nodes(user, nodes)
+    end = history_end or last_complete_month()
+    if end > last_complete_month():
+        raise InvalidInput("history_end_future", month=end.isoformat())
+    frame = demand_panel(chosen, months=HISTORY_MONTHS, end=end)
+    if frame.empty:
+        raise InvalidInput("no_history")
+    started = time.perf_counter()
+    try:
+        result = forecast(frame, horizon, method=method, engine=engine)
+    except ForecastInputError as error:
+        raise InvalidInput("forecast_input", detail=str(error)) from None
+    seconds = time.perf_counter() - started
+    return _store(user, chosen, result, horizon, method, engine, end, seconds)
+
+
+def _store(user: User, chosen: list[Node], result: Any, horizon: int, method: str, engine: str, end: date,
+           seconds: float) -> ForecastRun:
+    choices = result.choices.set_index("unique_id")
+    fc = result.forecasts.sort_values(["unique_id", "ds"], kind="stable")
+    node_ids = {n.code: n.pk for n in chosen}
+    part_ids = dict(Part.objects.values_list("number", "id"))
+    # What the back-tests chose: the single best method per series (the forecast may combine the top ones).
+    won = (choices["winner"] if "winner" in choices else choices["method"]).value_counts().to_dict()
+    combined = int(choices["method"].astype(str).str.contains(r"\[", regex=True).sum())
+    rows = []
+    for uid, group in fc.groupby("unique_id", sort=False):
+        node_code, part_number = split_id(str(uid))
+        c = choices.loc[uid]
+        rows.append(ForecastSeries(
+            node_id=node_ids[node_code], part_id=part_ids[part_number], method=str(c["method"]),
+            first_month=pd.Timestamp(group["ds"].iloc[0]).date(),
+            forecast=[round(float(v), 3) for v in group["forecast"]], lo=[round(float(v), 3) for v in group["lo"]],
+            hi=[round(float(v), 3) for v in group["hi"]],
+            explanation={k: _plain(c[k]) for k in ("winner", "winner_rmsse", "runner_up", "runner_up_rmsse",
+                                                   "margin", "rmsse", "bias", "accuracy", "origins")
+                         if k in c.index},
+        ))
+    with transaction.atomic():
+        run = ForecastRun.objects.create(
+            created_by=user, horizon=horizon, method=method, engine=engine, history_end=end, series=len(rows),
+            seconds=round(seconds, 3), summary={"methods_won": {str(k): int(v) for k, v in won.items()}, "combined": combined,
+                                                "frequency": str(getattr(result.frequency, "code", ""))})
+        run.nodes.set(chosen)
+        for row in rows:
+            row.run = run
+        ForecastSeries.objects.bulk_create(rows, batch_size=2000)
+    return run
+
+
+def _plain(value: Any) -> Any:
+    if value is None or isinstance(value, str | int | bool):
+        return value
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    return None if number != number else round(number, 4)  # NaN → None

@@ -1,0 +1,209 @@
+"""Pages of forecasting and stock policy: runs, the monthly forecast review, ABC, policy side by side,
+replenishment, rebalancing and the KPIs."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import plotly.graph_objects as go
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from partspool.core.transfer_flow import Deal
+from partspool.errors import InvalidInput
+from partspool.network.exports import download, table_xlsx
+from partspool.network.models import Node, Region
+from partspool.network.selectors import node_get, part_get
+from partspool.planning import kpis, policy, selectors, services
+from partspool.planning.explain import HOLDING, KPI_NAMES, REFILL, method_reason
+from partspool.views_common import role_page
+
+
+def _month(raw: str, default: date) -> date:
+    raw = (raw or "").strip()
+    if not raw:
+        return default
+    try:
+        year, month = (int(x) for x in raw.split("-")[:2])
+        return date(year, month, 1)
+    except ValueError:
+        raise InvalidInput("invalid_month", month=raw) from None
+
+
+def _int(raw: str, default: int, code: str = "invalid_input") -> int:
+    raw = (raw or "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise InvalidInput(code, value=raw, horizon=raw, most=services.MAX_HORIZON) from None
+
+
+def _node(request: HttpRequest) -> Node:
+    user: Any = request.user
+    code = request.GET.get("node", "").strip()
+    if code:
+        return selectors.visible_nodes(user, [code])[0]
+    if user.home_node_id:
+        return user.home_node  # type: ignore[no-any-return]
+    return selectors.visible_nodes(user)[0]
+
+
+@role_page
+@require_http_methods(["GET", "POST"])
+def runs(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    if request.method == "POST":
+        data = request.POST
+        end = _month(data.get("history_end", ""), selectors.last_complete_month())
+        run = services.forecast_run(user=user, nodes=data.getlist("nodes") or None,
+                                    horizon=_int(data.get("horizon", ""), 3, "forecast_horizon"),
+                                    method=data.get("method", "auto") or "auto", engine=data.get("engine", "local"),
+                                    history_end=end)
+        return redirect("forecast_run", run_id=run.pk)
+    from partspool.core.forecasting import valid_methods
+
+    return render(request, "planning/runs.html", {
+        "runs": selectors.visible_runs(user)[:30], "nodes": selectors.visible_nodes(user),
+        "methods": valid_methods(), "last_month": selectors.last_complete_month()})
+
+
+def _series_chart(history: list[tuple[date, float]], s: Any) -> str:
+    months = [selectors.month_add(s.first_month, k) for k in range(len(s.forecast))]
+    figure = go.Figure()
+    figure.add_trace(go.Bar(x=[m for m, _v in history], y=[v for _m, v in history], name=_("demand"),
+                            marker_color="#9fb7d1"))
+    figure.add_trace(go.Scatter(x=months + months[::-1], y=list(s.hi) + list(s.lo)[::-1], fill="toself",
+                                line={"width": 0}, fillcolor="rgba(47,111,174,0.2)", name=_("80% interval")))
+    figure.add_trace(go.Scatter(x=months, y=s.forecast, mode="lines+markers", name=_("forecast"),
+                                line={"color": "#2f6fae"}))
+    figure.update_layout(margin={"l": 40, "r": 10, "t": 30, "b": 40}, height=320, yaxis={"rangemode": "tozero"},
+                         title=f"{s.node.code} · {s.part.number}")
+    return figure.to_html(full_html=False, include_plotlyjs=False, config={"displaylogo": False})
+
+
+@role_page
+def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
+    user: Any = request.user
+    run = selectors.run_get(user, run_id)
+    rows = selectors.run_series(user, run).order_by("node__code", "part__number")
+    q = request.GET
+    if q.get("part"):
+        rows = rows.filter(part__number__icontains=q["part"].strip())
+    if q.get("node"):
+        rows = rows.filter(node__code=q["node"].strip().upper())
+    shown = list(rows[:300])
+    chart = None
+    if q.get("series"):
+        pick = rows.filter(pk=_int(q["series"], 0)).first()
+        if pick is not None:
+            frame = selectors.demand_panel([pick.node], months=36, end=run.history_end, parts=[pick.part])
+            chart = _series_chart([(d.date(), y) for d, y in zip(frame["ds"], frame["y"], strict=True)], pick)
+    if q.get("format") == "xlsx":
+        header = [_("Node"), _("Part"), _("Method"), _("Why"), *[f"{_('Month')} {k + 1}" for k in range(run.horizon)],
+                  _("80% interval")]
+        return download(table_xlsx(_("Forecast"), header, (
+            [s.node.code, s.part.number, s.method, method_reason(s.explanation), *s.forecast,
+             "; ".join(f"{a}-{b}" for a, b in zip(s.lo, s.hi, strict=True))] for s in rows.iterator())),
+            f"partspool-forecast-{run.pk}.xlsx")
+    return render(request, "planning/run.html", {
+        "run": run, "rows": [(s, method_reason(s.explanation),
+                              [selectors.month_add(s.first_month, k) for k in range(len(s.forecast))]) for s in shown],
+        "total": rows.count(), "q": q, "chart": chart,
+        "won": sorted(run.summary.get("methods_won", {}).items(), key=lambda kv: -kv[1])})
+
+
+@role_page
+def review(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    month = _month(request.GET.get("month", ""), selectors.last_complete_month())
+    abc, _parts = policy.abc_for(selectors.visible_nodes(user), end=month)
+    classes = {r.key: str(r.abc_class) for r in abc.rows}
+    data = selectors.forecast_review(user, month, classes)
+    if request.GET.get("format") == "xlsx":
+        header = [_("Node"), _("Part"), _("Class"), _("Forecast"), _("Actual"), _("Error"), _("Method")]
+        return download(table_xlsx(_("Forecast review"), header, (
+            [m["node"], m["part"], m["abc_class"], m["forecast"], m["actual"], m["error"], m["method"]]
+            for m in data["misses"])), f"partspool-forecast-review-{month:%Y-%m}.xlsx")
+    return render(request, "planning/review.html", {"data": data, "month": month,
+                                                    "targets": {"A": 0.80, "B": 0.70}})
+
+
+@role_page
+def abc(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    code = request.GET.get("node", "").strip()
+    nodes = selectors.visible_nodes(user, [code]) if code else selectors.visible_nodes(user)
+    basis = request.GET.get("basis", "quantity")
+    result, parts = policy.abc_for(nodes, basis)
+    figure = go.Figure()
+    figure.add_trace(go.Bar(x=[r.key for r in result.rows], y=[r.measure for r in result.rows], name=_("demand"),
+                            marker_color=["#b91c1c" if r.abc_class == "A" else "#b45309" if r.abc_class == "B"
+                                          else "#9fb7d1" for r in result.rows]))
+    figure.add_trace(go.Scatter(x=[r.key for r in result.rows], y=[r.cumulative * 100 for r in result.rows],
+                                yaxis="y2", name=_("cumulative %"), line={"color": "#1d2733"}))
+    figure.update_layout(margin={"l": 40, "r": 40, "t": 30, "b": 40}, height=340, title=_("Pareto of demand"),
+                         xaxis={"showticklabels": False}, yaxis2={"overlaying": "y", "side": "right", "range": [0, 105]})
+    from partspool.core.policy import ServicePolicies
+
+    return render(request, "planning/abc.html", {
+        "rows": result.rows[:400], "counts": result.class_counts(), "shares": result.class_shares(),
+        "chart": figure.to_html(full_html=False, include_plotlyjs=False, config={"displaylogo": False}),
+        "nodes": selectors.visible_nodes(user), "q": request.GET, "basis": basis, "parts": parts,
+        "services": [(c, ServicePolicies().for_class(c)) for c in ("A", "B", "C")],
+        "holding": HOLDING, "refill": REFILL})
+
+
+@role_page
+def stock_policy(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    node = _node(request)
+    lead = _int(request.GET.get("lead_time", ""), 1, "lead_time_range")
+    result = policy.node_policy(node, lead_time=lead)
+    suggestions = policy.replenishment(node, result)
+    elsewhere = policy.surplus_elsewhere(node)
+    return render(request, "planning/policy.html", {
+        "node": node, "lead_time": lead, "totals": result.totals, "nodes": selectors.visible_nodes(user),
+        "comparisons": result.comparisons[:300],
+        "orders": [(s, elsewhere.get(s.part, 0)) for s in suggestions if s.order_quantity],
+        "surplus": [s for s in suggestions if s.surplus]})
+
+
+@role_page
+def rebalancing(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    regions = Region.objects.order_by("code")
+    code = request.GET.get("region", "").strip().upper()
+    plan = None
+    if code:
+        nodes = [n for n in selectors.visible_nodes(user) if n.region.code == code]
+        if not nodes:
+            raise InvalidInput("unknown_region", region=code)
+        plan = policy.region_rebalance(nodes, lead_time=_int(request.GET.get("lead_time", ""), 1, "lead_time_range"))
+    return render(request, "planning/rebalance.html", {"regions": regions, "region": code, "plan": plan})
+
+
+@role_page
+@require_POST
+def rebalance_request(request: HttpRequest) -> HttpResponse:
+    """Turn one move into a transfer request from the surplus node to the node below its level."""
+    from partspool.transfers.services import Terms, transfer_request
+
+    data = request.POST
+    made = transfer_request(user=request.user, borrower=node_get(code=data.get("to", "")),  # type: ignore[arg-type]
+                            lender=node_get(code=data.get("from", "")), part=part_get(number=data.get("part", "")),
+                            quantity=_int(data.get("units", ""), 0, "quantity_not_positive"),
+                            terms=Terms(deal=Deal.COMPENSATION, reason=_("Network rebalancing: %(why)s") % {
+                                "why": data.get("why", "")[:300]}))
+    return redirect("transfer", transfer_id=made.pk)
+
+
+@role_page
+def kpi_page(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    rows = [(KPI_NAMES.get(k.name, k.name), k) for k in kpis.network_kpis(user)]
+    return render(request, "planning/kpis.html", {"kpis": rows, "trend": kpis.trends(user)})

@@ -1,0 +1,162 @@
+"""Forecast runs from the stored history, the monthly forecast review, ABC, the policy side by side,
+replenishment, rebalancing into a transfer request, and the KPIs — API, pages, command line."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pytest
+
+from partspool.network.models import DemandRecord, Part
+from partspool.planning.models import ForecastRun, ForecastSeries
+from partspool.planning.selectors import demand_panel, last_complete_month, month_add
+from tests.conftest import login
+
+JSON = "application/json"
+
+
+@pytest.fixture
+def history(stocked):
+    """36 months of demand at 杭州 and 上海: brake pads steady, wipers intermittent and seasonal."""
+    rng = np.random.default_rng(3)
+    end = last_complete_month()
+    rows = []
+    for k in range(36):
+        month = month_add(end, -35 + k)
+        for code, scale in (("SC-HZ01", 1.0), ("SC-SH01", 2.0)):
+            node = stocked.nodes[code]
+            rows.append((node, stocked.parts["F01"], int(rng.poisson(4 * scale))))
+            rows.append((node, stocked.parts["WIP"], int(rng.poisson(1.5 * scale if month.month in (6, 7, 8) else 0.3))))
+            rows.append((node, stocked.parts["F02"], int(rng.poisson(0.5))))
+        DemandRecord.objects.bulk_create([DemandRecord(node=n, part=p, month=month, quantity=q)
+                                          for n, p, q in rows if q > 0])
+        rows = []
+    return stocked
+
+
+def test_panel_fills_zero_months_and_keeps_only_series_with_demand(history):
+    frame = demand_panel([history.nodes["SC-HZ01"]], months=36)
+    assert set(frame["unique_id"]) <= {"SC-HZ01|BRK-PAD-F01", "SC-HZ01|WIP-BLD-01", "SC-HZ01|BRK-PAD-F02"}
+    assert frame.groupby("unique_id").size().eq(36).all() and (frame["y"] >= 0).all()
+
+
+def test_forecast_run_through_the_api_keeps_method_interval_and_why(history):
+    hz = login(history.users["manager"])
+    response = hz.post("/api/forecast-runs", {"horizon": 3}, content_type=JSON)
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["series"] == len(body["rows"]) >= 2
+    assert {r["node"] for r in body["rows"]} == {"SC-HZ01"}  # the manager's own center only
+    row = next(r for r in body["rows"] if r["part"] == "BRK-PAD-F01")
+    assert len(row["forecast"]) == 3 and all(lo <= f <= hi for lo, f, hi in zip(row["lo"], row["forecast"], row["hi"], strict=True))
+    assert row["explanation"]["winner"] and "RMSSE" in row["why"]
+    assert 2 < row["forecast"][0] < 7  # steady Poisson(4) demand
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        ({"horizon": 0}, "forecast_horizon"),
+        ({"horizon": 25}, "forecast_horizon"),
+        ({"method": "crystal_ball"}, "invalid_choice"),
+        ({"engine": "spark"}, "invalid_choice"),
+        ({"nodes": ["SC-XX99"]}, "unknown_node"),
+        ({"history_end": "2999-01"}, "history_end_future"),
+        ({"history_end": "last year"}, "invalid_month"),
+    ],
+)
+def test_bad_forecast_requests_are_named_and_store_nothing(history, body, code):
+    response = login(history.users["manager"]).post("/api/forecast-runs", body, content_type=JSON)
+    assert response.status_code in (400, 404) and response.json()["code"] == code
+    assert not ForecastRun.objects.exists()
+
+
+def test_a_manager_cannot_forecast_another_center(history):
+    response = login(history.users["manager"]).post("/api/forecast-runs", {"nodes": ["SC-SH01"]}, content_type=JSON)
+    assert response.status_code == 404 and not ForecastRun.objects.exists()
+
+
+def test_review_compares_an_earlier_forecast_with_what_happened(history):
+    planner = login(history.users["planner"])
+    end = last_complete_month()
+    earlier = month_add(end, -2)
+    assert planner.post("/api/forecast-runs", {"history_end": f"{earlier:%Y-%m}", "horizon": 3},
+                        content_type=JSON).status_code == 201
+    review = planner.get(f"/api/forecast-review?month={month_add(earlier, 1):%Y-%m}").json()
+    assert review["accuracy"] is not None and review["by_node"]
+    assert {c["abc_class"] for c in review["by_class"]} == {"A", "B", "C"}
+    assert all(m["error"] == pytest.approx(m["forecast"] - m["actual"], abs=0.11) for m in review["misses"])
+    page = planner.get(f"/planning/review/?month={month_add(earlier, 1):%Y-%m}").content.decode()
+    assert 'id="misses"' in page and "BRK-PAD-F01" in page
+    xlsx = planner.get(f"/planning/review/?month={month_add(earlier, 1):%Y-%m}&format=xlsx")
+    assert xlsx["Content-Type"].startswith("application/vnd.openxmlformats")
+
+
+def test_abc_by_units_puts_the_busiest_part_in_a(history):
+    body = login(history.users["planner"]).get("/api/abc").json()
+    classes = {r["part"]: r["abc_class"] for r in body["rows"]}
+    assert classes["BRK-PAD-F01"] == "A" and body["rows"][0]["rank"] == 1
+    assert abs(body["rows"][-1]["cumulative"] - 1) < 1e-9
+    assert login(history.users["planner"]).get("/api/abc?basis=weight").status_code == 400
+
+
+def test_policy_side_by_side_orders_and_surplus(history):
+    hz = login(history.users["manager"])
+    body = hz.get("/api/stock-policy?node=SC-HZ01&lead_time=1").json()
+    names = {o["policy"] for o in body["totals"]["all"]}
+    assert names == {"service_level", "days_15", "days_30"}
+    pads = next(p for p in body["parts"] if p["part"] == "BRK-PAD-F01")
+    level = next(o for o in pads["options"] if o["policy"] == "service_level")
+    assert level["fill_rate"] >= 0.95 and level["order_up_to"] > 0  # class A: > 95%
+    order = next(s for s in body["suggestions"] if s["part"] == "BRK-PAD-F01")
+    assert order["order"] == level["order_up_to"] - order["position"]  # 杭州 holds none
+    assert hz.get("/api/stock-policy?node=SC-HZ01&lead_time=20").json()["code"] == "lead_time_range"
+    assert hz.get("/api/stock-policy?node=SC-SH01").status_code == 404
+    page = hz.get("/planning/policy/").content.decode()
+    assert 'id="side-by-side"' in page and "BRK-PAD-F01" in page
+
+
+def test_rebalancing_moves_surplus_and_a_move_becomes_a_transfer_request(history):
+    from partspool.transfers.models import TransferRequest
+
+    planner = login(history.users["planner"])
+    body = planner.get("/api/rebalance?region=EAST").json()
+    to_hz = [m for m in body["moves"] if m["to"] == "SC-HZ01" and m["part"] == "BRK-PAD-F01"]
+    assert to_hz and all("below its level" in m["why"] for m in to_hz)
+    move = to_hz[0]
+    response = planner.post("/planning/rebalance/request/", {"from": move["from"], "to": move["to"],
+                                                            "part": move["part"], "units": str(move["units"]),
+                                                            "why": move["why"]})
+    assert response.status_code == 302
+    made = TransferRequest.objects.get()
+    assert (made.lender.code, made.borrower.code, made.quantity) == (move["from"], "SC-HZ01", move["units"])
+    assert planner.get("/api/rebalance?region=NOWHERE").status_code == 400
+
+
+def test_kpis_against_targets(history):
+    rows = {k["name"]: k for k in login(history.users["planner"]).get("/api/kpis").json()}
+    assert rows["availability"]["target"] == 0.95 and rows["turnover"]["target"] == 5
+    assert rows["nps"]["value"] is None and rows["nps"]["met"] is None  # not measured in PartsPool
+    assert 0 <= rows["availability"]["value"] <= 1
+    assert "Parts availability" in login(history.users["planner"]).get("/planning/kpis/").content.decode()
+
+
+def test_pages_and_command_line(history, capsys):
+    from partspool.cli import main
+
+    hz = login(history.users["manager"])
+    response = hz.post("/planning/", {"horizon": "2", "method": "auto", "engine": "local"})
+    assert response.status_code == 302
+    run = ForecastRun.objects.get()
+    page = hz.get(response["Location"]).content.decode()
+    assert "BRK-PAD-F01" in page and "RMSSE" in page
+    series = ForecastSeries.objects.filter(part=Part.objects.get(number="BRK-PAD-F01")).first()
+    assert "plotly" in hz.get(f"/planning/runs/{run.pk}/?series={series.pk}").content.decode()
+    assert hz.post("/planning/", {"horizon": "x"}).status_code == 400
+    assert hz.get("/planning/abc/").status_code == 200
+    assert main(["forecast-run", "--as", "planner", "--node", "SC-SH01", "--horizon", "3"]) == 0
+    assert "series" in capsys.readouterr().out
+    assert main(["forecast-run", "--as", "planner", "--history-end", "soon"]) == 1
+    assert ForecastRun.objects.count() == 2
+    assert isinstance(run.history_end, date)
