@@ -60,6 +60,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
             print(f"error: {error}", file=sys.stderr)
             return 1
         print("Demo network loaded: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+        from partspool.planning.demo import load_demo_forecasts
+
+        runs = load_demo_forecasts()
+        print("Demo forecasts: " + ", ".join(f"{r.number} ({r.series} series, history to {r.history_end:%Y-%m})"
+                                             for r in runs))
     print(f"\nDemo logins (password for all: {demo.DEMO_PASSWORD}):")
     for username, _password, description in demo.DEMO_USERS:
         print(f"  {username:<12} {description}")

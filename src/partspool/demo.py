@@ -484,8 +484,10 @@ def _reattach_users(rows: list[tuple[int, str, str | None, str | None]]) -> None
 def _delete_network() -> None:
     """Delete every row of the network, children first (movements are append-only, so raw deletes)."""
     from partspool.emergencies.demo import delete_emergencies
+    from partspool.planning.models import ForecastRun
     from partspool.transfers.demo import delete_transfers
 
+    ForecastRun.objects.all().delete()
     delete_emergencies()
     delete_transfers()
     for model in (StockMovement, FailureReport, InTransitShipment, Stock, DemandRecord, DistanceOverride,
