@@ -285,6 +285,8 @@ def test_cancel_releases_the_draw_and_value_estimate_is_shown(stocked):
         "status"] == "cancelled"
     assert not BudgetDraw.objects.exists()
     assert CaseApproval.objects.count() == 0
+    # The request sent to the warehouse is withdrawn with the case.
+    assert set(TransferRequest.objects.filter(case_id=case["id"]).values_list("status", flat=True)) == {"cancelled"}
 
 
 def test_matrix_is_readable(stocked):

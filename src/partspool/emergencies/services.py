@@ -445,5 +445,12 @@ def case_cancel(*, case_id: int, user: User, reason: str) -> EmergencyCase:
         case.status, case.closed_at = EmergencyCase.Status.CANCELLED, timezone.now()
         case.save(update_fields=["status", "closed_at"])
         BudgetDraw.objects.filter(case=case).delete()
+        # Requests not yet shipped are withdrawn (their reservations released); shipped ones go on.
+        from partspool.transfers.models import TransferRequest
+        from partspool.transfers.services import transfer_cancel
+
+        for transfer_id in TransferRequest.objects.filter(case=case, status__in=["requested", "accepted"]).values_list(
+                "pk", flat=True):
+            transfer_cancel(transfer_id=transfer_id, user=user, reason=f"{case.number}: {reason.strip()}")
         CaseEvent.objects.create(case=case, kind="cancelled", by=user, note=reason.strip())
     return case
