@@ -21,14 +21,14 @@ def method_reason(explanation: dict[str, Any]) -> str:
     winner, runner = explanation.get("winner"), explanation.get("runner_up")
     if not winner:
         return _("Method chosen by hand.")
-    text = _("Back-testing on %(origins)s rolling origins: %(winner)s scored best (RMSSE %(score)s)") % {
-        "origins": int(explanation.get("origins") or 0), "winner": winner,
-        "score": explanation.get("winner_rmsse")}
+    facts = {"origins": int(explanation.get("origins") or 0), "winner": winner,
+             "score": explanation.get("winner_rmsse"), "runner": runner,
+             "other": explanation.get("runner_up_rmsse"),
+             "margin": round(100 * float(explanation.get("margin") or 0), 1)}
     if runner:
-        text += _(", ahead of %(runner)s (RMSSE %(other)s, %(margin)s%% worse)") % {
-            "runner": runner, "other": explanation.get("runner_up_rmsse"),
-            "margin": round(100 * float(explanation.get("margin") or 0), 1)}
-    return text + "."
+        return _("Back-testing on %(origins)s rolling origins: %(winner)s scored best (RMSSE %(score)s), "
+                 "ahead of %(runner)s (RMSSE %(other)s, %(margin)s%% worse).") % facts
+    return _("Back-testing on %(origins)s rolling origins: %(winner)s scored best (RMSSE %(score)s).") % facts
 
 KPI_NAMES = {
     "availability": gettext_lazy("Parts availability"), "stockout_rate": gettext_lazy("Stockout rate"),

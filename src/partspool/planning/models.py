@@ -44,7 +44,9 @@ class ForecastSeries(models.Model):
     method = models.CharField(_("method"), max_length=60)
     first_month = models.DateField(_("first month forecast"))
     forecast = models.JSONField(_("forecast per month"), default=list)
+    # xgettext:no-python-format
     lo = models.JSONField(_("80% interval, low"), default=list)
+    # xgettext:no-python-format
     hi = models.JSONField(_("80% interval, high"), default=list)
     explanation = models.JSONField(_("why this method"), default=dict, blank=True)
 

@@ -78,6 +78,7 @@ def _series_chart(history: list[tuple[date, float]], s: Any) -> str:
     figure.add_trace(go.Bar(x=[m for m, _v in history], y=[v for _m, v in history], name=_("demand"),
                             marker_color="#9fb7d1"))
     figure.add_trace(go.Scatter(x=months + months[::-1], y=list(s.hi) + list(s.lo)[::-1], fill="toself",
+                                # xgettext:no-python-format
                                 line={"width": 0}, fillcolor="rgba(47,111,174,0.2)", name=_("80% interval")))
     figure.add_trace(go.Scatter(x=months, y=s.forecast, mode="lines+markers", name=_("forecast"),
                                 line={"color": "#2f6fae"}))
@@ -105,6 +106,7 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
             chart = _series_chart([(d.date(), y) for d, y in zip(frame["ds"], frame["y"], strict=True)], pick)
     if q.get("format") == "xlsx":
         header = [_("Node"), _("Part"), _("Method"), _("Why"), *[f"{_('Month')} {k + 1}" for k in range(run.horizon)],
+                  # xgettext:no-python-format
                   _("80% interval")]
         return download(table_xlsx(_("Forecast"), header, (
             [s.node.code, s.part.number, s.method, method_reason(s.explanation), *s.forecast,
