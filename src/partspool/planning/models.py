@@ -14,7 +14,7 @@ class ForecastRun(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
                                    verbose_name=_("run by"))
     horizon = models.PositiveSmallIntegerField(_("horizon (months)"))
-    method = models.CharField(_("method asked"), max_length=40, default="auto")
+    method = models.CharField(_("method asked"), max_length=100, default="auto")
     engine = models.CharField(_("engine"), max_length=10, default="local")
     history_end = models.DateField(_("last month of history"))
     series = models.PositiveIntegerField(_("series"), default=0)
@@ -41,7 +41,7 @@ class ForecastSeries(models.Model):
     run = models.ForeignKey(ForecastRun, on_delete=models.CASCADE, related_name="rows", verbose_name=_("run"))
     node = models.ForeignKey("network.Node", on_delete=models.CASCADE, related_name="+", verbose_name=_("node"))
     part = models.ForeignKey("network.Part", on_delete=models.CASCADE, related_name="+", verbose_name=_("part"))
-    method = models.CharField(_("method"), max_length=60)
+    method = models.CharField(_("method"), max_length=300)
     first_month = models.DateField(_("first month forecast"))
     forecast = models.JSONField(_("forecast per month"), default=list)
     # xgettext:no-python-format

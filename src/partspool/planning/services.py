@@ -70,7 +70,7 @@ def _store(user: User, chosen: list[Node], result: Any, horizon: int, method: st
         node_code, part_number = split_id(str(uid))
         c = choices.loc[uid]
         rows.append(ForecastSeries(
-            node_id=node_ids[node_code], part_id=part_ids[part_number], method=str(c["method"]),
+            node_id=node_ids[node_code], part_id=part_ids[part_number], method=str(c["method"])[:300],
             first_month=pd.Timestamp(group["ds"].iloc[0]).date(),
             forecast=[round(float(v), 3) for v in group["forecast"]], lo=[round(float(v), 3) for v in group["lo"]],
             hi=[round(float(v), 3) for v in group["hi"]],
