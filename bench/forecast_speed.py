@@ -23,7 +23,6 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from forecast_accuracy import demo_like  # noqa: E402
-
 from partspool.core.forecasting import forecast  # noqa: E402
 from partspool.core.forecasting.engines import default_workers  # noqa: E402
 
@@ -50,7 +49,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'series':>9} {'engine':<6} {'method':<8} {'seconds':>9} {'series/s':>10}")
     client = cluster = None
     try:
-        for engine in args.engines.split(","):
+        # local first: once a dask client runs threads in this process, ``local`` no longer forks
+        for engine in sorted(args.engines.split(","), key=lambda e: e != "local"):
             if engine == "dask" and client is None:
                 from distributed import Client, LocalCluster
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
@@ -37,12 +38,17 @@ def chunk_bounds(n: int, chunk_size: int, workers: int) -> list[tuple[int, int]]
 
 
 def run_local(tasks: Sequence[ChunkTask], workers: int) -> list[Result]:
-    """Run tasks in this process (one worker or one task) or in a pool of worker processes."""
-    if workers <= 1 or len(tasks) <= 1:
+    """Run tasks in forked worker processes, or here when one worker, one task, or no safe fork.
+
+    Forking a process that runs other threads (a threaded web server, a dask client) can deadlock
+    the child, and the alternatives re-import the caller's main module; so a process with other
+    threads runs the tasks itself, on one core (use the ``dask`` engine there for more).
+    """
+    can_fork = "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+    if workers <= 1 or len(tasks) <= 1 or not can_fork:
         return [run_chunk(t) for t in tasks]
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else None)
-    with ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=context) as pool:
+    with ProcessPoolExecutor(max_workers=min(workers, len(tasks)),
+                             mp_context=multiprocessing.get_context("fork")) as pool:
         return list(pool.map(run_chunk, tasks))
 
 
