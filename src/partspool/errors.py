@@ -117,6 +117,7 @@ MESSAGES = {
     "forecast_input": lambda: _("The demand history cannot be forecast: %(detail)s"),
     "lead_time_range": lambda: _("The lead time is a whole number of months from 0 to 12 (got %(value)s)."),
     "target_range": lambda: _("The target fill rate must lie between 0 and 1 (got %(value)s)."),
+    "scenario_invalid": lambda: _("The scenario cannot be used: %(detail)s"),
     "case_closed": lambda: _("The case is closed or cancelled."),
     "no_source": lambda: _("No usable source: nothing to request."),
     "unknown_source": lambda: _("%(source)s is not one of this case's sources."),

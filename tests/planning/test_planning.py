@@ -160,3 +160,19 @@ def test_pages_and_command_line(history, capsys):
     assert main(["forecast-run", "--as", "planner", "--history-end", "soon"]) == 1
     assert ForecastRun.objects.count() == 2
     assert isinstance(run.history_end, date)
+
+
+def test_annual_plan_with_scenario_switches(history):
+    planner = login(history.users["planner"])
+    base = planner.get("/api/annual-plan?growth=0").json()
+    pads = next(line for line in base["lines"] if line["part"] == "BRK-PAD-F01")
+    assert pads["total"] == pytest.approx(pads["last_year"], rel=1e-6)  # no growth: last year's total again
+    shocked = planner.get("/api/annual-plan?growth=10&cohort=20&recall_parts=BRK-PAD-F01&recall_units=12").json()
+    pads2 = next(line for line in shocked["lines"] if line["part"] == "BRK-PAD-F01")
+    assert pads2["total"] == pytest.approx(pads["last_year"] * 1.1 * 1.06 + 12, rel=1e-3)
+    assert "recall +12" in pads2["why"]
+    bad = planner.get("/api/annual-plan?summer_shift=5")
+    assert bad.status_code == 400 and bad.json()["code"] == "scenario_invalid"
+    assert planner.get("/api/annual-plan?growth=lots").status_code == 400
+    page = planner.get("/planning/annual/?heat=1").content.decode()
+    assert 'id="plan"' in page and "BRK-PAD-F01" in page

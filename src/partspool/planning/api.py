@@ -111,3 +111,18 @@ def rebalance(request: HttpRequest, region: str, lead_time: int = 1, max_km: flo
 def kpi_list(request: HttpRequest) -> list[dict[str, Any]]:
     return [{"name": k.name, "value": k.value, "target": k.target, "comparison": k.comparison, "met": k.met,
              "why": k.explain()} for k in kpis.network_kpis(request.user)]  # type: ignore[arg-type]
+
+
+@router.get("/annual-plan", response=dict,
+            summary="Next year's demand per part with scenario switches (growth %, growth_lower, cohort %, heat, "
+                    "summer_shift, recall_parts, recall_units)")
+def annual_plan(request: HttpRequest, node: str | None = None, limit: int = 500) -> dict[str, Any]:
+    from partspool.planning.views import scenario_from
+
+    nodes = selectors.visible_nodes(request.user, [node] if node else None)  # type: ignore[arg-type]
+    lines = policy.plan_for(nodes, scenario_from(request.GET))
+    return {"parts": len(lines), "total": sum(line.total for line in lines),
+            "last_year": sum(line.last_year for line in lines),
+            "lines": [{"part": line.part, "category": line.category, "last_year": line.last_year,
+                       "months": list(line.months), "total": line.total, "change": line.change,
+                       "why": line.explain()} for line in lines[:max(1, min(limit, 5000))]]}

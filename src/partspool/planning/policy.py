@@ -139,3 +139,19 @@ def surplus_elsewhere(node: Node) -> dict[str, int]:
     for number, free in rows:
         out[number] = out.get(number, 0) + int(free)
     return out
+
+
+def plan_for(nodes: list[Node], scenario: Any, end: date | None = None) -> list[Any]:
+    """Next year's demand per part at these nodes (summed), under the scenario."""
+    from partspool.core.annual_plan import PartHistory, annual_plan
+
+    frame = demand_panel(nodes, months=24, end=end)
+    if frame.empty:
+        return []
+    frame = frame.assign(part=frame["unique_id"].map(lambda u: split_id(u)[1]))
+    totals = frame.groupby(["part", "ds"], sort=True)["y"].sum().reset_index()
+    categories = dict(Part.objects.filter(number__in=set(totals["part"])).values_list("number", "category"))
+    histories = [PartHistory(part=str(part), category=categories.get(str(part), ""),
+                             months=[d.month for d in group["ds"]], demand=list(group["y"].astype(float)))
+                 for part, group in totals.groupby("part", sort=True)]
+    return sorted(annual_plan(histories, scenario), key=lambda line: -line.total)

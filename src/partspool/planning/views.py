@@ -209,3 +209,44 @@ def kpi_page(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     rows = [(KPI_NAMES.get(k.name, k.name), k) for k in kpis.network_kpis(user)]
     return render(request, "planning/kpis.html", {"kpis": rows, "trend": kpis.trends(user)})
+
+
+def scenario_from(q: Any) -> Any:
+    """The scenario switches from a query string (page and API alike)."""
+    from partspool.core.annual_plan import Scenario
+
+    def number(name: str, default: float | None) -> float | None:
+        raw = (q.get(name) or "").strip()
+        if not raw:
+            return default
+        try:
+            return float(raw)
+        except ValueError:
+            raise InvalidInput("invalid_choice", field=name, value=raw) from None
+
+    growth = number("growth", None)
+    try:
+        return Scenario(parc_growth=None if growth is None else growth / 100, growth_lower=q.get("growth_lower") == "1",
+                        cohort_share=(number("cohort", 0.0) or 0.0) / 100, heat_waves=q.get("heat") == "1",
+                        summer_shift=int(number("summer_shift", 0) or 0),
+                        recall_parts=frozenset(p.strip().upper() for p in (q.get("recall_parts") or "").split(",")
+                                               if p.strip()),
+                        recall_units=int(number("recall_units", 0) or 0))
+    except ValueError as error:
+        raise InvalidInput("scenario_invalid", detail=str(error)) from None
+
+
+@role_page
+def annual(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    code = request.GET.get("node", "").strip()
+    nodes = selectors.visible_nodes(user, [code]) if code else selectors.visible_nodes(user)
+    lines = policy.plan_for(nodes, scenario_from(request.GET))
+    months = [sum(line.months[m] for line in lines) for m in range(12)]
+    figure = go.Figure(go.Bar(x=list(range(1, 13)), y=months, marker_color="#2f6fae"))
+    figure.update_layout(margin={"l": 40, "r": 10, "t": 30, "b": 40}, height=280, title=_("Next year by month"),
+                         yaxis={"rangemode": "tozero"})
+    return render(request, "planning/annual.html", {
+        "lines": lines[:200], "count": len(lines), "q": request.GET, "nodes": selectors.visible_nodes(user),
+        "total": sum(months), "last_year": sum(line.last_year for line in lines),
+        "chart": figure.to_html(full_html=False, include_plotlyjs=False, config={"displaylogo": False})})
