@@ -10,7 +10,7 @@ recorded in PartsPool: shown as not measured."""
 from __future__ import annotations
 
 import math
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -72,7 +72,7 @@ def network_kpis(user: User, today: date | None = None) -> list[Kpi]:
                   .aggregate(t=Sum("amount"))["t"] or Decimal(0))
     granted = float(_scoped(EmergencyBudget.objects.filter(quarter=quarter), managed, "center_id")
                     .aggregate(t=Sum("amount"))["t"] or Decimal(0))
-    since = timezone.now() - timezone.timedelta(days=92)
+    since = timezone.now() - timedelta(days=92)
     score = _scoped(EmergencyCase.objects.filter(status="closed", closed_at__gte=since, satisfaction__isnull=False),
                     managed, "center_id").aggregate(s=Avg("satisfaction"))["s"]
     kpis = [
