@@ -48,7 +48,8 @@ class EmergencyCase(models.Model):
     vehicle_usable = models.BooleanField(_("vehicle usable"), default=True)
     safety = models.CharField(_("safety risk"), max_length=10, choices=Risk.choices)
     opinion = models.CharField(_("public-opinion risk"), max_length=10, choices=Risk.choices)
-    impact = models.CharField(_("business impact"), max_length=10, choices=Risk.choices)
+    impact = models.CharField(_("business impact"), max_length=10, choices=[
+        ("severe", _("severe")), ("medium", _("medium")), ("minor", _("minor"))])
     computed_level = models.PositiveSmallIntegerField(_("computed level"))
     level = models.PositiveSmallIntegerField(_("response level"))
     triage = models.JSONField(_("why this level"), default=dict)
