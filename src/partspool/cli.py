@@ -226,21 +226,14 @@ def cmd_budget(args: argparse.Namespace) -> int:
 
 def cmd_forecast_run(args: argparse.Namespace) -> int:
     """Forecast the database's demand history and keep the run (see `forecast` for plain CSV files)."""
-    from datetime import date
-
     from partspool.errors import DomainError
+    from partspool.network.selectors import parse_month
     from partspool.planning.services import forecast_run
 
     try:
-        end = None
-        if args.history_end:
-            year, month = (int(x) for x in args.history_end.split("-")[:2])
-            end = date(year, month, 1)
+        end = parse_month(args.history_end) if args.history_end else None
         run = forecast_run(user=_user(args.as_user), nodes=args.node or None, horizon=args.horizon,
                            method=args.method, engine=args.engine, history_end=end)
-    except ValueError:
-        print(f"error: {args.history_end} is not a month; write it like 2026-10", file=sys.stderr)
-        return 1
     except DomainError as error:
         return _fail(error)
     won = ", ".join(f"{k} {v}" for k, v in sorted(run.summary["methods_won"].items(), key=lambda kv: -kv[1])[:5])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -11,7 +12,26 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from partspool.accounts.permissions import require_role
-from partspool.errors import DomainError
+from partspool.errors import DomainError, InvalidInput
+
+
+def parse_int(raw: str, code: str = "quantity_not_positive") -> int:
+    """A whole number typed in a form; ``code`` names the error when it is not one."""
+    try:
+        return int(raw.strip())
+    except (ValueError, AttributeError):
+        raise InvalidInput(code, quantity=raw, value=raw) from None
+
+
+def parse_money(raw: str) -> Decimal:
+    """An amount typed in a form (empty: 0); not a finite number is refused."""
+    try:
+        value = Decimal(raw.strip() or "0")
+    except InvalidOperation:
+        raise InvalidInput("negative_amount") from None
+    if not value.is_finite():
+        raise InvalidInput("negative_amount")
+    return value
 
 
 def role_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

@@ -38,7 +38,7 @@ def case_dict(case: EmergencyCase) -> dict[str, Any]:
                        "at": a.granted_at, "note": a.note} for a in case.approvals.all()],
         "plan": case.plan, "extra_cost": float(case.extra_cost),
         "transfers": [{"id": t.pk, "lender": t.lender.code, "part": t.part.number, "quantity": t.quantity,
-                       "status": t.status} for t in case.transfers.select_related("lender", "part")],
+                       "status": t.status} for t in case.transfers.all()],
         "ledger": {"closed_at": case.closed_at, "source": case.source_summary,
                    "hours_to_delivery": None if case.hours_to_delivery is None else float(case.hours_to_delivery),
                    "satisfaction": case.satisfaction, "root_cause": case.root_cause,
@@ -93,6 +93,7 @@ def case_open(request: HttpRequest, data: CaseIn) -> tuple[int, dict[str, Any]]:
 @router.get("/cases", response=list[dict], summary="Emergency cases you can see, newest first")
 def case_list(request: HttpRequest, status: str | None = None) -> list[dict[str, Any]]:
     rows = selectors.visible_cases(request.user)  # type: ignore[arg-type]
+    rows = rows.prefetch_related("approvals", "transfers__lender", "transfers__part")
     if status:
         rows = rows.filter(status=status)
     return [case_dict(c) for c in rows[:200]]

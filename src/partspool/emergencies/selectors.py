@@ -28,7 +28,8 @@ from partspool.core.triage import (
     value_estimate,
 )
 from partspool.emergencies.models import EmergencyCase
-from partspool.errors import InvalidInput, NotFound
+from partspool.errors import NotFound
+from partspool.network.selectors import parse_month
 
 if TYPE_CHECKING:
     from partspool.accounts.models import User
@@ -42,7 +43,8 @@ def visible_cases(user: User) -> QuerySet[EmergencyCase]:
 
 
 def case_get(*, user: User, case_id: int) -> EmergencyCase:
-    case = visible_cases(user).filter(pk=case_id).first()
+    case = visible_cases(user).prefetch_related("approvals", "transfers__lender", "transfers__part").filter(
+        pk=case_id).first()
     if case is None:
         raise NotFound("not_found")
     return case
@@ -115,12 +117,9 @@ def ledger(user: User, *, month: str | None = None, level: int | None = None, ce
 
 def month_bounds(month: str) -> tuple[datetime, datetime]:
     """The month 'YYYY-MM' as [first instant, first instant of the next month) in local time."""
-    try:
-        year, number = (int(piece) for piece in month.strip().split("-"))
-        first = datetime(year, number, 1, tzinfo=timezone.get_current_timezone())
-    except ValueError:
-        raise InvalidInput("invalid_month", month=month) from None
-    return first, first.replace(year=year + (number == 12), month=number % 12 + 1)
+    day = parse_month(month)
+    first = datetime(day.year, day.month, 1, tzinfo=timezone.get_current_timezone())
+    return first, first.replace(year=day.year + (day.month == 12), month=day.month % 12 + 1)
 
 
 def monthly_review(user: User, month: str) -> dict[str, Any]:
@@ -204,11 +203,18 @@ def budget_report(user: User, quarter: str) -> list[dict[str, Any]]:
 
 
 def overdue_cases(user: User, limit: int = 200) -> list[tuple[EmergencyCase, list[Clock]]]:
-    """Open cases the user can see with at least one overdue clock, most urgent level first."""
+    """Open cases the user can see with at least one overdue clock, most urgent level first.
+
+    Asked by the nav badge on every page and by the dashboard: computed once per request's user."""
+    cached: list[tuple[EmergencyCase, list[Clock]]] | None = getattr(user, "_partspool_overdue", None)
+    if cached is not None:
+        return cached
     found = []
     for case in visible_cases(user).exclude(status__in=[EmergencyCase.Status.CLOSED,
                                                         EmergencyCase.Status.CANCELLED])[:limit]:
         late = [c for c in case_clocks(case) if c.state == "overdue"]
         if late:
             found.append((case, late))
-    return sorted(found, key=lambda pair: (pair[0].level, pair[0].deadline))
+    found.sort(key=lambda pair: (pair[0].level, pair[0].deadline))
+    user._partspool_overdue = found  # type: ignore[union-attr]
+    return found

@@ -4,7 +4,6 @@ sources, plan, approvals, messages, closing), the ledger, the monthly review and
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import plotly.graph_objects as go
@@ -22,26 +21,9 @@ from partspool.errors import InvalidInput, NotFound
 from partspool.network.exports import download
 from partspool.network.models import Node
 from partspool.network.selectors import node_get, part_get
-from partspool.views_common import role_page
+from partspool.views_common import parse_int, parse_money, role_page
 
 ROOT_CAUSES = EmergencyCase._meta.get_field("root_cause").choices
-
-
-def _int(raw: str, code: str = "quantity_not_positive") -> int:
-    try:
-        return int(raw.strip())
-    except (ValueError, AttributeError):
-        raise InvalidInput(code, quantity=raw, value=raw) from None
-
-
-def _money(raw: str) -> Decimal:
-    try:
-        value = Decimal(raw.strip() or "0")
-    except InvalidOperation:
-        raise InvalidInput("negative_amount") from None
-    if not value.is_finite():
-        raise InvalidInput("negative_amount")
-    return value
 
 
 def _clock_rows(case: EmergencyCase) -> list[dict[str, Any]]:
@@ -75,10 +57,10 @@ def case_new(request: HttpRequest) -> HttpResponse:
             raise InvalidInput("no_home_node")
         case = services.case_open(
             user=user, center=center, customer_name=data.get("customer_name", ""),
-            customer_type=data.get("customer_type", ""), ltv=_money(data.get("ltv", "0")),
-            part=part_get(number=data.get("part", "")), quantity=_int(data.get("quantity", "")),
+            customer_type=data.get("customer_type", ""), ltv=parse_money(data.get("ltv", "0")),
+            part=part_get(number=data.get("part", "")), quantity=parse_int(data.get("quantity", "")),
             deadline=deadline, vehicle_usable=data.get("vehicle_usable") == "1",
-            followers=_int(data.get("followers") or "0"), complaints=_int(data.get("complaints") or "0"),
+            followers=parse_int(data.get("followers") or "0"), complaints=parse_int(data.get("complaints") or "0"),
             safety=data.get("safety") or None, opinion=data.get("opinion") or None, impact=data.get("impact") or None)
         return redirect("case", case_id=case.pk)
     return render(request, "emergencies/new.html", context)
@@ -162,26 +144,26 @@ def case_act(request: HttpRequest, case_id: int, action: str) -> HttpResponse:
     selectors.case_get(user=user, case_id=case_id)
     data = request.POST
     if action == "override":
-        services.case_override(case_id=case_id, user=user, level=_int(data.get("level", ""), "invalid_input"),
+        services.case_override(case_id=case_id, user=user, level=parse_int(data.get("level", ""), "invalid_input"),
                                reason=data.get("reason", ""))
     elif action == "step":
         services.case_step(case_id=case_id, user=user, step=data.get("step", ""), note=data.get("note", ""))
     elif action == "approve":
         services.case_approve(case_id=case_id, user=user, code=data.get("code", ""),
                               approver=data.get("approver", ""), note=data.get("note", ""),
-                              amount=_money(data["amount"]) if data.get("amount", "").strip() else None)
+                              amount=parse_money(data["amount"]) if data.get("amount", "").strip() else None)
     elif action == "plan":
         picks = None
         if data.get("mode") == "picked":
-            picks = [services.Pick(key=key, quantity=_int(data.get(f"qty:{key}", "")))
+            picks = [services.Pick(key=key, quantity=parse_int(data.get(f"qty:{key}", "")))
                      for key in data.getlist("pick")]
         services.case_commit_plan(case_id=case_id, user=user, picks=picks)
     elif action == "close":
-        services.case_close(case_id=case_id, user=user, satisfaction=_int(data.get("satisfaction", ""),
+        services.case_close(case_id=case_id, user=user, satisfaction=parse_int(data.get("satisfaction", ""),
                                                                               "satisfaction_range"),
                             root_cause=data.get("root_cause", ""), root_cause_note=data.get("root_cause_note", ""),
                             improvement=data.get("improvement", ""),
-                            extra_cost=_money(data["extra_cost"]) if data.get("extra_cost", "").strip() else None)
+                            extra_cost=parse_money(data["extra_cost"]) if data.get("extra_cost", "").strip() else None)
     elif action == "cancel":
         services.case_cancel(case_id=case_id, user=user, reason=data.get("reason", ""))
     else:
@@ -201,7 +183,7 @@ def case_message(request: HttpRequest, case_id: int) -> HttpResponse:
 def _ledger_filters(request: HttpRequest) -> dict[str, Any]:
     q = request.GET
     level = q.get("level", "").strip()
-    return {"month": q.get("month", "").strip() or None, "level": _int(level, "invalid_input") if level else None,
+    return {"month": q.get("month", "").strip() or None, "level": parse_int(level, "invalid_input") if level else None,
             "center": q.get("center", "").strip() or None, "root_cause": q.get("root_cause", "").strip() or None,
             "part": q.get("part", "").strip() or None, "customer_type": q.get("customer_type", "").strip() or None}
 
@@ -249,7 +231,7 @@ def budget(request: HttpRequest) -> HttpResponse:
                                      or services.quarter_label(timezone.localdate()))
     if request.method == "POST":
         services.budget_set(user=user, center=node_get(code=request.POST.get("center", "")), quarter=quarter,
-                            amount=_money(request.POST.get("amount", "")))
+                            amount=parse_money(request.POST.get("amount", "")))
         return redirect(f"{request.path}?quarter={quarter}")
     rows = selectors.budget_report(user, quarter)
     if request.GET.get("format") == "xlsx":

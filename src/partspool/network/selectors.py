@@ -307,6 +307,15 @@ def months_back(today: date, months: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
+def parse_month(raw: str) -> date:
+    """A month written 'YYYY-MM' (a day after it is ignored), as its first day."""
+    try:
+        year, month = (int(piece) for piece in raw.strip().split("-")[:2])
+        return date(year, month, 1)
+    except (ValueError, AttributeError):
+        raise InvalidInput("invalid_month", month=raw) from None
+
+
 def node_get(*, code: str) -> Node:
     node = Node.objects.filter(code=code.strip().upper()).select_related("region").first()
     if node is None:

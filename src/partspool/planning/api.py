@@ -8,7 +8,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router, Schema
 
-from partspool.errors import InvalidInput
+from partspool.network.selectors import parse_month
 from partspool.planning import kpis, policy, selectors, services
 from partspool.planning.explain import method_reason
 
@@ -16,13 +16,7 @@ router = Router(tags=["planning"])
 
 
 def _month(raw: str | None) -> date | None:
-    if not raw:
-        return None
-    try:
-        year, month = (int(x) for x in raw.strip().split("-")[:2])
-        return date(year, month, 1)
-    except ValueError:
-        raise InvalidInput("invalid_month", month=raw) from None
+    return parse_month(raw) if raw else None
 
 
 class RunIn(Schema):
@@ -96,10 +90,7 @@ def stock_policy(request: HttpRequest, node: str, lead_time: int = 1) -> dict[st
 
 @router.get("/rebalance", response=dict, summary="Moves of surplus to nodes below their level in a region (HiGHS)")
 def rebalance(request: HttpRequest, region: str, lead_time: int = 1, max_km: float = 600) -> dict[str, Any]:
-    code = region.strip().upper()
-    nodes = [n for n in selectors.visible_nodes(request.user) if n.region.code == code]  # type: ignore[arg-type]
-    if not nodes:
-        raise InvalidInput("unknown_region", region=code)
+    nodes = selectors.region_nodes(request.user, region)  # type: ignore[arg-type]
     plan = policy.region_rebalance(nodes, lead_time=lead_time, max_km=max_km)
     return {"moves": [{"part": m.part, "from": m.source, "to": m.destination, "units": m.units, "km": m.km,
                        "cost": m.cost, "why": m.explain()} for m in plan.moves],

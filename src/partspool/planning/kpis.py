@@ -20,6 +20,7 @@ from django.utils import timezone
 from partspool.accounts.permissions import managed_node_ids
 from partspool.core.policy import (
     Kpi,
+    KpiTargets,
     StockPosition,
     availability,
     emergency_cost_share,
@@ -75,13 +76,15 @@ def network_kpis(user: User, today: date | None = None) -> list[Kpi]:
     since = timezone.now() - timedelta(days=92)
     score = _scoped(EmergencyCase.objects.filter(status="closed", closed_at__gte=since, satisfaction__isnull=False),
                     managed, "center_id").aggregate(s=Avg("satisfaction"))["s"]
+    targets = KpiTargets()
     kpis = [
-        availability(served, len(wanted)) if wanted else Kpi("availability", None, 0.95, ">"),
+        availability(served, len(wanted)) if wanted else Kpi("availability", None, targets.availability, ">"),
         stockout_rate(len(wanted) - served, len(wanted)) if wanted else Kpi("stockout_rate", None, None, "<"),
         inventory_turnover(demand_value, stock_value),
         overstock_share(positions),
-        emergency_cost_share(drawn, granted) if granted else Kpi("emergency_cost_share", None, 0.03, "<"),
-        Kpi("supplier_on_time", None, 0.92, ">"),
+        emergency_cost_share(drawn, granted) if granted else Kpi("emergency_cost_share", None,
+                                                                 targets.emergency_cost_share, "<"),
+        Kpi("supplier_on_time", None, targets.supplier_on_time, ">"),
         *service_kpis(satisfaction=float(score) if score is not None else None),
     ]
     return kpis

@@ -40,7 +40,7 @@ def visible_nodes(user: User, codes: list[str] | None = None) -> list[Node]:
     """Nodes whose history the user may forecast: the ones they manage, narrowed to ``codes``."""
     require_role(user)
     managed = managed_node_ids(user)
-    rows = Node.objects.filter(active=True).order_by("code")
+    rows = Node.objects.filter(active=True).select_related("region").order_by("code")
     if managed is not None:
         rows = rows.filter(id__in=managed)
     if codes:
@@ -51,6 +51,15 @@ def visible_nodes(user: User, codes: list[str] | None = None) -> list[Node]:
             raise NotFound("unknown_node", node=", ".join(sorted(missing)))
         return found
     return list(rows)
+
+
+def region_nodes(user: User, region: str) -> list[Node]:
+    """The user's nodes in a region (by code); an unknown region, or one without such nodes, is refused."""
+    code = region.strip().upper()
+    nodes = [n for n in visible_nodes(user) if n.region.code == code]
+    if not nodes:
+        raise InvalidInput("unknown_region", region=code)
+    return nodes
 
 
 def demand_panel(nodes: list[Node], months: int = 36, end: date | None = None,

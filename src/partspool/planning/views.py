@@ -16,31 +16,25 @@ from partspool.core.transfer_flow import Deal
 from partspool.errors import InvalidInput
 from partspool.network.exports import download, table_xlsx
 from partspool.network.models import Node, Region
-from partspool.network.selectors import node_get, part_get
+from partspool.network.selectors import node_get, parse_month, part_get
 from partspool.planning import kpis, policy, selectors, services
 from partspool.planning.explain import HOLDING, KPI_NAMES, REFILL, method_reason
-from partspool.views_common import role_page
+from partspool.views_common import parse_int, role_page
 
 
 def _month(raw: str, default: date) -> date:
-    raw = (raw or "").strip()
-    if not raw:
-        return default
-    try:
-        year, month = (int(x) for x in raw.split("-")[:2])
-        return date(year, month, 1)
-    except ValueError:
-        raise InvalidInput("invalid_month", month=raw) from None
+    return parse_month(raw) if (raw or "").strip() else default
 
 
 def _int(raw: str, default: int, code: str = "invalid_input") -> int:
-    raw = (raw or "").strip()
-    if not raw:
+    if not (raw or "").strip():
         return default
     try:
-        return int(raw)
-    except ValueError:
-        raise InvalidInput(code, value=raw, horizon=raw, most=services.MAX_HORIZON) from None
+        return parse_int(raw, code)
+    except InvalidInput as error:
+        error.data.setdefault("horizon", raw)
+        error.data.setdefault("most", services.MAX_HORIZON)
+        raise
 
 
 def _node(request: HttpRequest) -> Node:
@@ -182,10 +176,7 @@ def rebalancing(request: HttpRequest) -> HttpResponse:
     code = request.GET.get("region", "").strip().upper()
     plan = None
     if code:
-        nodes = [n for n in selectors.visible_nodes(user) if n.region.code == code]
-        if not nodes:
-            raise InvalidInput("unknown_region", region=code)
-        plan = policy.region_rebalance(nodes, lead_time=_int(request.GET.get("lead_time", ""), 1, "lead_time_range"))
+        plan = policy.region_rebalance(selectors.region_nodes(user, code), lead_time=_int(request.GET.get("lead_time", ""), 1, "lead_time_range"))
     return render(request, "planning/rebalance.html", {"regions": regions, "region": code, "plan": plan})
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
 
 import plotly.graph_objects as go
 from django.http import FileResponse, HttpRequest, HttpResponse
@@ -18,7 +17,7 @@ from partspool.network.selectors import node_get, part_get
 from partspool.transfers import documents, selectors, services
 from partspool.transfers.api import ActionIn, run_action
 from partspool.transfers.models import Notification, TransferPhoto, TransferRequest
-from partspool.views_common import role_page
+from partspool.views_common import parse_int, parse_money, role_page
 
 PHOTO_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
@@ -41,19 +40,6 @@ def _parse_date(raw: str) -> date | None:
         raise InvalidInput("due_date_required") from None
 
 
-def _parse_money(raw: str) -> Decimal:
-    try:
-        return Decimal(raw.strip() or "0")
-    except InvalidOperation:
-        raise InvalidInput("negative_amount") from None
-
-
-def _parse_int(raw: str) -> int:
-    try:
-        return int(raw.strip())
-    except ValueError:
-        raise InvalidInput("quantity_not_positive", quantity=raw) from None
-
 
 @role_page
 @require_http_methods(["GET", "POST"])
@@ -69,14 +55,14 @@ def request_new(request: HttpRequest) -> HttpResponse:
             terms = services.Terms(
                 deal=Deal(source.get("deal", "borrow")), due_date=_parse_date(source.get("due_date", "")),
                 swap_part=part_get(number=source["swap_part"]) if source.get("swap_part") else None,
-                swap_quantity=_parse_int(source["swap_quantity"]) if source.get("swap_quantity") else None,
-                freight=_parse_money(source.get("freight", "")), insurance=_parse_money(source.get("insurance", "")),
-                handling=_parse_money(source.get("handling", "")), thank_you=_parse_money(source.get("thank_you", "")),
+                swap_quantity=parse_int(source["swap_quantity"]) if source.get("swap_quantity") else None,
+                freight=parse_money(source.get("freight", "")), insurance=parse_money(source.get("insurance", "")),
+                handling=parse_money(source.get("handling", "")), thank_you=parse_money(source.get("thank_you", "")),
                 reason=source.get("reason", ""), p0=source.get("p0") == "1",
             )
             borrower = request.user.home_node if request.user.home_node_id else node_get(  # type: ignore[union-attr]
                 code=source.get("borrower", ""))
-            lines = [(node_get(code=code), _parse_int(qty)) for code, qty in context["lines"] if code]  # type: ignore[attr-defined]
+            lines = [(node_get(code=code), parse_int(qty)) for code, qty in context["lines"] if code]  # type: ignore[attr-defined]
             made = services.transfer_request_split(user=request.user, borrower=borrower, part=part,  # type: ignore[arg-type]
                                                    lines=lines, terms=terms)
             return redirect("transfer", transfer_id=made[0].pk) if len(made) == 1 else redirect("transfers")
@@ -116,11 +102,11 @@ def transfer_act(request: HttpRequest, transfer_id: int, action: str) -> HttpRes
     photos = request.FILES.getlist("photos")
     checked = [_check_photo(p) for p in photos]
     data = ActionIn(
-        quantity=_parse_int(request.POST["quantity"]) if request.POST.get("quantity") else None,
+        quantity=parse_int(request.POST["quantity"]) if request.POST.get("quantity") else None,
         reason=request.POST.get("reason", ""), note=request.POST.get("note", ""),
         carrier=request.POST.get("carrier", ""), tracking_no=request.POST.get("tracking_no", ""),
         inspection_ok=request.POST.get("inspection_ok", "1") == "1",
-        amount=_parse_money(request.POST["amount"]) if request.POST.get("amount") else None,
+        amount=parse_money(request.POST["amount"]) if request.POST.get("amount") else None,
     )
     transfer = run_action(request.user, transfer_id, step, data)
     if checked:
@@ -180,7 +166,7 @@ def help_request(request: HttpRequest) -> HttpResponse:
     context: dict[str, object] = {"q": request.POST or request.GET}
     if request.method == "POST":
         try:
-            quantity = _parse_int(request.POST.get("quantity", ""))
+            quantity = parse_int(request.POST.get("quantity", ""))
             if quantity <= 0:
                 raise InvalidInput("quantity_not_positive", quantity=quantity)
             deadline_raw = request.POST.get("deadline", "").strip()
