@@ -242,6 +242,34 @@ def cmd_forecast_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_forecast_review(args: argparse.Namespace) -> int:
+    """The monthly forecast review as JSON, or to a PDF / XLSX file."""
+    from django.utils import translation
+
+    from partspool.errors import DomainError
+    from partspool.network.selectors import parse_month
+    from partspool.planning import policy
+    from partspool.planning.selectors import last_complete_month
+
+    with translation.override(args.lang):
+        try:
+            month = parse_month(args.month) if args.month else last_complete_month()
+            data = policy.review_for(_user(args.as_user), month)
+        except DomainError as error:
+            return _fail(error)
+        if args.pdf or args.xlsx:
+            from partspool.planning.review_pdf import review_pdf
+
+            for path, content in ((args.pdf, review_pdf), (args.xlsx, policy.review_xlsx)):
+                if path:
+                    blob = content(data)
+                    Path(path).write_bytes(blob)
+                    print(f"wrote {path} ({len(blob)} bytes)")
+            return 0
+    print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    return 0
+
+
 def cmd_token(args: argparse.Namespace) -> int:
     from partspool.accounts.services import token_create
     from partspool.errors import DomainError
@@ -346,6 +374,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--engine", choices=["local", "dask"], default="local")
     p.add_argument("--history-end", help="last month of history to use, YYYY-MM (default: last complete month)")
     p.set_defaults(func=cmd_forecast_run)
+
+    p = sub.add_parser("forecast-review", help="the monthly forecast review: JSON, or --pdf / --xlsx files")
+    p.add_argument("--as", dest="as_user", required=True)
+    p.add_argument("--month", help="YYYY-MM (default: the last complete month)")
+    p.add_argument("--pdf", help="write the review to this PDF file")
+    p.add_argument("--xlsx", help="write the misses to this XLSX file")
+    p.add_argument("--lang", choices=["zh-hans", "en"], default="zh-hans", help="language of the PDF")
+    p.set_defaults(func=cmd_forecast_review)
 
     p = sub.add_parser("token", help="create a personal API token for a user (printed once)")
     p.add_argument("user")

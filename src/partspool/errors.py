@@ -129,5 +129,10 @@ MESSAGES = {
     "satisfaction_range": lambda: _("Satisfaction is a whole number from 0 to 10 (got %(value)s)."),
     "root_cause_note_required": lambda: _("Describe the root cause when it is 'other'."),
     "cancel_reason_required": lambda: _("Say why the case is cancelled."),
+    "planning_settings_role": lambda: _("Only the supply chain (a planner) may change the planning settings."),
+    "unknown_setting": lambda: _("There is no planning setting called %(field)s."),
+    "setting_not_number": lambda: _("%(field)s needs a number (got %(value)s)."),
+    "setting_invalid": lambda: _("%(value)s cannot be used for %(field)s: %(detail)s"),
+    "abc_cuts": lambda: _("The ABC cut-offs must satisfy 0 < A cut-off ≤ B cut-off ≤ 1 (got %(a)s and %(b)s)."),
     "idempotency_conflict": lambda: _("This Idempotency-Key was already used for another request."),
 }

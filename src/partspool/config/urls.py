@@ -45,6 +45,7 @@ urlpatterns = [
     path("planning/rebalance/request/", planning_views.rebalance_request, name="rebalance_request"),
     path("planning/kpis/", planning_views.kpi_page, name="kpis"),
     path("planning/annual/", planning_views.annual, name="annual_plan"),
+    path("planning/settings/", planning_views.settings_page, name="planning_settings"),
     path("assets/plotly.min.js", network_views.plotly_js, name="plotly_js"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -93,7 +93,8 @@ def table_xlsx(title: str, header: list[str], rows: Iterable[Iterable[Any]]) -> 
 
 
 def download(content: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=XLSX_TYPE)
+    """A file to save: XLSX, or PDF when the name ends in .pdf."""
+    response = HttpResponse(content, content_type="application/pdf" if filename.endswith(".pdf") else XLSX_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from django.http import HttpRequest
-from ninja import Router, Schema
+from django.http import HttpRequest, HttpResponse
+from ninja import Body, Router, Schema
 
+from partspool.network.exports import download
 from partspool.network.selectors import parse_month
-from partspool.planning import kpis, policy, selectors, services
+from partspool.planning import kpis, policy, rules, selectors, services
 from partspool.planning.explain import method_reason
 
 router = Router(tags=["planning"])
@@ -55,16 +56,30 @@ def run_detail(request: HttpRequest, run_id: int, limit: int = 1000) -> dict[str
 @router.get("/forecast-review", response=dict, summary="The monthly forecast review (month YYYY-MM)")
 def review(request: HttpRequest, month: str | None = None) -> dict[str, Any]:
     user: Any = request.user
+    return policy.review_for(user, _month(month) or selectors.last_complete_month())
+
+
+@router.get("/forecast-review.pdf", summary="The monthly forecast review as a PDF (month YYYY-MM)")
+def review_pdf(request: HttpRequest, month: str | None = None) -> HttpResponse:
+    from partspool.planning.review_pdf import review_pdf as render_pdf
+
     chosen = _month(month) or selectors.last_complete_month()
-    abc, _parts = policy.abc_for(selectors.visible_nodes(user), end=chosen)
-    return selectors.forecast_review(user, chosen, {r.key: str(r.abc_class) for r in abc.rows})
+    return download(render_pdf(policy.review_for(request.user, chosen)), f"partspool-forecast-review-{chosen:%Y-%m}.pdf")
+
+
+@router.get("/forecast-review.xlsx", summary="The monthly forecast review's misses as XLSX (month YYYY-MM)")
+def review_xlsx(request: HttpRequest, month: str | None = None) -> HttpResponse:
+    chosen = _month(month) or selectors.last_complete_month()
+    return download(policy.review_xlsx(policy.review_for(request.user, chosen)),
+                    f"partspool-forecast-review-{chosen:%Y-%m}.xlsx")
 
 
 @router.get("/abc", response=dict, summary="ABC classes of the parts by 12 months of demand (units or value)")
-def abc(request: HttpRequest, node: str | None = None, basis: str = "quantity") -> dict[str, Any]:
+def abc(request: HttpRequest, node: str | None = None, basis: str | None = None) -> dict[str, Any]:
     nodes = selectors.visible_nodes(request.user, [node] if node else None)  # type: ignore[arg-type]
     result, _parts = policy.abc_for(nodes, basis)
-    return {"basis": basis, "total": result.total, "counts": {str(k): v for k, v in result.class_counts().items()},
+    return {"basis": result.rules.basis, "a_cut": result.rules.a_cut, "b_cut": result.rules.b_cut,
+            "total": result.total, "counts": {str(k): v for k, v in result.class_counts().items()},
             "rows": [{"part": r.key, "abc_class": str(r.abc_class), "measure": r.measure, "share": r.share,
                       "cumulative": r.cumulative, "rank": r.rank, "why": r.explain(result.rules)} for r in result.rows]}
 
@@ -117,3 +132,18 @@ def annual_plan(request: HttpRequest, node: str | None = None, limit: int = 500)
             "lines": [{"part": line.part, "category": line.category, "last_year": line.last_year,
                        "months": list(line.months), "total": line.total, "change": line.change,
                        "why": line.explain()} for line in lines[:max(1, min(limit, 5000))]]}
+
+
+@router.get("/planning-settings", response=dict,
+            summary="ABC cut-offs, class service targets, forecast-accuracy and KPI targets in force")
+def settings_get(request: HttpRequest) -> dict[str, Any]:
+    from partspool.accounts.permissions import require_role
+
+    require_role(request.user)  # type: ignore[arg-type]
+    return rules.as_dict(rules.current())
+
+
+@router.patch("/planning-settings", response=dict,
+              summary="Change planning settings (supply chain only); the whole change is checked first")
+def settings_patch(request: HttpRequest, data: Body[dict[str, Any]]) -> dict[str, Any]:
+    return rules.as_dict(rules.update(user=request.user, changes=data))  # type: ignore[arg-type]

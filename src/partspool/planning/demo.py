@@ -1,5 +1,5 @@
-"""Demo forecasts for 杭州: one made two months ago (so the monthly review has actuals to compare)
-and one from the latest history (next month's forecast)."""
+"""Demo forecasts for 杭州: runs made six, four and two months ago (so the monthly review has actuals
+to compare and a six-month accuracy trend) and one from the latest history (next month's forecast)."""
 
 from __future__ import annotations
 
@@ -14,5 +14,5 @@ DEMO_NODES = ["SC-HZ01"]
 def load_demo_forecasts() -> list[ForecastRun]:
     planner = User.objects.get(username="planner")
     end = last_complete_month()
-    return [forecast_run(user=planner, nodes=DEMO_NODES, horizon=3, history_end=month_add(end, -2)),
-            forecast_run(user=planner, nodes=DEMO_NODES, horizon=3, history_end=end)]
+    return [forecast_run(user=planner, nodes=DEMO_NODES, horizon=3, history_end=month_add(end, -k))
+            for k in (6, 4, 2, 0)]

@@ -20,7 +20,6 @@ from django.utils import timezone
 from partspool.accounts.permissions import managed_node_ids
 from partspool.core.policy import (
     Kpi,
-    KpiTargets,
     StockPosition,
     availability,
     emergency_cost_share,
@@ -31,6 +30,7 @@ from partspool.core.policy import (
 )
 from partspool.network.models import DemandRecord, Stock
 from partspool.network.selectors import months_back
+from partspool.planning import rules
 from partspool.planning.selectors import last_complete_month
 
 if TYPE_CHECKING:
@@ -76,16 +76,18 @@ def network_kpis(user: User, today: date | None = None) -> list[Kpi]:
     since = timezone.now() - timedelta(days=92)
     score = _scoped(EmergencyCase.objects.filter(status="closed", closed_at__gte=since, satisfaction__isnull=False),
                     managed, "center_id").aggregate(s=Avg("satisfaction"))["s"]
-    targets = KpiTargets()
+    targets = rules.kpi_targets(rules.current())
     kpis = [
-        availability(served, len(wanted)) if wanted else Kpi("availability", None, targets.availability, ">"),
-        stockout_rate(len(wanted) - served, len(wanted)) if wanted else Kpi("stockout_rate", None, None, "<"),
-        inventory_turnover(demand_value, stock_value),
-        overstock_share(positions),
-        emergency_cost_share(drawn, granted) if granted else Kpi("emergency_cost_share", None,
-                                                                 targets.emergency_cost_share, "<"),
+        availability(served, len(wanted), targets) if wanted else Kpi("availability", None, targets.availability,
+                                                                       ">"),
+        stockout_rate(len(wanted) - served, len(wanted), targets) if wanted else Kpi("stockout_rate", None, None,
+                                                                                     "<"),
+        inventory_turnover(demand_value, stock_value, targets),
+        overstock_share(positions, targets=targets),
+        emergency_cost_share(drawn, granted, targets) if granted else Kpi("emergency_cost_share", None,
+                                                                          targets.emergency_cost_share, "<"),
         Kpi("supplier_on_time", None, targets.supplier_on_time, ">"),
-        *service_kpis(satisfaction=float(score) if score is not None else None),
+        *service_kpis(satisfaction=float(score) if score is not None else None, targets=targets),
     ]
     return kpis
 

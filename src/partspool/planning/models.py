@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+MAX_HORIZON = 24  # months a run may forecast
 
 
 class ForecastRun(models.Model):
@@ -58,3 +61,45 @@ class ForecastSeries(models.Model):
 
     def __str__(self) -> str:
         return f"{self.run_id} {self.node_id}×{self.part_id}"
+
+
+def _share(name: str, default: float) -> models.FloatField:  # type: ignore[type-arg]
+    return models.FloatField(name, default=default, validators=[MinValueValidator(0.0), MaxValueValidator(1.0)])
+
+
+class PlanningSettings(models.Model):
+    """The planning rules a planner may change (one row): ABC cut-offs, each class's promise, the
+    forecast-accuracy targets and the KPI targets. Defaults are the source's values."""
+
+    abc_basis = models.CharField(_("ABC by"), max_length=10, default="quantity",
+                                 choices=[("quantity", _("demand in units")), ("value", _("demand value"))])
+    abc_a_cut = _share(_("class A up to this share of demand"), 0.70)
+    abc_b_cut = _share(_("class B up to this share of demand"), 0.95)
+    service_a = _share(_("class A availability target"), 0.95)
+    service_b = _share(_("class B availability target"), 0.85)
+    service_c = _share(_("class C availability target"), 0.70)
+    days_a = models.PositiveSmallIntegerField(_("class A delivery days"), default=3)
+    days_b = models.PositiveSmallIntegerField(_("class B delivery days"), default=5)
+    days_c = models.PositiveSmallIntegerField(_("class C delivery days"), default=10)
+    accuracy_a = _share(_("class A forecast accuracy target"), 0.80)
+    accuracy_b = _share(_("class B forecast accuracy target"), 0.70)
+    kpi_availability = _share(_("availability target"), 0.95)
+    kpi_turnover = models.FloatField(_("turnover target per year"), default=5.0, validators=[MinValueValidator(0.0)])
+    kpi_overstock = _share(_("overstock share limit"), 0.08)
+    kpi_emergency_cost_share = _share(_("emergency cost share limit"), 0.03)
+    kpi_supplier_on_time = _share(_("supplier on-time target"), 0.92)
+    kpi_satisfaction = models.FloatField(_("satisfaction target (0–10)"), default=8.5,
+                                         validators=[MinValueValidator(0.0), MaxValueValidator(10.0)])
+    kpi_nps = models.FloatField(_("NPS target"), default=70.0,
+                                validators=[MinValueValidator(-100.0), MaxValueValidator(100.0)])
+    kpi_first_time_fix = _share(_("first-time fix target"), 0.85)
+    updated_at = models.DateTimeField(_("changed at"), auto_now=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+", verbose_name=_("changed by"))
+
+    class Meta:
+        verbose_name = _("planning settings")
+        verbose_name_plural = _("planning settings")
+
+    def __str__(self) -> str:
+        return str(_("planning settings"))

@@ -20,7 +20,6 @@ from partspool.core.policy import (
     Frequency,
     RebalancePlan,
     RebalanceRules,
-    ServicePolicies,
     StockPosition,
     Suggestion,
     classify_abc,
@@ -33,20 +32,21 @@ from partspool.core.policy import (
 from partspool.errors import InvalidInput
 from partspool.network.models import Node, Part, Stock
 from partspool.network.rules import geo_rules
+from partspool.planning import rules
 from partspool.planning.selectors import demand_panel, demand_totals, last_complete_month, split_id
 
 HISTORY_MONTHS = 36
 ABC_MONTHS = 12
 
 
-def abc_rules(basis: str = "quantity") -> AbcRules:
-    if basis not in ("quantity", "value"):
-        raise InvalidInput("invalid_choice", field="basis", value=basis)
-    return AbcRules(basis=basis)  # type: ignore[arg-type]
+def abc_rules(basis: str | None = None) -> AbcRules:
+    """The saved ABC cut-offs; ``basis`` (quantity or value) overrides the saved basis when given."""
+    return rules.abc_rules(rules.current(), basis or None)
 
 
-def abc_for(nodes: list[Node], basis: str = "quantity", end: date | None = None) -> tuple[AbcResult, dict[str, Part]]:
-    """ABC of the parts by their demand over the last 12 complete months at these nodes."""
+def abc_for(nodes: list[Node], basis: str | None = None, end: date | None = None) -> tuple[AbcResult, dict[str, Part]]:
+    """ABC of the parts by their demand over the last 12 complete months at these nodes, with the
+    planning settings' cut-offs (and basis, unless one is given)."""
     totals: dict[int, int] = {}
     for (_node, part), qty in demand_totals(nodes, ABC_MONTHS, end).items():
         totals[part] = totals.get(part, 0) + qty
@@ -54,6 +54,26 @@ def abc_for(nodes: list[Node], basis: str = "quantity", end: date | None = None)
     items = [AbcItem(key=parts[p].number, quantity=float(q), unit_cost=float(parts[p].unit_cost))
              for p, q in totals.items()]
     return classify_abc(items, abc_rules(basis)), {p.number: p for p in parts.values()}
+
+
+def review_for(user: Any, month: date) -> dict[str, Any]:
+    """The monthly forecast review of ``month`` with the parts classed by the planning settings' ABC."""
+    from partspool.planning.selectors import forecast_review, visible_nodes
+
+    abc, _parts = abc_for(visible_nodes(user), end=month)
+    return forecast_review(user, month, {r.key: str(r.abc_class) for r in abc.rows})
+
+
+def review_xlsx(data: dict[str, Any]) -> bytes:
+    """The review's misses as an XLSX sheet."""
+    from django.utils.translation import gettext as _
+
+    from partspool.network.exports import table_xlsx
+
+    header = [_("Node"), _("Part"), _("Class"), _("Forecast"), _("Actual"), _("Error"), _("Method")]
+    return table_xlsx(_("Forecast review"), header, (
+        [m["node"], m["part"], m["abc_class"], m["forecast"], m["actual"], m["error"], m["method"]]
+        for m in data["misses"]))
 
 
 @dataclass(frozen=True)
@@ -65,7 +85,7 @@ class NodePolicy:
     lead_time: int
 
 
-def node_policy(node: Node, *, lead_time: int = 1, basis: str = "quantity", target: float | None = None,
+def node_policy(node: Node, *, lead_time: int = 1, basis: str | None = None, target: float | None = None,
                 end: date | None = None) -> NodePolicy:
     """For each part with demand at the node: the level by service level (its class's target) and by
     15 and 30 days of cover, with capital, expected fill rate and turnover; totals per class."""
@@ -79,7 +99,7 @@ def node_policy(node: Node, *, lead_time: int = 1, basis: str = "quantity", targ
     frame = demand_panel([node], months=HISTORY_MONTHS, end=end)
     costs = dict(Part.objects.filter(number__in={split_id(u)[1] for u in frame["unique_id"].unique()})
                  .values_list("number", "unit_cost"))
-    services = ServicePolicies()
+    services = rules.service_policies(rules.current())
     comparisons = []
     for uid, group in frame.groupby("unique_id", sort=True):
         number = split_id(str(uid))[1]

@@ -14,7 +14,7 @@ from partspool.accounts.permissions import managed_node_ids, require_role
 from partspool.errors import InvalidInput, NotFound
 from partspool.network.models import DemandRecord, Node, Part
 from partspool.network.selectors import months_back
-from partspool.planning.models import ForecastRun, ForecastSeries
+from partspool.planning.models import MAX_HORIZON, ForecastRun, ForecastSeries
 
 if TYPE_CHECKING:
     from partspool.accounts.models import User
@@ -159,7 +159,9 @@ def latest_forecasts(user: User, first: date, last: date) -> list[ForecastSeries
     """For every node × part, the forecast made most recently before each month it covers: the
     latest run whose history ended before ``first`` (so the months were truly ahead)."""
     managed = managed_node_ids(user)
-    rows = ForecastSeries.objects.filter(run__history_end__lt=first, first_month__lte=last).select_related(
+    # a series covering ``first`` starts at most MAX_HORIZON months before it: older runs are not read
+    rows = ForecastSeries.objects.filter(run__history_end__lt=first, first_month__lte=last,
+                                         first_month__gt=month_add(first, -MAX_HORIZON)).select_related(
         "node", "part", "run").order_by("node_id", "part_id", "-run__history_end", "-run_id")
     if managed is not None:
         rows = rows.filter(node_id__in=managed)
@@ -169,29 +171,63 @@ def latest_forecasts(user: User, first: date, last: date) -> list[ForecastSeries
     return list(chosen.values())
 
 
+TREND_MONTHS = 12
+
+
+def _reviewed(user: User, month: date) -> pd.DataFrame:
+    """Forecast against actual demand for ``month``, each node × part by its latest forecast made before it."""
+    frame = forecast_vs_actual(latest_forecasts(user, month, month), month)
+    return frame[frame["month"] == month] if len(frame) else frame
+
+
+def _class_accuracy(frame: pd.DataFrame, classes: dict[str, str], klass: str) -> tuple[int, float | None]:
+    if not len(frame):
+        return 0, None
+    cut = frame[frame["part"].map(lambda p: classes.get(p, "C")) == klass]
+    return len(cut), accuracy(cut) if len(cut) else None
+
+
+def accuracy_trend(user: User, month: date, classes: dict[str, str], months: int = TREND_MONTHS,
+                   current: pd.DataFrame | None = None) -> list[dict[str, Any]]:
+    """Accuracy per month over the ``months`` up to ``month``, overall and per ABC class, each month
+    judged by the latest forecast made before it (months without such a forecast are left out)."""
+    out = []
+    for k in range(months - 1, -1, -1):
+        m = month_add(month, -k)
+        frame = current if (k == 0 and current is not None) else _reviewed(user, m)
+        if not len(frame):
+            continue
+        row: dict[str, Any] = {"month": m, "series": len(frame), "demand": float(frame["actual"].sum()),
+                               "accuracy": accuracy(frame)}
+        for klass in ("A", "B", "C"):
+            row[f"accuracy_{klass}"] = _class_accuracy(frame, classes, klass)[1]
+        out.append(row)
+    return out
+
+
 def forecast_review(user: User, month: date, classes: dict[str, str] | None = None) -> dict[str, Any]:
     """The monthly forecast review (月度预测复盘) of ``month``: accuracy overall, by ABC class and by
-    node against the month before, the biggest misses, and the parts flagged by emergencies."""
+    node against the month before and as a trend over 12 months, the classes' targets, the biggest
+    misses, the parts flagged by emergencies and next month's forecast."""
     from partspool.emergencies.selectors import forecast_review_parts
+    from partspool.planning import rules
 
     previous = month_add(month, -1)
-    out: dict[str, Any] = {"month": month, "previous": previous}
-    frames = {}
-    for key, m in (("this", month), ("last", previous)):
-        series = latest_forecasts(user, m, m)
-        frame = forecast_vs_actual(series, m)
-        frames[key] = frame[frame["month"] == m] if len(frame) else frame
-    this, last = frames["this"], frames["last"]
+    targets = rules.accuracy_targets(rules.current())
+    out: dict[str, Any] = {"month": month, "previous": previous, "targets": targets}
+    this, last = _reviewed(user, month), _reviewed(user, previous)
     classes = classes or {}
     out["accuracy"] = accuracy(this) if len(this) else None
     out["accuracy_last"] = accuracy(last) if len(last) else None
     by_class = []
     for klass in ("A", "B", "C"):
-        cut = this[this["part"].map(lambda p: classes.get(p, "C")) == klass] if len(this) else this
-        cut_last = last[last["part"].map(lambda p: classes.get(p, "C")) == klass] if len(last) else last
-        by_class.append({"abc_class": klass, "series": len(cut), "accuracy": accuracy(cut) if len(cut) else None,
-                         "accuracy_last": accuracy(cut_last) if len(cut_last) else None})
+        count, value = _class_accuracy(this, classes, klass)
+        target = targets.get(klass)
+        by_class.append({"abc_class": klass, "series": count, "accuracy": value,
+                         "accuracy_last": _class_accuracy(last, classes, klass)[1], "target": target,
+                         "met": None if value is None or target is None else value >= target})
     out["by_class"] = by_class
+    out["trend"] = accuracy_trend(user, month, classes, current=this)
     by_node = []
     if len(this):
         for node, cut in this.groupby("node"):

@@ -13,13 +13,12 @@ from partspool.accounts.permissions import require_role
 from partspool.core.forecasting import ForecastInputError, canonical_method, forecast
 from partspool.errors import InvalidInput
 from partspool.network.models import Node, Part
-from partspool.planning.models import ForecastRun, ForecastSeries
+from partspool.planning.models import MAX_HORIZON, ForecastRun, ForecastSeries
 from partspool.planning.selectors import demand_panel, last_complete_month, split_id, visible_nodes
 
 if TYPE_CHECKING:
     from partspool.accounts.models import User
 
-MAX_HORIZON = 24
 HISTORY_MONTHS = 36
 
 

@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from partspool.core.transfer_flow import Deal
@@ -17,7 +18,7 @@ from partspool.errors import InvalidInput
 from partspool.network.exports import download, table_xlsx
 from partspool.network.models import Node, Region
 from partspool.network.selectors import node_get, parse_month, part_get
-from partspool.planning import kpis, policy, selectors, services
+from partspool.planning import kpis, policy, rules, selectors, services
 from partspool.planning.explain import HOLDING, KPI_NAMES, REFILL, method_reason
 from partspool.views_common import parse_int, role_page
 
@@ -117,16 +118,35 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
 def review(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     month = _month(request.GET.get("month", ""), selectors.last_complete_month())
-    abc, _parts = policy.abc_for(selectors.visible_nodes(user), end=month)
-    classes = {r.key: str(r.abc_class) for r in abc.rows}
-    data = selectors.forecast_review(user, month, classes)
+    data = policy.review_for(user, month)
     if request.GET.get("format") == "xlsx":
-        header = [_("Node"), _("Part"), _("Class"), _("Forecast"), _("Actual"), _("Error"), _("Method")]
-        return download(table_xlsx(_("Forecast review"), header, (
-            [m["node"], m["part"], m["abc_class"], m["forecast"], m["actual"], m["error"], m["method"]]
-            for m in data["misses"])), f"partspool-forecast-review-{month:%Y-%m}.xlsx")
-    return render(request, "planning/review.html", {"data": data, "month": month,
-                                                    "targets": {"A": 0.80, "B": 0.70}})
+        return download(policy.review_xlsx(data), f"partspool-forecast-review-{month:%Y-%m}.xlsx")
+    if request.GET.get("format") == "pdf":
+        from partspool.planning.review_pdf import review_pdf
+
+        return download(review_pdf(data), f"partspool-forecast-review-{month:%Y-%m}.pdf")
+    return render(request, "planning/review.html", {"data": data, "month": month, "chart": _trend_chart(data)})
+
+
+def _trend_chart(data: dict[str, Any]) -> str | None:
+    """Accuracy per month (overall, A, B) with the classes' targets as dashed lines."""
+    trend = data["trend"]
+    if len(trend) < 2:
+        return None
+    figure = go.Figure()
+    months = [r["month"] for r in trend]
+    for key, name, colour in (("accuracy", _("All"), "#1d2733"), ("accuracy_A", _("Class A"), "#b91c1c"),
+                              ("accuracy_B", _("Class B"), "#b45309")):
+        figure.add_trace(go.Scatter(x=months, y=[None if r[key] is None else 100 * r[key] for r in trend],
+                                    mode="lines+markers", name=name, line={"color": colour}))
+    for klass, colour in (("A", "#b91c1c"), ("B", "#b45309")):
+        target = data["targets"].get(klass)
+        if target is not None:
+            figure.add_hline(y=100 * target, line={"dash": "dash", "color": colour, "width": 1},
+                             annotation_text=_("target %(k)s") % {"k": klass})
+    figure.update_layout(margin={"l": 40, "r": 10, "t": 30, "b": 40}, height=300, title=_("Accuracy per month (%)"),
+                         yaxis={"rangemode": "tozero"})
+    return figure.to_html(full_html=False, include_plotlyjs=False, config={"displaylogo": False})
 
 
 @role_page
@@ -134,7 +154,8 @@ def abc(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     code = request.GET.get("node", "").strip()
     nodes = selectors.visible_nodes(user, [code]) if code else selectors.visible_nodes(user)
-    basis = request.GET.get("basis", "quantity")
+    saved = rules.current()
+    basis = request.GET.get("basis", "").strip() or saved.abc_basis
     result, parts = policy.abc_for(nodes, basis)
     figure = go.Figure()
     figure.add_trace(go.Bar(x=[r.key for r in result.rows], y=[r.measure for r in result.rows], name=_("demand"),
@@ -144,13 +165,12 @@ def abc(request: HttpRequest) -> HttpResponse:
                                 yaxis="y2", name=_("cumulative %"), line={"color": "#1d2733"}))
     figure.update_layout(margin={"l": 40, "r": 40, "t": 30, "b": 40}, height=340, title=_("Pareto of demand"),
                          xaxis={"showticklabels": False}, yaxis2={"overlaying": "y", "side": "right", "range": [0, 105]})
-    from partspool.core.policy import ServicePolicies
-
+    services = rules.service_policies(saved)
     return render(request, "planning/abc.html", {
         "rows": result.rows[:400], "counts": result.class_counts(), "shares": result.class_shares(),
         "chart": figure.to_html(full_html=False, include_plotlyjs=False, config={"displaylogo": False}),
         "nodes": selectors.visible_nodes(user), "q": request.GET, "basis": basis, "parts": parts,
-        "services": [(c, ServicePolicies().for_class(c)) for c in ("A", "B", "C")],
+        "services": [(c, services.for_class(c)) for c in ("A", "B", "C")], "settings": saved,
         "holding": HOLDING, "refill": REFILL})
 
 
@@ -241,3 +261,30 @@ def annual(request: HttpRequest) -> HttpResponse:
         "lines": lines[:200], "count": len(lines), "q": request.GET, "nodes": selectors.visible_nodes(user),
         "total": sum(months), "last_year": sum(line.last_year for line in lines),
         "chart": figure.to_html(full_html=False, include_plotlyjs=False, config={"displaylogo": False})})
+
+
+SETTING_GROUPS = (
+    (gettext_lazy("ABC classification"), ("abc_basis", "abc_a_cut", "abc_b_cut")),
+    (gettext_lazy("Service promised per class"), ("service_a", "days_a", "service_b", "days_b", "service_c", "days_c")),
+    (gettext_lazy("Forecast accuracy targets"), ("accuracy_a", "accuracy_b")),
+    (gettext_lazy("KPI targets"), tuple(rules.KPI_FIELDS.values())),
+)
+
+
+@role_page
+@require_http_methods(["GET", "POST"])
+def settings_page(request: HttpRequest) -> HttpResponse:
+    """The planning settings: everyone sees them, the supply chain changes them."""
+    from partspool.accounts.permissions import CENTRAL_ROLES
+
+    user: Any = request.user
+    saved = None
+    if request.method == "POST":
+        changes = {name: request.POST[name].strip() for name in rules.EDITABLE if name in request.POST}
+        rules.update(user=user, changes=changes)
+        saved = _("Settings saved.")
+    current = rules.current()
+    groups = [(title, [(current._meta.get_field(name), getattr(current, name)) for name in names])
+              for title, names in SETTING_GROUPS]
+    return render(request, "planning/settings.html", {
+        "groups": groups, "current": current, "can_edit": user.role in CENTRAL_ROLES, "saved": saved})

@@ -1,0 +1,105 @@
+"""The planning settings a planner may change, turned into the core's rule objects.
+
+One row of ``PlanningSettings`` holds them; without a row the source's defaults apply. A change is
+checked whole (every field, then the rules built from them) before anything is saved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from partspool.accounts.permissions import CENTRAL_ROLES, require_role
+from partspool.core.policy import AbcClass, AbcRules, KpiTargets, ServicePolicies
+from partspool.errors import InvalidInput, NotPermitted
+from partspool.planning.models import PlanningSettings
+
+if TYPE_CHECKING:
+    from partspool.accounts.models import User
+
+EDITABLE = tuple(f.name for f in PlanningSettings._meta.get_fields()
+                 if f.concrete and f.name not in ("id", "updated_at", "updated_by"))
+KPI_FIELDS = {"availability": "kpi_availability", "turnover": "kpi_turnover", "overstock": "kpi_overstock",
+              "emergency_cost_share": "kpi_emergency_cost_share", "supplier_on_time": "kpi_supplier_on_time",
+              "satisfaction": "kpi_satisfaction", "nps": "kpi_nps", "first_time_fix": "kpi_first_time_fix"}
+
+
+def current() -> PlanningSettings:
+    """The settings in force: the saved row, or the defaults (unsaved) when none was saved yet."""
+    return PlanningSettings.objects.select_related("updated_by").order_by("pk").first() or PlanningSettings()
+
+
+def abc_rules(s: PlanningSettings, basis: str | None = None) -> AbcRules:
+    """The ABC cut-offs; ``basis`` (``quantity`` or ``value``) overrides the saved one for one view."""
+    chosen = basis or s.abc_basis
+    if chosen not in ("quantity", "value"):
+        raise InvalidInput("invalid_choice", field="basis", value=chosen)
+    return AbcRules(a_cut=s.abc_a_cut, b_cut=s.abc_b_cut, basis=chosen)  # type: ignore[arg-type]
+
+
+def service_policies(s: PlanningSettings) -> ServicePolicies:
+    """Each class's promise (availability, delivery days) with the saved targets."""
+    defaults = ServicePolicies()
+    classes = {c: replace(defaults.for_class(c), target_availability=getattr(s, f"service_{c.lower()}"),
+                          delivery_days=getattr(s, f"days_{c.lower()}")) for c in ("A", "B", "C")}
+    return ServicePolicies(MappingProxyType({AbcClass(c): v for c, v in classes.items()}))
+
+
+def kpi_targets(s: PlanningSettings) -> KpiTargets:
+    return KpiTargets(**{kpi: getattr(s, field) for kpi, field in KPI_FIELDS.items()})
+
+
+def accuracy_targets(s: PlanningSettings) -> dict[str, float]:
+    """Forecast-accuracy targets per class (the SPEC: A 80%, B 70%; C has none)."""
+    return {"A": s.accuracy_a, "B": s.accuracy_b}
+
+
+def as_dict(s: PlanningSettings) -> dict[str, Any]:
+    return {name: getattr(s, name) for name in EDITABLE} | {
+        "updated_at": s.updated_at.isoformat() if s.updated_at else None,
+        "updated_by": s.updated_by.username if s.updated_by_id else None}
+
+
+def update(*, user: User, changes: Mapping[str, Any]) -> PlanningSettings:
+    """Change some settings (supply chain only). Every value is checked, and the ABC cut-offs and
+    class targets together, before the row is saved; a bad value changes nothing."""
+    require_role(user)
+    if user.role not in CENTRAL_ROLES:
+        raise NotPermitted("planning_settings_role")
+    unknown = sorted(set(changes) - set(EDITABLE))
+    if unknown:
+        raise InvalidInput("unknown_setting", field=", ".join(unknown))
+    with transaction.atomic():
+        row = PlanningSettings.objects.select_for_update().order_by("pk").first() or PlanningSettings()
+        for name, raw in changes.items():
+            field = PlanningSettings._meta.get_field(name)
+            if name == "abc_basis":
+                value: Any = str(raw)
+            else:
+                try:
+                    value = field.to_python(raw)  # type: ignore[union-attr]
+                except ValidationError:
+                    raise InvalidInput("setting_not_number", field=name, value=raw) from None
+                if value is None or value != value or value in (float("inf"), float("-inf")):
+                    raise InvalidInput("setting_not_number", field=name, value=raw)
+            setattr(row, name, value)
+        try:
+            row.full_clean(exclude=["updated_by"])
+        except ValidationError as error:
+            name, problems = next(iter(error.message_dict.items()))
+            raise InvalidInput("setting_invalid", field=name, value=getattr(row, name, ""),
+                               detail=" ".join(problems)) from None
+        if not 0 < row.abc_a_cut <= row.abc_b_cut <= 1:
+            raise InvalidInput("abc_cuts", a=row.abc_a_cut, b=row.abc_b_cut)
+        for klass in ("a", "b", "c"):
+            if getattr(row, f"service_{klass}") <= 0:
+                raise InvalidInput("setting_invalid", field=f"service_{klass}", value=0,
+                                   detail="> 0")
+        row.updated_by = user
+        row.save()
+    return row

@@ -1,0 +1,148 @@
+"""Planning settings a planner changes (ABC cut-offs, class targets, accuracy and KPI targets) and the
+monthly forecast review's trend and PDF, through the API, the pages and the command line."""
+
+from __future__ import annotations
+
+import pytest
+
+from partspool.planning.models import ForecastRun, PlanningSettings
+from partspool.planning.selectors import last_complete_month, month_add
+from tests.conftest import login
+
+JSON = "application/json"
+
+
+def _patch(client, body):
+    return client.patch("/api/planning-settings", body, content_type=JSON)
+
+
+def test_defaults_are_the_source_values_until_a_planner_changes_them(history):
+    body = login(history.users["manager"]).get("/api/planning-settings").json()
+    assert (body["abc_a_cut"], body["abc_b_cut"], body["service_a"], body["accuracy_a"], body["kpi_turnover"]) == (
+        0.70, 0.95, 0.95, 0.80, 5.0)
+    assert body["updated_by"] is None and not PlanningSettings.objects.exists()
+
+
+def test_a_planner_moves_the_abc_cut_and_the_classes_follow(history):
+    planner = login(history.users["planner"])
+    before = planner.get("/api/abc").json()
+    assert before["a_cut"] == 0.70 and before["counts"]["A"] == 1
+    response = _patch(planner, {"abc_a_cut": 0.99, "abc_b_cut": 1.0})
+    assert response.status_code == 200, response.content
+    assert response.json()["updated_by"] == "planner"
+    after = planner.get("/api/abc").json()
+    assert after["a_cut"] == 0.99 and after["counts"]["A"] > before["counts"]["A"]
+    assert "99%" in planner.get("/planning/abc/").content.decode()
+
+
+def test_targets_reach_the_kpis_the_policy_and_the_review(history):
+    planner = login(history.users["planner"])
+    assert _patch(planner, {"kpi_turnover": 7.5, "service_a": 0.98, "days_a": 2, "accuracy_b": 0.6}).status_code == 200
+    kpis = {k["name"]: k for k in planner.get("/api/kpis").json()}
+    assert kpis["turnover"]["target"] == 7.5
+    page = planner.get("/planning/abc/").content.decode()
+    assert "98%" in page
+    review = planner.get("/api/forecast-review").json()
+    assert review["targets"] == {"A": 0.80, "B": 0.6}
+    assert next(c for c in review["by_class"] if c["abc_class"] == "B")["target"] == 0.6
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        ({"abc_a_cut": 0.97, "abc_b_cut": 0.9}, "abc_cuts"),
+        ({"abc_a_cut": 0}, "abc_cuts"),
+        ({"abc_a_cut": 1.5}, "setting_invalid"),
+        ({"service_b": 0}, "setting_invalid"),
+        ({"service_c": -0.1}, "setting_invalid"),
+        ({"kpi_turnover": "fast"}, "setting_not_number"),
+        ({"kpi_nps": "NaN"}, "setting_not_number"),
+        ({"days_a": -3}, "setting_invalid"),
+        ({"abc_basis": "weight"}, "setting_invalid"),
+        ({"colour": "blue"}, "unknown_setting"),
+    ],
+)
+def test_bad_settings_are_named_and_change_nothing(history, body, code):
+    planner = login(history.users["planner"])
+    assert _patch(planner, {"kpi_turnover": 6}).status_code == 200
+    response = _patch(planner, {"kpi_turnover": 9, **body})
+    assert response.status_code == 400, response.content
+    assert response.json()["code"] == code
+    assert planner.get("/api/planning-settings").json()["kpi_turnover"] == 6
+
+
+def test_only_the_supply_chain_changes_settings(history):
+    for who in ("manager", "coordinator"):
+        client = login(history.users[who])
+        assert _patch(client, {"abc_a_cut": 0.5}).status_code == 403
+        assert client.post("/planning/settings/", {"abc_a_cut": "0.5"}).status_code == 403
+        page = client.get("/planning/settings/").content.decode()
+        assert "disabled" in page and "Save settings" not in page
+    assert not PlanningSettings.objects.exists()
+    assert login(history.users["norole"]).get("/api/planning-settings").status_code == 403
+
+
+def test_the_settings_page_saves_a_whole_form(history):
+    planner = login(history.users["planner"])
+    page = planner.get("/planning/settings/").content.decode()
+    assert 'name="abc_a_cut"' in page and "csrfmiddlewaretoken" in page
+    response = planner.post("/planning/settings/", {"abc_basis": "value", "abc_a_cut": "0.8", "abc_b_cut": "0.96",
+                                                    "kpi_nps": "60"})
+    assert response.status_code == 200 and "Settings saved." in response.content.decode()
+    saved = PlanningSettings.objects.get()
+    assert (saved.abc_basis, saved.abc_a_cut, saved.kpi_nps) == ("value", 0.8, 60)
+    assert login(history.users["planner"]).get("/api/abc").json()["basis"] == "value"
+    bad = planner.post("/planning/settings/", {"abc_a_cut": "0.99", "abc_b_cut": "0.5"})
+    assert bad.status_code == 400 and PlanningSettings.objects.get().abc_a_cut == 0.8
+
+
+def _runs(client, ends):
+    for end in ends:
+        response = client.post("/api/forecast-runs", {"history_end": f"{end:%Y-%m}", "horizon": 2}, content_type=JSON)
+        assert response.status_code == 201, response.content
+
+
+def test_review_trend_follows_each_month_with_the_latest_earlier_forecast(history):
+    planner = login(history.users["planner"])
+    end = last_complete_month()
+    _runs(planner, [month_add(end, -4), month_add(end, -2)])
+    review = planner.get(f"/api/forecast-review?month={end:%Y-%m}").json()
+    months = [r["month"] for r in review["trend"]]
+    assert months == [f"{month_add(end, -k):%Y-%m}-01" for k in (3, 2, 1, 0)]  # months the runs covered
+    last = review["trend"][-1]
+    assert last["accuracy"] == pytest.approx(review["accuracy"])
+    assert last["series"] == sum(c["series"] for c in review["by_class"])
+    page = planner.get(f"/planning/review/?month={end:%Y-%m}").content.decode()
+    assert 'id="trend"' in page and "plotly" in page
+
+
+def test_review_as_pdf_from_page_api_and_command_line(history, tmp_path, capsys):
+    from partspool.cli import main
+
+    planner = login(history.users["planner"])
+    end = last_complete_month()
+    _runs(planner, [month_add(end, -2)])
+    month = f"{month_add(end, -1):%Y-%m}"
+    for url in (f"/planning/review/?month={month}&format=pdf", f"/api/forecast-review.pdf?month={month}"):
+        response = planner.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans")
+        assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+        assert response.content.startswith(b"%PDF") and b"NotoSansSC" in response.content  # Chinese font embedded
+        assert f"partspool-forecast-review-{month}.pdf" in response["Content-Disposition"]
+    xlsx = planner.get(f"/api/forecast-review.xlsx?month={month}")
+    assert xlsx["Content-Type"].startswith("application/vnd.openxmlformats")
+    out = tmp_path / "review.pdf"
+    assert main(["forecast-review", "--as", "planner", "--month", month, "--pdf", str(out)]) == 0
+    assert out.read_bytes().startswith(b"%PDF") and "wrote" in capsys.readouterr().out
+    assert main(["forecast-review", "--as", "planner", "--month", "May"]) == 1
+    assert main(["forecast-review", "--as", "planner", "--month", month]) == 0
+    assert '"trend"' in capsys.readouterr().out
+    assert ForecastRun.objects.count() == 1
+
+
+def test_a_manager_reviews_only_the_own_center(history):
+    planner = login(history.users["planner"])
+    end = last_complete_month()
+    _runs(planner, [month_add(end, -2)])
+    review = login(history.users["manager"]).get(f"/api/forecast-review?month={month_add(end, -1):%Y-%m}").json()
+    assert {n["node"] for n in review["by_node"]} == {"SC-HZ01"}
+    assert {m["node"] for m in review["misses"]} <= {"SC-HZ01"}
