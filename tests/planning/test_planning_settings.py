@@ -146,3 +146,54 @@ def test_a_manager_reviews_only_the_own_center(history):
     review = login(history.users["manager"]).get(f"/api/forecast-review?month={month_add(end, -1):%Y-%m}").json()
     assert {n["node"] for n in review["by_node"]} == {"SC-HZ01"}
     assert {m["node"] for m in review["misses"]} <= {"SC-HZ01"}
+
+
+def test_managers_write_why_a_forecast_missed_and_it_reaches_the_review(history, tmp_path):
+    planner, hz = login(history.users["planner"]), login(history.users["manager"])
+    end = last_complete_month()
+    _runs(planner, [month_add(end, -2)])
+    month = f"{month_add(end, -1):%Y-%m}"
+    body = {"month": month, "node": "sc-hz01", "part": "BRK-PAD-F01", "cause": "热浪提前，季节性系数偏低",
+            "action": "已调整季节性系数"}
+    response = hz.put("/api/forecast-review/notes", body, content_type=JSON)
+    assert response.status_code == 200, response.content
+    review = hz.get(f"/api/forecast-review?month={month}").json()
+    noted = next(m for m in review["misses"] if m["part"] == "BRK-PAD-F01")
+    assert (noted["cause"], noted["action"], noted["noted_by"]) == (body["cause"], body["action"], "hz_manager")
+    page = hz.get(f"/planning/review/?month={month}").content.decode()
+    assert "已调整季节性系数" in page and 'class="review-note"' in page
+    from openpyxl import load_workbook
+
+    xlsx = tmp_path / "review.xlsx"
+    xlsx.write_bytes(hz.get(f"/api/forecast-review.xlsx?month={month}").content)
+    rows = list(load_workbook(xlsx).active.values)
+    assert any(body["cause"] in row and body["action"] in row for row in rows)
+    # the page form saves and returns to the misses; both empty deletes
+    response = hz.post("/planning/review/note/", {"month": month, "node": "SC-HZ01", "part": "BRK-PAD-F01",
+                                                  "cause": "", "action": ""})
+    assert response.status_code == 302 and response["Location"].endswith("#misses")
+    from partspool.planning.models import ReviewNote
+
+    assert not ReviewNote.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("who", "body", "status", "code"),
+    [
+        ("manager", {"node": "SC-SH01"}, 403, "node_not_managed"),
+        ("manager", {"part": "NOPE-1"}, 404, "unknown_part"),
+        ("manager", {"node": "SC-XX99"}, 404, "unknown_node"),
+        ("manager", {"cause": "x" * 301}, 400, "text_too_long"),
+        ("manager", {"month": "2999-01"}, 400, "review_month_open"),
+        ("manager", {"month": "June"}, 400, "invalid_month"),
+        ("norole", {}, 403, "no_role"),
+    ],
+)
+def test_bad_review_notes_are_named_and_store_nothing(history, who, body, status, code):
+    from partspool.planning.models import ReviewNote
+
+    month = f"{month_add(last_complete_month(), -1):%Y-%m}"
+    full = {"month": month, "node": "SC-HZ01", "part": "BRK-PAD-F01", "cause": "正常波动", **body}
+    response = login(history.users[who]).put("/api/forecast-review/notes", full, content_type=JSON)
+    assert response.status_code == status and response.json()["code"] == code
+    assert not ReviewNote.objects.exists()

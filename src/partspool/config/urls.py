@@ -39,6 +39,7 @@ urlpatterns = [
     path("planning/", planning_views.runs, name="forecast_runs"),
     path("planning/runs/<int:run_id>/", planning_views.run_detail, name="forecast_run"),
     path("planning/review/", planning_views.review, name="forecast_review"),
+    path("planning/review/note/", planning_views.review_note, name="forecast_review_note"),
     path("planning/abc/", planning_views.abc, name="abc"),
     path("planning/policy/", planning_views.stock_policy, name="stock_policy"),
     path("planning/rebalance/", planning_views.rebalancing, name="rebalance"),

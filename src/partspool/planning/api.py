@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Body, Router, Schema
 
 from partspool.network.exports import download
-from partspool.network.selectors import parse_month
+from partspool.network.selectors import node_get, parse_month, part_get
 from partspool.planning import kpis, policy, rules, selectors, services
 from partspool.planning.explain import method_reason
 
@@ -57,6 +57,24 @@ def run_detail(request: HttpRequest, run_id: int, limit: int = 1000) -> dict[str
 def review(request: HttpRequest, month: str | None = None) -> dict[str, Any]:
     user: Any = request.user
     return policy.review_for(user, _month(month) or selectors.last_complete_month())
+
+
+class ReviewNoteIn(Schema):
+    month: str
+    node: str
+    part: str
+    cause: str = ""
+    action: str = ""
+
+
+@router.put("/forecast-review/notes", response=dict,
+            summary="Why a node × part's forecast missed in a month and the improvement (both empty: delete)")
+def review_note_put(request: HttpRequest, data: ReviewNoteIn) -> dict[str, Any]:
+    note = services.review_note(user=request.user, month=parse_month(data.month),  # type: ignore[arg-type]
+                                node=node_get(code=data.node), part=part_get(number=data.part), cause=data.cause,
+                                action=data.action)
+    return {"month": data.month, "node": data.node.strip().upper(), "part": data.part.strip().upper(),
+            "cause": note.cause if note else "", "action": note.action if note else "", "deleted": note is None}
 
 
 @router.get("/forecast-review.pdf", summary="The monthly forecast review as a PDF (month YYYY-MM)")

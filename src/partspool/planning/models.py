@@ -103,3 +103,25 @@ class PlanningSettings(models.Model):
 
     def __str__(self) -> str:
         return str(_("planning settings"))
+
+
+class ReviewNote(models.Model):
+    """Why a forecast missed in a month and what is done about it (the review's 原因 / 改进措施),
+    written by the node's manager or the supply chain."""
+
+    node = models.ForeignKey("network.Node", on_delete=models.CASCADE, related_name="+", verbose_name=_("node"))
+    part = models.ForeignKey("network.Part", on_delete=models.CASCADE, related_name="+", verbose_name=_("part"))
+    month = models.DateField(_("month"))
+    cause = models.CharField(_("cause"), max_length=300, blank=True)
+    action = models.CharField(_("improvement"), max_length=300, blank=True)
+    updated_at = models.DateTimeField(_("changed at"), auto_now=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("changed by"))
+
+    class Meta:
+        verbose_name = _("forecast review note")
+        verbose_name_plural = _("forecast review notes")
+        constraints = [models.UniqueConstraint(fields=["node", "part", "month"], name="one_review_note")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.node_id}×{self.part_id}"

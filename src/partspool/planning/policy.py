@@ -70,10 +70,11 @@ def review_xlsx(data: dict[str, Any]) -> bytes:
 
     from partspool.network.exports import table_xlsx
 
-    header = [_("Node"), _("Part"), _("Class"), _("Forecast"), _("Actual"), _("Error"), _("Method")]
+    header = [_("Node"), _("Part"), _("Class"), _("Forecast"), _("Actual"), _("Error"), _("Method"), _("Cause"),
+              _("Improvement")]
     return table_xlsx(_("Forecast review"), header, (
-        [m["node"], m["part"], m["abc_class"], m["forecast"], m["actual"], m["error"], m["method"]]
-        for m in data["misses"]))
+        [m["node"], m["part"], m["abc_class"], m["forecast"], m["actual"], m["error"], m["method"], m["cause"],
+         m["action"]] for m in data["misses"]))
 
 
 @dataclass(frozen=True)

@@ -119,10 +119,11 @@ def review_pdf(data: dict[str, Any]) -> bytes:
 
     pdf.heading(_("Biggest misses"))
     if data["misses"]:
-        pdf.grid([_("Node"), _("Part"), _("Class"), _("Forecast"), _("Actual"), _("Error"), _("Method")],
+        pdf.grid([_("Node"), _("Part"), _("Class"), _("Forecast"), _("Actual"), _("Error"), _("Method"), _("Cause"),
+                  _("Improvement")],
                  ([m["node"], m["part"], m["abc_class"], _num(m["forecast"]), _num(m["actual"], 0),
-                   _num(m["error"]), _breakable(m["method"])] for m in data["misses"]),
-                 (22, 30, 14, 20, 18, 18, 60), right=(3, 4, 5))
+                   _num(m["error"]), _breakable(m["method"]), m["cause"], m["action"]] for m in data["misses"]),
+                 (17, 24, 10, 14, 13, 13, 35, 28, 28), right=(3, 4, 5))
     else:
         pdf.note(_("None."))
 

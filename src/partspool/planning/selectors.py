@@ -14,7 +14,7 @@ from partspool.accounts.permissions import managed_node_ids, require_role
 from partspool.errors import InvalidInput, NotFound
 from partspool.network.models import DemandRecord, Node, Part
 from partspool.network.selectors import months_back
-from partspool.planning.models import MAX_HORIZON, ForecastRun, ForecastSeries
+from partspool.planning.models import MAX_HORIZON, ForecastRun, ForecastSeries, ReviewNote
 
 if TYPE_CHECKING:
     from partspool.accounts.models import User
@@ -205,6 +205,13 @@ def accuracy_trend(user: User, month: date, classes: dict[str, str], months: int
     return out
 
 
+def review_notes(user: User, month: date) -> QuerySet[ReviewNote]:
+    """The causes and improvements written for ``month`` at the nodes the user sees in detail."""
+    managed = managed_node_ids(user)
+    rows = ReviewNote.objects.filter(month=month).select_related("node", "part", "updated_by")
+    return rows if managed is None else rows.filter(node_id__in=managed)
+
+
 def forecast_review(user: User, month: date, classes: dict[str, str] | None = None) -> dict[str, Any]:
     """The monthly forecast review (月度预测复盘) of ``month``: accuracy overall, by ABC class and by
     node against the month before and as a trend over 12 months, the classes' targets, the biggest
@@ -233,13 +240,19 @@ def forecast_review(user: User, month: date, classes: dict[str, str] | None = No
         for node, cut in this.groupby("node"):
             by_node.append({"node": node, "series": len(cut), "accuracy": accuracy(cut)})
     out["by_node"] = sorted(by_node, key=lambda r: (r["accuracy"] is None, r["accuracy"] or 0))
+    notes = {(n.node.code, n.part.number): n for n in review_notes(user, month)}
     misses = []
     if len(this):
-        worst = this.assign(error=this["forecast"] - this["actual"]).assign(
-            abs_error=lambda f: f["error"].abs()).sort_values("abs_error", ascending=False).head(20)
-        misses = [{"node": r.node, "part": r.part, "forecast": round(r.forecast, 1), "actual": r.actual,
-                   "error": round(r.error, 1), "method": r.method, "abc_class": classes.get(r.part, "C")}
-                  for r in worst.itertuples() if r.abs_error > 0]
+        ranked = this.assign(error=this["forecast"] - this["actual"]).assign(abs_error=lambda f: f["error"].abs())
+        worst = ranked.sort_values("abs_error", ascending=False).head(20)
+        noted = ranked[[(n, p) in notes for n, p in zip(ranked["node"], ranked["part"], strict=True)]]
+        shown = pd.concat([worst[worst["abs_error"] > 0], noted.drop(index=worst.index, errors="ignore")])
+        for r in shown.itertuples():
+            note = notes.get((r.node, r.part))
+            misses.append({"node": r.node, "part": r.part, "forecast": round(r.forecast, 1), "actual": r.actual,
+                           "error": round(r.error, 1), "method": r.method, "abc_class": classes.get(r.part, "C"),
+                           "cause": note.cause if note else "", "action": note.action if note else "",
+                           "noted_by": note.updated_by.username if note else None})
     out["misses"] = misses
     flagged = forecast_review_parts(since=datetime(month.year, month.month, 1, tzinfo=timezone.get_current_timezone())
                                     - timedelta(days=62))

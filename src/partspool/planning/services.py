@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 from django.db import transaction
 
-from partspool.accounts.permissions import require_role
+from partspool.accounts.permissions import can_manage_node, require_role
 from partspool.core.forecasting import ForecastInputError, canonical_method, forecast
-from partspool.errors import InvalidInput
+from partspool.errors import InvalidInput, NotPermitted
 from partspool.network.models import Node, Part
-from partspool.planning.models import MAX_HORIZON, ForecastRun, ForecastSeries
+from partspool.planning.models import MAX_HORIZON, ForecastRun, ForecastSeries, ReviewNote
 from partspool.planning.selectors import demand_panel, last_complete_month, split_id, visible_nodes
 
 if TYPE_CHECKING:
@@ -97,3 +97,26 @@ def _plain(value: Any) -> Any:
     except (TypeError, ValueError):
         return str(value)
     return None if number != number else round(number, 4)  # NaN → None
+
+
+NOTE_MAX = 300
+
+
+def review_note(*, user: User, month: date, node: Node, part: Part, cause: str, action: str) -> ReviewNote | None:
+    """Record why a node × part's forecast missed in ``month`` and what is done about it; both empty
+    deletes the note. Only the node's manager (or the supply chain) may write it."""
+    require_role(user)
+    if not can_manage_node(user, node):
+        raise NotPermitted("node_not_managed", node=node.code)
+    if month > last_complete_month():
+        raise InvalidInput("review_month_open", month=f"{month:%Y-%m}")
+    cause, action = (cause or "").strip(), (action or "").strip()
+    for name, text in (("cause", cause), ("action", action)):
+        if len(text) > NOTE_MAX:
+            raise InvalidInput("text_too_long", field=name, most=NOTE_MAX)
+    if not cause and not action:
+        ReviewNote.objects.filter(node=node, part=part, month=month).delete()
+        return None
+    note, _created = ReviewNote.objects.update_or_create(
+        node=node, part=part, month=month, defaults={"cause": cause, "action": action, "updated_by": user})
+    return note

@@ -9,10 +9,12 @@ from typing import Any
 import plotly.graph_objects as go
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from partspool.accounts.permissions import managed_node_ids
 from partspool.core.transfer_flow import Deal
 from partspool.errors import InvalidInput
 from partspool.network.exports import download, table_xlsx
@@ -125,7 +127,23 @@ def review(request: HttpRequest) -> HttpResponse:
         from partspool.planning.review_pdf import review_pdf
 
         return download(review_pdf(data), f"partspool-forecast-review-{month:%Y-%m}.pdf")
+    managed = managed_node_ids(user)
+    codes = None if managed is None else set(Node.objects.filter(id__in=managed).values_list("code", flat=True))
+    for miss in data["misses"]:
+        miss["editable"] = codes is None or miss["node"] in codes
     return render(request, "planning/review.html", {"data": data, "month": month, "chart": _trend_chart(data)})
+
+
+@role_page
+@require_POST
+def review_note(request: HttpRequest) -> HttpResponse:
+    """Save a miss's cause and improvement, then back to the review."""
+    data = request.POST
+    month = parse_month(data.get("month", ""))
+    services.review_note(user=request.user, month=month, node=node_get(code=data.get("node", "")),  # type: ignore[arg-type]
+                         part=part_get(number=data.get("part", "")), cause=data.get("cause", ""),
+                         action=data.get("action", ""))
+    return redirect(f"{reverse('forecast_review')}?month={month:%Y-%m}#misses")
 
 
 def _trend_chart(data: dict[str, Any]) -> str | None:
