@@ -270,6 +270,35 @@ def cmd_forecast_review(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_abc(args: argparse.Namespace) -> int:
+    """ABC classes of the parts by 12 months of demand, with the planning settings' cut-offs (run it
+    monthly from cron to keep a dated record; --xlsx writes every part with its reason)."""
+    from partspool.errors import DomainError
+    from partspool.network.exports import table_xlsx
+    from partspool.network.selectors import parse_month
+    from partspool.planning import policy
+    from partspool.planning.selectors import visible_nodes
+
+    try:
+        user = _user(args.as_user)
+        end = parse_month(args.month) if args.month else None
+        result, _parts = policy.abc_for(visible_nodes(user, args.node or None), args.basis, end)
+    except DomainError as error:
+        return _fail(error)
+    rules = result.rules
+    print(f"ABC by {rules.basis}: A up to {rules.a_cut:.0%}, B up to {rules.b_cut:.0%} of {result.total:,.0f}")
+    shares = result.class_shares()
+    for klass, count in result.class_counts().items():
+        print(f"  {klass}: {count:>6} parts, {shares.get(klass, 0):.1%} of demand")
+    if args.xlsx:
+        content = table_xlsx("ABC", ["rank", "part", "class", "measure", "share", "cumulative", "why"], (
+            [r.rank, r.key, str(r.abc_class), r.measure, r.share, r.cumulative, r.explain(rules)]
+            for r in result.rows))
+        Path(args.xlsx).write_bytes(content)
+        print(f"wrote {args.xlsx} ({len(result.rows)} parts)")
+    return 0
+
+
 def cmd_token(args: argparse.Namespace) -> int:
     from partspool.accounts.services import token_create
     from partspool.errors import DomainError
@@ -382,6 +411,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--xlsx", help="write the misses to this XLSX file")
     p.add_argument("--lang", choices=["zh-hans", "en"], default="zh-hans", help="language of the PDF")
     p.set_defaults(func=cmd_forecast_review)
+
+    p = sub.add_parser("abc", help="ABC classes of the parts (planning settings' cut-offs); --xlsx for every part")
+    p.add_argument("--as", dest="as_user", required=True)
+    p.add_argument("--node", action="append", help="node code (repeatable; default: all the user sees)")
+    p.add_argument("--basis", choices=["quantity", "value"], help="default: the planning settings' basis")
+    p.add_argument("--month", help="last month of the 12, YYYY-MM (default: the last complete month)")
+    p.add_argument("--xlsx", help="write every part with its class and reason to this file")
+    p.set_defaults(func=cmd_abc)
 
     p = sub.add_parser("token", help="create a personal API token for a user (printed once)")
     p.add_argument("user")

@@ -197,3 +197,15 @@ def test_bad_review_notes_are_named_and_store_nothing(history, who, body, status
     response = login(history.users[who]).put("/api/forecast-review/notes", full, content_type=JSON)
     assert response.status_code == status and response.json()["code"] == code
     assert not ReviewNote.objects.exists()
+
+
+def test_abc_from_the_command_line_follows_the_settings(history, tmp_path, capsys):
+    from partspool.cli import main
+
+    assert _patch(login(history.users["planner"]), {"abc_a_cut": 0.5}).status_code == 200
+    out = tmp_path / "abc.xlsx"
+    assert main(["abc", "--as", "planner", "--xlsx", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "A up to 50%" in printed and "wrote" in printed and out.stat().st_size > 0
+    assert main(["abc", "--as", "hz_manager", "--node", "SC-SH01"]) == 2  # not the manager's node
+    assert main(["abc", "--as", "planner", "--month", "13-2026"]) == 1
