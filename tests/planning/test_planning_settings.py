@@ -209,3 +209,19 @@ def test_abc_from_the_command_line_follows_the_settings(history, tmp_path, capsy
     assert "A up to 50%" in printed and "wrote" in printed and out.stat().st_size > 0
     assert main(["abc", "--as", "hz_manager", "--node", "SC-SH01"]) == 2  # not the manager's node
     assert main(["abc", "--as", "planner", "--month", "13-2026"]) == 1
+
+
+def test_the_admin_edits_the_same_row_with_the_same_checks(history):
+    admin = login(history.users["admin"])
+    assert admin.get("/admin/planning/planningsettings/add/").status_code == 200
+    fields = {f: getattr(PlanningSettings(), f) for f in ("abc_basis", "abc_a_cut", "abc_b_cut", "service_a", "service_b",
+              "service_c", "days_a", "days_b", "days_c", "accuracy_a", "accuracy_b", "kpi_availability",
+              "kpi_turnover", "kpi_overstock", "kpi_emergency_cost_share", "kpi_supplier_on_time",
+              "kpi_satisfaction", "kpi_nps", "kpi_first_time_fix")}
+    bad = admin.post("/admin/planning/planningsettings/add/", {**fields, "abc_a_cut": 0.99, "abc_b_cut": 0.5})
+    assert bad.status_code == 200 and not PlanningSettings.objects.exists()  # the form shows the error
+    good = admin.post("/admin/planning/planningsettings/add/", {**fields, "abc_a_cut": 0.6})
+    assert good.status_code == 302
+    saved = PlanningSettings.objects.get()
+    assert saved.abc_a_cut == 0.6 and saved.updated_by == history.users["admin"]
+    assert admin.get("/admin/planning/planningsettings/add/").status_code == 403  # one row only

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -63,8 +64,8 @@ class ForecastSeries(models.Model):
         return f"{self.run_id} {self.node_id}×{self.part_id}"
 
 
-def _share(name: str, default: float) -> models.FloatField:  # type: ignore[type-arg]
-    return models.FloatField(name, default=default, validators=[MinValueValidator(0.0), MaxValueValidator(1.0)])
+def _share(name: str, default: float, least: float = 0.0) -> models.FloatField:  # type: ignore[type-arg]
+    return models.FloatField(name, default=default, validators=[MinValueValidator(least), MaxValueValidator(1.0)])
 
 
 class PlanningSettings(models.Model):
@@ -75,9 +76,9 @@ class PlanningSettings(models.Model):
                                  choices=[("quantity", _("demand in units")), ("value", _("demand value"))])
     abc_a_cut = _share(_("class A up to this share of demand"), 0.70)
     abc_b_cut = _share(_("class B up to this share of demand"), 0.95)
-    service_a = _share(_("class A availability target"), 0.95)
-    service_b = _share(_("class B availability target"), 0.85)
-    service_c = _share(_("class C availability target"), 0.70)
+    service_a = _share(_("class A availability target"), 0.95, least=0.01)
+    service_b = _share(_("class B availability target"), 0.85, least=0.01)
+    service_c = _share(_("class C availability target"), 0.70, least=0.01)
     days_a = models.PositiveSmallIntegerField(_("class A delivery days"), default=3)
     days_b = models.PositiveSmallIntegerField(_("class B delivery days"), default=5)
     days_c = models.PositiveSmallIntegerField(_("class C delivery days"), default=10)
@@ -103,6 +104,10 @@ class PlanningSettings(models.Model):
 
     def __str__(self) -> str:
         return str(_("planning settings"))
+
+    def clean(self) -> None:
+        if not 0 < self.abc_a_cut <= self.abc_b_cut <= 1:
+            raise ValidationError(_("The ABC cut-offs must satisfy 0 < A cut-off ≤ B cut-off ≤ 1."), code="abc_cuts")
 
 
 class ReviewNote(models.Model):

@@ -11,7 +11,7 @@ from dataclasses import replace
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 
 from partspool.accounts.permissions import CENTRAL_ROLES, require_role
@@ -91,15 +91,12 @@ def update(*, user: User, changes: Mapping[str, Any]) -> PlanningSettings:
         try:
             row.full_clean(exclude=["updated_by"])
         except ValidationError as error:
-            name, problems = next(iter(error.message_dict.items()))
+            fields = {k: v for k, v in error.message_dict.items() if k != NON_FIELD_ERRORS}
+            if not fields:
+                raise InvalidInput("abc_cuts", a=row.abc_a_cut, b=row.abc_b_cut) from None
+            name, problems = next(iter(fields.items()))
             raise InvalidInput("setting_invalid", field=name, value=getattr(row, name, ""),
                                detail=" ".join(problems)) from None
-        if not 0 < row.abc_a_cut <= row.abc_b_cut <= 1:
-            raise InvalidInput("abc_cuts", a=row.abc_a_cut, b=row.abc_b_cut)
-        for klass in ("a", "b", "c"):
-            if getattr(row, f"service_{klass}") <= 0:
-                raise InvalidInput("setting_invalid", field=f"service_{klass}", value=0,
-                                   detail="> 0")
         row.updated_by = user
         row.save()
     return row
