@@ -225,3 +225,20 @@ def test_the_admin_edits_the_same_row_with_the_same_checks(history):
     saved = PlanningSettings.objects.get()
     assert saved.abc_a_cut == 0.6 and saved.updated_by == history.users["admin"]
     assert admin.get("/admin/planning/planningsettings/add/").status_code == 403  # one row only
+
+
+def test_a_run_too_large_for_a_request_is_refused_before_any_work(history, monkeypatch, capsys):
+    from partspool.cli import main
+    from partspool.planning import services
+
+    monkeypatch.setattr(services, "INTERACTIVE_MAX_SERIES", 4)  # the history has 6 node × part series
+    planner = login(history.users["planner"])
+    response = planner.post("/api/forecast-runs", {"horizon": 2}, content_type=JSON)
+    assert response.status_code == 400 and response.json()["code"] == "run_too_large"
+    assert response.json()["details"] == {"series": 6, "most": 4}
+    assert planner.post("/planning/", {"horizon": "2"}).status_code == 400
+    assert not ForecastRun.objects.exists()
+    one = planner.post("/api/forecast-runs", {"horizon": 2, "nodes": ["SC-HZ01"]}, content_type=JSON)
+    assert one.status_code == 201  # 3 series at one center
+    assert main(["forecast-run", "--as", "planner", "--horizon", "2"]) == 0  # batch jobs have no such limit
+    assert ForecastRun.objects.count() == 2

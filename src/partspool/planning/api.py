@@ -44,7 +44,8 @@ def _run(run: Any, user: Any, limit: int = 1000) -> dict[str, Any]:
 @router.post("/forecast-runs", response={201: dict}, summary="Forecast the nodes' demand; the method per series and why")
 def run_create(request: HttpRequest, data: RunIn) -> tuple[int, dict[str, Any]]:
     run = services.forecast_run(user=request.user, nodes=data.nodes, horizon=data.horizon,  # type: ignore[arg-type]
-                                method=data.method, engine=data.engine, history_end=_month(data.history_end))
+                                method=data.method, engine=data.engine, history_end=_month(data.history_end),
+                                max_series=services.INTERACTIVE_MAX_SERIES)
     return 201, _run(run, request.user)
 
 

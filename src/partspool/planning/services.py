@@ -12,7 +12,8 @@ from django.db import transaction
 from partspool.accounts.permissions import can_manage_node, require_role
 from partspool.core.forecasting import ForecastInputError, canonical_method, forecast
 from partspool.errors import InvalidInput, NotPermitted
-from partspool.network.models import Node, Part
+from partspool.network.models import DemandRecord, Node, Part
+from partspool.network.selectors import months_back
 from partspool.planning.models import MAX_HORIZON, ForecastRun, ForecastSeries, ReviewNote
 from partspool.planning.selectors import demand_panel, last_complete_month, split_id, visible_nodes
 
@@ -20,6 +21,9 @@ if TYPE_CHECKING:
     from partspool.accounts.models import User
 
 HISTORY_MONTHS = 36
+# A page or API request forecasts at most this many node × part series (about a minute with auto);
+# larger runs go through the command line as batch jobs, on Dask when one machine is not enough.
+INTERACTIVE_MAX_SERIES = 50_000
 
 
 def _check(horizon: int, method: str, engine: str) -> str:
@@ -34,15 +38,23 @@ def _check(horizon: int, method: str, engine: str) -> str:
 
 
 def forecast_run(*, user: User, nodes: list[str] | None = None, horizon: int = 3, method: str = "auto",
-                 engine: str = "local", history_end: date | None = None) -> ForecastRun:
+                 engine: str = "local", history_end: date | None = None,
+                 max_series: int | None = None) -> ForecastRun:
     """Forecast every part with demand at the chosen nodes (default: all the user manages), from the
-    36 months of history up to ``history_end`` (default: last complete month), and keep the results."""
+    36 months of history up to ``history_end`` (default: last complete month), and keep the results.
+    ``max_series`` (pages and API) refuses a run with more node × part series than that, before any work."""
     require_role(user)
     method = _check(horizon, method, engine)
     chosen = visible_nodes(user, nodes)
     end = history_end or last_complete_month()
     if end > last_complete_month():
         raise InvalidInput("history_end_future", month=end.isoformat())
+    if max_series is not None:
+        count = (DemandRecord.objects.filter(node__in=chosen, month__gt=months_back(end, HISTORY_MONTHS),
+                                             month__lte=end, quantity__gt=0)
+                 .values("node_id", "part_id").distinct().count())
+        if count > max_series:
+            raise InvalidInput("run_too_large", series=count, most=max_series)
     frame = demand_panel(chosen, months=HISTORY_MONTHS, end=end)
     if frame.empty:
         raise InvalidInput("no_history")

@@ -60,7 +60,7 @@ def runs(request: HttpRequest) -> HttpResponse:
         run = services.forecast_run(user=user, nodes=data.getlist("nodes") or None,
                                     horizon=_int(data.get("horizon", ""), 3, "forecast_horizon"),
                                     method=data.get("method", "auto") or "auto", engine=data.get("engine", "local"),
-                                    history_end=end)
+                                    history_end=end, max_series=services.INTERACTIVE_MAX_SERIES)
         return redirect("forecast_run", run_id=run.pk)
     from partspool.core.forecasting import valid_methods
 
