@@ -163,8 +163,9 @@ def _trend_chart(data: dict[str, Any]) -> str | None:
             figure.add_hline(y=100 * target, line={"dash": "dash", "color": colour, "width": 1},
                              annotation_text=_("target %(k)s") % {"k": klass})
     figure.update_layout(margin={"l": 40, "r": 10, "t": 30, "b": 40}, height=300, title=_("Accuracy per month (%)"),
-                         yaxis={"rangemode": "tozero"})
-    return figure.to_html(full_html=False, include_plotlyjs=False, config={"displaylogo": False})
+                         yaxis={"rangemode": "tozero"}, autosize=True)
+    return figure.to_html(full_html=False, include_plotlyjs=False, default_width="100%",
+                          config={"displaylogo": False, "responsive": True})
 
 
 @role_page
