@@ -119,17 +119,30 @@ def actuals(node_ids: set[int], part_ids: set[int], first: date, last: date) -> 
     return {(n, p, m): float(q) for n, p, m, q in rows}
 
 
-def forecast_vs_actual(series: list[ForecastSeries], upto: date) -> pd.DataFrame:
-    """Each forecast month that is over (≤ ``upto``), with the actual demand (0 when none was recorded)."""
-    records: list[dict[str, Any]] = []
-    for s in series:
-        for k, value in enumerate(s.forecast):
-            month = month_add(s.first_month, k)
-            if month <= upto:
-                records.append({"node_id": s.node_id, "node": s.node.code, "part_id": s.part_id,
-                                "part": s.part.number, "month": month, "forecast": float(value),
-                                "method": s.method})
-    frame = pd.DataFrame(records, columns=["node_id", "node", "part_id", "part", "month", "forecast", "method"])
+def reviewed_forecasts(user: User, first: date, last: date) -> pd.DataFrame:
+    """Every month from ``first`` to ``last`` that is over, with each node × part's forecast of it by the
+    latest run whose history ended before that month (so the month was truly ahead), and the actual
+    demand (0 when none was recorded). Columns: node_id, node, part_id, part, month, forecast, method,
+    actual. One query for the forecasts and one for the actuals, whatever the number of months."""
+    managed = managed_node_ids(user)
+    rows = ForecastSeries.objects.filter(run__history_end__lt=last, first_month__lte=last,
+                                         first_month__gt=month_add(first, -MAX_HORIZON))
+    if managed is not None:
+        rows = rows.filter(node_id__in=managed)
+    best: dict[tuple[int, int, date], tuple[date, int, float, str, str, str]] = {}
+    for node_id, node, part_id, part, ended, run_id, start, values, method in rows.values_list(
+            "node_id", "node__code", "part_id", "part__number", "run__history_end", "run_id", "first_month",
+            "forecast", "method").iterator(chunk_size=5000):
+        for k, value in enumerate(values):
+            month = month_add(start, k)
+            if month < first or month > last or ended >= month:
+                continue
+            key = (node_id, part_id, month)
+            held = best.get(key)
+            if held is None or (ended, run_id) > (held[0], held[1]):
+                best[key] = (ended, run_id, float(value), method, node, part)
+    columns = ["node_id", "node", "part_id", "part", "month", "forecast", "method"]
+    frame = pd.DataFrame([(n, v[4], p, v[5], m, v[2], v[3]) for (n, p, m), v in best.items()], columns=columns)
     if frame.empty:
         return frame.assign(actual=pd.Series(dtype=float))
     known = actuals(set(frame["node_id"]), set(frame["part_id"]), frame["month"].min(), frame["month"].max())
@@ -174,12 +187,6 @@ def latest_forecasts(user: User, first: date, last: date) -> list[ForecastSeries
 TREND_MONTHS = 12
 
 
-def _reviewed(user: User, month: date) -> pd.DataFrame:
-    """Forecast against actual demand for ``month``, each node × part by its latest forecast made before it."""
-    frame = forecast_vs_actual(latest_forecasts(user, month, month), month)
-    return frame[frame["month"] == month] if len(frame) else frame
-
-
 def _class_accuracy(frame: pd.DataFrame, classes: dict[str, str], klass: str) -> tuple[int, float | None]:
     if not len(frame):
         return 0, None
@@ -187,20 +194,17 @@ def _class_accuracy(frame: pd.DataFrame, classes: dict[str, str], klass: str) ->
     return len(cut), accuracy(cut) if len(cut) else None
 
 
-def accuracy_trend(user: User, month: date, classes: dict[str, str], months: int = TREND_MONTHS,
-                   current: pd.DataFrame | None = None) -> list[dict[str, Any]]:
-    """Accuracy per month over the ``months`` up to ``month``, overall and per ABC class, each month
-    judged by the latest forecast made before it (months without such a forecast are left out)."""
+def accuracy_trend(frame: pd.DataFrame, classes: dict[str, str]) -> list[dict[str, Any]]:
+    """Accuracy per month of ``reviewed_forecasts``, overall and per ABC class (months without a
+    forecast made before them are left out)."""
     out = []
-    for k in range(months - 1, -1, -1):
-        m = month_add(month, -k)
-        frame = current if (k == 0 and current is not None) else _reviewed(user, m)
-        if not len(frame):
-            continue
-        row: dict[str, Any] = {"month": m, "series": len(frame), "demand": float(frame["actual"].sum()),
-                               "accuracy": accuracy(frame)}
+    if not len(frame):
+        return out
+    for month, cut in frame.groupby("month", sort=True):
+        row: dict[str, Any] = {"month": month, "series": len(cut), "demand": float(cut["actual"].sum()),
+                               "accuracy": accuracy(cut)}
         for klass in ("A", "B", "C"):
-            row[f"accuracy_{klass}"] = _class_accuracy(frame, classes, klass)[1]
+            row[f"accuracy_{klass}"] = _class_accuracy(cut, classes, klass)[1]
         out.append(row)
     return out
 
@@ -222,7 +226,9 @@ def forecast_review(user: User, month: date, classes: dict[str, str] | None = No
     previous = month_add(month, -1)
     targets = rules.accuracy_targets(rules.current())
     out: dict[str, Any] = {"month": month, "previous": previous, "targets": targets}
-    this, last = _reviewed(user, month), _reviewed(user, previous)
+    window = reviewed_forecasts(user, month_add(month, -(TREND_MONTHS - 1)), month)
+    this = window[window["month"] == month] if len(window) else window
+    last = window[window["month"] == previous] if len(window) else window
     classes = classes or {}
     out["accuracy"] = accuracy(this) if len(this) else None
     out["accuracy_last"] = accuracy(last) if len(last) else None
@@ -234,7 +240,7 @@ def forecast_review(user: User, month: date, classes: dict[str, str] | None = No
                          "accuracy_last": _class_accuracy(last, classes, klass)[1], "target": target,
                          "met": None if value is None or target is None else value >= target})
     out["by_class"] = by_class
-    out["trend"] = accuracy_trend(user, month, classes, current=this)
+    out["trend"] = accuracy_trend(window, classes)
     by_node = []
     if len(this):
         for node, cut in this.groupby("node"):
