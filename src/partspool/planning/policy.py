@@ -23,8 +23,8 @@ from partspool.core.policy import (
     StockPosition,
     Suggestion,
     classify_abc,
-    compare_policies,
-    estimate_demand,
+    compare_policies_many,
+    estimate_demand_many,
     rebalance,
     suggest_replenishment,
     summarise_comparisons,
@@ -33,7 +33,7 @@ from partspool.errors import InvalidInput
 from partspool.network.models import Node, Part, Stock
 from partspool.network.rules import geo_rules
 from partspool.planning import rules
-from partspool.planning.selectors import demand_panel, demand_totals, last_complete_month, split_id
+from partspool.planning.selectors import demand_panel, demand_totals, last_complete_month, month_add, split_id
 
 HISTORY_MONTHS = 36
 ABC_MONTHS = 12
@@ -86,33 +86,56 @@ class NodePolicy:
     lead_time: int
 
 
-def node_policy(node: Node, *, lead_time: int = 1, basis: str | None = None, target: float | None = None,
-                end: date | None = None) -> NodePolicy:
-    """For each part with demand at the node: the level by service level (its class's target) and by
-    15 and 30 days of cover, with capital, expected fill rate and turnover; totals per class."""
+def _check_policy_inputs(lead_time: int, target: float | None) -> None:
     if isinstance(lead_time, bool) or not isinstance(lead_time, int) or not 0 <= lead_time <= 12:
         raise InvalidInput("lead_time_range", value=lead_time)
     if target is not None and not 0 < target < 1:
         raise InvalidInput("target_range", value=target)
+
+
+def node_policies(nodes: list[Node], *, lead_time: int = 1, basis: str | None = None, target: float | None = None,
+                  end: date | None = None) -> list[NodePolicy]:
+    """``node_policy`` of several nodes, every node × part of them set in one batch of the core."""
+    _check_policy_inputs(lead_time, target)
     end = end or last_complete_month()
-    abc, _parts = abc_for([node], basis, end)
-    classes = {row.key: row.abc_class for row in abc.rows}
-    frame = demand_panel([node], months=HISTORY_MONTHS, end=end)
-    costs = dict(Part.objects.filter(number__in={split_id(u)[1] for u in frame["unique_id"].unique()})
-                 .values_list("number", "unit_cost"))
     services = rules.service_policies(rules.current())
-    comparisons = []
-    for uid, group in frame.groupby("unique_id", sort=True):
-        number = split_id(str(uid))[1]
-        history = group["y"].to_numpy(dtype=np.float64)
-        months = [d.month for d in group["ds"]]
-        model = estimate_demand(history, months)
-        comparisons.append(compare_policies(
-            model, key=number, lead_time=lead_time, unit_cost=float(costs.get(number, 0)), frequency=Frequency.MONTH,
-            abc_class=classes.get(number, AbcClass.C), target=target, services=services, months=months))
-    totals = summarise_comparisons(comparisons, group=lambda c: str(c.abc_class or "C"))
-    totals |= summarise_comparisons(comparisons)
-    return NodePolicy(node=node, comparisons=comparisons, classes=classes, totals=totals, lead_time=lead_time)
+    frame = demand_panel(nodes, months=HISTORY_MONTHS, end=end)
+    per_node: dict[str, dict[str, AbcClass]] = {}
+    for node in nodes:
+        abc, _parts = abc_for([node], basis, end)
+        per_node[node.code] = {row.key: row.abc_class for row in abc.rows}
+    comparisons: dict[str, list[Comparison]] = {node.code: [] for node in nodes}
+    if not frame.empty:
+        wide = frame.pivot(index="unique_id", columns="ds", values="y").sort_index()
+        ids = [split_id(str(u)) for u in wide.index]
+        costs = dict(Part.objects.filter(number__in={number for _code, number in ids})
+                     .values_list("number", "unit_cost"))
+        history_months = [d.month for d in wide.columns]
+        # the calendar months of the periods after the review: the history's last month + 1, + 2, …
+        ahead = [month_add(end, k + 1).month for k in range(len(history_months))]
+        models = estimate_demand_many(wide.to_numpy(dtype=np.float64), history_months)
+        found = compare_policies_many(
+            models, keys=[number for _code, number in ids], lead_time=lead_time,
+            unit_costs=[float(costs.get(number, 0)) for _code, number in ids], frequency=Frequency.MONTH,
+            abc_classes=[per_node[code].get(number, AbcClass.C) for code, number in ids], target=target,
+            services=services, months=ahead)
+        for (code, _number), comparison in zip(ids, found, strict=True):
+            comparisons[code].append(comparison)
+    out = []
+    for node in nodes:
+        rows = comparisons[node.code]
+        totals = summarise_comparisons(rows, group=lambda c: str(c.abc_class or "C"))
+        totals |= summarise_comparisons(rows)
+        out.append(NodePolicy(node=node, comparisons=rows, classes=per_node[node.code], totals=totals,
+                              lead_time=lead_time))
+    return out
+
+
+def node_policy(node: Node, *, lead_time: int = 1, basis: str | None = None, target: float | None = None,
+                end: date | None = None) -> NodePolicy:
+    """For each part with demand at the node: the level by service level (its class's target) and by
+    15 and 30 days of cover, with capital, expected fill rate and turnover; totals per class."""
+    return node_policies([node], lead_time=lead_time, basis=basis, target=target, end=end)[0]
 
 
 def positions_for(node: Node, policy: NodePolicy, option: str = "service_level") -> list[StockPosition]:
@@ -139,8 +162,8 @@ def region_rebalance(nodes: list[Node], *, lead_time: int = 1, max_km: float | N
                      end: date | None = None) -> RebalancePlan:
     """Move surplus to the nodes below their level, part by part, at the least km (HiGHS)."""
     positions: list[StockPosition] = []
-    for node in nodes:
-        positions += positions_for(node, node_policy(node, lead_time=lead_time, end=end))
+    for node, policy in zip(nodes, node_policies(nodes, lead_time=lead_time, end=end), strict=True):
+        positions += positions_for(node, policy)
     coords = {n.code: (n.latitude, n.longitude) for n in nodes}
     factor = geo_rules().road_factor
 

@@ -24,6 +24,7 @@ from partspool.core.policy import (
     suggest_replenishment,
     supplier_on_time,
     transport,
+    transport_many,
 )
 
 # --- suggestions ------------------------------------------------------------------------------
@@ -140,6 +141,29 @@ def test_transport_is_optimal_against_brute_force(supply, demand, km, allowed, f
         assert sum(x for x, (_, j, _) in zip(units, arcs, strict=True) if j == d) <= demand[d]
     cost = sum(x * km_ + (fixed if x else 0) for x, (_, _, km_) in zip(units, arcs, strict=True))
     assert (sum(units), cost) == _brute_force(supply, demand, arcs, fixed)
+
+
+def test_many_parts_solved_together_move_as_many_units_as_cheaply_as_each_alone():
+    rng = np.random.default_rng(4)
+    problems = []
+    for _ in range(1200):  # more than one chunk
+        supply = rng.integers(0, 6, rng.integers(1, 5)).astype(float)
+        demand = rng.integers(0, 6, rng.integers(1, 5)).astype(float)
+        arcs = [(i, j, float(rng.integers(5, 300))) for i in range(len(supply)) for j in range(len(demand))
+                if rng.random() < 0.7]
+        if arcs:
+            problems.append((supply, demand, arcs))
+    together = transport_many(problems, 2.0)
+    for (supply, demand, arcs), units in zip(problems, together, strict=True):
+        alone = transport(supply, demand, arcs, 2.0)
+        km = np.array([a[2] for a in arcs])
+        assert sum(units) == sum(alone)
+        assert float(np.dot(units, km)) == pytest.approx(float(np.dot(alone, km)))
+        for s in range(len(supply)):
+            assert sum(x for x, (i, _, _) in zip(units, arcs, strict=True) if i == s) <= supply[s]
+        for d in range(len(demand)):
+            assert sum(x for x, (_, j, _) in zip(units, arcs, strict=True) if j == d) <= demand[d]
+    assert transport_many([]) == []
 
 
 def test_fixed_cost_per_move_prefers_fewer_moves():

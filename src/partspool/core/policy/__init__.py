@@ -10,7 +10,8 @@ Pure computations over plain data (no Django). The pieces:
 * ``compare``: the two side by side on capital, fill rate and turnover;
 * ``frames`` / ``replay`` / ``simulation``: back-testing a policy on held-out periods;
 * ``replenishment`` / ``rebalance``: order suggestions, lendable surplus, transfers between nodes;
-* ``kpi``: the joint KPIs against their targets.
+* ``kpi``: the joint KPIs against their targets;
+* ``batch``: ``estimate_demand_many`` / ``compare_policies_many``, the same for many series at once.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from partspool.core.policy.allocation import (
     level_at_price,
     price_for_fill_rate,
 )
+from partspool.core.policy.batch import compare_policies_many, estimate_demand_many
 from partspool.core.policy.compare import (
     Comparison,
     OptionTotals,
@@ -80,6 +82,7 @@ from partspool.core.policy.rebalance import (
     RebalanceRules,
     rebalance,
     transport,
+    transport_many,
 )
 from partspool.core.policy.replay import ReplayArrays, replay
 from partspool.core.policy.replenishment import (
@@ -108,9 +111,9 @@ __all__ = [
     "Policy", "PolicyOption", "ProtectionDemand", "RebalancePlan", "RebalanceRules", "Replenishment",
     "ReplenishmentRules", "ReplayArrays", "Series", "SeriesResult", "ServiceLevelPolicy", "ServicePolicies",
     "SimulationResult", "StockLevel", "StockPosition", "StockRules", "Suggestion", "availability",
-    "classify_abc", "compare_policies", "count_pmf", "cover_units", "emergency_cost_share", "estimate_demand",
-    "evaluate_level", "inventory_turnover", "level_fixed", "level_for_days", "level_for_fill_rate",
+    "classify_abc", "compare_policies", "compare_policies_many", "count_pmf", "cover_units", "emergency_cost_share", "estimate_demand",
+    "estimate_demand_many", "evaluate_level", "inventory_turnover", "level_fixed", "level_for_days", "level_for_fill_rate",
     "level_from_quantile", "overstock_share", "protection_demand", "protection_from_forecast",
     "read_demand_frame", "rebalance", "replay", "service_kpis", "simulate", "stockout_rate",
-    "summarise_comparisons", "suggest_replenishment", "supplier_on_time", "transport",
+    "summarise_comparisons", "suggest_replenishment", "supplier_on_time", "transport", "transport_many",
 ]

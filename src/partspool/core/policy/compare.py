@@ -6,7 +6,8 @@ its raised version) — and gives for each the expected average stock, the capit
 (average stock x unit cost), the expected fill rate and the turnover (demand value per year /
 average stock value). ``summarise_comparisons`` adds them up per class, per node or overall:
 capital and demand add up, the fill rate is weighted by demand, and the turnover is recomputed
-from the sums.
+from the sums. For a whole node, ``batch.compare_policies_many`` gives the same comparisons for
+thousands of series at once.
 """
 
 from __future__ import annotations

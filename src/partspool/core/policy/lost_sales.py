@@ -16,9 +16,15 @@ transitions (by default S up to about 630 for L = 1 and 100 for L = 2; L = 0 nee
 every period starts with S). Beyond that, ``None`` tells the caller to
 use the backorder formulas, which are a safe bound. The demand of each period is taken as
 independent with the given distribution.
+
+``lost_sales_figures_many`` gives the same figures for many chains at once (a node's parts): the
+small chains of one size in one stacked solve, the big ones iterated side by side.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
@@ -133,10 +139,235 @@ def lost_sales_figures(pmf: FloatArray, lead_time: int, order_up_to: int,
     available = _available_distribution(pmf, lead_time, order_up_to)
     if available is None:
         return None
+    return _figures(pmf, available, order_up_to)
+
+
+def _figures(pmf: FloatArray, available: FloatArray, order_up_to: int) -> tuple[float, float]:
+    """Fill rate and average closing stock from the stationary distribution of the stock available."""
     k = np.arange(len(pmf))
     mean = float((k * pmf).sum())
-    a = np.arange(order_up_to + 1)
-    short = np.maximum(k[None, :] - a[:, None], 0) @ pmf  # E[(d - a)+] for each a
-    left = np.maximum(a[:, None] - k[None, :], 0) @ pmf  # E[(a - d)+] for each a
+    gap = np.arange(len(pmf), dtype=float)[None, :] - np.arange(order_up_to + 1, dtype=float)[:, None]  # d - a
+    short = np.maximum(gap, 0.0) @ pmf  # E[(d - a)+] for each a
+    left = np.maximum(-gap, 0.0) @ pmf  # E[(a - d)+] for each a
     fill = 1.0 - float(available @ short) / mean if mean > 0 else 1.0
     return min(max(fill, 0.0), 1.0), float(available @ left)
+
+
+SMALL_CHAIN = 20_000  # transitions; the shapes of up to 512 small and 8 big chains are kept (< 100 MB)
+
+
+def _structure(lead_time: int, order_up_to: int) -> tuple[npt.NDArray[np.int64], ...]:
+    """The chain's shape for L = 1 or 2 and level S, as ``_available_distribution`` builds it:
+    (units available per state, state / units served / next state of every transition, then the
+    transposed matrix's entry order, row pointers and column indices)."""
+    if chain_size(lead_time, order_up_to) <= SMALL_CHAIN:
+        return _small_structure(lead_time, order_up_to)
+    return _big_structure(lead_time, order_up_to)
+
+
+@lru_cache(maxsize=512)
+def _small_structure(lead_time: int, order_up_to: int) -> tuple[npt.NDArray[np.int64], ...]:
+    return _build_structure(lead_time, order_up_to)
+
+
+@lru_cache(maxsize=8)
+def _big_structure(lead_time: int, order_up_to: int) -> tuple[npt.NDArray[np.int64], ...]:
+    return _build_structure(lead_time, order_up_to)
+
+
+def _build_structure(lead_time: int, order_up_to: int) -> tuple[npt.NDArray[np.int64], ...]:
+    s = order_up_to
+    if lead_time == 1:
+        available = s - np.arange(s + 1)
+        first = np.zeros(0, dtype=np.int64)
+    else:
+        first = np.concatenate([np.full(s + 1 - f, f) for f in range(s + 1)])
+        second = np.concatenate([np.arange(s + 1 - f) for f in range(s + 1)])
+        available = s - first - second
+    counts = available + 1
+    state = np.repeat(np.arange(len(available)), counts)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    served = np.arange(int(counts.sum())) - np.repeat(starts, counts)
+    if lead_time == 1:
+        target = served
+    else:
+        offset = np.array([f * (s + 1) - f * (f - 1) // 2 for f in range(s + 1)])
+        target = offset[served] + first[state]
+    order = np.lexsort((state, target))  # the transposed matrix's entries, row by row as scipy stores them
+    indptr = np.concatenate([[0], np.cumsum(np.bincount(target, minlength=len(available)))])
+    columns = state[order]
+    for array in (available, state, served, target, order, indptr, columns):
+        array.setflags(write=False)
+    return available, state, served, target, order, indptr, columns
+
+
+def _stacked_available(pmfs: Sequence[FloatArray], lead_time: int, order_up_to: int) -> list[FloatArray] | None:
+    """``_available_distribution`` for several pmfs with the same small chain, in one stacked solve.
+
+    The same matrices and the same LAPACK solve as one by one; None when a chain is singular
+    (the caller then goes one by one, which iterates instead).
+    """
+    s = order_up_to
+    available, state, served, target = _structure(lead_time, s)[:4]
+    size = len(available)
+    prob = _probabilities(pmfs, lead_time, s)
+    matrices = np.zeros((len(pmfs), size, size))
+    matrices[:, state, target] = prob
+    system = matrices.transpose(0, 2, 1) - np.eye(size)
+    system[:, -1, :] = 1.0
+    rhs = np.zeros((len(pmfs), size, 1))
+    rhs[:, -1, 0] = 1.0
+    try:
+        solved = np.linalg.solve(system, rhs)[:, :, 0]
+    except np.linalg.LinAlgError:  # pragma: no cover - a reducible chain
+        return None
+    out: list[FloatArray] = []
+    for row in solved:
+        pi = np.clip(row, 0.0, None)
+        out.append(_by_available(np.asarray(pi / pi.sum(), dtype=float), lead_time, s))
+    return out
+
+
+def _probabilities(pmfs: Sequence[FloatArray], lead_time: int, order_up_to: int) -> FloatArray:
+    """``_transitions``' probabilities for each pmf (one row each), in the order of ``_structure``."""
+    s = order_up_to
+    available, state, served = _structure(lead_time, s)[:3]
+    padded = np.zeros((len(pmfs), s + 1))
+    for row, pmf in zip(padded, pmfs, strict=True):
+        upto = min(s + 1, len(pmf))
+        row[:upto] = pmf[:upto]
+    cumulative = np.cumsum(padded, axis=1)[:, :-1]
+    at_least = np.clip(1.0 - np.concatenate([np.zeros((len(pmfs), 1)), cumulative], axis=1), 0.0, None)
+    return np.asarray(np.where(served == available[state], at_least[:, available[state]], padded[:, served]),
+                      dtype=float)
+
+
+def _by_available(pi: FloatArray, lead_time: int, order_up_to: int) -> FloatArray:
+    """The stationary distribution of the chain's states as one of the stock available (0..S)."""
+    if lead_time == 1:
+        return np.asarray(pi[::-1], dtype=float)
+    available = _structure(lead_time, order_up_to)[0]
+    return np.asarray(np.bincount(available, weights=pi, minlength=order_up_to + 1), dtype=float)
+
+
+CHUNK_TRANSITIONS = 2_000_000  # transitions iterated together (memory: about 12 bytes each)
+
+
+def _iterated_available(chains: Sequence[tuple[FloatArray, int, int]]) -> list[FloatArray]:
+    """``_available_distribution`` of chains too big to solve directly, iterated side by side.
+
+    The same lazy power iteration as ``_stationary``, on one block-diagonal matrix made of the
+    chains' transposed matrices (each row's entries in scipy's order, so every product is the same);
+    each chain stops at the iteration where it alone would, so the results are the same.
+    """
+    out: list[FloatArray] = []
+    start = 0
+    while start < len(chains):
+        end, total = start, 0
+        while end < len(chains) and (end == start or total + chain_size(*chains[end][1:]) <= CHUNK_TRANSITIONS):
+            total += chain_size(*chains[end][1:])
+            end += 1
+        out.extend(_iterate_blocks(chains[start:end]))
+        start = end
+    return out
+
+
+def _iterate_blocks(chains: Sequence[tuple[FloatArray, int, int]]) -> list[FloatArray]:
+    blocks = []
+    for pmf, lead_time, level in chains:
+        structure = _structure(lead_time, level)
+        prob = _probabilities([pmf], lead_time, level)[0]
+        blocks.append((prob[structure[4]], structure[6], structure[5]))
+    results: list[FloatArray | None] = [None] * len(chains)
+    members = list(range(len(chains)))  # the chains in the matrix, finished or not
+    matrix, starts = _block_diagonal([blocks[i] for i in members])
+    done = np.zeros(len(members), dtype=bool)
+    pi = np.concatenate([np.full(len(b[2]) - 1, 1.0 / (len(b[2]) - 1)) for b in blocks])
+    for _ in range(MAX_ITERATIONS):
+        nxt = 0.5 * (pi + matrix @ pi)
+        change = np.abs(nxt - pi)
+        rough = np.add.reduceat(change, starts[:-1])
+        for b in np.flatnonzero((rough < 2 * TOLERANCE) & ~done):
+            lo, hi = starts[b], starts[b + 1]
+            if float(change[lo:hi].sum()) < TOLERANCE:  # the test of ``_stationary``, chain by chain
+                results[members[b]] = np.asarray(nxt[lo:hi] / nxt[lo:hi].sum(), dtype=float)
+                done[b] = True
+        pi = nxt
+        if done.all():
+            break
+        if 2 * int((~done).sum()) <= len(members):  # drop the finished chains from the matrix
+            left = np.flatnonzero(~done)
+            pi = np.concatenate([pi[starts[b]:starts[b + 1]] for b in left])
+            members = [members[b] for b in left]
+            matrix, starts = _block_diagonal([blocks[i] for i in members])
+            done = np.zeros(len(members), dtype=bool)
+    for b in np.flatnonzero(~done):  # not converged within MAX_ITERATIONS: as ``_stationary``
+        lo, hi = starts[b], starts[b + 1]
+        results[members[b]] = np.asarray(pi[lo:hi] / pi[lo:hi].sum(), dtype=float)
+    return [_by_available(r, lt, lv) for r, (_p, lt, lv) in zip(results, chains, strict=True) if r is not None]
+
+
+def _block_diagonal(blocks: Sequence[tuple[FloatArray, npt.NDArray[np.int64], npt.NDArray[np.int64]]]
+                    ) -> tuple[csr_array, npt.NDArray[np.int64]]:
+    """One CSR matrix with the blocks (data, column indices, row pointers) on its diagonal."""
+    sizes = np.array([len(indptr) - 1 for _d, _c, indptr in blocks], dtype=np.int64)
+    starts = np.concatenate([[0], np.cumsum(sizes)])
+    nnz = np.array([indptr[-1] for _d, _c, indptr in blocks], dtype=np.int64)
+    offsets = np.concatenate([[0], np.cumsum(nnz)])
+    data = np.concatenate([d for d, _c, _p in blocks])
+    columns = np.concatenate([c + starts[b] for b, (_d, c, _p) in enumerate(blocks)])
+    pointers = np.concatenate([[0], *[p[1:] + offsets[b] for b, (_d, _c, p) in enumerate(blocks)]])
+    total = int(starts[-1])
+    return csr_array((data, columns, pointers), shape=(total, total)), starts
+
+
+def lost_sales_figures_many(
+    requests: Sequence[tuple[FloatArray, int, int]], max_size: int = 200_000
+) -> list[tuple[float, float] | None]:
+    """``lost_sales_figures`` for many (pmf, lead time, level) at once, with the same results.
+
+    Chains small enough to be solved directly (at most ``DENSE_LIMIT`` states) are grouped by
+    lead time and level and solved in one stacked linear solve; bigger ones are iterated side by
+    side (``_iterated_available``); lead time 0 needs no chain.
+
+    Args:
+        requests: (one period's demand pmf, lead time, order-up-to level) each.
+        max_size: the most transitions solved (see ``lost_sales_figures``).
+
+    Returns:
+        (fill rate, average closing stock) or None per request, in their order.
+    """
+    out: list[tuple[float, float] | None] = [None] * len(requests)
+    groups: dict[tuple[int, int], list[int]] = {}
+    iterated: list[int] = []
+    for i, (pmf, lead_time, level) in enumerate(requests):
+        if level < 0 or lead_time < 0:
+            raise ValueError("level and lead time must be 0 or more")
+        if lead_time not in (1, 2) or chain_size(lead_time, level) > max_size:
+            out[i] = lost_sales_figures(pmf, lead_time, level, max_size)
+        elif (level + 1 if lead_time == 1 else (level + 1) * (level + 2) // 2) <= DENSE_LIMIT:
+            groups.setdefault((lead_time, level), []).append(i)
+        else:
+            iterated.append(i)
+    for (lead_time, level), group in groups.items():
+        for start in range(0, len(group), STACK):
+            members = group[start:start + STACK]
+            _solve_stacked(requests, members, lead_time, level, max_size, out)
+    iterated.sort(key=lambda i: (requests[i][1], requests[i][2]))  # chunks of similar chains
+    for i, available in zip(iterated, _iterated_available([requests[i] for i in iterated]), strict=True):
+        out[i] = _figures(requests[i][0], available, requests[i][2])
+    return out
+
+
+STACK = 1024  # chains solved in one stacked call (at most 1024 x 64 x 64 x 8 bytes = 32 MB)
+
+
+def _solve_stacked(requests: Sequence[tuple[FloatArray, int, int]], members: list[int], lead_time: int,
+                   level: int, max_size: int, out: list[tuple[float, float] | None]) -> None:
+    pmfs = [requests[i][0] for i in members]
+    stacked = _stacked_available(pmfs, lead_time, level) if len(members) > 1 else None
+    for n, i in enumerate(members):
+        if stacked is None:
+            out[i] = lost_sales_figures(requests[i][0], lead_time, level, max_size)
+        else:
+            out[i] = _figures(pmfs[n], stacked[n], level)

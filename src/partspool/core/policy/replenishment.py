@@ -108,13 +108,18 @@ def suggest_replenishment(
     """
     rules = rules or ReplenishmentRules()
     seen: set[tuple[str, str]] = set()
+    margins: dict[int, int] = {}  # by level (a region has a few hundred distinct levels, not 600,000)
     out: list[Suggestion] = []
     for p in positions:
-        if (p.node, p.part) in seen:
+        key = (p.node, p.part)
+        if key in seen:
             raise ValueError(f"{p.node}/{p.part} is listed twice")
-        seen.add((p.node, p.part))
-        margin = rules.margin(p.order_up_to)
-        surplus = max(min(p.position - p.order_up_to - margin, p.free), 0)
-        out.append(Suggestion(p.node, p.part, p.order_up_to, p.position, margin,
-                              max(p.order_up_to - p.position, 0), surplus))
+        seen.add(key)
+        level = p.order_up_to
+        margin = margins.get(level)
+        if margin is None:
+            margin = margins[level] = rules.margin(level)
+        position = p.position
+        surplus = max(min(position - level - margin, p.free), 0)
+        out.append(Suggestion(p.node, p.part, level, position, margin, max(level - position, 0), surplus))
     return out
