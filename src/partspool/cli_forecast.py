@@ -75,7 +75,8 @@ def cmd_forecast(args: argparse.Namespace) -> int:
     out.to_csv(args.output, index=False, float_format="%.6f")
     if args.choices:
         result.choices.to_csv(args.choices, index=False, float_format="%.6f")
-    methods = result.choices["method"].map(lambda m: "Median[…]" if m.startswith("Median[") else m)
+    # a combination is counted by its kind (Weighted[…], Mean[…], Median[…]), not by its members
+    methods = result.choices["method"].map(lambda m: m.split("[", 1)[0] + "[…]" if "[" in m else m)
     counts = ", ".join(f"{name} {count}" for name, count in methods.value_counts().items())
     print(f"wrote {args.output}: {len(result.choices)} series × {result.horizon} {result.frequency.name} "
           f"period(s) in {result.seconds:.1f} s ({counts})")

@@ -31,6 +31,8 @@ def test_forecast_run_through_the_api_keeps_method_interval_and_why(history):
     row = next(r for r in body["rows"] if r["part"] == "BRK-PAD-F01")
     assert len(row["forecast"]) == 3 and all(lo <= f <= hi for lo, f, hi in zip(row["lo"], row["forecast"], row["hi"], strict=True))
     assert row["explanation"]["winner"] and "RMSSE" in row["why"]
+    combined = [r for r in body["rows"] if r["method"].startswith("Weighted[")]
+    assert combined and all("weights:" in r["why"] for r in combined)  # each member's weight in words
     assert 2 < row["forecast"][0] < 7  # steady Poisson(4) demand
 
 

@@ -26,9 +26,17 @@ def method_reason(explanation: dict[str, Any]) -> str:
              "other": explanation.get("runner_up_rmsse"),
              "margin": round(100 * float(explanation.get("margin") or 0), 1)}
     if runner:
-        return _("Back-testing on %(origins)s rolling origins: %(winner)s scored best (RMSSE %(score)s), "
+        text = _("Back-testing on %(origins)s rolling origins: %(winner)s scored best (RMSSE %(score)s), "
                  "ahead of %(runner)s (RMSSE %(other)s, %(margin)s%% worse).") % facts
-    return _("Back-testing on %(origins)s rolling origins: %(winner)s scored best (RMSSE %(score)s).") % facts
+    else:
+        text = _("Back-testing on %(origins)s rolling origins: %(winner)s scored best (RMSSE %(score)s).") % facts
+    weights = explanation.get("weights")
+    if weights and ";" in str(weights):
+        shares = "; ".join(f"{name} {float(w):.0%}" for name, w in
+                           (part.strip().rsplit(" ", 1) for part in str(weights).split(";")))
+        text += " " + _("The forecast combines the best methods (weights: %(shares)s).") % {"shares": shares}
+    return text
+
 
 KPI_NAMES = {
     "availability": gettext_lazy("Parts availability"), "stockout_rate": gettext_lazy("Stockout rate"),

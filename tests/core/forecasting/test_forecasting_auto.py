@@ -10,6 +10,8 @@ import pandas as pd
 import pytest
 
 from partspool.core.forecasting import DEFAULT_SETTINGS, backtest, forecast
+from partspool.core.forecasting.methods import run_methods
+from partspool.core.forecasting.metrics import naive_scale
 from partspool.core.forecasting.selection import auto_series
 
 
@@ -31,22 +33,61 @@ def test_auto_forecasts_every_series_with_its_choice_and_reasons():
     assert (result.forecasts["lo"] <= result.forecasts["forecast"] + 1e-9).all()
     assert (result.forecasts["hi"] >= result.forecasts["lo"]).all()
     row = result.choices.iloc[0]
-    assert row["method"].startswith("Median[") and row["winner"] in row["method"]
+    assert row["method"].startswith("Weighted[") and row["winner"] in row["method"]
     assert row["runner_up"] and row["runner_up"] != row["winner"]
-    assert row["margin"] >= 0 and row["origins"] == 3
+    assert row["margin"] >= 0 and row["origins"] == 4
     assert row["winner_rmsse"] <= row["runner_up_rmsse"]
+    assert row["weights"].startswith(row["winner"] + " ")
     explanation = result.explanation(row["unique_id"])
-    assert "back-test over 3 origin(s)" in explanation and row["runner_up"] in explanation
+    assert "back-test over 4 origin(s)" in explanation and row["runner_up"] in explanation
+    assert "weight" in explanation
 
 
-def test_auto_median_of_the_top_methods_and_single_winner_setting():
+def test_auto_weights_the_top_methods_by_inverse_back_test_mse():
     y = demand(1)["y"].to_numpy()
     combined, choice = auto_series(y, 3, 11, 12, DEFAULT_SETTINGS)
-    assert len(choice.members) == 5 and choice.method == "Median[" + "|".join(choice.members) + "]"
+    assert len(choice.members) == 5 and choice.method == "Weighted[" + "|".join(choice.members) + "]"
     assert [a for a, _ in choice.scores[:5]] == list(choice.members)
+    # by hand: weights ∝ 1 / MSE ∝ 1 / RMSSE² (one scale per series), the forecast their weighted mean
+    inverse = np.array([1.0 / v**2 for _, v in choice.scores[:5]])
+    assert np.allclose(choice.weights, inverse / inverse.sum())
+    final = run_methods(y, 3, 11, 12, DEFAULT_SETTINGS, choice.members)
+    assert np.allclose(combined, sum(w * final[a] for a, w in zip(choice.members, choice.weights, strict=True)))
     alone, single = auto_series(y, 3, 11, 12, replace(DEFAULT_SETTINGS, combine_top=1))
     assert single.method == single.winner == choice.winner and single.members == (choice.winner,)
-    assert alone.shape == combined.shape == (3,)
+    assert single.weights == (1.0,) and alone.shape == combined.shape == (3,)
+
+
+@pytest.mark.parametrize(("how", "label", "combine"), [("median", "Median[", np.median), ("mean", "Mean[", np.mean)])
+def test_auto_median_and_mean_combinations(how, label, combine):
+    y = demand(1)["y"].to_numpy()
+    forecast_, choice = auto_series(y, 3, 11, 12, replace(DEFAULT_SETTINGS, combine=how))
+    assert choice.method.startswith(label) and np.allclose(choice.weights, 0.2)
+    final = run_methods(y, 3, 11, 12, DEFAULT_SETTINGS, choice.members)
+    assert np.allclose(forecast_, combine(np.stack([final[a] for a in choice.members]), axis=0))
+
+
+def test_an_unknown_combination_is_refused():
+    with pytest.raises(ValueError, match="unknown combination"):
+        auto_series(demand(1)["y"].to_numpy(), 3, 11, 12, replace(DEFAULT_SETTINGS, combine="mode"))
+
+
+def test_back_test_weights_recent_origins_more():
+    y = demand(1, months=36, seed=4)["y"].to_numpy()
+    h, settings = 3, replace(DEFAULT_SETTINGS, candidates=("WindowAverage", "HistoricAverage"))
+    _, choice = auto_series(y, h, 11, 12, settings)
+    assert choice.origins == 4
+    # by hand: origin k (1 = latest) fits on y[:36 − 3k], weight 0.5^(k−1)
+    squared, weights = [], []
+    for k in range(1, 5):
+        cut = y.size - k * h
+        found = run_methods(y[:cut], h, (11 - k * h) % 12, 12, settings, ("HistoricAverage",))
+        squared.append(np.mean((found["HistoricAverage"] - y[cut:cut + h]) ** 2))
+        weights.append(0.5 ** (k - 1))
+    expected = np.sqrt(np.dot(weights, squared) / np.sum(weights) / naive_scale(y))
+    assert dict(choice.scores)["HistoricAverage"] == pytest.approx(expected)
+    _, flat = auto_series(y, h, 11, 12, replace(settings, origin_decay=1.0))
+    assert dict(flat.scores)["HistoricAverage"] == pytest.approx(np.sqrt(np.mean(squared) / naive_scale(y)))
 
 
 def test_auto_never_looks_at_what_it_forecasts():

@@ -33,7 +33,7 @@ def test_forecast_writes_the_contract_columns(tmp_path, capsys):
     assert len(table) == 8 * 3 and (table["forecast"] >= 0).all()
     assert (table["lo"] <= table["hi"]).all()
     assert table["ds"].iloc[:3].tolist() == ["2025-07-01", "2025-08-01", "2025-09-01"]
-    assert table["method"].str.startswith("Median[").all()
+    assert table["method"].str.startswith("Weighted[").all()
     assert "8 series × 3 monthly period(s)" in capsys.readouterr().out
 
 

@@ -116,7 +116,7 @@ def test_forecasts_are_never_negative_and_methods_that_cannot_run_are_left_out()
     for _ in range(30):
         n = int(rng.integers(1, 40))
         y = rng.choice([0.0, 0.0, 0.0, 1.0, 5.0, 40.0], size=n)
-        found = run_methods(y, 4, int(rng.integers(0, 12)), 12, DEFAULT_SETTINGS, DEFAULT_SETTINGS.candidates)
+        found = run_methods(y, 4, int(rng.integers(0, 12)), 12, DEFAULT_SETTINGS, tuple(METHODS))
         assert all((values >= 0).all() and values.shape == (4,) for values in found.values())
         assert ("SeasonalNaive" in found) == (n >= 24)
         assert ("WindowAverage" in found) == (n >= 12)

@@ -27,10 +27,16 @@ from partspool.core.forecasting.engines import ENGINES
 from partspool.core.forecasting.errors import ForecastInputError
 from partspool.core.forecasting.panel import Frequency, Panel, read_panel
 from partspool.core.forecasting.selection import Choice
-from partspool.core.forecasting.settings import DEFAULT_SETTINGS, BaselineSettings, ForecastSettings
+from partspool.core.forecasting.settings import (
+    DEFAULT_SETTINGS,
+    BaselineSettings,
+    ForecastSettings,
+    SeasonalTrendSettings,
+)
 
 __all__ = [
     "CHOICE_COLUMNS", "DEFAULT_SETTINGS", "ENGINES", "FORECAST_COLUMNS", "BacktestResult", "BaselineSettings",
     "Choice", "ForecastInputError", "ForecastResult", "ForecastSettings", "Frequency", "Panel", "backtest",
-    "canonical_method", "forecast", "lead_time_quantiles", "period_quantiles", "read_panel", "valid_methods",
+    "SeasonalTrendSettings", "canonical_method", "forecast", "lead_time_quantiles", "period_quantiles",
+    "read_panel", "valid_methods",
 ]

@@ -22,7 +22,7 @@ from partspool.core.forecasting.settings import DEFAULT_SETTINGS, ForecastSettin
 
 FORECAST_COLUMNS = ("unique_id", "ds", "forecast", "method", "lo", "hi")
 CHOICE_COLUMNS = ("unique_id", "method", "winner", "winner_rmsse", "runner_up", "runner_up_rmsse", "margin",
-                  "rmsse", "bias", "accuracy", "origins", "dispersion", "scores", "explanation")
+                  "rmsse", "bias", "accuracy", "origins", "dispersion", "scores", "weights", "explanation")
 
 
 def valid_methods() -> tuple[str, ...]:
@@ -51,7 +51,8 @@ class ForecastResult:
         choices: one row per series (columns ``CHOICE_COLUMNS``): what was used, the back-test
             winner, runner-up and margin, the back-test RMSSE, bias and accuracy of what was used,
             the dispersion index behind the intervals, every candidate's back-test RMSSE (``scores``,
-            best first, as text) and the explanation sentence.
+            best first, as text), the weight of each combined method (``weights``, as text) and the
+            explanation sentence.
         frequency: the inferred frequency of the periods.
         horizon, method, settings: what was asked.
         seconds: wall-clock time of the run.
@@ -192,6 +193,7 @@ def _assemble(panel: Panel, chunks: list[ChunkForecast], horizon: int, method: s
         "origins": [c.origins for c in choices],
         "dispersion": phi,
         "scores": ["; ".join(f"{a} {v:.3f}" for a, v in c.scores) for c in choices],
+        "weights": ["; ".join(f"{a} {w:.3f}" for a, w in zip(c.members, c.weights, strict=False)) for c in choices],
         "explanation": [c.explanation for c in choices],
     }, index=pd.RangeIndex(n))
     return ForecastResult(forecasts, table, panel.freq, horizon, method, settings, seconds)

@@ -1,4 +1,7 @@
-"""The forecasting methods: the baseline and statsforecast's models for intermittent demand.
+"""The forecasting methods: the baseline, our own seasonal methods and statsforecast's models.
+
+``baseline`` is the source's rule (``baseline.py``); ``SeasonalGrowthAverage`` and ``SeasonalTrend``
+(``seasonal.py``) are ours.
 
 Each method maps one history to ``h`` mean forecasts. The statsforecast models are called as
 statsforecast ships them (``Model().forecast(y=…, h=…)["mean"]``), so their numbers are
@@ -17,6 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from partspool.core.forecasting.baseline import baseline, seasonal_context, seasonal_growth_average
+from partspool.core.forecasting.seasonal import seasonal_trend
 from partspool.core.forecasting.settings import ForecastSettings
 
 
@@ -43,6 +47,8 @@ METHODS: Mapping[str, MethodInfo] = {
         MethodInfo("HistoricAverage", "mean of the whole history"),
         MethodInfo("SeasonalGrowthAverage", "mean of the last window, deseasonalised and growth-adjusted, "
                    "× seasonal factor × growth"),
+        MethodInfo("SeasonalTrend", "level of the last window × log-linear trend × seasonal indices, fitted to "
+                   "the counts and shrunk toward flat and no growth as the demand behind them is thin"),
         MethodInfo("SeasonalNaive", "the same period one season ago", seasonal=True),
         MethodInfo("SeasonalWindowAverage", "mean of the same period in the last two seasons", seasonal=True),
     )
@@ -122,6 +128,9 @@ def run_methods(y: NDArray[np.float64], h: int, last_cycle: int, m: int, setting
     context = None
     for alias in aliases:
         if n < shortest[alias]:
+            continue
+        if alias == "SeasonalTrend":
+            out[alias] = seasonal_trend(y, h, last_cycle, m, settings.seasonal_trend)
             continue
         if alias in ("baseline", "SeasonalGrowthAverage"):
             context = context or seasonal_context(y, last_cycle, m, settings.baseline)

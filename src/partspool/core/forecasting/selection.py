@@ -4,8 +4,9 @@ For a history of ``n`` periods and horizon ``H``: origins ``k = 1 … K`` (``K``
 when the history is short) each fit every candidate method on the first ``n − k·H`` periods and
 forecast the ``H`` periods after them, which the history holds. Methods are ranked by RMSSE over
 those ``K·H`` forecasts (the scale is the series' own, so within a series this is the ranking by
-squared error). The forecast is the median of the ``combine_top`` best methods refitted on the whole
-history (one method when ``combine_top`` is 1). Nothing after the history is ever looked at.
+squared error), each origin weighted ``origin_decay^(k−1)`` so that recent behaviour counts most. The forecast combines the ``combine_top`` best methods refitted on the whole history
+(one method when ``combine_top`` is 1): by default a mean weighted by 1 / back-test MSE (see
+``settings.combine``). Nothing after the history is ever looked at.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ class Choice:
     """Why a series got its forecast.
 
     Attributes:
-        method: what was used: a method, or ``Median[a|b|…]`` for a combination.
+        method: what was used: a method, or for a combination ``Weighted[a|b|…]`` (mean weighted by
+            1 / back-test MSE, ``settings.combine = "inverse_mse"``), ``Mean[a|b|…]`` or ``Median[a|b|…]``.
         members: the methods combined (one for a single method).
         winner: the best single method of the back-test; ``runner_up`` the second.
         winner_rmsse: its back-test RMSSE (NaN when the history has no scale); ``runner_up_rmsse`` too.
@@ -33,8 +35,11 @@ class Choice:
         rmsse: the back-test RMSSE of what was used; ``bias`` its mean error per period; ``accuracy``
             its 1 − WAPE (NaN without demand in the held-out periods).
         origins: back-test origins used (0: no back-test, see ``explanation``).
-        scores: every candidate's back-test RMSSE, best first.
+        scores: every candidate's back-test RMSSE, best first (as every RMSSE here, over the
+            origins weighted by ``settings.origin_decay``).
         explanation: the same in one sentence.
+        weights: the weight of each member in the combination (equal for ``mean``/``median``; empty
+            when nothing was back-tested).
     """
 
     method: str
@@ -50,6 +55,10 @@ class Choice:
     origins: int
     scores: tuple[tuple[str, float], ...]
     explanation: str
+    weights: tuple[float, ...] = ()
+
+
+COMBINATIONS = {"inverse_mse": "Weighted", "mean": "Mean", "median": "Median"}  # settings.combine → label
 
 
 def origins_for(n: int, h: int, settings: ForecastSettings) -> int:
@@ -73,6 +82,8 @@ def auto_series(y: NDArray[np.float64], h: int, last_cycle: int, m: int,
     Returns the forecasts (≥ 0) and the ``Choice``. Raises ``ValueError`` when the history is too
     short for one back-test origin (see ``auto_min_length``).
     """
+    if settings.combine not in COMBINATIONS:
+        raise ValueError(f"unknown combination {settings.combine!r}; valid: {', '.join(COMBINATIONS)}")
     n = y.size
     k_max = origins_for(n, h, settings)
     if k_max < 1:
@@ -90,7 +101,10 @@ def auto_series(y: NDArray[np.float64], h: int, last_cycle: int, m: int,
         for row, alias in enumerate(candidates):
             if alias in found:
                 backtest[row, window] = found[alias]
-    mse = np.mean((backtest - actual) ** 2, axis=1)  # NaN where a method missed an origin
+    # origin k (1 = the latest) weighs origin_decay^(k−1); NaN where a method missed an origin
+    weights_t = np.repeat(settings.origin_decay ** np.arange(k_max, dtype=np.float64), h)
+    weights_t /= weights_t.sum()
+    mse = ((backtest - actual) ** 2) @ weights_t
     usable = np.flatnonzero(np.isfinite(mse))
     order = usable[np.lexsort((usable, mse[usable]))]  # best first; ties keep the candidates' order
     ranked = [candidates[i] for i in order]
@@ -101,12 +115,17 @@ def auto_series(y: NDArray[np.float64], h: int, last_cycle: int, m: int,
     if not members:  # every method failed: the history's mean is the last resort
         return np.full(h, float(y.mean())), _fallback_choice("HistoricAverage", "every method failed")
     rows = [candidates.index(a) for a in members]
+    weights = combination_weights(mse[rows], settings.combine)
     if len(members) == 1:
         forecast, used, bt = final[members[0]], members[0], backtest[rows[0]]
     else:
-        forecast = np.median(np.stack([final[a] for a in members]), axis=0)
-        used = "Median[" + "|".join(members) + "]"
-        bt = np.median(backtest[rows], axis=0)
+        stacked = np.stack([final[a] for a in members])
+        label = COMBINATIONS[settings.combine]
+        used = label + "[" + "|".join(members) + "]"
+        if settings.combine == "median":
+            forecast, bt = np.median(stacked, axis=0), np.median(backtest[rows], axis=0)
+        else:
+            forecast, bt = weights @ stacked, weights @ backtest[rows]
     to_rmsse = (1.0 / scale) if np.isfinite(scale) else float("nan")
     scores = tuple((candidates[i], float(np.sqrt(mse[i] * to_rmsse))) for i in order)
     winner = members[0]
@@ -117,27 +136,49 @@ def auto_series(y: NDArray[np.float64], h: int, last_cycle: int, m: int,
     err = bt - actual
     total = float(actual.sum())
     accuracy = 1.0 - float(np.abs(err).sum()) / total if total > 0 else float("nan")
-    used_rmsse = float(np.sqrt(np.mean(err**2) * to_rmsse))
+    used_rmsse = float(np.sqrt(float(err**2 @ weights_t) * to_rmsse))
     bias = float(err.mean())
     choice = Choice(
         method=used, members=members, winner=winner, winner_rmsse=scores[0][1],
         runner_up=runner, runner_up_rmsse=scores[1][1] if runner else float("nan"), margin=margin,
         rmsse=used_rmsse, bias=bias, accuracy=accuracy, origins=k_max, scores=scores,
         explanation=_explain(used, members, scores, runner, margin, k_max, h, used_rmsse, bias, accuracy,
-                             len(candidates)),
+                             len(candidates), settings.combine, weights, settings.origin_decay),
+        weights=tuple(float(w) for w in weights),
     )
     return np.maximum(forecast, 0.0), choice
 
 
+def combination_weights(mse: NDArray[np.float64], how: str) -> NDArray[np.float64]:
+    """Weights of the combined methods from their back-test MSEs (best first).
+
+    ``inverse_mse``: proportional to 1 / MSE (a method with a perfect back-test takes it all);
+    ``mean`` and ``median``: equal (for ``median`` they only describe the members).
+    """
+    k = mse.size
+    if how != "inverse_mse" or k == 1:
+        return np.full(k, 1.0 / k)
+    # a perfect back-test (MSE 0, e.g. zeros forecast for zeros) shares the weight with its equals only
+    inverse = 1.0 / mse if (mse > 0).all() else (mse <= 0).astype(np.float64)
+    out: NDArray[np.float64] = inverse / inverse.sum()
+    return out
+
+
 def _explain(used: str, members: tuple[str, ...], scores: tuple[tuple[str, float], ...], runner: str | None,
              margin: float, origins: int, h: int, rmsse: float, bias: float, accuracy: float,
-             tried: int) -> str:
-    listed = ", ".join(f"{a} {_fmt(v)}" for a, v in scores[: len(members)])
-    head = (f"median of the {len(members)} best of {tried} methods" if len(members) > 1
+             tried: int, how: str, weights: NDArray[np.float64], decay: float) -> str:
+    score_of = dict(scores)
+    if how == "inverse_mse" and len(members) > 1:
+        listed = ", ".join(f"{a} {_fmt(score_of[a])} (weight {w:.0%})" for a, w in zip(members, weights, strict=True))
+    else:
+        listed = ", ".join(f"{a} {_fmt(score_of[a])}" for a in members)
+    kind = {"median": "median", "mean": "mean"}.get(how, "mean weighted by 1 / back-test MSE")
+    head = (f"{kind} of the {len(members)} best of {tried} methods" if len(members) > 1
             else f"{used}, the best of {tried} methods")
     behind = f"; runner-up {runner}, {margin:.0%} behind the best single method {scores[0][0]}" if runner else ""
     acc = "n/a" if not np.isfinite(accuracy) else f"{accuracy:.0%}"
-    return (f"{head} in a back-test over {origins} origin(s) × {h} period(s) (RMSSE: {listed}){behind}; "
+    recency = f", each older origin weighted × {decay:g}" if decay != 1 and origins > 1 else ""
+    return (f"{head} in a back-test over {origins} origin(s) × {h} period(s){recency} (RMSSE: {listed}){behind}; "
             f"back-test of the forecast used: RMSSE {_fmt(rmsse)}, bias {bias:+.2f} per period, accuracy {acc}")
 
 

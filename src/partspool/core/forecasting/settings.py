@@ -23,21 +23,54 @@ class BaselineSettings:
 
 
 @dataclass(frozen=True)
+class SeasonalTrendSettings:
+    """Our own estimates of level, growth and seasonality (``SeasonalTrend``, see ``seasonal.py``).
+
+    Attributes:
+        window: periods behind the level.
+        shape_seasons: seasons of history (at most) the trend and the seasonal indices are fitted on.
+        min_seasons: full seasons needed before seasonal indices are estimated (else all 1).
+        trend_prior: standard deviation of the prior on the log growth per season (0.15: growth
+            of ±16% a year is unremarkable); the measured growth is shrunk toward none as it is noisier.
+        growth_bounds: bounds of the growth per season.
+        seasonal_bounds: bounds of a seasonal index.
+        iterations: alternations of the trend and seasonal steps.
+    """
+
+    window: int = 24
+    shape_seasons: int = 3
+    min_seasons: int = 2
+    trend_prior: float = 0.15
+    growth_bounds: tuple[float, float] = (0.5, 2.0)
+    seasonal_bounds: tuple[float, float] = (0.1, 5.0)
+    iterations: int = 3
+
+
+@dataclass(frozen=True)
 class ForecastSettings:
     """How methods are run, back-tested, chosen and given intervals.
 
     Attributes:
         baseline: the baseline rule.
+        seasonal_trend: the rules of ``SeasonalTrend``.
         origins: rolling origins of the back-test used by ``auto`` (each holds out ``horizon`` periods).
+        origin_decay: weight of each older origin relative to the one after it in the back-test's MSE
+            (1: all equal; 0.5: the latest origin counts as much as all the older ones together), so
+            that a series whose behaviour has changed is judged mostly on its recent past.
         min_train: the shortest history a back-test origin may fit on.
         window_size: periods averaged by ``WindowAverage``.
         tsb_alpha_d: TSB's smoothing of demand sizes.
         tsb_alpha_p: TSB's smoothing of demand probability.
         seasonal_min_seasons: full seasons needed before seasonal methods are tried.
-        candidates: the methods ``auto`` may choose from (those whose history allows).
-        combine_top: ``auto`` forecasts the median of this many best methods of the back-test (1: the
-            winner alone). On the demo-like, the synthetic and the CDNOW sets the median of the top 5
-            beat the single winner, whose lead is mostly noise over a few short windows.
+        candidates: the methods ``auto`` may choose from (those whose history allows). One of each
+            family: near-duplicates (the Croston variants beside TSB, IMAPA beside ADIDA) would fill the
+            top of the ranking with one idea and tilt the combination toward it; the seasonal-naive
+            methods are rarely among the best on intermittent series. All stay available by name.
+        combine_top: ``auto`` combines this many best methods of the back-test (1: the winner alone).
+            Over a few short windows the winner's lead is mostly noise, so a combination beats it.
+        combine: how the ``combine_top`` forecasts are combined: ``inverse_mse`` (default: a mean
+            weighted by 1 / back-test MSE, so a method that clearly did better counts more),
+            ``mean`` or ``median``.
         interval: the central coverage of ``lo``/``hi`` (0.8 = an 80% interval).
         short_series: ``error`` (default) or ``fallback``: what ``auto`` does with a series too short to
             back-test (``fallback`` uses ``fallback_method`` and says so in the explanation).
@@ -47,18 +80,20 @@ class ForecastSettings:
     """
 
     baseline: BaselineSettings = field(default_factory=BaselineSettings)
-    origins: int = 3
+    seasonal_trend: SeasonalTrendSettings = field(default_factory=SeasonalTrendSettings)
+    origins: int = 4
+    origin_decay: float = 0.5
     min_train: int = 12
     window_size: int = 12
     tsb_alpha_d: float = 0.1
     tsb_alpha_p: float = 0.1
     seasonal_min_seasons: int = 2
     candidates: tuple[str, ...] = (
-        "baseline", "CrostonClassic", "CrostonOptimized", "CrostonSBA", "TSB", "ADIDA", "IMAPA",
-        "SESOpt", "WindowAverage", "HistoricAverage", "SeasonalGrowthAverage", "SeasonalNaive",
-        "SeasonalWindowAverage",
+        "baseline", "TSB", "ADIDA", "SESOpt", "WindowAverage", "HistoricAverage", "SeasonalGrowthAverage",
+        "SeasonalTrend",
     )
     combine_top: int = 5
+    combine: str = "inverse_mse"
     interval: float = 0.8
     short_series: str = "error"
     fallback_method: str = "HistoricAverage"
