@@ -33,6 +33,7 @@ from partspool.core.policy.demand import (
     ProtectionDemand,
     StockRules,
     _protection,
+    demand_family,
 )
 from partspool.core.policy.levels import StockLevel, check_fraction, cover_units, curves
 from partspool.core.policy.lost_sales import lost_sales_figures_many
@@ -117,14 +118,8 @@ def _estimate_block(y: FloatArray, months: IntArray | None, rules: StockRules) -
                                       rules.parameter_uncertainty))
             continue
         v = float(variance[i])
-        dispersion = max(v / m, 1.0) if n > 1 else 1.0
-        if rules.family == "empirical":
-            family = "empirical"
-        elif rules.family == "poisson" or (rules.family == "auto" and dispersion <= rules.poisson_dispersion_max):
-            family, dispersion = "poisson", 1.0
-        else:
-            family = "negative_binomial"
-        models.append(DemandModel(n, m, v, dispersion, family, index[i], p_value[i],  # type: ignore[arg-type]
+        family, dispersion = demand_family(m, v, n, rules)
+        models.append(DemandModel(n, m, v, dispersion, family, index[i], p_value[i],
                                   tuple(counts[i]), rules.parameter_uncertainty))
     return models
 

@@ -162,6 +162,19 @@ class DemandModel:
         return text
 
 
+def demand_family(mean: float, variance: float, n: int,
+                  rules: StockRules) -> tuple[Literal["poisson", "negative_binomial", "empirical"], float]:
+    """The distribution family of a series with demand (``mean`` > 0) and its dispersion (variance / mean,
+    at least 1; 1 for Poisson): empirical or Poisson when the rules say so, Poisson when the dispersion is
+    small enough under ``auto``, else negative binomial."""
+    dispersion = max(variance / mean, 1.0) if n > 1 else 1.0
+    if rules.family == "empirical":
+        return "empirical", dispersion
+    if rules.family == "poisson" or (rules.family == "auto" and dispersion <= rules.poisson_dispersion_max):
+        return "poisson", 1.0
+    return "negative_binomial", dispersion
+
+
 def estimate_demand(
     history: Sequence[float] | npt.NDArray[np.int64] | FloatArray,
     months: Sequence[int] | npt.NDArray[np.int64] | None = None,
@@ -196,14 +209,7 @@ def estimate_demand(
         return DemandModel(n, 0.0, 0.0, 1.0, "none", None, None, counts, rules.parameter_uncertainty)
     index, p_value, within = _seasonality(y, month_arr, rules)
     variance = within if index is not None else (float(y.var(ddof=1)) if n > 1 else mean)
-    dispersion = max(variance / mean, 1.0) if n > 1 else 1.0
-    family: Literal["poisson", "negative_binomial", "empirical"]
-    if rules.family == "empirical":
-        family = "empirical"
-    elif rules.family == "poisson" or (rules.family == "auto" and dispersion <= rules.poisson_dispersion_max):
-        family, dispersion = "poisson", 1.0
-    else:
-        family = "negative_binomial"
+    family, dispersion = demand_family(mean, variance, n, rules)
     return DemandModel(n, mean, variance, dispersion, family, index, p_value, counts,
                        rules.parameter_uncertainty)
 
