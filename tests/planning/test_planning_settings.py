@@ -242,3 +242,16 @@ def test_a_run_too_large_for_a_request_is_refused_before_any_work(history, monke
     assert one.status_code == 201  # 3 series at one center
     assert main(["forecast-run", "--as", "planner", "--horizon", "2"]) == 0  # batch jobs have no such limit
     assert ForecastRun.objects.count() == 2
+
+
+def test_a_noted_miss_stays_in_the_review_even_when_small(history):
+    planner = login(history.users["planner"])
+    end = last_complete_month()
+    _runs(planner, [month_add(end, -2)])
+    month = f"{month_add(end, -1):%Y-%m}"
+    review = planner.get(f"/api/forecast-review?month={month}").json()
+    smallest = min(review["misses"], key=lambda m: abs(m["error"]))
+    body = {"month": month, "node": smallest["node"], "part": smallest["part"], "cause": "正常波动"}
+    assert planner.put("/api/forecast-review/notes", body, content_type=JSON).status_code == 200
+    again = planner.get(f"/api/forecast-review?month={month}").json()
+    assert any(m["part"] == smallest["part"] and m["cause"] == "正常波动" for m in again["misses"])

@@ -106,7 +106,7 @@ def node_policies(nodes: list[Node], *, lead_time: int = 1, basis: str | None = 
         per_node[node.code] = {row.key: row.abc_class for row in abc.rows}
     comparisons: dict[str, list[Comparison]] = {node.code: [] for node in nodes}
     if not frame.empty:
-        wide = frame.pivot(index="unique_id", columns="ds", values="y").sort_index()
+        wide = frame.pivot(index="unique_id", columns="ds", values="y").sort_index().fillna(0.0)
         ids = [split_id(str(u)) for u in wide.index]
         costs = dict(Part.objects.filter(number__in={number for _code, number in ids})
                      .values_list("number", "unit_cost"))

@@ -75,7 +75,8 @@ def update(*, user: User, changes: Mapping[str, Any]) -> PlanningSettings:
     if unknown:
         raise InvalidInput("unknown_setting", field=", ".join(unknown))
     with transaction.atomic():
-        row = PlanningSettings.objects.select_for_update().order_by("pk").first() or PlanningSettings()
+        # one row: the first save creates it as pk 1, so two first saves at once cannot make two rows
+        row = PlanningSettings.objects.select_for_update().order_by("pk").first() or PlanningSettings(pk=1)
         for name, raw in changes.items():
             field = PlanningSettings._meta.get_field(name)
             if name == "abc_basis":

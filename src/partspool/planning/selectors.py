@@ -252,7 +252,8 @@ def forecast_review(user: User, month: date, classes: dict[str, str] | None = No
         ranked = this.assign(error=this["forecast"] - this["actual"]).assign(abs_error=lambda f: f["error"].abs())
         worst = ranked.sort_values("abs_error", ascending=False).head(20)
         noted = ranked[[(n, p) in notes for n, p in zip(ranked["node"], ranked["part"], strict=True)]]
-        shown = pd.concat([worst[worst["abs_error"] > 0], noted.drop(index=worst.index, errors="ignore")])
+        worst = worst[worst["abs_error"] > 0]
+        shown = pd.concat([worst, noted.drop(index=worst.index, errors="ignore")])  # noted rows always show
         for r in shown.itertuples():
             note = notes.get((r.node, r.part))
             misses.append({"node": r.node, "part": r.part, "forecast": round(r.forecast, 1), "actual": r.actual,
