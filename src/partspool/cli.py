@@ -224,81 +224,6 @@ def cmd_budget(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_forecast_run(args: argparse.Namespace) -> int:
-    """Forecast the database's demand history and keep the run (see `forecast` for plain CSV files)."""
-    from partspool.errors import DomainError
-    from partspool.network.selectors import parse_month
-    from partspool.planning.services import forecast_run
-
-    try:
-        end = parse_month(args.history_end) if args.history_end else None
-        run = forecast_run(user=_user(args.as_user), nodes=args.node or None, horizon=args.horizon,
-                           method=args.method, engine=args.engine, history_end=end)
-    except DomainError as error:
-        return _fail(error)
-    won = ", ".join(f"{k} {v}" for k, v in sorted(run.summary["methods_won"].items(), key=lambda kv: -kv[1])[:5])
-    print(f"{run.number}: {run.series} series, {run.horizon} months ahead from {run.history_end:%Y-%m}, "
-          f"{run.seconds:.1f} s; back-test winners: {won}")
-    return 0
-
-
-def cmd_forecast_review(args: argparse.Namespace) -> int:
-    """The monthly forecast review as JSON, or to a PDF / XLSX file."""
-    from django.utils import translation
-
-    from partspool.errors import DomainError
-    from partspool.network.selectors import parse_month
-    from partspool.planning import policy
-    from partspool.planning.selectors import last_complete_month
-
-    with translation.override(args.lang):
-        try:
-            month = parse_month(args.month) if args.month else last_complete_month()
-            data = policy.review_for(_user(args.as_user), month)
-        except DomainError as error:
-            return _fail(error)
-        if args.pdf or args.xlsx:
-            from partspool.planning.review_pdf import review_pdf
-
-            for path, content in ((args.pdf, review_pdf), (args.xlsx, policy.review_xlsx)):
-                if path:
-                    blob = content(data)
-                    Path(path).write_bytes(blob)
-                    print(f"wrote {path} ({len(blob)} bytes)")
-            return 0
-    print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
-    return 0
-
-
-def cmd_abc(args: argparse.Namespace) -> int:
-    """ABC classes of the parts by 12 months of demand, with the planning settings' cut-offs (run it
-    monthly from cron to keep a dated record; --xlsx writes every part with its reason)."""
-    from partspool.errors import DomainError
-    from partspool.network.exports import table_xlsx
-    from partspool.network.selectors import parse_month
-    from partspool.planning import policy
-    from partspool.planning.selectors import visible_nodes
-
-    try:
-        user = _user(args.as_user)
-        end = parse_month(args.month) if args.month else None
-        result, _parts = policy.abc_for(visible_nodes(user, args.node or None), args.basis, end)
-    except DomainError as error:
-        return _fail(error)
-    rules = result.rules
-    print(f"ABC by {rules.basis}: A up to {rules.a_cut:.0%}, B up to {rules.b_cut:.0%} of {result.total:,.0f}")
-    shares = result.class_shares()
-    for klass, count in result.class_counts().items():
-        print(f"  {klass}: {count:>6} parts, {shares.get(klass, 0):.1%} of demand")
-    if args.xlsx:
-        content = table_xlsx("ABC", ["rank", "part", "class", "measure", "share", "cumulative", "why"], (
-            [r.rank, r.key, str(r.abc_class), r.measure, r.share, r.cumulative, r.explain(rules)]
-            for r in result.rows))
-        Path(args.xlsx).write_bytes(content)
-        print(f"wrote {args.xlsx} ({len(result.rows)} parts)")
-    return 0
-
-
 def cmd_token(args: argparse.Namespace) -> int:
     from partspool.accounts.services import token_create
     from partspool.errors import DomainError
@@ -395,31 +320,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--xlsx", help="write the report to this XLSX file")
     p.set_defaults(func=cmd_budget)
 
-    p = sub.add_parser("forecast-run", help="forecast the stored demand history of nodes and keep the run")
-    p.add_argument("--as", dest="as_user", required=True)
-    p.add_argument("--node", action="append", help="node code (repeatable; default: all the user manages)")
-    p.add_argument("--horizon", type=int, default=3)
-    p.add_argument("--method", default="auto")
-    p.add_argument("--engine", choices=["local", "dask"], default="local")
-    p.add_argument("--history-end", help="last month of history to use, YYYY-MM (default: last complete month)")
-    p.set_defaults(func=cmd_forecast_run)
-
-    p = sub.add_parser("forecast-review", help="the monthly forecast review: JSON, or --pdf / --xlsx files")
-    p.add_argument("--as", dest="as_user", required=True)
-    p.add_argument("--month", help="YYYY-MM (default: the last complete month)")
-    p.add_argument("--pdf", help="write the review to this PDF file")
-    p.add_argument("--xlsx", help="write the misses to this XLSX file")
-    p.add_argument("--lang", choices=["zh-hans", "en"], default="zh-hans", help="language of the PDF")
-    p.set_defaults(func=cmd_forecast_review)
-
-    p = sub.add_parser("abc", help="ABC classes of the parts (planning settings' cut-offs); --xlsx for every part")
-    p.add_argument("--as", dest="as_user", required=True)
-    p.add_argument("--node", action="append", help="node code (repeatable; default: all the user sees)")
-    p.add_argument("--basis", choices=["quantity", "value"], help="default: the planning settings' basis")
-    p.add_argument("--month", help="last month of the 12, YYYY-MM (default: the last complete month)")
-    p.add_argument("--xlsx", help="write every part with its class and reason to this file")
-    p.set_defaults(func=cmd_abc)
-
     p = sub.add_parser("token", help="create a personal API token for a user (printed once)")
     p.add_argument("user")
     p.add_argument("name")
@@ -429,10 +329,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_tick)
 
     # Forecasting and stock-policy commands work on plain CSV files and need no database.
-    from partspool import cli_forecast, cli_policy
+    from partspool import cli_forecast, cli_planning, cli_policy
 
     cli_forecast.register(sub)
     cli_policy.register(sub)
+    # Forecast runs, the monthly review and ABC on the database's history.
+    cli_planning.register(sub)
 
     p = sub.add_parser("manage", help="run a Django management command")
     p.add_argument("rest", nargs=argparse.REMAINDER)
