@@ -132,12 +132,15 @@ MESSAGES = {
     "planning_settings_role": lambda: _("Only the supply chain (a planner) may change the planning settings."),
     "unknown_setting": lambda: _("There is no planning setting called %(field)s."),
     "setting_not_number": lambda: _("%(field)s needs a number (got %(value)s)."),
+    "setting_not_whole": lambda: _("%(field)s needs a whole number (got %(value)s)."),
     "setting_invalid": lambda: _("%(value)s cannot be used for %(field)s: %(detail)s"),
     "abc_cuts": lambda: _("The ABC cut-offs must satisfy 0 < A cut-off ≤ B cut-off ≤ 1 (got %(a)s and %(b)s)."),
     "run_too_large": lambda: _(
         "These nodes have %(series)s parts with demand; a page or API request forecasts at most %(most)s. Choose "
         "fewer nodes, or run it as a batch job: partspool forecast-run --engine dask."),
-    "review_month_open": lambda: _("%(month)s is not over yet: notes are written on months already reviewed."),
+    "review_month_open": lambda: _("%(month)s is not over yet: only months that are over can be reviewed."),
+    "review_note_no_forecast": lambda: _(
+        "No forecast of %(part)s at %(node)s was made before %(month)s: there is no miss to explain."),
     "text_too_long": lambda: _("%(field)s is longer than %(most)s characters."),
     "idempotency_conflict": lambda: _("This Idempotency-Key was already used for another request."),
 }

@@ -60,6 +60,8 @@ def test_targets_reach_the_kpis_the_policy_and_the_review(history):
         ({"days_a": -3}, "setting_invalid"),
         ({"abc_basis": "weight"}, "setting_invalid"),
         ({"colour": "blue"}, "unknown_setting"),
+        ({"days_a": 2.7}, "setting_not_whole"),
+        ({"kpi_turnover": True}, "setting_not_number"),
     ],
 )
 def test_bad_settings_are_named_and_change_nothing(history, body, code):
@@ -187,6 +189,7 @@ def test_managers_write_why_a_forecast_missed_and_it_reaches_the_review(history,
         ("manager", {"month": "2999-01"}, 400, "review_month_open"),
         ("manager", {"month": "June"}, 400, "invalid_month"),
         ("norole", {}, 403, "no_role"),
+        ("manager", {}, 400, "review_note_no_forecast"),  # no run has forecast that month
     ],
 )
 def test_bad_review_notes_are_named_and_store_nothing(history, who, body, status, code):
@@ -255,3 +258,44 @@ def test_a_noted_miss_stays_in_the_review_even_when_small(history):
     assert planner.put("/api/forecast-review/notes", body, content_type=JSON).status_code == 200
     again = planner.get(f"/api/forecast-review?month={month}").json()
     assert any(m["part"] == smallest["part"] and m["cause"] == "正常波动" for m in again["misses"])
+
+
+def test_an_open_month_cannot_be_reviewed(history):
+    planner = login(history.users["planner"])
+    month = f"{month_add(last_complete_month(), 1):%Y-%m}"
+    for url in (f"/api/forecast-review?month={month}", f"/api/forecast-review.pdf?month={month}"):
+        response = planner.get(url)
+        assert response.status_code == 400 and response.json()["code"] == "review_month_open"
+    assert planner.get(f"/planning/review/?month={month}").status_code == 400
+
+
+def test_a_note_that_looks_like_a_formula_stays_text_in_excel(history, tmp_path):
+    from openpyxl import load_workbook
+
+    planner = login(history.users["planner"])
+    end = last_complete_month()
+    _runs(planner, [month_add(end, -2)])
+    month = f"{month_add(end, -1):%Y-%m}"
+    cause = '=HYPERLINK("http://example.com","click")'
+    body = {"month": month, "node": "SC-HZ01", "part": "BRK-PAD-F01", "cause": cause}
+    assert planner.put("/api/forecast-review/notes", body, content_type=JSON).status_code == 200
+    path = tmp_path / "review.xlsx"
+    path.write_bytes(planner.get(f"/api/forecast-review.xlsx?month={month}").content)
+    cells = [c for row in load_workbook(path).active.iter_rows() for c in row if c.value == cause]
+    assert cells and all(c.data_type == "s" for c in cells)
+
+
+def test_the_pdf_cuts_a_very_long_note_rather_than_failing(history):
+    from datetime import date
+
+    from partspool.planning.review_pdf import review_pdf
+
+    long = "压缩机批次故障，" * 400
+    data = {"month": date(2026, 10, 1), "accuracy": None, "accuracy_last": None, "trend": [], "by_node": [],
+            "by_class": [{"abc_class": k, "series": 0, "accuracy": None, "accuracy_last": None, "target": None,
+                          "met": None} for k in "ABC"],
+            "misses": [{"node": "SC-HZ01", "part": "BRK-PAD-F01", "abc_class": "A", "forecast": 1.0, "actual": 5,
+                        "error": -4.0, "method": "TSB", "cause": long, "action": long}],
+            "flagged": [{"part": "BRK-PAD-F01", "node": "SC-HZ01", "case": "EC-00001", "note": long}],
+            "next_month": []}
+    assert review_pdf(data).startswith(b"%PDF")

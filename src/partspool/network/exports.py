@@ -79,14 +79,24 @@ def export_xlsx(*, user: User, kind: str) -> bytes:
 
 
 def table_xlsx(title: str, header: list[str], rows: Iterable[Iterable[Any]]) -> bytes:
-    """One sheet: a header row, then the rows (streamed)."""
+    """One sheet: a header row, then the rows (streamed). Text is always written as text: a note that
+    starts with "=" stays words and never becomes a formula in the planner's Excel."""
     import openpyxl
+    from openpyxl.cell import WriteOnlyCell
 
     book = openpyxl.Workbook(write_only=True)
     sheet = book.create_sheet(title[:31])
-    sheet.append(header)
+
+    def cell(value: Any) -> Any:
+        if isinstance(value, str) and value.startswith("="):
+            written = WriteOnlyCell(sheet, value=value)
+            written.data_type = "s"
+            return written
+        return value
+
+    sheet.append([cell(v) for v in header])
     for row in rows:
-        sheet.append(list(row))
+        sheet.append([cell(v) for v in row])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

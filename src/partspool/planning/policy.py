@@ -60,6 +60,8 @@ def review_for(user: Any, month: date) -> dict[str, Any]:
     """The monthly forecast review of ``month`` with the parts classed by the planning settings' ABC."""
     from partspool.planning.selectors import forecast_review, visible_nodes
 
+    if month > last_complete_month():
+        raise InvalidInput("review_month_open", month=f"{month:%Y-%m}")
     abc, _parts = abc_for(visible_nodes(user), end=month)
     return forecast_review(user, month, {r.key: str(r.abc_class) for r in abc.rows})
 

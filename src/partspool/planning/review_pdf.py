@@ -33,6 +33,14 @@ def _num(value: float | None, digits: int = 1) -> str:
     return "—" if value is None else f"{value:.{digits}f}"
 
 
+NOTE_CHARS = 300  # a longer note is cut in the PDF (a table row may not outgrow a page); the page keeps it all
+
+
+def _short(text: str | None) -> str:
+    text = (text or "").strip()
+    return text if len(text) <= NOTE_CHARS else text[:NOTE_CHARS] + "…"
+
+
 def _breakable(method: str) -> str:
     """A combination's name with room to wrap between its members."""
     return method.replace("|", " | ")
@@ -122,7 +130,7 @@ def review_pdf(data: dict[str, Any]) -> bytes:
         pdf.grid([_("Node"), _("Part"), _("Class"), _("Forecast"), _("Actual"), _("Error"), _("Method"), _("Cause"),
                   _("Improvement")],
                  ([m["node"], m["part"], m["abc_class"], _num(m["forecast"]), _num(m["actual"], 0),
-                   _num(m["error"]), _breakable(m["method"]), m["cause"], m["action"]] for m in data["misses"]),
+                   _num(m["error"]), _breakable(m["method"]), _short(m["cause"]), _short(m["action"])] for m in data["misses"]),
                  (17, 24, 10, 14, 13, 13, 35, 28, 28), right=(3, 4, 5))
     else:
         pdf.note(_("None."))
@@ -130,7 +138,7 @@ def review_pdf(data: dict[str, Any]) -> bytes:
     pdf.heading(_("Flagged by emergencies (forecast miss)"))
     if data["flagged"]:
         pdf.grid([_("Part"), _("Node"), _("Case"), _("Note")],
-                 ([f["part"], f["node"], f["case"], f["note"] or ""] for f in data["flagged"]), (34, 22, 34, 92))
+                 ([f["part"], f["node"], f["case"], _short(f["note"])] for f in data["flagged"]), (34, 22, 34, 92))
     else:
         pdf.note(_("None."))
 

@@ -12,7 +12,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, models, transaction
 
 from partspool.accounts.permissions import CENTRAL_ROLES, require_role
 from partspool.core.policy import AbcClass, AbcRules, KpiTargets, ServicePolicies
@@ -74,30 +74,49 @@ def update(*, user: User, changes: Mapping[str, Any]) -> PlanningSettings:
     unknown = sorted(set(changes) - set(EDITABLE))
     if unknown:
         raise InvalidInput("unknown_setting", field=", ".join(unknown))
+    try:
+        return _save(user, changes)
+    except IntegrityError:  # two first saves at once: the other one made row 1, so change that
+        return _save(user, changes)
+
+
+def _label(name: str) -> str:
+    return str(PlanningSettings._meta.get_field(name).verbose_name)  # type: ignore[union-attr]
+
+
+def _value(name: str, raw: Any) -> Any:
+    """A setting's new value from a form or JSON, or the error naming the setting."""
+    field = PlanningSettings._meta.get_field(name)
+    if name == "abc_basis":
+        return str(raw)
+    if isinstance(raw, bool):
+        raise InvalidInput("setting_not_number", field=_label(name), setting=name, value=raw)
+    try:
+        value = field.to_python(raw)  # type: ignore[union-attr]
+    except ValidationError:
+        raise InvalidInput("setting_not_number", field=_label(name), setting=name, value=raw) from None
+    if value is None or value != value or value in (float("inf"), float("-inf")):
+        raise InvalidInput("setting_not_number", field=_label(name), setting=name, value=raw)
+    if isinstance(field, models.IntegerField) and isinstance(raw, float) and not raw.is_integer():
+        raise InvalidInput("setting_not_whole", field=_label(name), setting=name, value=raw)
+    return value
+
+
+def _save(user: User, changes: Mapping[str, Any]) -> PlanningSettings:
     with transaction.atomic():
-        # one row: the first save creates it as pk 1, so two first saves at once cannot make two rows
+        # one row: the first save creates it as pk 1 (a second first save at once fails and retries)
         row = PlanningSettings.objects.select_for_update().order_by("pk").first() or PlanningSettings(pk=1)
         for name, raw in changes.items():
-            field = PlanningSettings._meta.get_field(name)
-            if name == "abc_basis":
-                value: Any = str(raw)
-            else:
-                try:
-                    value = field.to_python(raw)  # type: ignore[union-attr]
-                except ValidationError:
-                    raise InvalidInput("setting_not_number", field=name, value=raw) from None
-                if value is None or value != value or value in (float("inf"), float("-inf")):
-                    raise InvalidInput("setting_not_number", field=name, value=raw)
-            setattr(row, name, value)
+            setattr(row, name, _value(name, raw))
         try:
-            row.full_clean(exclude=["updated_by"])
+            row.full_clean(exclude=["updated_by"], validate_unique=False)
         except ValidationError as error:
             fields = {k: v for k, v in error.message_dict.items() if k != NON_FIELD_ERRORS}
             if not fields:
                 raise InvalidInput("abc_cuts", a=row.abc_a_cut, b=row.abc_b_cut) from None
             name, problems = next(iter(fields.items()))
-            raise InvalidInput("setting_invalid", field=name, value=getattr(row, name, ""),
+            raise InvalidInput("setting_invalid", field=_label(name), setting=name, value=getattr(row, name, ""),
                                detail=" ".join(problems)) from None
         row.updated_by = user
-        row.save()
+        row.save(force_insert=row._state.adding)
     return row

@@ -125,8 +125,12 @@ def reviewed_forecasts(user: User, first: date, last: date) -> pd.DataFrame:
     demand (0 when none was recorded). Columns: node_id, node, part_id, part, month, forecast, method,
     actual. One query for the forecasts and one for the actuals, whatever the number of months."""
     managed = managed_node_ids(user)
-    rows = ForecastSeries.objects.filter(run__history_end__lt=last, first_month__lte=last,
-                                         first_month__gt=month_add(first, -MAX_HORIZON))
+    last = min(last, last_complete_month())
+    # only the runs whose months reach into the window: a run's months are history_end + 1 … + horizon
+    runs = [pk for pk, ended, horizon in ForecastRun.objects.filter(
+        history_end__lt=last, history_end__gte=month_add(first, -MAX_HORIZON - 1)).values_list(
+        "id", "history_end", "horizon") if month_add(ended, horizon) >= first]
+    rows = ForecastSeries.objects.filter(run_id__in=runs, first_month__lte=last)
     if managed is not None:
         rows = rows.filter(node_id__in=managed)
     best: dict[tuple[int, int, date], tuple[date, int, float, str, str, str]] = {}

@@ -15,7 +15,13 @@ from partspool.errors import InvalidInput, NotPermitted
 from partspool.network.models import DemandRecord, Node, Part
 from partspool.network.selectors import months_back
 from partspool.planning.models import MAX_HORIZON, ForecastRun, ForecastSeries, ReviewNote
-from partspool.planning.selectors import demand_panel, last_complete_month, split_id, visible_nodes
+from partspool.planning.selectors import (
+    demand_panel,
+    last_complete_month,
+    reviewed_forecasts,
+    split_id,
+    visible_nodes,
+)
 
 if TYPE_CHECKING:
     from partspool.accounts.models import User
@@ -125,10 +131,14 @@ def review_note(*, user: User, month: date, node: Node, part: Part, cause: str, 
     cause, action = (cause or "").strip(), (action or "").strip()
     for name, text in (("cause", cause), ("action", action)):
         if len(text) > NOTE_MAX:
-            raise InvalidInput("text_too_long", field=name, most=NOTE_MAX)
+            raise InvalidInput("text_too_long", field=str(ReviewNote._meta.get_field(name).verbose_name),
+                               most=NOTE_MAX)
     if not cause and not action:
         ReviewNote.objects.filter(node=node, part=part, month=month).delete()
         return None
+    reviewed = reviewed_forecasts(user, month, month)
+    if not ((reviewed["node_id"] == node.pk) & (reviewed["part_id"] == part.pk)).any():
+        raise InvalidInput("review_note_no_forecast", node=node.code, part=part.number, month=f"{month:%Y-%m}")
     note, _created = ReviewNote.objects.update_or_create(
         node=node, part=part, month=month, defaults={"cause": cause, "action": action, "updated_by": user})
     return note
