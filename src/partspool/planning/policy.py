@@ -44,6 +44,12 @@ def abc_rules(basis: str | None = None) -> AbcRules:
     return rules.abc_rules(rules.current(), basis or None)
 
 
+def _classify(totals: dict[int, int], parts: dict[int, Part], abc: AbcRules) -> AbcResult:
+    items = [AbcItem(key=parts[p].number, quantity=float(q), unit_cost=float(parts[p].unit_cost))
+             for p, q in totals.items()]
+    return classify_abc(items, abc)
+
+
 def abc_for(nodes: list[Node], basis: str | None = None, end: date | None = None) -> tuple[AbcResult, dict[str, Part]]:
     """ABC of the parts by their demand over the last 12 complete months at these nodes, with the
     planning settings' cut-offs (and basis, unless one is given)."""
@@ -51,9 +57,18 @@ def abc_for(nodes: list[Node], basis: str | None = None, end: date | None = None
     for (_node, part), qty in demand_totals(nodes, ABC_MONTHS, end).items():
         totals[part] = totals.get(part, 0) + qty
     parts = Part.objects.in_bulk(list(totals))
-    items = [AbcItem(key=parts[p].number, quantity=float(q), unit_cost=float(parts[p].unit_cost))
-             for p, q in totals.items()]
-    return classify_abc(items, abc_rules(basis)), {p.number: p for p in parts.values()}
+    return _classify(totals, parts, abc_rules(basis)), {p.number: p for p in parts.values()}
+
+
+def _abc_per_node(nodes: list[Node], basis: str | None, end: date) -> dict[str, dict[str, AbcClass]]:
+    """Each node's own ABC classes, from one query of the nodes' demand (not one per node)."""
+    by_node: dict[int, dict[int, int]] = {node.pk: {} for node in nodes}
+    for (node_id, part), qty in demand_totals(nodes, ABC_MONTHS, end).items():
+        by_node[node_id][part] = qty
+    parts = Part.objects.in_bulk({p for totals in by_node.values() for p in totals})
+    abc = abc_rules(basis)
+    return {node.code: {row.key: row.abc_class for row in _classify(by_node[node.pk], parts, abc).rows}
+            for node in nodes}
 
 
 def review_for(user: Any, month: date) -> dict[str, Any]:
@@ -102,10 +117,7 @@ def node_policies(nodes: list[Node], *, lead_time: int = 1, basis: str | None = 
     end = end or last_complete_month()
     services = rules.service_policies(rules.current())
     frame = demand_panel(nodes, months=HISTORY_MONTHS, end=end)
-    per_node: dict[str, dict[str, AbcClass]] = {}
-    for node in nodes:
-        abc, _parts = abc_for([node], basis, end)
-        per_node[node.code] = {row.key: row.abc_class for row in abc.rows}
+    per_node = _abc_per_node(nodes, basis, end)
     comparisons: dict[str, list[Comparison]] = {node.code: [] for node in nodes}
     if not frame.empty:
         wide = frame.pivot(index="unique_id", columns="ds", values="y").sort_index().fillna(0.0)

@@ -119,11 +119,13 @@ def actuals(node_ids: set[int], part_ids: set[int], first: date, last: date) -> 
     return {(n, p, m): float(q) for n, p, m, q in rows}
 
 
-def reviewed_forecasts(user: User, first: date, last: date) -> pd.DataFrame:
+def reviewed_forecasts(user: User, first: date, last: date, node: Node | None = None,
+                       part: Part | None = None) -> pd.DataFrame:
     """Every month from ``first`` to ``last`` that is over, with each node × part's forecast of it by the
     latest run whose history ended before that month (so the month was truly ahead), and the actual
     demand (0 when none was recorded). Columns: node_id, node, part_id, part, month, forecast, method,
-    actual. One query for the forecasts and one for the actuals, whatever the number of months."""
+    actual. One query for the forecasts and one for the actuals, whatever the number of months;
+    ``node`` and ``part`` narrow it to one node or part."""
     managed = managed_node_ids(user)
     last = min(last, last_complete_month())
     # only the runs whose months reach into the window: a run's months are history_end + 1 … + horizon
@@ -133,6 +135,10 @@ def reviewed_forecasts(user: User, first: date, last: date) -> pd.DataFrame:
     rows = ForecastSeries.objects.filter(run_id__in=runs, first_month__lte=last)
     if managed is not None:
         rows = rows.filter(node_id__in=managed)
+    if node is not None:
+        rows = rows.filter(node=node)
+    if part is not None:
+        rows = rows.filter(part=part)
     best: dict[tuple[int, int, date], tuple[date, int, float, str, str, str]] = {}
     for node_id, node, part_id, part, ended, run_id, start, values, method in rows.values_list(
             "node_id", "node__code", "part_id", "part__number", "run__history_end", "run_id", "first_month",

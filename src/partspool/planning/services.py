@@ -136,8 +136,7 @@ def review_note(*, user: User, month: date, node: Node, part: Part, cause: str, 
     if not cause and not action:
         ReviewNote.objects.filter(node=node, part=part, month=month).delete()
         return None
-    reviewed = reviewed_forecasts(user, month, month)
-    if not ((reviewed["node_id"] == node.pk) & (reviewed["part_id"] == part.pk)).any():
+    if reviewed_forecasts(user, month, month, node=node, part=part).empty:
         raise InvalidInput("review_note_no_forecast", node=node.code, part=part.number, month=f"{month:%Y-%m}")
     note, _created = ReviewNote.objects.update_or_create(
         node=node, part=part, month=month, defaults={"cause": cause, "action": action, "updated_by": user})
