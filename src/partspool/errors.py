@@ -118,6 +118,10 @@ MESSAGES = {
     "lead_time_range": lambda: _("The lead time is a whole number of months from 0 to 12 (got %(value)s)."),
     "target_range": lambda: _("The target fill rate must lie between 0 and 1 (got %(value)s)."),
     "scenario_invalid": lambda: _("The scenario cannot be used: %(detail)s"),
+    "scenario_field": lambda: _("%(field)s must be %(whole)s from %(low)s to %(high)s (got %(value)s)."),
+    "export_too_large": lambda: _("This download would have %(rows)s rows, more than %(most)s: choose a node "
+                                  "or a part to narrow it."),
+    "max_km_range": lambda: _("The distance limit must be a number of kilometres, 0 or more (got %(value)s)."),
     "case_closed": lambda: _("The case is closed or cancelled."),
     "no_source": lambda: _("No usable source: nothing to request."),
     "unknown_source": lambda: _("%(source)s is not one of this case's sources."),

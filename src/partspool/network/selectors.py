@@ -308,12 +308,21 @@ def months_back(today: date, months: int) -> date:
 
 
 def parse_month(raw: str) -> date:
-    """A month written 'YYYY-MM' (a day after it is ignored), as its first day."""
+    """A month written 'YYYY-MM' (a day after it is ignored), as its first day.
+
+    Years from 2000 to 2100 only: months are added to and taken from it, and no network has
+    history from before (a year like 0001 would otherwise fail deep inside a calculation).
+    """
     try:
         year, month = (int(piece) for piece in raw.strip().split("-")[:2])
+        if not FIRST_YEAR <= year <= LAST_YEAR:
+            raise ValueError(year)
         return date(year, month, 1)
     except (ValueError, AttributeError):
         raise InvalidInput("invalid_month", month=raw) from None
+
+
+FIRST_YEAR, LAST_YEAR = 2000, 2100  # the months ``parse_month`` accepts
 
 
 def node_get(*, code: str) -> Node:

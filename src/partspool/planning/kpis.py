@@ -3,7 +3,8 @@
 Availability: of the node × part pairs with demand in the last 3 complete months, the share with
 stock available now. Stockout rate: the rest. Turnover: last 12 months' demand value ÷ the value of
 stock on hand. Overstock: stock above one month of average demand (plus the margin) as a share of
-stock value. Emergency cost: this quarter's extra cost drawn ÷ the emergency budgets granted.
+stock value. Emergency cost: this quarter's extra cost drawn ÷ the
+quarterly parts budget (a setting; when it is 0, what the last 3 months' demand was worth at cost).
 Satisfaction: the ledger's mean this quarter. Supplier on-time, NPS and first-time fix are not
 recorded in PartsPool: shown as not measured."""
 
@@ -45,7 +46,7 @@ def _scoped(qs: Any, managed: set[int] | None, field: str = "node_id") -> Any:
 
 
 def network_kpis(user: User, today: date | None = None) -> list[Kpi]:
-    from partspool.emergencies.models import BudgetDraw, EmergencyBudget, EmergencyCase
+    from partspool.emergencies.models import BudgetDraw, EmergencyCase
     from partspool.emergencies.services import quarter_label
 
     today = today or timezone.localdate()
@@ -71,12 +72,15 @@ def network_kpis(user: User, today: date | None = None) -> list[Kpi]:
     quarter = quarter_label(today)
     drawn = float(_scoped(BudgetDraw.objects.filter(quarter=quarter), managed, "center_id")
                   .aggregate(t=Sum("amount"))["t"] or Decimal(0))
-    granted = float(_scoped(EmergencyBudget.objects.filter(quarter=quarter), managed, "center_id")
-                    .aggregate(t=Sum("amount"))["t"] or Decimal(0))
+    settings = rules.current()
+    # "emergency cost < 3% of budget" is the supply chain's parts budget, not the emergency budget
+    # itself: the one in the settings, else what the last three months' demand was worth at cost
+    budget = settings.kpi_budget_quarter or float(
+        year.filter(month__gte=months_back(end, 2)).aggregate(v=Sum(F("quantity") * F("part__unit_cost")))["v"] or 0)
     since = timezone.now() - timedelta(days=92)
     score = _scoped(EmergencyCase.objects.filter(status="closed", closed_at__gte=since, satisfaction__isnull=False),
                     managed, "center_id").aggregate(s=Avg("satisfaction"))["s"]
-    targets = rules.kpi_targets(rules.current())
+    targets = rules.kpi_targets(settings)
     kpis = [
         availability(served, len(wanted), targets) if wanted else Kpi("availability", None, targets.availability,
                                                                        ">"),
@@ -84,8 +88,8 @@ def network_kpis(user: User, today: date | None = None) -> list[Kpi]:
                                                                                      "<"),
         inventory_turnover(demand_value, stock_value, targets),
         overstock_share(positions, targets=targets),
-        emergency_cost_share(drawn, granted, targets) if granted else Kpi("emergency_cost_share", None,
-                                                                          targets.emergency_cost_share, "<"),
+        emergency_cost_share(drawn, budget, targets) if budget else Kpi("emergency_cost_share", None,
+                                                                        targets.emergency_cost_share, "<"),
         Kpi("supplier_on_time", None, targets.supplier_on_time, ">"),
         *service_kpis(satisfaction=float(score) if score is not None else None, targets=targets),
     ]

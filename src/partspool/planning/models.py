@@ -94,6 +94,9 @@ class PlanningSettings(models.Model):
     kpi_nps = models.FloatField(_("NPS target"), default=70.0,
                                 validators=[MinValueValidator(-100.0), MaxValueValidator(100.0)])
     kpi_first_time_fix = _share(_("first-time fix target"), 0.85)
+    kpi_budget_quarter = models.FloatField(
+        _("quarterly parts budget, ¥ (0: the value of the last three months' demand)"), default=0.0,
+        validators=[MinValueValidator(0.0)])
     updated_at = models.DateTimeField(_("changed at"), auto_now=True)
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                    related_name="+", verbose_name=_("changed by"))

@@ -29,7 +29,7 @@ from partspool.core.policy import (
     suggest_replenishment,
     summarise_comparisons,
 )
-from partspool.errors import InvalidInput
+from partspool.errors import InvalidInput, NotFound
 from partspool.network.models import Node, Part, Stock
 from partspool.network.rules import geo_rules
 from partspool.planning import rules
@@ -174,7 +174,12 @@ def replenishment(node: Node, policy: NodePolicy, option: str = "service_level")
 
 def region_rebalance(nodes: list[Node], *, lead_time: int = 1, max_km: float | None = 600,
                      end: date | None = None) -> RebalancePlan:
-    """Move surplus to the nodes below their level, part by part, at the least km (HiGHS)."""
+    """Move surplus to the nodes below their level, part by part, at the least km (HiGHS).
+
+    ``max_km`` (None: no limit) must be a finite number, 0 or more (``max_km_range`` otherwise).
+    """
+    if max_km is not None and (not isinstance(max_km, int | float) or not np.isfinite(max_km) or max_km < 0):
+        raise InvalidInput("max_km_range", value=max_km)
     positions: list[StockPosition] = []
     for node, policy in zip(nodes, node_policies(nodes, lead_time=lead_time, end=end), strict=True):
         positions += positions_for(node, policy)
@@ -200,16 +205,28 @@ def surplus_elsewhere(node: Node) -> dict[str, int]:
 
 
 def plan_for(nodes: list[Node], scenario: Any, end: date | None = None) -> list[Any]:
-    """Next year's demand per part at these nodes (summed), under the scenario."""
+    """Next year's demand per part at these nodes (summed), under the scenario.
+
+    Every recalled part must exist (``unknown_part`` otherwise); one without demand in the last
+    24 months still gets its line, with the recall's units alone.
+    """
     from partspool.core.annual_plan import PartHistory, annual_plan
 
+    recalled = sorted(scenario.recall_parts)
+    known = dict(Part.objects.filter(number__in=recalled).values_list("number", "category")) if recalled else {}
+    missing = [number for number in recalled if number not in known]
+    if missing:
+        raise NotFound("unknown_part", part=", ".join(missing))
     frame = demand_panel(nodes, months=24, end=end)
-    if frame.empty:
-        return []
-    frame = frame.assign(part=frame["unique_id"].map(lambda u: split_id(u)[1]))
-    totals = frame.groupby(["part", "ds"], sort=True)["y"].sum().reset_index()
-    categories = dict(Part.objects.filter(number__in=set(totals["part"])).values_list("number", "category"))
-    histories = [PartHistory(part=str(part), category=categories.get(str(part), ""),
-                             months=[d.month for d in group["ds"]], demand=list(group["y"].astype(float)))
-                 for part, group in totals.groupby("part", sort=True)]
+    histories = []
+    if not frame.empty:
+        frame = frame.assign(part=frame["unique_id"].map(lambda u: split_id(u)[1]))
+        totals = frame.groupby(["part", "ds"], sort=True)["y"].sum().reset_index()
+        categories = dict(Part.objects.filter(number__in=set(totals["part"])).values_list("number", "category"))
+        histories = [PartHistory(part=str(part), category=categories.get(str(part), ""),
+                                 months=[d.month for d in group["ds"]], demand=list(group["y"].astype(float)))
+                     for part, group in totals.groupby("part", sort=True)]
+    seen = {h.part for h in histories}
+    histories += [PartHistory(part=number, category=known[number], months=list(range(1, 13)), demand=[0.0] * 12)
+                  for number in recalled if number not in seen]
     return sorted(annual_plan(histories, scenario), key=lambda line: -line.total)

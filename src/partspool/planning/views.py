@@ -3,6 +3,7 @@ replenishment, rebalancing and the KPIs."""
 
 from __future__ import annotations
 
+import math
 from datetime import date
 from typing import Any
 
@@ -16,12 +17,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from partspool.accounts.permissions import managed_node_ids
 from partspool.core.transfer_flow import Deal
-from partspool.errors import InvalidInput
+from partspool.errors import InvalidInput, NotFound
 from partspool.network.exports import download, table_xlsx
 from partspool.network.models import Node, Region
 from partspool.network.selectors import node_get, parse_month, part_get
 from partspool.planning import kpis, policy, rules, selectors, services
-from partspool.planning.explain import HOLDING, KPI_NAMES, REFILL, method_reason
+from partspool.planning.explain import HOLDING, KPI_NAMES, OPTIONS, REFILL, method_reason
 from partspool.views_common import parse_int, role_page
 
 
@@ -45,9 +46,13 @@ def _node(request: HttpRequest) -> Node:
     code = request.GET.get("node", "").strip()
     if code:
         return selectors.visible_nodes(user, [code])[0]
-    if user.home_node_id:
-        return user.home_node  # type: ignore[no-any-return]
-    return selectors.visible_nodes(user)[0]
+    visible = selectors.visible_nodes(user)
+    home = next((n for n in visible if n.pk == user.home_node_id), None)  # a coordinator's home may be elsewhere
+    if home is not None:
+        return home
+    if not visible:
+        raise NotFound("unknown_node", node="")
+    return visible[0]
 
 
 @role_page
@@ -84,6 +89,9 @@ def _series_chart(history: list[tuple[date, float]], s: Any) -> str:
     return figure.to_html(full_html=False, include_plotlyjs=False, config={"displaylogo": False})
 
 
+XLSX_MAX_ROWS = 20_000  # rows of one forecast download (about 15 s to write); narrower filters for more
+
+
 @role_page
 def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
     user: Any = request.user
@@ -102,6 +110,9 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
             frame = selectors.demand_panel([pick.node], months=36, end=run.history_end, parts=[pick.part])
             chart = _series_chart([(d.date(), y) for d, y in zip(frame["ds"], frame["y"], strict=True)], pick)
     if q.get("format") == "xlsx":
+        count = rows.count()
+        if count > XLSX_MAX_ROWS:
+            raise InvalidInput("export_too_large", rows=count, most=XLSX_MAX_ROWS)
         header = [_("Node"), _("Part"), _("Method"), _("Why"), *[f"{_('Month')} {k + 1}" for k in range(run.horizon)],
                   # xgettext:no-python-format
                   _("80% interval")]
@@ -202,7 +213,11 @@ def stock_policy(request: HttpRequest) -> HttpResponse:
     suggestions = policy.replenishment(node, result)
     elsewhere = policy.surplus_elsewhere(node)
     return render(request, "planning/policy.html", {
-        "node": node, "lead_time": lead, "totals": result.totals, "nodes": selectors.visible_nodes(user),
+        "node": node, "lead_time": lead, "nodes": selectors.visible_nodes(user),
+        "totals": [(_("All") if group == "all" else group, [(OPTIONS.get(o.name, o.name), o) for o in options])
+                   for group, options in result.totals.items()],
+        "option_names": [OPTIONS.get(o.name, o.name) for o in result.comparisons[0].options]
+        if result.comparisons else [],
         "comparisons": result.comparisons[:300],
         "orders": [(s, elsewhere.get(s.part, 0)) for s in suggestions if s.order_quantity],
         "surplus": [s for s in suggestions if s.surplus]})
@@ -226,44 +241,74 @@ def rebalance_request(request: HttpRequest) -> HttpResponse:
     from partspool.transfers.services import Terms, transfer_request
 
     data = request.POST
-    made = transfer_request(user=request.user, borrower=node_get(code=data.get("to", "")),  # type: ignore[arg-type]
-                            lender=node_get(code=data.get("from", "")), part=part_get(number=data.get("part", "")),
-                            quantity=_int(data.get("units", ""), 0, "quantity_not_positive"),
-                            terms=Terms(deal=Deal.COMPENSATION, reason=_("Network rebalancing: %(why)s") % {
-                                "why": data.get("why", "")[:300]}))
+    borrower, lender = node_get(code=data.get("to", "")), node_get(code=data.get("from", ""))
+    part = part_get(number=data.get("part", ""))
+    units = _int(data.get("units", ""), 0, "quantity_not_positive")
+    # the reason is written here, in the user's language, from the move itself (not from posted text)
+    reason = _("Network rebalancing: %(units)s × %(part)s from %(lender)s, which holds more than its level, to "
+               "%(borrower)s, which is below its level.") % {"units": units, "part": part.number,
+                                                               "lender": lender.code, "borrower": borrower.code}
+    made = transfer_request(user=request.user, borrower=borrower, lender=lender,  # type: ignore[arg-type]
+                            part=part, quantity=units, terms=Terms(deal=Deal.COMPENSATION, reason=reason))
     return redirect("transfer", transfer_id=made.pk)
 
 
 @role_page
 def kpi_page(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
-    rows = [(KPI_NAMES.get(k.name, k.name), k) for k in kpis.network_kpis(user)]
-    return render(request, "planning/kpis.html", {"kpis": rows, "trend": kpis.trends(user)})
+    found = kpis.network_kpis(user)
+    rows = [(KPI_NAMES.get(k.name, k.name), k) for k in found]
+    cost = next(k for k in found if k.name == "emergency_cost_share")
+    if cost.denominator:
+        facts = {"drawn": f"{cost.numerator or 0:,.0f}", "budget": f"{cost.denominator:,.0f}"}
+        note = (_("Emergency cost: ¥%(drawn)s drawn this quarter against the quarterly parts budget of ¥%(budget)s "
+                  "set in the planning settings.") if rules.current().kpi_budget_quarter else
+                _("Emergency cost: ¥%(drawn)s drawn this quarter against ¥%(budget)s, what the last three months' "
+                  "demand was worth at cost (no quarterly parts budget is set in the planning settings).")) % facts
+    else:
+        note = _("Emergency cost is not measured: no parts budget is set and there was no demand to value.")
+    return render(request, "planning/kpis.html", {"kpis": rows, "trend": kpis.trends(user), "budget_note": note})
+
+
+SCENARIO_FIELDS = {  # query name → (label, lowest, highest, whole numbers only)
+    # xgettext:no-python-format
+    "growth": (gettext_lazy("Parc growth % (empty: from the history)"), -49.9, 199.9, False),
+    # xgettext:no-python-format
+    "cohort": (gettext_lazy("Parc leaving warranty, %"), 0, 100, False),
+    "summer_shift": (gettext_lazy("Summer earlier by (months)"), 0, 2, True),
+    "recall_units": (gettext_lazy("extra units each"), 0, 1_000_000, True),
+}
 
 
 def scenario_from(q: Any) -> Any:
-    """The scenario switches from a query string (page and API alike)."""
+    """The scenario switches from a query string (page and API alike).
+
+    Each number must be finite and within its range (whole where it counts months or units);
+    otherwise ``scenario_field`` names the field in the user's language and nothing is planned.
+    """
     from partspool.core.annual_plan import Scenario
 
-    def number(name: str, default: float | None) -> float | None:
+    def number(name: str) -> float | None:
         raw = (q.get(name) or "").strip()
         if not raw:
-            return default
+            return None
+        label, low, high, whole = SCENARIO_FIELDS[name]
         try:
-            return float(raw)
+            value = float(raw)
         except ValueError:
-            raise InvalidInput("invalid_choice", field=name, value=raw) from None
+            value = float("nan")
+        if not math.isfinite(value) or not low <= value <= high or (whole and value != int(value)):
+            raise InvalidInput("scenario_field", field=str(label), value=raw, low=low, high=high,
+                               whole=_("a whole number") if whole else _("a number"))
+        return value
 
-    growth = number("growth", None)
-    try:
-        return Scenario(parc_growth=None if growth is None else growth / 100, growth_lower=q.get("growth_lower") == "1",
-                        cohort_share=(number("cohort", 0.0) or 0.0) / 100, heat_waves=q.get("heat") == "1",
-                        summer_shift=int(number("summer_shift", 0) or 0),
-                        recall_parts=frozenset(p.strip().upper() for p in (q.get("recall_parts") or "").split(",")
-                                               if p.strip()),
-                        recall_units=int(number("recall_units", 0) or 0))
-    except ValueError as error:
-        raise InvalidInput("scenario_invalid", detail=str(error)) from None
+    growth = number("growth")
+    return Scenario(parc_growth=None if growth is None else growth / 100, growth_lower=q.get("growth_lower") == "1",
+                    cohort_share=(number("cohort") or 0.0) / 100, heat_waves=q.get("heat") == "1",
+                    summer_shift=int(number("summer_shift") or 0),
+                    recall_parts=frozenset(p.strip().upper() for p in (q.get("recall_parts") or "").split(",")
+                                           if p.strip()),
+                    recall_units=int(number("recall_units") or 0))
 
 
 @role_page
@@ -286,7 +331,7 @@ SETTING_GROUPS = (
     (gettext_lazy("ABC classification"), ("abc_basis", "abc_a_cut", "abc_b_cut")),
     (gettext_lazy("Service promised per class"), ("service_a", "days_a", "service_b", "days_b", "service_c", "days_c")),
     (gettext_lazy("Forecast accuracy targets"), ("accuracy_a", "accuracy_b")),
-    (gettext_lazy("KPI targets"), tuple(rules.KPI_FIELDS.values())),
+    (gettext_lazy("KPI targets"), (*rules.KPI_FIELDS.values(), "kpi_budget_quarter")),
 )
 
 

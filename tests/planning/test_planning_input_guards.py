@@ -1,0 +1,134 @@
+"""Planning pages and API under bad or unusual input: each gets a clear error naming what is wrong,
+or the planner's expected result, never a server error — and the words stay in the user's language."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from partspool.accounts.models import Role, User
+from partspool.network.models import Part, Region
+from partspool.planning.models import ForecastRun
+from tests.conftest import PASSWORD, login
+
+ZH = {"HTTP_ACCEPT_LANGUAGE": "zh-hans"}
+
+
+@pytest.mark.parametrize(("query", "field"), [
+    ("recall_units=inf", "recall_units"), ("recall_units=1e400", "recall_units"), ("summer_shift=inf", "summer_shift"),
+    ("summer_shift=1.9", "summer_shift"), ("summer_shift=5", "summer_shift"), ("cohort=-3", "cohort"),
+    ("growth=nan", "growth"), ("growth=lots", "growth"), ("recall_units=2.5", "recall_units"),
+])
+def test_annual_plan_refuses_numbers_out_of_range_naming_the_field(history, query, field):
+    planner = login(history.users["planner"])
+    bad = planner.get(f"/api/annual-plan?{query}")
+    assert bad.status_code == 400 and bad.json()["code"] == "scenario_field", bad.content
+    page = planner.get(f"/planning/annual/?{query}", **ZH)
+    assert page.status_code == 400
+    text = page.content.decode()
+    labels = {"recall_units": "每种额外件数", "summer_shift": "夏季提前（月）", "cohort": "%", "growth": "%"}
+    assert labels[field] in text
+
+
+def test_recall_of_an_unknown_part_is_refused_and_a_part_without_history_still_gets_its_line(history):
+    planner = login(history.users["planner"])
+    unknown = planner.get("/api/annual-plan?recall_parts=NOPE-1&recall_units=100")
+    assert unknown.status_code == 404 and unknown.json()["code"] == "unknown_part"
+    assert "NOPE-1" in unknown.json()["message"]
+    quiet = Part.objects.create(number="CLT-KIT-09", name_zh="离合器套件", name_en="Clutch kit", category="clutch",
+                                unit_cost=Decimal("900"))
+    base = planner.get("/api/annual-plan").json()
+    recalled = planner.get(f"/api/annual-plan?recall_parts={quiet.number}&recall_units=100").json()
+    line = next(x for x in recalled["lines"] if x["part"] == quiet.number)
+    assert line["last_year"] == 0 and line["total"] == pytest.approx(100, abs=0.01)
+    assert recalled["total"] == pytest.approx(base["total"] + 100, abs=0.01)
+
+
+@pytest.mark.parametrize("month", ["0001-01", "0003-01", "1999-12", "2101-01"])
+def test_months_outside_2000_to_2100_are_refused_not_crashed(history, month):
+    planner = login(history.users["planner"])
+    assert planner.get(f"/planning/review/?month={month}").status_code == 400
+    assert planner.get(f"/api/forecast-review?month={month}").json()["code"] == "invalid_month"
+    response = planner.post("/api/forecast-runs", {"horizon": 3, "history_end": month},
+                            content_type="application/json")
+    assert response.status_code == 400 and response.json()["code"] == "invalid_month"
+    assert not ForecastRun.objects.exists()
+
+
+@pytest.mark.parametrize("value", ["-1", "nan", "inf"])
+def test_rebalancing_refuses_a_distance_limit_that_is_not_a_distance(history, value):
+    bad = login(history.users["planner"]).get(f"/api/rebalance?region=EAST&max_km={value}")
+    assert bad.status_code == 400 and bad.json()["code"] == "max_km_range"
+
+
+def test_a_forecast_download_too_big_for_one_file_asks_for_a_narrower_one(history, monkeypatch):
+    from partspool.planning import views
+
+    planner = login(history.users["planner"])
+    assert planner.post("/planning/", {"horizon": "2"}).status_code == 302
+    run = ForecastRun.objects.get()
+    monkeypatch.setattr(views, "XLSX_MAX_ROWS", 2)
+    big = planner.get(f"/planning/runs/{run.pk}/?format=xlsx")
+    assert big.status_code == 400 and "narrow" in big.content.decode()
+    narrow = planner.get(f"/planning/runs/{run.pk}/?format=xlsx&node=SC-HZ01&part=BRK-PAD-F01")
+    assert narrow.status_code == 200 and narrow["Content-Type"].startswith("application/vnd.openxmlformats")
+
+
+def test_policy_page_names_the_policies_in_the_users_language(history):
+    page = login(history.users["manager"]).get("/planning/policy/", **ZH).content.decode()
+    assert "按服务水平" in page
+    for code in ("service_level", "days_15", "days_30", ">all<"):
+        assert code not in page
+
+
+def test_a_coordinators_home_outside_the_region_is_not_shown_and_no_nodes_is_a_clear_404(history):
+    east = history.users["coordinator"]
+    east.home_node = history.nodes["SC-GZ01"]  # a southern node: not the coordinator's to see
+    east.save()
+    page = login(east).get("/planning/policy/").content.decode()
+    assert "SC-GZ01" not in page.split("<h1>")[1].split("</h1>")[0]
+    empty = Region.objects.create(code="NORTH", name_zh="华北", name_en="North China")
+    lonely = User.objects.create_user("north_coord", password=PASSWORD, role=Role.REGIONAL_COORDINATOR, region=empty)
+    assert login(lonely).get("/planning/policy/").status_code == 404
+
+
+def test_a_transfer_from_rebalancing_gives_its_reason_in_the_users_language(history):
+    from partspool.transfers.models import TransferRequest
+
+    planner = login(history.users["planner"])
+    move = next(m for m in planner.get("/api/rebalance?region=EAST").json()["moves"])
+    response = planner.post("/planning/rebalance/request/", {
+        "from": move["from"], "to": move["to"], "part": move["part"], "units": str(move["units"]),
+        "why": "anything posted here is ignored"}, **ZH)
+    assert response.status_code == 302
+    reason = TransferRequest.objects.get().reason
+    assert "ignored" not in reason and move["from"] in reason and move["part"] in reason
+    assert "网络调拨" in reason and "move" not in reason
+
+
+def test_emergency_cost_is_a_share_of_the_parts_budget_not_of_the_emergency_budget(history):
+    from partspool.emergencies import services
+    from partspool.emergencies.models import BudgetDraw
+    from partspool.planning import rules
+
+    case = services.case_open(user=history.users["manager"], center=history.nodes["SC-HZ01"], customer_name="客户",
+                              customer_type="regular", ltv=Decimal(20000), part=history.parts["F01"], quantity=1,
+                              deadline=timezone.now() + timedelta(hours=20), vehicle_usable=False)
+    BudgetDraw.objects.create(case_id=case.pk, center=history.nodes["SC-HZ01"], quarter=services.quarter_label(timezone.localdate()),
+                              amount=Decimal("300"))
+    planner = login(history.users["planner"])
+    proxy = {k["name"]: k for k in planner.get("/api/kpis").json()}["emergency_cost_share"]
+    assert proxy["value"] is not None and proxy["value"] > 0  # against the last 3 months' demand value
+    assert "三个月" in planner.get("/planning/kpis/", **ZH).content.decode()
+    rules.update(user=history.users["planner"], changes={"kpi_budget_quarter": 100_000})
+    set_ = {k["name"]: k for k in planner.get("/api/kpis").json()}["emergency_cost_share"]
+    assert set_["value"] == pytest.approx(300 / 100_000) and set_["met"] is True
+    assert "¥100,000" in planner.get("/planning/kpis/").content.decode()
+
+
+def test_annual_page_shows_the_cohort_as_a_percentage(history):
+    page = login(history.users["planner"]).get("/planning/annual/?cohort=30").content.decode()
+    assert "out-of-warranty cohort +9%" in page  # 30% of the parc × 30% more use
