@@ -132,3 +132,18 @@ def test_emergency_cost_is_a_share_of_the_parts_budget_not_of_the_emergency_budg
 def test_annual_page_shows_the_cohort_as_a_percentage(history):
     page = login(history.users["planner"]).get("/planning/annual/?cohort=30").content.decode()
     assert "out-of-warranty cohort +9%" in page  # 30% of the parc × 30% more use
+
+
+def test_a_manager_sees_only_their_own_centers_share_of_a_network_run(history):
+    planner = login(history.users["planner"])
+    made = planner.post("/api/forecast-runs", {"horizon": 2, "nodes": ["SC-HZ01", "SC-SH01"]},
+                        content_type="application/json").json()
+    assert made["series"] == 6 and sum(made["summary"]["methods_won"].values()) == 6
+    hz = login(history.users["manager"])
+    mine = hz.get(f"/api/forecast-runs/{made['id']}").json()
+    assert mine["series"] == 3 and sum(mine["summary"]["methods_won"].values()) == 3
+    assert {r["node"] for r in mine["rows"]} == {"SC-HZ01"}
+    page = hz.get(f"/planning/runs/{made['id']}/").content.decode()
+    assert "3 series" in page and "6 series" not in page
+    listing = hz.get("/planning/").content.decode()
+    assert f">{made['number']}<" in listing and '<td class="num">3</td>' in listing

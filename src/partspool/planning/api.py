@@ -35,9 +35,11 @@ def _series(s: Any) -> dict[str, Any]:
 
 
 def _run(run: Any, user: Any, limit: int = 1000) -> dict[str, Any]:
+    overview = selectors.run_overview(user, run)
+    summary = {k: v for k, v in overview.items() if k != "series"}
     return {"id": run.pk, "number": run.number, "created_at": run.created_at, "horizon": run.horizon,
-            "method": run.method, "engine": run.engine, "history_end": run.history_end, "series": run.series,
-            "seconds": run.seconds, "summary": run.summary,
+            "method": run.method, "engine": run.engine, "history_end": run.history_end, "series": overview["series"],
+            "seconds": run.seconds, "summary": summary,
             "rows": [_series(s) for s in selectors.run_series(user, run).order_by("node__code", "part__number")[:limit]]}
 
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from django.db.models import QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils import timezone
 
 from partspool.accounts.permissions import managed_node_ids, require_role
@@ -89,10 +89,29 @@ def demand_panel(nodes: list[Node], months: int = 36, end: date | None = None,
 
 
 def visible_runs(user: User) -> QuerySet[ForecastRun]:
+    """Runs that reach the user's nodes; ``seen`` is how many of a run's series the user may see."""
     require_role(user)
     managed = managed_node_ids(user)
     rows = ForecastRun.objects.select_related("created_by")
-    return rows if managed is None else rows.filter(nodes__in=managed).distinct()
+    if managed is None:
+        return rows.annotate(seen=F("series"))
+    return rows.filter(pk__in=ForecastRun.objects.filter(nodes__in=managed).values("pk")).annotate(
+        seen=Count("rows", filter=Q(rows__node_id__in=managed)))
+
+
+def run_overview(user: User, run: ForecastRun) -> dict[str, Any]:
+    """A run's summary as far as the user may see it: series, methods won and combinations among
+    their own nodes' series only (the whole run's for the supply chain)."""
+    if managed_node_ids(user) is None:
+        return {**run.summary, "series": run.series}
+    won: dict[str, int] = {}
+    combined = count = 0
+    for method, explanation in run_series(user, run).values_list("method", "explanation"):
+        count += 1
+        winner = str((explanation or {}).get("winner") or method)
+        won[winner] = won.get(winner, 0) + 1
+        combined += "[" in method
+    return {**run.summary, "series": count, "methods_won": won, "combined": combined}
 
 
 def run_get(user: User, run_id: int) -> ForecastRun:

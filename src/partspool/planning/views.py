@@ -97,6 +97,7 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
     user: Any = request.user
     run = selectors.run_get(user, run_id)
     rows = selectors.run_series(user, run).order_by("node__code", "part__number")
+    overview = selectors.run_overview(user, run)
     q = request.GET
     if q.get("part"):
         rows = rows.filter(part__number__icontains=q["part"].strip())
@@ -124,7 +125,7 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
         "run": run, "rows": [(s, method_reason(s.explanation),
                               [selectors.month_add(s.first_month, k) for k in range(len(s.forecast))]) for s in shown],
         "total": rows.count(), "q": q, "chart": chart,
-        "won": sorted(run.summary.get("methods_won", {}).items(), key=lambda kv: -kv[1])})
+        "overview": overview, "won": sorted(overview.get("methods_won", {}).items(), key=lambda kv: -kv[1])})
 
 
 @role_page
