@@ -104,6 +104,9 @@ def test_a_transfer_from_rebalancing_gives_its_reason_in_the_users_language(hist
         "from": move["from"], "to": move["to"], "part": move["part"], "units": str(move["units"]),
         "why": "anything posted here is ignored"}, **ZH)
     assert response.status_code == 302
+    again = planner.post("/planning/rebalance/request/", {
+        "from": move["from"], "to": move["to"], "part": move["part"], "units": str(move["units"])}, **ZH)
+    assert again["Location"] == response["Location"]  # a second press shows the same request
     reason = TransferRequest.objects.get().reason
     assert "ignored" not in reason and move["from"] in reason and move["part"] in reason
     assert "网络调拨" in reason and "move" not in reason

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from partspool.accounts.permissions import managed_node_ids
-from partspool.core.transfer_flow import Deal
+from partspool.core.transfer_flow import Deal, Status
 from partspool.errors import InvalidInput, NotFound
 from partspool.network.exports import download, table_xlsx
 from partspool.network.models import Node, Region
@@ -36,8 +36,9 @@ def _int(raw: str, default: int, code: str = "invalid_input") -> int:
     try:
         return parse_int(raw, code)
     except InvalidInput as error:
-        error.data.setdefault("horizon", raw)
-        error.data.setdefault("most", services.MAX_HORIZON)
+        if code == "forecast_horizon":  # its message names the horizon and the longest allowed
+            error.data.setdefault("horizon", raw)
+            error.data.setdefault("most", services.MAX_HORIZON)
         raise
 
 
@@ -249,6 +250,14 @@ def rebalance_request(request: HttpRequest) -> HttpResponse:
     reason = _("Network rebalancing: %(units)s × %(part)s from %(lender)s, which holds more than its level, to "
                "%(borrower)s, which is below its level.") % {"units": units, "part": part.number,
                                                                "lender": lender.code, "borrower": borrower.code}
+    from partspool.transfers.models import TransferRequest
+
+    # pressing the button twice asks once: the same move still waiting for the lender is shown again
+    waiting = TransferRequest.objects.filter(
+        lender=lender, borrower=borrower, part=part, quantity=units, requested_by=request.user, reason=reason,
+        status=Status.REQUESTED.value).order_by("-pk").first()
+    if waiting is not None:
+        return redirect("transfer", transfer_id=waiting.pk)
     made = transfer_request(user=request.user, borrower=borrower, lender=lender,  # type: ignore[arg-type]
                             part=part, quantity=units, terms=Terms(deal=Deal.COMPENSATION, reason=reason))
     return redirect("transfer", transfer_id=made.pk)
