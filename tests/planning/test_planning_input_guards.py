@@ -150,3 +150,23 @@ def test_a_manager_sees_only_their_own_centers_share_of_a_network_run(history):
     assert "3 series" in page and "6 series" not in page
     listing = hz.get("/planning/").content.decode()
     assert f">{made['number']}<" in listing and '<td class="num">3</td>' in listing
+
+
+def test_the_apis_reasons_follow_the_users_language(history):
+    planner = login(history.users["planner"])
+    zh = {"HTTP_ACCEPT_LANGUAGE": "zh-hans"}
+    move = planner.get("/api/rebalance?region=EAST", **zh).json()["moves"][0]
+    assert "低于水位" in move["why"] and "below" not in move["why"]
+    row = planner.get("/api/abc", **zh).json()["rows"][0]
+    assert "类" in row["why"] and "class" not in row["why"]
+    kpi = {k["name"]: k for k in planner.get("/api/kpis", **zh).json()}["availability"]
+    assert "目标" in kpi["why"] and "配件可用率" in kpi["why"]
+    line = planner.get("/api/annual-plan?recall_parts=BRK-PAD-F01&recall_units=12", **zh).json()["lines"]
+    pads = next(x for x in line if x["part"] == "BRK-PAD-F01")
+    assert "明年" in pads["why"] and "next year" not in pads["why"]
+    suggestions = planner.get("/api/stock-policy?node=SC-HZ01", **zh).json()["suggestions"]
+    assert all("水位" in s["why"] for s in suggestions)
+    english = planner.get("/api/rebalance?region=EAST").json()["moves"][0]
+    assert english["why"].startswith(f"move {english['units']} {english['part']} from {english['from']} to "
+                                     f"{english['to']} ({english['km']:g} km)")
+    assert english["why"].endswith("below its level")

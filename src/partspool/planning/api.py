@@ -11,7 +11,14 @@ from ninja import Body, Router, Schema
 from partspool.network.exports import download
 from partspool.network.selectors import node_get, parse_month, part_get
 from partspool.planning import kpis, policy, rules, selectors, services
-from partspool.planning.explain import method_reason
+from partspool.planning.explain import (
+    abc_reason,
+    kpi_reason,
+    method_reason,
+    move_reason,
+    plan_reason,
+    suggestion_reason,
+)
 
 router = Router(tags=["planning"])
 
@@ -102,7 +109,7 @@ def abc(request: HttpRequest, node: str | None = None, basis: str | None = None)
     return {"basis": result.rules.basis, "a_cut": result.rules.a_cut, "b_cut": result.rules.b_cut,
             "total": result.total, "counts": {str(k): v for k, v in result.class_counts().items()},
             "rows": [{"part": r.key, "abc_class": str(r.abc_class), "measure": r.measure, "share": r.share,
-                      "cumulative": r.cumulative, "rank": r.rank, "why": r.explain(result.rules)} for r in result.rows]}
+                      "cumulative": r.cumulative, "rank": r.rank, "why": abc_reason(r, result.rules)} for r in result.rows]}
 
 
 @router.get("/stock-policy", response=dict,
@@ -119,7 +126,7 @@ def stock_policy(request: HttpRequest, node: str, lead_time: int = 1) -> dict[st
             {"policy": o.name, "order_up_to": o.level.order_up_to, "safety_stock": o.level.order_up_to - o.level.protection_mean,
              "fill_rate": o.fill_rate, "capital": o.capital} for o in c.options]} for c in result.comparisons],
         "suggestions": [{"part": s.part, "order_up_to": s.order_up_to, "position": s.position,
-                         "order": s.order_quantity, "surplus": s.surplus, "why": s.explain()}
+                         "order": s.order_quantity, "surplus": s.surplus, "why": suggestion_reason(s)}
                         for s in suggestions if s.order_quantity or s.surplus],
     }
 
@@ -129,7 +136,7 @@ def rebalance(request: HttpRequest, region: str, lead_time: int = 1, max_km: flo
     nodes = selectors.region_nodes(request.user, region)  # type: ignore[arg-type]
     plan = policy.region_rebalance(nodes, lead_time=lead_time, max_km=max_km)
     return {"moves": [{"part": m.part, "from": m.source, "to": m.destination, "units": m.units, "km": m.km,
-                       "cost": m.cost, "why": m.explain()} for m in plan.moves],
+                       "cost": m.cost, "why": move_reason(m)} for m in plan.moves],
             "parts": [{"part": b.part, "surplus": b.surplus, "shortfall": b.shortfall, "moved": b.moved,
                        "still_short": b.still_short} for b in plan.parts]}
 
@@ -137,7 +144,7 @@ def rebalance(request: HttpRequest, region: str, lead_time: int = 1, max_km: flo
 @router.get("/kpis", response=list[dict], summary="KPIs against their targets (SPEC C5)")
 def kpi_list(request: HttpRequest) -> list[dict[str, Any]]:
     return [{"name": k.name, "value": k.value, "target": k.target, "comparison": k.comparison, "met": k.met,
-             "why": k.explain()} for k in kpis.network_kpis(request.user)]  # type: ignore[arg-type]
+             "why": kpi_reason(k)} for k in kpis.network_kpis(request.user)]  # type: ignore[arg-type]
 
 
 @router.get("/annual-plan", response=dict,
@@ -152,7 +159,7 @@ def annual_plan(request: HttpRequest, node: str | None = None, limit: int = 500)
             "last_year": sum(line.last_year for line in lines),
             "lines": [{"part": line.part, "category": line.category, "last_year": line.last_year,
                        "months": list(line.months), "total": line.total, "change": line.change,
-                       "why": line.explain()} for line in lines[:max(1, min(limit, 5000))]]}
+                       "why": plan_reason(line)} for line in lines[:max(1, min(limit, 5000))]]}
 
 
 @router.get("/planning-settings", response=dict,

@@ -45,3 +45,62 @@ KPI_NAMES = {
     "supplier_on_time": gettext_lazy("Supplier on-time delivery"), "satisfaction": gettext_lazy("Customer satisfaction"),
     "nps": gettext_lazy("NPS"), "first_time_fix": gettext_lazy("First-time fix rate"),
 }
+
+
+def _pct(value: float, digits: int = 1) -> str:
+    return f"{100 * value:.{digits}f}%"
+
+
+def abc_reason(row: Any, rules: Any) -> str:
+    """Why a part is in its ABC class (``AbcRow.explain`` in the user's language)."""
+    if row.measure == 0:
+        return _("%(part)s: class C, no demand in the period") % {"part": row.key}
+    facts = {"part": row.key, "klass": row.abc_class, "rank": row.rank, "share": _pct(row.share),
+             "cumulative": _pct(row.cumulative), "a": _pct(rules.a_cut, 0), "b": _pct(rules.b_cut, 0)}
+    if rules.basis == "value":
+        return _("%(part)s: class %(klass)s, rank %(rank)s, %(share)s of demand value, cumulative %(cumulative)s "
+                 "(A up to %(a)s, B up to %(b)s)") % facts
+    return _("%(part)s: class %(klass)s, rank %(rank)s, %(share)s of demand units, cumulative %(cumulative)s "
+             "(A up to %(a)s, B up to %(b)s)") % facts
+
+
+def move_reason(move: Any) -> str:
+    """Why a rebalancing move (``Move.explain`` in the user's language)."""
+    return _("move %(units)s %(part)s from %(source)s to %(destination)s (%(km)s km): %(source)s has %(surplus)s "
+             "above its level (with margin), %(destination)s is %(short)s below its level") % {
+        "units": move.units, "part": move.part, "source": move.source, "destination": move.destination,
+        "km": f"{move.km:g}", "surplus": move.source_surplus, "short": move.destination_shortfall}
+
+
+def suggestion_reason(s: Any) -> str:
+    """Why a replenishment suggestion (``Suggestion.explain`` in the user's language)."""
+    facts = {"node": s.node, "part": s.part, "position": s.position, "level": s.order_up_to,
+             "order": s.order_quantity, "margin": s.margin, "surplus": s.surplus}
+    if s.order_quantity:
+        return _("%(node)s %(part)s: position %(position)s against level %(level)s → order %(order)s") % facts
+    if s.surplus:
+        return _("%(node)s %(part)s: position %(position)s against level %(level)s (+%(margin)s margin) → "
+                 "%(surplus)s could be lent") % facts
+    return _("%(node)s %(part)s: position %(position)s against level %(level)s → nothing to do") % facts
+
+
+def kpi_reason(kpi: Any) -> str:
+    """A KPI against its target in words (``Kpi.explain`` in the user's language)."""
+    facts = {"name": KPI_NAMES.get(kpi.name, kpi.name),
+             "value": _("not measured") if kpi.value is None else f"{kpi.value:.4g}",
+             "target": _("none") if kpi.target is None else f"{kpi.comparison} {kpi.target:g}",
+             "verdict": {True: _("met"), False: _("missed"), None: _("not judged")}[kpi.met]}
+    return _("%(name)s %(value)s (target %(target)s): %(verdict)s") % facts
+
+
+def plan_reason(line: Any) -> str:
+    """The factors of an annual-plan line (``PlanLine.explain`` in the user's language)."""
+    parts = [_("last 12 months %(n)s") % {"n": f"{line.last_year:g}"}, _("growth ×%(g)s") % {"g": f"{line.growth:.3f}"}]
+    if line.cohort:
+        parts.append(_("out-of-warranty cohort +%(c)s") % {"c": _pct(line.cohort)})
+    if line.heat:
+        parts.append(_("heat waves in the hot months"))
+    if line.recall:
+        parts.append(_("recall +%(r)s") % {"r": line.recall})
+    return _("%(part)s: %(factors)s → %(total)s next year") % {
+        "part": line.part, "factors": _(", ").join(parts), "total": f"{line.total:.0f}"}
