@@ -78,3 +78,15 @@ def test_period_quantiles_are_the_distribution_behind_lo_and_hi():
     assert np.allclose(table["q10"], result.forecasts["lo"]) and np.allclose(table["q90"], result.forecasts["hi"])
     whole = period_quantiles(result, levels=(0.5, 0.95), whole_units=True)
     assert (whole["q95"] >= whole["q50"]).all() and (whole["q95"] == np.floor(whole["q95"])).all()
+
+
+@pytest.mark.parametrize("method", ["auto", "SESOpt", "TSB"])
+def test_the_forecast_always_lies_inside_its_interval_even_for_a_part_selling_once_a_year(method):
+    rng = np.random.default_rng(11)
+    rare = rng.poisson(0.08, (40, MONTHS))  # P(0) ≈ 0.92: the 90% quantile is 0 while the mean is not
+    lumpy = rng.negative_binomial(0.2, 0.2 / (0.2 + 5.0), (40, MONTHS)).astype(float)  # mean 5, very skewed
+    rows = forecast(frame_of(np.vstack([rare, lumpy])), AHEAD, method=method).forecasts
+    assert (rows["lo"] <= rows["forecast"]).all() and (rows["forecast"] <= rows["hi"]).all()
+    assert (rows["forecast"] > 0).any() and (rows["lo"] >= 0).all()
+    lo, hi = interval(np.array([0.1, 3.0]), np.array([1.0, 1.0]))
+    assert hi[0] == pytest.approx(0.1) and lo[0] == 0 and hi[1] > 3.0  # raised only where it fell short

@@ -88,10 +88,19 @@ def interval(mean: NDArray[np.float64], phi: NDArray[np.float64] | float, covera
         coverage: the central probability, 0.8 for an 80% interval.
         level_uncertainty: κ (see the module docstring).
         periods: how many periods ``mean`` sums (1 for a single period).
+
+    Returns:
+        ``lo`` ≤ ``mean`` ≤ ``hi`` everywhere (``hi`` is raised to the mean where the upper quantile is
+        below it).
     """
     spread = np.asarray(phi, dtype=np.float64) * (1.0 + level_uncertainty * periods)
     tail = (1.0 - coverage) / 2.0
-    return smooth_quantile(mean, spread, tail), smooth_quantile(mean, spread, 1.0 - tail)
+    lo, hi = smooth_quantile(mean, spread, tail), smooth_quantile(mean, spread, 1.0 - tail)
+    # Very skewed demand (a part selling once a year) can have its upper quantile below its mean:
+    # P(0) = 0.91 at a mean of 0.1. The interval then reaches up to the forecast, so that
+    # lo ≤ forecast ≤ hi always holds; its coverage can only grow (at a mean below 1 it does not change).
+    hi_out: NDArray[np.float64] = np.maximum(hi, np.broadcast_to(mean, hi.shape))
+    return np.minimum(lo, hi_out), hi_out
 
 
 def lead_time_spread(phi: NDArray[np.float64] | float, lead_time: float,
