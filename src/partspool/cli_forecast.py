@@ -6,8 +6,9 @@ import argparse
 import json
 import math
 import sys
-from pathlib import Path
 from typing import Any
+
+from partspool.cli_csv import CsvReadError, check_writable, read_text_csv, write_all
 
 FORECAST_HELP = "forecast demand from a CSV of unique_id,ds,y (no database needed)"
 BACKTEST_HELP = "score each forecasting method and auto on the last H periods of a CSV (no database needed)"
@@ -41,21 +42,11 @@ def _error(message: str, code: int = 1) -> int:
     return code
 
 
-def _read(path_text: str) -> Any:
-    """The CSV as text columns (the forecasting core checks and converts them)."""
-    import pandas as pd
-
-    path = Path(path_text)
-    if not path.is_file():
-        raise FileNotFoundError(path_text)
-    try:
-        return pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
-    except pd.errors.EmptyDataError:
-        return pd.DataFrame()
-
-
-def _input_error(error: Any, path: str) -> int:
-    where = f" (line {error.row + 1} of {path})" if error.row is not None else ""
+def _input_error(error: Any, path: str, lines: list[int]) -> int:
+    where = ""
+    if error.row is not None:
+        line = lines[error.row - 1] if 0 < error.row <= len(lines) else error.row + 1
+        where = f" (line {line} of {path})"
     return _error(f"{error.detail}{where}")
 
 
@@ -63,18 +54,25 @@ def cmd_forecast(args: argparse.Namespace) -> int:
     from partspool.core.forecasting import ForecastInputError, forecast
 
     try:
-        frame = _read(args.input)
+        check_writable(args.output, args.choices)
+        frame, lines = read_text_csv(args.input)
     except FileNotFoundError:
         return _error(f"no such file: {args.input}", 2)
+    except CsvReadError as error:
+        return _error(str(error))
     try:
         result = forecast(frame, args.horizon, method=args.method, engine=args.engine)
     except ForecastInputError as error:
-        return _input_error(error, args.input)
+        return _input_error(error, args.input, lines)
     out = result.forecasts.copy()
     out["ds"] = out["ds"].dt.strftime("%Y-%m-%d")
-    out.to_csv(args.output, index=False, float_format="%.6f")
+    writers: list[tuple[str, Any]] = [(args.output, lambda p: out.to_csv(p, index=False, float_format="%.6f"))]
     if args.choices:
-        result.choices.to_csv(args.choices, index=False, float_format="%.6f")
+        writers.append((args.choices, lambda p: result.choices.to_csv(p, index=False, float_format="%.6f")))
+    try:
+        write_all(writers)  # both files or neither
+    except OSError as error:
+        return _error(f"cannot write the output: {error}")
     # a combination is counted by its kind (Weighted[…], Mean[…], Median[…]), not by its members
     methods = result.choices["method"].map(lambda m: m.split("[", 1)[0] + "[…]" if "[" in m else m)
     counts = ", ".join(f"{name} {count}" for name, count in methods.value_counts().items())
@@ -93,14 +91,16 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     from partspool.core.forecasting import ForecastInputError, backtest
 
     try:
-        frame = _read(args.input)
+        frame, lines = read_text_csv(args.input)
     except FileNotFoundError:
         return _error(f"no such file: {args.input}", 2)
+    except CsvReadError as error:
+        return _error(str(error))
     methods = tuple(m for m in args.methods.split(",") if m.strip()) if args.methods else None
     try:
         result = backtest(frame, args.horizon, methods=methods, engine=args.engine)
     except ForecastInputError as error:
-        return _input_error(error, args.input)
+        return _input_error(error, args.input, lines)
     rows = result.summary.to_dict(orient="records")
     if args.json:
         clean = [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in r.items()} for r in rows]

@@ -18,6 +18,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from partspool.cli_csv import CsvReadError, read_text_csv
+
 POLICIES = ("service-level", "days-of-cover", "abc-class")
 
 
@@ -64,23 +66,6 @@ def parse_fill_rate(text: str) -> float:
     return value
 
 
-def _read_csv(path: Path) -> Any:
-    import pandas as pd
-
-    last: Exception | None = None
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return pd.read_csv(path, dtype={"unique_id": str, "ds": str}, encoding=encoding,
-                               skipinitialspace=True)
-        except UnicodeDecodeError as error:
-            last = error
-        except pd.errors.EmptyDataError:
-            raise ValueError(f"{path} is empty") from None
-        except pd.errors.ParserError as error:
-            raise ValueError(f"{path} is not a readable CSV file: {error}") from None
-    raise ValueError(f"{path} is neither UTF-8 nor GB18030 text: {last}")
-
-
 def _policy(args: argparse.Namespace) -> Any:
     from partspool.core.policy import ClassPolicy, DaysOfCoverPolicy, ServiceLevelPolicy
 
@@ -99,10 +84,14 @@ def _policy(args: argparse.Namespace) -> Any:
         return ServiceLevelPolicy(parse_fill_rate(args.target_fill_rate or "0.95"), scope=scope)
     if args.policy == "days-of-cover":
         days = 15.0 if args.days is None else args.days
-        if not math.isfinite(days) or days < 0:
-            raise ValueError(f"--days must be 0 or more, got {args.days}")
+        if not math.isfinite(days) or not 0 <= days <= MAX_DAYS:
+            raise ValueError(f"--days must be 0 to {MAX_DAYS:g}, got {args.days}")
         return DaysOfCoverPolicy(days)
     return ClassPolicy()
+
+
+MAX_LEAD_TIME = 52  # periods: a year of weeks, four years of months
+MAX_DAYS = 3650.0  # days of cover: ten years
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
@@ -111,8 +100,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
     if args.holdout < 1:
         return _error(f"--holdout must be at least 1 period, got {args.holdout}", 2)
-    if args.lead_time < 0:
-        return _error(f"--lead-time must be 0 or more periods, got {args.lead_time}", 2)
+    if not 0 <= args.lead_time <= MAX_LEAD_TIME:
+        return _error(f"--lead-time must be 0 to {MAX_LEAD_TIME} periods, got {args.lead_time}", 2)
     if args.min_history < 1:
         return _error(f"--min-history must be at least 1 period, got {args.min_history}", 2)
     try:
@@ -123,7 +112,9 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     if not path.is_file():
         return _error(f"no such file: {path}", 2)
     try:
-        frame = _read_csv(path)
+        frame, _lines = read_text_csv(str(path))
+        if frame.empty:
+            raise CsvReadError(f"{path} is empty")
         result = simulate(frame, holdout=args.holdout, policy=policy, lead_time=args.lead_time,
                           frequency=args.freq, min_history=args.min_history)
     except DemandFrameError as error:

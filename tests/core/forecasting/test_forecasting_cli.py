@@ -102,3 +102,43 @@ def test_the_installed_command_runs_without_a_database(tmp_path):
                           env={"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "does.not.exist"})
     assert done.returncode == 0, done.stderr
     assert len(pd.read_csv(tmp_path / "out.csv")) == 9
+
+
+def test_unreadable_files_are_named_not_crashed_and_line_numbers_count_blank_lines(tmp_path, capsys):
+    ragged = tmp_path / "ragged.csv"
+    ragged.write_text("unique_id,ds,y\nA,2021-01-01,2\nA,2021-02-01,2,5,6\n")
+    assert main(["forecast", "--input", str(ragged), "--horizon", "2", "--output", str(tmp_path / "o.csv")]) == 1
+    assert "not a readable CSV file" in capsys.readouterr().err and not (tmp_path / "o.csv").exists()
+    lines = write_history(tmp_path / "h.csv").read_text().splitlines()
+    lines[3] = lines[3].rsplit(",", 1)[0] + ",x"  # file line 4 …
+    (tmp_path / "blank.csv").write_text("\n".join(lines[:2] + ["", ""] + lines[2:]) + "\n")  # … now line 6
+    assert main(["backtest", "--input", str(tmp_path / "blank.csv"), "--horizon", "2"]) == 1
+    assert "line 6 of" in capsys.readouterr().err
+
+
+def test_a_gb18030_file_with_chinese_ids_and_an_id_called_na_is_read(tmp_path, capsys):
+    frame = pd.read_csv(write_history(tmp_path / "h.csv", series=2))
+    frame["unique_id"] = frame["unique_id"].map({"BRK-00": "刹车片", "BRK-01": "NA"})
+    frame.to_csv(tmp_path / "gb.csv", index=False, encoding="gb18030")
+    out = tmp_path / "o.csv"
+    assert main(["forecast", "--input", str(tmp_path / "gb.csv"), "--horizon", "2", "--output", str(out)]) == 0
+    assert set(pd.read_csv(out, keep_default_na=False)["unique_id"]) == {"刹车片", "NA"}
+
+
+def test_nothing_is_written_when_an_output_cannot_be(tmp_path, capsys):
+    history = write_history(tmp_path / "h.csv")
+    out = tmp_path / "o.csv"
+    code = main(["forecast", "--input", str(history), "--horizon", "2", "--output", str(out),
+                 "--choices", str(tmp_path / "missing" / "c.csv")])
+    assert code == 1 and "does not exist" in capsys.readouterr().err
+    assert not out.exists() and not [p for p in tmp_path.iterdir() if p.name.startswith(".partspool-")]
+    assert main(["forecast", "--input", str(history), "--horizon", "1000000000", "--output", str(out)]) == 1
+    assert "from 1 to 520" in capsys.readouterr().err and not out.exists()
+
+
+def test_backtest_of_auto_alone_and_a_method_named_twice(tmp_path, capsys):
+    history = write_history(tmp_path / "h.csv")
+    assert main(["backtest", "--input", str(history), "--horizon", "2", "--methods", "auto", "--json"]) == 0
+    assert [m["method"] for m in json.loads(capsys.readouterr().out)["methods"]] == ["auto"]
+    assert main(["backtest", "--input", str(history), "--horizon", "2", "--methods", "TSB,tsb", "--json"]) == 0
+    assert [m["method"] for m in json.loads(capsys.readouterr().out)["methods"]] == ["TSB", "auto"]

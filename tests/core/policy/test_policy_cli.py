@@ -103,7 +103,7 @@ def csv_of(values: list[int], uid: str = "P", months: list[str] = MONTHS) -> str
         (csv_of([1] * 12), ["--target-fill-rate", "120"], "(0, 1]"),
         (csv_of([1] * 12), ["--target-fill-rate", "-0.9"], "(0, 1]"),
         (csv_of([1] * 12), ["--target-fill-rate", "abc"], "must be a number"),
-        (csv_of([1] * 12), ["--lead-time", "-1"], "--lead-time must be 0 or more"),
+        (csv_of([1] * 12), ["--lead-time", "-1"], "--lead-time must be 0 to 52 periods"),
         (csv_of([1] * 12), ["--policy", "days-of-cover", "--target-fill-rate", "0.9"], "goes with"),
         (csv_of([1] * 12), ["--scope", "everything"], "unknown --scope"),
         ("", [], "empty"),
@@ -141,3 +141,31 @@ def test_the_installed_command_runs_without_a_database(demand_csv, tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert set(json.loads(done.stdout)) >= {"fill_rate", "average_inventory", "stockout_rate", "series"}
+
+
+@pytest.mark.parametrize(("y", "message"), [("inf", "not a number"), ("1e20", "above 1,000,000 units")])
+def test_infinite_or_absurd_demand_is_named(demand_csv, capsys, y, message):
+    frame = pd.read_csv(demand_csv, dtype={"y": str})
+    frame.loc[5, "y"] = y
+    frame.to_csv(demand_csv, index=False)
+    code, _out, err = run(capsys, "--input", str(demand_csv), "--holdout", "6", "--policy", "days-of-cover",
+                          "--lead-time", "1")
+    assert code == 1 and message in err
+
+
+@pytest.mark.parametrize("extra", [["--lead-time", "100000000"], ["--lead-time", "53"],
+                                   ["--days", "1e308", "--lead-time", "1"]])
+def test_sizes_beyond_reason_are_refused_before_any_work(demand_csv, capsys, extra):
+    policy = ["--policy", "days-of-cover"] if "--days" in extra else ["--policy", "service-level"]
+    code, _out, err = run(capsys, "--input", str(demand_csv), "--holdout", "6", *policy, *extra)
+    assert code == 2 and ("--lead-time must be 0 to 52" in err or "--days must be 0 to 3650" in err)
+
+
+def test_an_id_called_na_and_a_gb18030_file(demand_csv, capsys, tmp_path):
+    frame = pd.read_csv(demand_csv)
+    frame["unique_id"] = frame["unique_id"].replace({"HZ01/P0": "NA", "HZ01/P1": "杭州/刹车片"})
+    frame.to_csv(tmp_path / "gb.csv", index=False, encoding="gb18030")
+    code, out, err = run(capsys, "--input", str(tmp_path / "gb.csv"), "--holdout", "6", "--policy",
+                         "days-of-cover", "--lead-time", "1", "--per-series")
+    assert code == 0, err
+    assert json.loads(out)["series"] == 12

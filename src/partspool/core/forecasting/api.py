@@ -20,6 +20,7 @@ from partspool.core.forecasting.panel import Frequency, Panel, read_panel
 from partspool.core.forecasting.selection import auto_min_length
 from partspool.core.forecasting.settings import DEFAULT_SETTINGS, ForecastSettings
 
+MAX_HORIZON = 520  # periods: ten years of weeks (a longer one is a typing error, and would exhaust memory)
 FORECAST_COLUMNS = ("unique_id", "ds", "forecast", "method", "lo", "hi")
 CHOICE_COLUMNS = ("unique_id", "method", "winner", "winner_rmsse", "runner_up", "runner_up_rmsse", "margin",
                   "rmsse", "bias", "accuracy", "origins", "dispersion", "scores", "weights", "explanation")
@@ -96,8 +97,9 @@ class BacktestResult:
 
 
 def _check_horizon(horizon: int) -> int:
-    if isinstance(horizon, bool) or not isinstance(horizon, int | np.integer) or horizon < 1:
-        raise ForecastInputError("bad_horizon", f"horizon must be a whole number ≥ 1, got {horizon!r}")
+    if isinstance(horizon, bool) or not isinstance(horizon, int | np.integer) or not 1 <= horizon <= MAX_HORIZON:
+        raise ForecastInputError("bad_horizon", f"horizon must be a whole number from 1 to {MAX_HORIZON}, "
+                                 f"got {horizon!r}")
     return int(horizon)
 
 
@@ -112,7 +114,7 @@ def _check_length(panel: Panel, needed: int, why: str) -> None:
 
 
 def _tasks(panel: Panel, horizon: int, method: str, settings: ForecastSettings, workers: int,
-           backtest: tuple[str, ...] = ()) -> list[ChunkTask]:
+           backtest: tuple[str, ...] | None = None) -> list[ChunkTask]:
     return [
         ChunkTask(ids=panel.ids[a:b], values=panel.values[a:b], last_cycle=panel.last_cycle[a:b],
                   season_length=panel.freq.season_length, horizon=horizon, method=method, settings=settings,
@@ -219,7 +221,9 @@ def backtest(frame: pd.DataFrame, horizon: int, methods: tuple[str, ...] | None 
     """
     started = time.perf_counter()
     horizon = _check_horizon(horizon)
-    chosen = tuple(canonical_method(a) for a in (methods or method_names()) if a.strip().lower() != AUTO)
+    # each method once, however it is spelt; ``auto`` is always scored, so naming it adds nothing
+    chosen = tuple(dict.fromkeys(canonical_method(a) for a in (methods or method_names())
+                                 if a.strip().lower() != AUTO))
     if engine not in ENGINES:
         raise ForecastInputError("unknown_engine", f"unknown engine {engine!r}; valid: {', '.join(ENGINES)}")
     panel = read_panel(frame)

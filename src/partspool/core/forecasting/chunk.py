@@ -30,7 +30,7 @@ AUTO = "auto"
 @dataclass(frozen=True)
 class ChunkTask:
     """Series to forecast with ``method`` (or, with ``backtest`` set, to back-test on their last
-    ``horizon`` periods with each method in ``backtest`` plus ``auto``)."""
+    ``horizon`` periods with each method in ``backtest`` plus ``auto``; an empty tuple: ``auto`` alone)."""
 
     ids: tuple[str, ...]
     values: tuple[NDArray[np.float64], ...]
@@ -39,7 +39,7 @@ class ChunkTask:
     horizon: int
     method: str
     settings: ForecastSettings
-    backtest: tuple[str, ...] = ()
+    backtest: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -98,7 +98,8 @@ def _run_forecast(task: ChunkTask) -> ChunkForecast:
 
 def _run_backtest(task: ChunkTask) -> ChunkBacktest:
     n, h, m, s = len(task.ids), task.horizon, task.season_length, task.settings
-    methods = (*task.backtest, AUTO)
+    chosen = task.backtest or ()
+    methods = (*chosen, AUTO)
     forecasts = {a: np.full((n, h), np.nan) for a in methods}
     actual = np.empty((n, h))
     scales, weights, phi = np.empty(n), np.empty(n), np.empty(n)
@@ -111,7 +112,7 @@ def _run_backtest(task: ChunkTask) -> ChunkBacktest:
         scales[i] = naive_scale(train)
         weights[i] = float(train[-max(m, 1):].sum()) if m > 1 else float(train[-12:].sum())
         phi[i] = dispersion(train)
-        found = run_methods(train, h, cycle, m, s, task.backtest, timings=seconds)
+        found = run_methods(train, h, cycle, m, s, chosen, timings=seconds)
         for alias, values in found.items():
             forecasts[alias][i] = values
         started = time.perf_counter()
@@ -126,4 +127,4 @@ def _run_backtest(task: ChunkTask) -> ChunkBacktest:
 
 def run_chunk(task: ChunkTask) -> ChunkForecast | ChunkBacktest:
     """Run one task (picklable, so process pools and dask workers can call it)."""
-    return _run_backtest(task) if task.backtest else _run_forecast(task)
+    return _run_backtest(task) if task.backtest is not None else _run_forecast(task)

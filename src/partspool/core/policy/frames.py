@@ -57,6 +57,9 @@ def _listed(values: list[str]) -> str:
     return head + (f" and {len(values) - MAX_LISTED} more" if len(values) > MAX_LISTED else "")
 
 
+MAX_UNITS = 1_000_000  # units of one part in one period at one place: more is a typing error, not demand
+
+
 def read_demand_frame(frame: Any, frequency: Frequency | str | None = None) -> DemandPanel:
     """Check a long demand frame and split it into series.
 
@@ -78,21 +81,27 @@ def read_demand_frame(frame: Any, frequency: Frequency | str | None = None) -> D
         raise DemandFrameError(["the frame has no rows"])
     data = frame.loc[:, list(REQUIRED)].copy()
     problems: list[str] = []
-    if data["unique_id"].isna().any():
-        problems.append(f"unique_id is empty on {int(data['unique_id'].isna().sum())} row(s)")
-    data["unique_id"] = data["unique_id"].astype(str)
+    empty_id = data["unique_id"].isna() | (data["unique_id"].astype(str).str.strip() == "")
+    if empty_id.any():
+        problems.append(f"unique_id is empty on {int(empty_id.sum())} row(s)")
+    data["unique_id"] = data["unique_id"].astype(str).str.strip()
     ds = pd.to_datetime(data["ds"], errors="coerce")
     bad_ds = data.loc[ds.isna(), "ds"].astype(str).tolist()
     if bad_ds:
         problems.append(f"ds is not a date: {_listed([repr(v) for v in bad_ds])}")
     y = pd.to_numeric(data["y"], errors="coerce")
+    y = y.where(np.isfinite(y))  # inf is no demand figure either
     bad_y = data.loc[y.isna(), "y"].astype(str).tolist()
     if bad_y:
         problems.append(f"y is not a number: {_listed([repr(v) for v in bad_y])}")
+    huge = y > MAX_UNITS
+    if huge.any():
+        problems.append(f"y is above {MAX_UNITS:,} units in a period for "
+                        f"{_listed(sorted(set(data.loc[huge, 'unique_id'].astype(str))))}")
     negative = y < 0
     if negative.any():
         problems.append(f"y is negative for {_listed(sorted(set(data.loc[negative, 'unique_id'])))}")
-    fractional = (~y.isna()) & ~negative & (np.abs(y - np.round(y)) > 1e-9)
+    fractional = (~y.isna()) & ~negative & ~huge & (np.abs(y - np.round(y)) > 1e-9)
     if fractional.any():
         problems.append(f"y must be whole units: {_listed([str(v) for v in y[fractional].tolist()])}")
     if problems:
@@ -106,7 +115,7 @@ def read_demand_frame(frame: Any, frequency: Frequency | str | None = None) -> D
             "duplicate periods: " + _listed([f"{u} {d.date()}" for u, d in pairs.itertuples(index=False)])])
     data = data.sort_values(["unique_id", "ds"], kind="stable")
     freq = Frequency(frequency) if frequency is not None else _infer(data)
-    order = list(dict.fromkeys(frame["unique_id"].astype(str)))
+    order = list(dict.fromkeys(frame["unique_id"].astype(str).str.strip()))
     groups = {str(uid): group for uid, group in data.groupby("unique_id", sort=False)}
     series: list[Series] = []
     gaps: list[str] = []

@@ -1,0 +1,80 @@
+"""Reading and writing the command line's CSV files safely (shared by forecast, backtest, simulate)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ENCODINGS = ("utf-8-sig", "gb18030")  # UTF-8 with or without a BOM, else the Chinese Windows encoding
+
+
+class CsvReadError(ValueError):
+    """The file cannot be read as a CSV table (its text, not its values, is at fault)."""
+
+
+def read_text_csv(path_text: str) -> tuple[Any, list[int]]:
+    """The CSV as text columns, and the file line of each row (blank lines skipped, not miscounted).
+
+    Every value stays text ("NA" and "null" are ids like any other); the caller converts and checks.
+    Raises ``FileNotFoundError`` for a missing file and ``CsvReadError`` for one that is not
+    readable CSV text in UTF-8 or GB18030.
+    """
+    import pandas as pd
+
+    path = Path(path_text)
+    if not path.is_file():
+        raise FileNotFoundError(path_text)
+    for encoding in ENCODINGS:
+        try:
+            raw = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True, encoding=encoding,
+                              skip_blank_lines=False)
+        except UnicodeDecodeError:
+            continue
+        except pd.errors.EmptyDataError:
+            return pd.DataFrame(), []
+        except pd.errors.ParserError as error:
+            first = str(error).strip().splitlines()[0] if str(error).strip() else "unreadable"
+            raise CsvReadError(f"{path_text} is not a readable CSV file: {first}") from None
+        blank = (raw.apply(lambda column: column.str.strip()) == "").all(axis=1)
+        lines = [int(i) + 2 for i in raw.index[~blank]]  # line 1 is the header
+        return raw.loc[~blank].reset_index(drop=True), lines
+    raise CsvReadError(f"{path_text} is neither UTF-8 nor GB18030 text")
+
+
+def check_writable(*paths: str | None) -> None:
+    """Refuse, before any work, output files whose folder does not exist or cannot be written."""
+    for text in paths:
+        if text is None:
+            continue
+        folder = Path(text).resolve().parent
+        if not folder.is_dir():
+            raise CsvReadError(f"cannot write {text}: the folder {folder} does not exist")
+        if not os.access(folder, os.W_OK):
+            raise CsvReadError(f"cannot write {text}: the folder {folder} is not writable")
+        if Path(text).is_dir():
+            raise CsvReadError(f"cannot write {text}: it is a folder")
+
+
+def write_all(writers: list[tuple[str, Callable[[str], None]]]) -> None:
+    """Write every file to a temporary name beside it, then move them all into place.
+
+    Either all the outputs appear or none does: a failure while writing leaves no file behind (and
+    no older file replaced).
+    """
+    staged: list[tuple[str, str]] = []
+    try:
+        for target, write in writers:
+            handle, temporary = tempfile.mkstemp(prefix=".partspool-", suffix=".csv",
+                                                 dir=Path(target).resolve().parent)
+            os.close(handle)
+            staged.append((temporary, target))
+            write(temporary)
+        for temporary, target in staged:
+            os.replace(temporary, target)
+        staged = []
+    finally:
+        for temporary, _target in staged:
+            Path(temporary).unlink(missing_ok=True)
