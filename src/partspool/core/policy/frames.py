@@ -155,12 +155,12 @@ def _infer(data: Any) -> Frequency:
     if len(diffs) == 0:
         raise DemandFrameError(["cannot tell the period length: every series has a single row "
                                 "(give the frequency)"])
+    # the most common step decides, so that one odd series is the one named as irregular
+    kinds = np.select([diffs == 1, diffs == 7, (diffs >= 28) & (diffs <= 31)], [1, 2, 3], default=0)
+    counts = np.bincount(kinds, minlength=4)
+    common = int(np.argmax(counts[1:]) + 1) if counts[1:].any() else 0
+    if common:
+        return {1: Frequency.DAY, 2: Frequency.WEEK, 3: Frequency.MONTH}[common]
     smallest = int(diffs.min())
-    if smallest == 1:
-        return Frequency.DAY
-    if smallest == 7:
-        return Frequency.WEEK
-    if 28 <= smallest <= 31:
-        return Frequency.MONTH
     raise DemandFrameError([f"cannot tell the period length: the closest dates are {smallest} days apart "
                             "(expected monthly, weekly or daily periods)"])
