@@ -61,10 +61,20 @@ def check_writable(*paths: str | None) -> None:
 def write_all(writers: list[tuple[str, Callable[[str], None]]]) -> None:
     """Write every file to a temporary name beside it, then move them all into place.
 
-    Either all the outputs appear or none does: a failure while writing leaves no file behind (and
-    no older file replaced).
+    Either all the outputs appear or none does: a failure while writing or moving leaves no new
+    file behind and puts back any file that was there before. New files get the usual permissions
+    (0666 less the umask). Two outputs with the same path are refused.
     """
+    targets = [str(Path(target).resolve()) for target, _write in writers]
+    if len(set(targets)) < len(targets):
+        raise CsvReadError("two outputs name the same file")
+    for target in targets:
+        if Path(target).is_dir():
+            raise CsvReadError(f"cannot write {target}: it is a folder")
+    umask = os.umask(0)
+    os.umask(umask)
     staged: list[tuple[str, str]] = []
+    moved: list[tuple[str, str | None]] = []  # (target, backup of the file it replaced)
     try:
         for target, write in writers:
             handle, temporary = tempfile.mkstemp(prefix=".partspool-", suffix=".csv",
@@ -72,9 +82,23 @@ def write_all(writers: list[tuple[str, Callable[[str], None]]]) -> None:
             os.close(handle)
             staged.append((temporary, target))
             write(temporary)
+            os.chmod(temporary, 0o666 & ~umask)
         for temporary, target in staged:
+            backup = None
+            if Path(target).exists():
+                backup = temporary + ".old"
+                os.replace(target, backup)
+            moved.append((target, backup))
             os.replace(temporary, target)
-        staged = []
+        done, staged, moved = moved, [], []
+        for _target, backup in done:  # all in place: the old files can go
+            if backup:
+                Path(backup).unlink(missing_ok=True)
     finally:
+        for target, backup in reversed(moved):  # a move failed: undo the ones made
+            if backup and Path(backup).exists():
+                os.replace(backup, target)
+            elif not backup:
+                Path(target).unlink(missing_ok=True)
         for temporary, _target in staged:
             Path(temporary).unlink(missing_ok=True)

@@ -130,11 +130,32 @@ def test_emergency_cost_is_a_share_of_the_parts_budget_not_of_the_emergency_budg
     set_ = {k["name"]: k for k in planner.get("/api/kpis").json()}["emergency_cost_share"]
     assert set_["value"] == pytest.approx(300 / 100_000) and set_["met"] is True
     assert "¥100,000" in planner.get("/planning/kpis/").content.decode()
+    # a center manager's draws are their own centers' only: measured against their own demand's value
+    mine = {k["name"]: k for k in login(history.users["manager"]).get("/api/kpis").json()}["emergency_cost_share"]
+    assert mine["value"] == pytest.approx(proxy["value"] * proxy_value_ratio(history), rel=1e-6)
+    assert "¥100,000" not in login(history.users["manager"]).get("/planning/kpis/").content.decode()
+
+
+def proxy_value_ratio(history):
+    """The network's last-3-months demand value ÷ 杭州's (the manager's draws are all of the draws here)."""
+    from django.db.models import F, Sum
+
+    from partspool.network.models import DemandRecord
+    from partspool.network.selectors import months_back
+    from partspool.planning.selectors import last_complete_month
+
+    end = last_complete_month()
+    rows = DemandRecord.objects.filter(month__gte=months_back(end, 2), month__lte=end)
+    value = F("quantity") * F("part__unit_cost")
+    return (float(rows.aggregate(v=Sum(value))["v"])
+            / float(rows.filter(node=history.nodes["SC-HZ01"]).aggregate(v=Sum(value))["v"]))
 
 
 def test_annual_page_shows_the_cohort_as_a_percentage(history):
     page = login(history.users["planner"]).get("/planning/annual/?cohort=30").content.decode()
-    assert "out-of-warranty cohort +9%" in page  # 30% of the parc × 30% more use
+    assert "out-of-warranty cohort +9.0%" in page  # 30% of the parc × 30% more use
+    small = login(history.users["planner"]).get("/planning/annual/?cohort=1").content.decode()
+    assert "out-of-warranty cohort +0.3%" in small  # not rounded away
 
 
 def test_a_manager_sees_only_their_own_centers_share_of_a_network_run(history):

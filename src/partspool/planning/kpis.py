@@ -74,8 +74,9 @@ def network_kpis(user: User, today: date | None = None) -> list[Kpi]:
                   .aggregate(t=Sum("amount"))["t"] or Decimal(0))
     settings = rules.current()
     # "emergency cost < 3% of budget" is the supply chain's parts budget, not the emergency budget
-    # itself: the one in the settings, else what the last three months' demand was worth at cost
-    budget = settings.kpi_budget_quarter or float(
+    # itself: the network's one in the settings, else (and always for a center manager, whose
+    # draws are their own centers' only) what the last three months' demand was worth at cost
+    budget = (settings.kpi_budget_quarter if managed is None else 0.0) or float(
         year.filter(month__gte=months_back(end, 2)).aggregate(v=Sum(F("quantity") * F("part__unit_cost")))["v"] or 0)
     since = timezone.now() - timedelta(days=92)
     score = _scoped(EmergencyCase.objects.filter(status="closed", closed_at__gte=since, satisfaction__isnull=False),

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, QuerySet, Sum
 from django.utils import timezone
 
 from partspool.accounts.permissions import managed_node_ids, require_role
@@ -89,14 +89,21 @@ def demand_panel(nodes: list[Node], months: int = 36, end: date | None = None,
 
 
 def visible_runs(user: User) -> QuerySet[ForecastRun]:
-    """Runs that reach the user's nodes; ``seen`` is how many of a run's series the user may see."""
+    """Runs that reach the user's nodes."""
     require_role(user)
     managed = managed_node_ids(user)
     rows = ForecastRun.objects.select_related("created_by")
+    return rows if managed is None else rows.filter(pk__in=ForecastRun.objects.filter(nodes__in=managed).values("pk"))
+
+
+def series_seen(user: User, runs: list[ForecastRun]) -> dict[int, int]:
+    """How many of each run's series the user may see (all of them for the supply chain), in one query."""
+    managed = managed_node_ids(user)
     if managed is None:
-        return rows.annotate(seen=F("series"))
-    return rows.filter(pk__in=ForecastRun.objects.filter(nodes__in=managed).values("pk")).annotate(
-        seen=Count("rows", filter=Q(rows__node_id__in=managed)))
+        return {run.pk: run.series for run in runs}
+    counts = (ForecastSeries.objects.filter(run__in=runs, node_id__in=managed).values("run_id")
+              .annotate(n=Count("id")).values_list("run_id", "n"))
+    return {run.pk: 0 for run in runs} | dict(counts)
 
 
 def run_overview(user: User, run: ForecastRun) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 
 import plotly.graph_objects as go
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -70,8 +71,10 @@ def runs(request: HttpRequest) -> HttpResponse:
         return redirect("forecast_run", run_id=run.pk)
     from partspool.core.forecasting import valid_methods
 
+    shown = list(selectors.visible_runs(user)[:30])
+    seen = selectors.series_seen(user, shown)
     return render(request, "planning/runs.html", {
-        "runs": selectors.visible_runs(user)[:30], "nodes": selectors.visible_nodes(user),
+        "runs": [(run, seen[run.pk]) for run in shown], "nodes": selectors.visible_nodes(user),
         "methods": valid_methods(), "last_month": selectors.last_complete_month()})
 
 
@@ -98,7 +101,6 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
     user: Any = request.user
     run = selectors.run_get(user, run_id)
     rows = selectors.run_series(user, run).order_by("node__code", "part__number")
-    overview = selectors.run_overview(user, run)
     q = request.GET
     if q.get("part"):
         rows = rows.filter(part__number__icontains=q["part"].strip())
@@ -122,6 +124,7 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
             [s.node.code, s.part.number, s.method, method_reason(s.explanation), *s.forecast,
              "; ".join(f"{a}-{b}" for a, b in zip(s.lo, s.hi, strict=True))] for s in rows.iterator())),
             f"partspool-forecast-{run.pk}.xlsx")
+    overview = selectors.run_overview(user, run)  # the page's header only, not the download
     return render(request, "planning/run.html", {
         "run": run, "rows": [(s, method_reason(s.explanation),
                               [selectors.month_add(s.first_month, k) for k in range(len(s.forecast))]) for s in shown],
@@ -250,17 +253,21 @@ def rebalance_request(request: HttpRequest) -> HttpResponse:
     reason = _("Network rebalancing: %(units)s × %(part)s from %(lender)s, which holds more than its level, to "
                "%(borrower)s, which is below its level.") % {"units": units, "part": part.number,
                                                                "lender": lender.code, "borrower": borrower.code}
+    from partspool.network.models import Stock
     from partspool.transfers.models import TransferRequest
 
-    # pressing the button twice asks once: the same move still waiting for the lender is shown again
-    waiting = TransferRequest.objects.filter(
-        lender=lender, borrower=borrower, part=part, quantity=units, requested_by=request.user, reason=reason,
-        status=Status.REQUESTED.value).order_by("-pk").first()
-    if waiting is not None:
-        return redirect("transfer", transfer_id=waiting.pk)
-    made = transfer_request(user=request.user, borrower=borrower, lender=lender,  # type: ignore[arg-type]
-                            part=part, quantity=units, terms=Terms(deal=Deal.COMPENSATION, reason=reason))
-    return redirect("transfer", transfer_id=made.pk)
+    with transaction.atomic():
+        # pressing the button twice asks once: the same move still waiting for the lender is shown
+        # again (the lender's stock row is held, so a second press at the same moment waits for the first)
+        list(Stock.objects.select_for_update().filter(node=lender, part=part))
+        waiting = TransferRequest.objects.filter(
+            lender=lender, borrower=borrower, part=part, quantity=units, requested_by=request.user,
+            status=Status.REQUESTED.value).order_by("-pk").first()
+        if waiting is None:
+            waiting = transfer_request(user=request.user, borrower=borrower, lender=lender,  # type: ignore[arg-type]
+                                       part=part, quantity=units,
+                                       terms=Terms(deal=Deal.COMPENSATION, reason=reason))
+    return redirect("transfer", transfer_id=waiting.pk)
 
 
 @role_page
@@ -271,8 +278,9 @@ def kpi_page(request: HttpRequest) -> HttpResponse:
     cost = next(k for k in found if k.name == "emergency_cost_share")
     if cost.denominator:
         facts = {"drawn": f"{cost.numerator or 0:,.0f}", "budget": f"{cost.denominator:,.0f}"}
+        network_budget = managed_node_ids(user) is None and rules.current().kpi_budget_quarter
         note = (_("Emergency cost: ¥%(drawn)s drawn this quarter against the quarterly parts budget of ¥%(budget)s "
-                  "set in the planning settings.") if rules.current().kpi_budget_quarter else
+                  "set in the planning settings.") if network_budget else
                 _("Emergency cost: ¥%(drawn)s drawn this quarter against ¥%(budget)s, what the last three months' "
                   "demand was worth at cost (no quarterly parts budget is set in the planning settings).")) % facts
     else:
@@ -332,7 +340,7 @@ def annual(request: HttpRequest) -> HttpResponse:
     figure.update_layout(margin={"l": 40, "r": 10, "t": 30, "b": 40}, height=280, title=_("Next year by month"),
                          yaxis={"rangemode": "tozero"})
     return render(request, "planning/annual.html", {
-        "lines": lines[:200], "count": len(lines), "q": request.GET, "nodes": selectors.visible_nodes(user),
+        "lines": [(line, f"{100 * line.cohort:.1f}") for line in lines[:200]], "count": len(lines), "q": request.GET, "nodes": selectors.visible_nodes(user),
         "total": sum(months), "last_year": sum(line.last_year for line in lines),
         "chart": figure.to_html(full_html=False, include_plotlyjs=False, config={"displaylogo": False})})
 

@@ -142,3 +142,32 @@ def test_backtest_of_auto_alone_and_a_method_named_twice(tmp_path, capsys):
     assert [m["method"] for m in json.loads(capsys.readouterr().out)["methods"]] == ["auto"]
     assert main(["backtest", "--input", str(history), "--horizon", "2", "--methods", "TSB,tsb", "--json"]) == 0
     assert [m["method"] for m in json.loads(capsys.readouterr().out)["methods"]] == ["TSB", "auto"]
+
+
+def test_outputs_land_together_or_not_at_all_with_the_usual_permissions(tmp_path, monkeypatch):
+    import os
+
+    from partspool.cli_csv import CsvReadError, write_all
+
+    old = tmp_path / "out.csv"
+    old.write_text("old")
+    real = os.replace
+    calls = []
+
+    def failing_third_move(a, b):
+        calls.append(a)
+        if len(calls) == 3:  # out.csv moved aside, the new one in place, then the second file fails
+            raise OSError("disk full")
+        return real(a, b)
+
+    monkeypatch.setattr(os, "replace", failing_third_move)
+    with pytest.raises(OSError):
+        write_all([(str(old), lambda p: Path(p).write_text("new")), (str(tmp_path / "c.csv"), lambda p: None)])
+    monkeypatch.setattr(os, "replace", real)
+    assert old.read_text() == "old" and sorted(p.name for p in tmp_path.iterdir()) == ["out.csv"]
+    write_all([(str(tmp_path / "a.csv"), lambda p: Path(p).write_text("a"))])
+    umask = os.umask(0)
+    os.umask(umask)
+    assert (tmp_path / "a.csv").stat().st_mode & 0o777 == 0o666 & ~umask
+    with pytest.raises(CsvReadError, match="same file"):
+        write_all([(str(old), lambda p: None), (str(old), lambda p: None)])

@@ -180,3 +180,14 @@ def test_one_weekly_series_among_monthly_ones_is_the_one_named(tmp_path, capsys)
     code, _out, err = run(capsys, "--input", str(tmp_path / "mix.csv"), "--holdout", "3", "--policy",
                           "days-of-cover", "--lead-time", "1")
     assert code == 1 and "1 series: W1" in err and "expected the next month" in err
+
+
+def test_a_long_weekly_series_does_not_outvote_three_monthly_ones(tmp_path, capsys):
+    months = pd.date_range("2022-01-01", periods=36, freq="MS").strftime("%Y-%m-%d")
+    weeks = pd.date_range("2022-01-03", periods=156, freq="7D").strftime("%Y-%m-%d")
+    frame = pd.concat([*(pd.DataFrame({"unique_id": uid, "ds": months, "y": 1}) for uid in ("A", "B", "C")),
+                       pd.DataFrame({"unique_id": "W1", "ds": weeks, "y": 1})])
+    frame.to_csv(tmp_path / "mix.csv", index=False)
+    code, _out, err = run(capsys, "--input", str(tmp_path / "mix.csv"), "--holdout", "3", "--policy",
+                          "days-of-cover", "--lead-time", "1")
+    assert code == 1 and "1 series: W1" in err

@@ -303,13 +303,14 @@ def lead_time_quantiles(result: ForecastResult, lead_time: float,
     phi = result.choices["dispersion"].to_numpy(dtype=np.float64)
     spread = lead_time_spread(phi, lead_time, result.settings.level_uncertainty)
     tail = (1.0 - result.settings.interval) / 2.0
+    hi = np.maximum(smooth_quantile(mean, spread, 1.0 - tail), mean)  # as ``interval``: lo ≤ mean ≤ hi
     out = pd.DataFrame({
         "unique_id": result.choices["unique_id"].to_numpy(),
         "lead_time": float(lead_time),
         "mean": mean,
         "variance": spread * mean,
-        "lo": smooth_quantile(mean, spread, tail),
-        "hi": smooth_quantile(mean, spread, 1.0 - tail),
+        "lo": np.minimum(smooth_quantile(mean, spread, tail), hi),
+        "hi": hi,
     })
     for p in levels:
         out[f"q{round(p * 100):d}"] = integer_quantile(mean, spread, p)
@@ -318,7 +319,8 @@ def lead_time_quantiles(result: ForecastResult, lead_time: float,
 
 def period_quantiles(result: ForecastResult, levels: tuple[float, ...] = (0.1, 0.5, 0.9),
                      whole_units: bool = False) -> pd.DataFrame:
-    """Quantiles of demand in each forecast period (the distribution behind ``lo``/``hi``).
+    """Quantiles of demand in each forecast period (the distribution behind ``lo``/``hi``; ``hi`` is
+    this distribution's upper quantile raised to the forecast where it falls below it).
 
     Args:
         result: a ``forecast`` result.

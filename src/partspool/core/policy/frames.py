@@ -155,11 +155,17 @@ def _infer(data: Any) -> Frequency:
     if len(diffs) == 0:
         raise DemandFrameError(["cannot tell the period length: every series has a single row "
                                 "(give the frequency)"])
-    # the most common step decides, so that one odd series is the one named as irregular
-    kinds = np.select([diffs == 1, diffs == 7, (diffs >= 28) & (diffs <= 31)], [1, 2, 3], default=0)
-    counts = np.bincount(kinds, minlength=4)
-    common = int(np.argmax(counts[1:]) + 1) if counts[1:].any() else 0
-    if common:
+    # each series votes with its own most common step (one vote per series, however many rows it
+    # has), and the most common vote decides: one odd series is then the one named as irregular
+    kinds = pd.Series(np.select([diffs == 1, diffs == 7, (diffs >= 28) & (diffs <= 31)], [1, 2, 3], default=0),
+                      index=diffs.index)
+    series_of = data.loc[diffs.index, "unique_id"]
+    known = kinds > 0
+    tally = pd.DataFrame({"series": series_of[known].to_numpy(), "kind": kinds[known].to_numpy()})
+    counts = tally.groupby(["series", "kind"], sort=False).size()
+    if len(counts):
+        votes = [kind for _series, kind in counts.groupby(level=0, sort=False).idxmax()]
+        common = int(pd.Series(votes).value_counts().idxmax())
         return {1: Frequency.DAY, 2: Frequency.WEEK, 3: Frequency.MONTH}[common]
     smallest = int(diffs.min())
     raise DemandFrameError([f"cannot tell the period length: the closest dates are {smallest} days apart "
