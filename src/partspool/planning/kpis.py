@@ -45,6 +45,12 @@ def _scoped(qs: Any, managed: set[int] | None, field: str = "node_id") -> Any:
     return qs if managed is None else qs.filter(**{f"{field}__in": managed})
 
 
+def uses_network_budget(user: User) -> bool:
+    """Whether emergency cost is measured against the parts budget in the settings (the supply
+    chain, once one is set) rather than against the value of the last three months' demand."""
+    return managed_node_ids(user) is None and bool(rules.current().kpi_budget_quarter)
+
+
 def network_kpis(user: User, today: date | None = None) -> list[Kpi]:
     from partspool.emergencies.models import BudgetDraw, EmergencyCase
     from partspool.emergencies.services import quarter_label
@@ -76,7 +82,7 @@ def network_kpis(user: User, today: date | None = None) -> list[Kpi]:
     # "emergency cost < 3% of budget" is the supply chain's parts budget, not the emergency budget
     # itself: the network's one in the settings, else (and always for a center manager, whose
     # draws are their own centers' only) what the last three months' demand was worth at cost
-    budget = (settings.kpi_budget_quarter if managed is None else 0.0) or float(
+    budget = (settings.kpi_budget_quarter if uses_network_budget(user) else 0.0) or float(
         year.filter(month__gte=months_back(end, 2)).aggregate(v=Sum(F("quantity") * F("part__unit_cost")))["v"] or 0)
     since = timezone.now() - timedelta(days=92)
     score = _scoped(EmergencyCase.objects.filter(status="closed", closed_at__gte=since, satisfaction__isnull=False),

@@ -278,9 +278,8 @@ def kpi_page(request: HttpRequest) -> HttpResponse:
     cost = next(k for k in found if k.name == "emergency_cost_share")
     if cost.denominator:
         facts = {"drawn": f"{cost.numerator or 0:,.0f}", "budget": f"{cost.denominator:,.0f}"}
-        network_budget = managed_node_ids(user) is None and rules.current().kpi_budget_quarter
         note = (_("Emergency cost: ¥%(drawn)s drawn this quarter against the quarterly parts budget of ¥%(budget)s "
-                  "set in the planning settings.") if network_budget else
+                  "set in the planning settings.") if kpis.uses_network_budget(user) else
                 _("Emergency cost: ¥%(drawn)s drawn this quarter against ¥%(budget)s, what the last three months' "
                   "demand was worth at cost (no quarterly parts budget is set in the planning settings).")) % facts
     else:

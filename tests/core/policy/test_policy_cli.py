@@ -171,23 +171,13 @@ def test_an_id_called_na_and_a_gb18030_file(demand_csv, capsys, tmp_path):
     assert json.loads(out)["series"] == 12
 
 
-def test_one_weekly_series_among_monthly_ones_is_the_one_named(tmp_path, capsys):
-    months = pd.date_range("2022-01-01", periods=24, freq="MS").strftime("%Y-%m-%d")
-    weeks = pd.date_range("2022-01-03", periods=30, freq="7D").strftime("%Y-%m-%d")
-    frame = pd.concat([*(pd.DataFrame({"unique_id": uid, "ds": months, "y": 1}) for uid in ("A", "B", "C")),
-                       pd.DataFrame({"unique_id": "W1", "ds": weeks, "y": 1})])
+@pytest.mark.parametrize(("months", "weeks"), [(24, 30), (36, 156)])  # the long weekly one must not outvote
+def test_one_weekly_series_among_monthly_ones_is_the_one_named(tmp_path, capsys, months, weeks):
+    month_starts = pd.date_range("2022-01-01", periods=months, freq="MS").strftime("%Y-%m-%d")
+    mondays = pd.date_range("2022-01-03", periods=weeks, freq="7D").strftime("%Y-%m-%d")
+    frame = pd.concat([*(pd.DataFrame({"unique_id": uid, "ds": month_starts, "y": 1}) for uid in ("A", "B", "C")),
+                       pd.DataFrame({"unique_id": "W1", "ds": mondays, "y": 1})])
     frame.to_csv(tmp_path / "mix.csv", index=False)
     code, _out, err = run(capsys, "--input", str(tmp_path / "mix.csv"), "--holdout", "3", "--policy",
                           "days-of-cover", "--lead-time", "1")
     assert code == 1 and "1 series: W1" in err and "expected the next month" in err
-
-
-def test_a_long_weekly_series_does_not_outvote_three_monthly_ones(tmp_path, capsys):
-    months = pd.date_range("2022-01-01", periods=36, freq="MS").strftime("%Y-%m-%d")
-    weeks = pd.date_range("2022-01-03", periods=156, freq="7D").strftime("%Y-%m-%d")
-    frame = pd.concat([*(pd.DataFrame({"unique_id": uid, "ds": months, "y": 1}) for uid in ("A", "B", "C")),
-                       pd.DataFrame({"unique_id": "W1", "ds": weeks, "y": 1})])
-    frame.to_csv(tmp_path / "mix.csv", index=False)
-    code, _out, err = run(capsys, "--input", str(tmp_path / "mix.csv"), "--holdout", "3", "--policy",
-                          "days-of-cover", "--lead-time", "1")
-    assert code == 1 and "1 series: W1" in err
