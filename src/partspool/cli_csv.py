@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import csv
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 ENCODINGS = ("utf-8-sig", "gb18030")  # UTF-8 with or without a BOM, else the Chinese Windows encoding
 
@@ -15,12 +16,51 @@ class CsvReadError(ValueError):
     """The file cannot be read as a CSV table (its text, not its values, is at fault)."""
 
 
-def read_text_csv(path_text: str) -> tuple[Any, list[int]]:
-    """The CSV as text columns, and the file line of each row (blank lines skipped, not miscounted).
+class RecordLines(Sequence[int]):
+    """The file line on which each kept row of a CSV starts, worked out only when asked.
+
+    pandas counts records, not lines: a quoted value that spans lines would shift every line
+    number after it. Error messages are rare, so the file is read again with the ``csv`` module
+    (which follows quoting as pandas does) only when a line number is wanted.
+    """
+
+    def __init__(self, path: Path, encoding: str, rows: int) -> None:
+        self._path, self._encoding, self._rows = path, encoding, rows
+        self._lines: list[int] | None = None
+
+    def _starts(self) -> list[int]:
+        if self._lines is None:
+            starts: list[int] = []
+            with self._path.open(encoding=self._encoding, newline="") as handle:
+                reader = csv.reader(handle, skipinitialspace=True)
+                previous = 0
+                for number, record in enumerate(reader):
+                    start, previous = previous + 1, reader.line_num
+                    if number > 0 and any(value.strip() for value in record):  # record 0 is the header
+                        starts.append(start)
+            self._lines = starts
+        return self._lines
+
+    def __len__(self) -> int:
+        return self._rows
+
+    @overload
+    def __getitem__(self, index: int) -> int: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[int]: ...
+
+    def __getitem__(self, index: int | slice) -> int | Sequence[int]:
+        return self._starts()[index]
+
+
+def read_text_csv(path_text: str) -> tuple[Any, Sequence[int]]:
+    """The CSV as text columns, and the file line on which each row starts (blank lines skipped).
 
     Every value stays text ("NA" and "null" are ids like any other); the caller converts and checks.
-    Raises ``FileNotFoundError`` for a missing file and ``CsvReadError`` for one that is not
-    readable CSV text in UTF-8 or GB18030.
+    Line numbers count blank lines and the lines inside quoted values that span lines. Raises
+    ``FileNotFoundError`` for a missing file and ``CsvReadError`` for one that is not readable CSV
+    text in UTF-8 or GB18030.
     """
     import pandas as pd
 
@@ -39,8 +79,8 @@ def read_text_csv(path_text: str) -> tuple[Any, list[int]]:
             first = str(error).strip().splitlines()[0] if str(error).strip() else "unreadable"
             raise CsvReadError(f"{path_text} is not a readable CSV file: {first}") from None
         blank = (raw.apply(lambda column: column.str.strip()) == "").all(axis=1)
-        lines = [int(i) + 2 for i in raw.index[~blank]]  # line 1 is the header
-        return raw.loc[~blank].reset_index(drop=True), lines
+        kept = raw.loc[~blank].reset_index(drop=True)
+        return kept, RecordLines(path, encoding, len(kept))
     raise CsvReadError(f"{path_text} is neither UTF-8 nor GB18030 text")
 
 

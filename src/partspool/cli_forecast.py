@@ -6,6 +6,7 @@ import argparse
 import json
 import math
 import sys
+from collections.abc import Sequence
 from typing import Any
 
 from partspool.cli_csv import CsvReadError, check_writable, read_text_csv, write_all
@@ -42,7 +43,7 @@ def _error(message: str, code: int = 1) -> int:
     return code
 
 
-def _input_error(error: Any, path: str, lines: list[int]) -> int:
+def _input_error(error: Any, path: str, lines: Sequence[int]) -> int:
     where = ""
     if error.row is not None:
         line = lines[error.row - 1] if 0 < error.row <= len(lines) else error.row + 1

@@ -116,6 +116,17 @@ def test_unreadable_files_are_named_not_crashed_and_line_numbers_count_blank_lin
     assert "line 6 of" in capsys.readouterr().err
 
 
+def test_line_numbers_count_the_lines_inside_a_quoted_value_that_spans_lines(tmp_path, capsys):
+    lines = write_history(tmp_path / "h.csv").read_text().splitlines()
+    first_id = lines[1].split(",")[0]
+    # the first row's id is quoted and spans three lines; the bad value is on the 5th record's row
+    lines[1] = '"' + first_id + '\nsecond line\nthird line"' + lines[1][len(first_id):]
+    lines[4] = lines[4].rsplit(",", 1)[0] + ",x"
+    (tmp_path / "multi.csv").write_text("\n".join(lines) + "\n")
+    assert main(["backtest", "--input", str(tmp_path / "multi.csv"), "--horizon", "2"]) == 1
+    assert "line 7 of" in capsys.readouterr().err  # record 5 starts on line 5 + 2 lines of the quoted id
+
+
 def test_a_gb18030_file_with_chinese_ids_and_an_id_called_na_is_read(tmp_path, capsys):
     frame = pd.read_csv(write_history(tmp_path / "h.csv", series=2))
     frame["unique_id"] = frame["unique_id"].map({"BRK-00": "刹车片", "BRK-01": "NA"})
