@@ -59,30 +59,39 @@ def cmd_forecast_review(args: argparse.Namespace) -> int:
 
 def cmd_abc(args: argparse.Namespace) -> int:
     """ABC classes of the parts by 12 months of demand, with the planning settings' cut-offs (run it
-    monthly from cron to keep a dated record; --xlsx writes every part with its reason)."""
+    monthly from cron to keep a dated record; --xlsx writes every part with its reason, in --lang)."""
+    from django.utils import translation
+    from django.utils.translation import gettext as _
+
     from partspool.errors import DomainError
     from partspool.network.exports import table_xlsx
     from partspool.network.selectors import parse_month
     from partspool.planning import policy
+    from partspool.planning.explain import abc_reason
     from partspool.planning.selectors import visible_nodes
 
-    try:
-        user = _user(args.as_user)
-        end = parse_month(args.month) if args.month else None
-        result, _parts = policy.abc_for(visible_nodes(user, args.node or None), args.basis, end)
-    except DomainError as error:
-        return _fail(error)
-    rules = result.rules
-    print(f"ABC by {rules.basis}: A up to {rules.a_cut:.0%}, B up to {rules.b_cut:.0%} of {result.total:,.0f}")
-    shares = result.class_shares()
-    for klass, count in result.class_counts().items():
-        print(f"  {klass}: {count:>6} parts, {shares.get(klass, 0):.1%} of demand")
-    if args.xlsx:
-        content = table_xlsx("ABC", ["rank", "part", "class", "measure", "share", "cumulative", "why"], (
-            [r.rank, r.key, str(r.abc_class), r.measure, r.share, r.cumulative, r.explain(rules)]
-            for r in result.rows))
-        Path(args.xlsx).write_bytes(content)
-        print(f"wrote {args.xlsx} ({len(result.rows)} parts)")
+    with translation.override(args.lang):
+        try:
+            user = _user(args.as_user)
+            end = parse_month(args.month) if args.month else None
+            result, _parts = policy.abc_for(visible_nodes(user, args.node or None), args.basis, end)
+        except DomainError as error:
+            return _fail(error)
+        rules = result.rules
+        basis = _("demand value") if rules.basis == "value" else _("demand units")
+        print(_("ABC by %(basis)s: A up to %(a)s, B up to %(b)s of %(total)s") % {
+            "basis": basis, "a": f"{rules.a_cut:.0%}", "b": f"{rules.b_cut:.0%}", "total": f"{result.total:,.0f}"})
+        shares = result.class_shares()
+        for klass, count in result.class_counts().items():
+            print("  " + _("%(klass)s: %(count)s parts, %(share)s of demand") % {
+                "klass": klass, "count": f"{count:>6}", "share": f"{shares.get(klass, 0):.1%}"})
+        if args.xlsx:
+            header = [_("Rank"), _("Part"), _("Class"), _("Measure"), _("Share"), _("Cumulative"), _("Why")]
+            content = table_xlsx(_("ABC classes"), header, (
+                [r.rank, r.key, str(r.abc_class), r.measure, r.share, r.cumulative, abc_reason(r, rules)]
+                for r in result.rows))
+            Path(args.xlsx).write_bytes(content)
+            print(_("wrote %(path)s (%(count)s parts)") % {"path": args.xlsx, "count": len(result.rows)})
     return 0
 
 
@@ -110,4 +119,5 @@ def register(sub: Any) -> None:
     p.add_argument("--basis", choices=["quantity", "value"], help="default: the planning settings' basis")
     p.add_argument("--month", help="last month of the 12, YYYY-MM (default: the last complete month)")
     p.add_argument("--xlsx", help="write every part with its class and reason to this file")
+    p.add_argument("--lang", choices=["zh-hans", "en"], default="zh-hans", help="language of the output")
     p.set_defaults(func=cmd_abc)

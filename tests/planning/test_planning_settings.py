@@ -3,6 +3,7 @@ monthly forecast review's trend and PDF, through the API, the pages and the comm
 
 from __future__ import annotations
 
+import openpyxl
 import pytest
 
 from partspool.planning.models import ForecastRun, PlanningSettings
@@ -207,9 +208,17 @@ def test_abc_from_the_command_line_follows_the_settings(history, tmp_path, capsy
 
     assert _patch(login(history.users["planner"]), {"abc_a_cut": 0.5}).status_code == 200
     out = tmp_path / "abc.xlsx"
-    assert main(["abc", "--as", "planner", "--xlsx", str(out)]) == 0
+    assert main(["abc", "--as", "planner", "--xlsx", str(out), "--lang", "en"]) == 0
     printed = capsys.readouterr().out
     assert "A up to 50%" in printed and "wrote" in printed and out.stat().st_size > 0
+    sheet = openpyxl.load_workbook(out).active
+    assert [c.value for c in sheet[1]][-1] == "Why" and "cumulative" in sheet.cell(2, 7).value
+    assert main(["abc", "--as", "planner", "--xlsx", str(out)]) == 0  # Chinese by default, as the review
+    printed = capsys.readouterr().out
+    assert "A up to" not in printed and "50%" in printed
+    sheet = openpyxl.load_workbook(out).active
+    why = sheet.cell(2, 7).value
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in why) and "cumulative" not in why
     assert main(["abc", "--as", "hz_manager", "--node", "SC-SH01"]) == 2  # not the manager's node
     assert main(["abc", "--as", "planner", "--month", "13-2026"]) == 1
 
