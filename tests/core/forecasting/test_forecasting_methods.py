@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from partspool.core.forecasting import BaselineSettings, forecast
+from partspool.core.forecasting import BaselineSettings, ForecastInputError, forecast
 from partspool.core.forecasting.baseline import baseline, baseline_parts, seasonal_growth_average
 from partspool.core.forecasting.methods import METHODS, run_methods
 from partspool.core.forecasting.settings import DEFAULT_SETTINGS
@@ -120,3 +120,34 @@ def test_forecasts_are_never_negative_and_methods_that_cannot_run_are_left_out()
         assert all((values >= 0).all() and values.shape == (4,) for values in found.values())
         assert ("SeasonalNaive" in found) == (n >= 24)
         assert ("WindowAverage" in found) == (n >= 12)
+
+
+def test_windows_and_smoothing_mean_the_same_months_on_weekly_data():
+    weekly = DEFAULT_SETTINGS.for_periods(52)
+    assert DEFAULT_SETTINGS.for_periods(12) is DEFAULT_SETTINGS
+    assert (weekly.window_size, weekly.seasonal_trend.window) == (52, 104)
+    # TSB's 0.1 a month: what it keeps of old demand after 13 weeks is what it keeps after 3 months
+    assert (1 - weekly.tsb_alpha_p) ** 13 == pytest.approx((1 - 0.1) ** 3, rel=1e-12)
+    quarterly = DEFAULT_SETTINGS.for_periods(4)
+    assert (quarterly.window_size, quarterly.seasonal_trend.window) == (4, 8)
+    assert quarterly.tsb_alpha_d == pytest.approx(1 - 0.9**3)
+    # the back-test and the source's baseline stay in periods
+    assert (weekly.min_train, weekly.origins, weekly.baseline) == (12, 4, DEFAULT_SETTINGS.baseline)
+
+
+def test_a_weekly_series_is_forecast_with_statsforecasts_models_at_the_weekly_constants():
+    from statsforecast.models import TSB, WindowAverage
+
+    rng = np.random.default_rng(5)
+    y = np.where(rng.random(80) < 0.3, rng.poisson(2.0, 80), 0).astype(float)
+    frame = pd.DataFrame({"unique_id": "W", "ds": pd.date_range("2024-01-01", periods=80, freq="7D"), "y": y})
+    weekly = DEFAULT_SETTINGS.for_periods(52)
+    tsb = forecast(frame, 4, method="TSB")
+    assert tsb.settings.tsb_alpha_d == weekly.tsb_alpha_d
+    expected = TSB(alpha_d=weekly.tsb_alpha_d, alpha_p=weekly.tsb_alpha_p).forecast(y=y, h=4)["mean"]
+    assert np.allclose(tsb.forecasts["forecast"], expected, rtol=1e-12)
+    window = forecast(frame, 4, method="WindowAverage").forecasts["forecast"]
+    assert np.allclose(window, WindowAverage(window_size=52).forecast(y=y, h=4)["mean"]) and window.iloc[0] == y[-52:].mean()
+    short = frame.head(40)  # under a year of weeks: WindowAverage needs 52 and says so
+    with pytest.raises(ForecastInputError, match="at least 52"):
+        forecast(short, 2, method="WindowAverage")

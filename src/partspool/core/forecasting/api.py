@@ -55,7 +55,7 @@ class ForecastResult:
             best first, as text), the weight of each combined method (``weights``, as text) and the
             explanation sentence.
         frequency: the inferred frequency of the periods.
-        horizon, method, settings: what was asked.
+        horizon, method: what was asked; settings: the rules used (scaled to the data's periods).
         seconds: wall-clock time of the run.
     """
 
@@ -133,7 +133,8 @@ def forecast(frame: pd.DataFrame, horizon: int, method: str = AUTO, engine: str 
         horizon: periods to forecast.
         method: ``auto`` (choose per series by back-test) or a method name (``valid_methods()``).
         engine: ``local`` (processes on this machine) or ``dask`` (a dask.distributed client).
-        settings: the rules (defaults: ``DEFAULT_SETTINGS``).
+        settings: the rules (defaults: ``DEFAULT_SETTINGS``), stated for monthly data; windows and
+            smoothing constants are scaled to the data's periods (``ForecastSettings.for_periods``).
         workers: processes for ``local`` / workers of a dask cluster made for the call (default: cores).
         client: a dask ``Client`` to use with ``engine="dask"`` (default: the current one, else a
             local cluster made and closed for the call).
@@ -150,6 +151,7 @@ def forecast(frame: pd.DataFrame, horizon: int, method: str = AUTO, engine: str 
     if engine not in ENGINES:
         raise ForecastInputError("unknown_engine", f"unknown engine {engine!r}; valid: {', '.join(ENGINES)}")
     panel = read_panel(frame)
+    settings = settings.for_periods(panel.freq.periods_per_year)  # windows and smoothing in calendar time
     m = panel.freq.season_length
     if method == AUTO:
         if settings.short_series != "fallback":
@@ -227,6 +229,7 @@ def backtest(frame: pd.DataFrame, horizon: int, methods: tuple[str, ...] | None 
     if engine not in ENGINES:
         raise ForecastInputError("unknown_engine", f"unknown engine {engine!r}; valid: {', '.join(ENGINES)}")
     panel = read_panel(frame)
+    settings = settings.for_periods(panel.freq.periods_per_year)
     needed = horizon + auto_min_length(horizon, settings)
     _check_length(panel, needed, f"a back-test with horizon {horizon} ({horizon} held out, then "
                   f"{settings.min_train} to fit and {horizon} to test for auto)")

@@ -19,6 +19,7 @@ from partspool.core.forecasting.errors import ForecastInputError
 REQUIRED_COLUMNS = ("unique_id", "ds", "y")
 
 _SEASON = {"D": 7, "W": 52, "M": 12, "Q": 4, "Y": 1}
+_PER_YEAR = {"D": 365, "W": 52, "M": 12, "Q": 4, "Y": 1}
 _NAME = {"D": "daily", "W": "weekly", "M": "monthly", "Q": "quarterly", "Y": "yearly"}
 _EPOCH = np.datetime64("1970-01-01", "D")
 
@@ -38,6 +39,11 @@ class Frequency:
     @property
     def name(self) -> str:
         return _NAME[self.code]
+
+    @property
+    def periods_per_year(self) -> int:
+        """Periods in a year (365 days, 52 weeks, 12 months, 4 quarters, 1 year)."""
+        return _PER_YEAR[self.code]
 
     def future(self, last: NDArray[np.datetime64], steps: int) -> NDArray[np.datetime64]:
         """The ``steps`` dates after each date in ``last`` (shape ``(len(last), steps)``), in the data's style."""

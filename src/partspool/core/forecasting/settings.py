@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+
+MONTHS_PER_YEAR = 12
 
 
 @dataclass(frozen=True)
@@ -27,7 +29,8 @@ class SeasonalTrendSettings:
     """Our own estimates of level, growth and seasonality (``SeasonalTrend``, see ``seasonal.py``).
 
     Attributes:
-        window: periods behind the level.
+        window: months behind the level (the same span in the data's periods, see
+            ``ForecastSettings.for_periods``).
         shape_seasons: seasons of history (at most) the trend and the seasonal indices are fitted on.
         min_seasons: full seasons needed before seasonal indices are estimated (else all 1).
         trend_prior: standard deviation of the prior on the log growth per season (0.15: growth
@@ -57,10 +60,16 @@ class ForecastSettings:
         origin_decay: weight of each older origin relative to the one after it in the back-test's MSE
             (1: all equal; 0.5: the latest origin counts as much as all the older ones together), so
             that a series whose behaviour has changed is judged mostly on its recent past.
-        min_train: the shortest history a back-test origin may fit on.
-        window_size: periods averaged by ``WindowAverage``.
-        tsb_alpha_d: TSB's smoothing of demand sizes.
-        tsb_alpha_p: TSB's smoothing of demand probability.
+        min_train: the shortest history a back-test origin may fit on (periods).
+        window_size: months averaged by ``WindowAverage`` (and behind ``SeasonalGrowthAverage``'s level).
+        tsb_alpha_d: TSB's smoothing of demand sizes, per month.
+        tsb_alpha_p: TSB's smoothing of demand probability, per month.
+
+        Windows and smoothing constants are stated in months and mean the same span of calendar
+        time whatever the data's periods (``for_periods``): on weekly data ``WindowAverage`` averages
+        52 weeks and TSB smooths by 0.024 a week, not 12 weeks and 0.1 a week, which would forget
+        a slow mover's demand four times faster. The back-test (``origins`` of ``horizon`` periods,
+        ``min_train``) and the source's baseline (the last 3 periods) stay in periods.
         seasonal_min_seasons: full seasons needed before seasonal methods are tried.
         candidates: the methods ``auto`` may choose from (those whose history allows). One of each
             family: near-duplicates (the Croston variants beside TSB, IMAPA beside ADIDA) would fill the
@@ -99,6 +108,28 @@ class ForecastSettings:
     fallback_method: str = "HistoricAverage"
     level_uncertainty: float = 0.05
     chunk_size: int = 2000
+
+
+    def for_periods(self, per_year: int) -> ForecastSettings:
+        """These settings for data with ``per_year`` periods a year (12: monthly, unchanged).
+
+        A window of ``w`` months becomes ``w × per_year / 12`` periods (at least 1) and a smoothing
+        constant ``α`` per month becomes ``1 − (1 − α)^(12 / per_year)`` per period, so that what a
+        method remembers covers the same months at any frequency.
+        """
+        if per_year == MONTHS_PER_YEAR:
+            return self
+        factor = per_year / MONTHS_PER_YEAR
+
+        def span(months: int) -> int:
+            return max(1, round(months * factor))
+
+        def alpha(per_month: float) -> float:
+            return float(1.0 - (1.0 - per_month) ** (1.0 / factor))
+
+        return replace(self, window_size=span(self.window_size), tsb_alpha_d=alpha(self.tsb_alpha_d),
+                       tsb_alpha_p=alpha(self.tsb_alpha_p),
+                       seasonal_trend=replace(self.seasonal_trend, window=span(self.seasonal_trend.window)))
 
 
 DEFAULT_SETTINGS = ForecastSettings()
