@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/forecast_accuracy.py --cdnow /path/to/Lifetimes-0.11.3-py3-none-any.whl
 
-Data sets (the same settings, ``DEFAULT_SETTINGS``, and horizon 3 for both):
+Data sets (the same settings, ``DEFAULT_SETTINGS``, and horizon 3 for all four):
 
 (a) **demo-like**: 3,000 monthly series × 36 months drawn with the rules of ``partspool.demo``:
     Pareto-shaped base rates, negative-binomial demand with shape 1.5 + 2 × mean (lumpy for slow

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import csv
 import os
+import sys
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, overload
+from typing import Any
 
 ENCODINGS = ("utf-8-sig", "gb18030")  # UTF-8 with or without a BOM, else the Chinese Windows encoding
 
@@ -16,8 +17,8 @@ class CsvReadError(ValueError):
     """The file cannot be read as a CSV table (its text, not its values, is at fault)."""
 
 
-class RecordLines(Sequence[int]):
-    """The file line on which each kept row of a CSV starts, worked out only when asked.
+class RecordLines:
+    """The file line on which each kept row of a CSV starts, worked out only when asked (``line``).
 
     pandas counts records, not lines: a quoted value that spans lines would shift every line
     number after it. Error messages are rare, so the file is read again with the ``csv`` module
@@ -31,30 +32,30 @@ class RecordLines(Sequence[int]):
     def _starts(self) -> list[int]:
         if self._lines is None:
             starts: list[int] = []
-            with self._path.open(encoding=self._encoding, newline="") as handle:
-                reader = csv.reader(handle, skipinitialspace=True)
-                previous = 0
-                for number, record in enumerate(reader):
-                    start, previous = previous + 1, reader.line_num
-                    if number > 0 and any(value.strip() for value in record):  # record 0 is the header
-                        starts.append(start)
-            self._lines = starts
+            limit = csv.field_size_limit()
+            csv.field_size_limit(sys.maxsize)  # pandas reads values of any length; so must this
+            try:
+                with self._path.open(encoding=self._encoding, newline="") as handle:
+                    reader = csv.reader(handle, skipinitialspace=True)
+                    previous = 0
+                    for number, record in enumerate(reader):
+                        start, previous = previous + 1, reader.line_num
+                        if number > 0 and any(value.strip() for value in record):  # record 0 is the header
+                            starts.append(start)
+            except (OSError, csv.Error, UnicodeError):
+                starts = []  # the file changed or cannot be re-read: no line numbers rather than a crash
+            finally:
+                csv.field_size_limit(limit)
+            self._lines = starts if len(starts) == self._rows else []
         return self._lines
 
-    def __len__(self) -> int:
-        return self._rows
-
-    @overload
-    def __getitem__(self, index: int) -> int: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> Sequence[int]: ...
-
-    def __getitem__(self, index: int | slice) -> int | Sequence[int]:
-        return self._starts()[index]
+    def line(self, row: int) -> int | None:
+        """The file line where data row ``row`` (1 = the first after the header) starts, if known."""
+        starts = self._starts()
+        return starts[row - 1] if 0 < row <= len(starts) else None
 
 
-def read_text_csv(path_text: str) -> tuple[Any, Sequence[int]]:
+def read_text_csv(path_text: str) -> tuple[Any, RecordLines]:
     """The CSV as text columns, and the file line on which each row starts (blank lines skipped).
 
     Every value stays text ("NA" and "null" are ids like any other); the caller converts and checks.
@@ -74,7 +75,7 @@ def read_text_csv(path_text: str) -> tuple[Any, Sequence[int]]:
         except UnicodeDecodeError:
             continue
         except pd.errors.EmptyDataError:
-            return pd.DataFrame(), []
+            return pd.DataFrame(), RecordLines(path, encoding, 0)
         except pd.errors.ParserError as error:
             first = str(error).strip().splitlines()[0] if str(error).strip() else "unreadable"
             raise CsvReadError(f"{path_text} is not a readable CSV file: {first}") from None

@@ -6,10 +6,9 @@ import argparse
 import json
 import math
 import sys
-from collections.abc import Sequence
 from typing import Any
 
-from partspool.cli_csv import CsvReadError, check_writable, read_text_csv, write_all
+from partspool.cli_csv import CsvReadError, RecordLines, check_writable, read_text_csv, write_all
 
 FORECAST_HELP = "forecast demand from a CSV of unique_id,ds,y (no database needed)"
 BACKTEST_HELP = "score each forecasting method and auto on the last H periods of a CSV (no database needed)"
@@ -43,11 +42,11 @@ def _error(message: str, code: int = 1) -> int:
     return code
 
 
-def _input_error(error: Any, path: str, lines: Sequence[int]) -> int:
+def _input_error(error: Any, path: str, lines: RecordLines) -> int:
     where = ""
     if error.row is not None:
-        line = lines[error.row - 1] if 0 < error.row <= len(lines) else error.row + 1
-        where = f" (line {line} of {path})"
+        line = lines.line(error.row)
+        where = f" (line {line} of {path})" if line is not None else f" (data row {error.row} of {path})"
     return _error(f"{error.detail}{where}")
 
 

@@ -84,9 +84,9 @@ def cmd_abc(args: argparse.Namespace) -> int:
         shares = result.class_shares()
         for klass, count in result.class_counts().items():
             print("  " + _("%(klass)s: %(count)s parts, %(share)s of demand") % {
-                "klass": klass, "count": f"{count:>6}", "share": f"{shares.get(klass, 0):.1%}"})
+                "klass": klass, "count": count, "share": f"{shares.get(klass, 0):.1%}"})
         if args.xlsx:
-            header = [_("Rank"), _("Part"), _("Class"), _("Measure"), _("Share"), _("Cumulative"), _("Why")]
+            header = [_("Rank"), _("Part"), _("Class"), basis, _("Share"), _("Cumulative"), _("Why")]
             content = table_xlsx(_("ABC classes"), header, (
                 [r.rank, r.key, str(r.abc_class), r.measure, r.share, r.cumulative, abc_reason(r, rules)]
                 for r in result.rows))

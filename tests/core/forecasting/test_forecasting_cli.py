@@ -127,6 +127,22 @@ def test_line_numbers_count_the_lines_inside_a_quoted_value_that_spans_lines(tmp
     assert "line 7 of" in capsys.readouterr().err  # record 5 starts on line 5 + 2 lines of the quoted id
 
 
+def test_line_numbers_hold_in_a_crlf_file_with_a_bom_and_survive_a_very_long_value(tmp_path, capsys):
+    lines = write_history(tmp_path / "h.csv").read_text().splitlines()
+    lines[1] = '"' + lines[1].split(",")[0] + '\r\nmore"' + lines[1][len(lines[1].split(",")[0]):]
+    lines[4] = lines[4].rsplit(",", 1)[0] + ",x"
+    (tmp_path / "crlf.csv").write_bytes(("\r\n".join(lines) + "\r\n").encode("utf-8-sig"))
+    assert main(["backtest", "--input", str(tmp_path / "crlf.csv"), "--horizon", "2"]) == 1
+    assert "line 6 of" in capsys.readouterr().err
+    # a value longer than the csv module's default limit (128 KB): still named, never a traceback
+    lines = write_history(tmp_path / "h.csv").read_text().splitlines()
+    lines[1] = "b" * 140_000 + lines[1][len(lines[1].split(",")[0]):]
+    lines[4] = lines[4].rsplit(",", 1)[0] + ",x"
+    (tmp_path / "long.csv").write_text("\n".join(lines) + "\n")
+    assert main(["backtest", "--input", str(tmp_path / "long.csv"), "--horizon", "2"]) == 1
+    assert "line 5 of" in capsys.readouterr().err
+
+
 def test_a_gb18030_file_with_chinese_ids_and_an_id_called_na_is_read(tmp_path, capsys):
     frame = pd.read_csv(write_history(tmp_path / "h.csv", series=2))
     frame["unique_id"] = frame["unique_id"].map({"BRK-00": "刹车片", "BRK-01": "NA"})

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from partspool.core.forecasting import BaselineSettings, ForecastInputError, forecast
+from partspool.core.forecasting import BaselineSettings, ForecastInputError, backtest, forecast
 from partspool.core.forecasting.baseline import baseline, baseline_parts, seasonal_growth_average
 from partspool.core.forecasting.methods import METHODS, run_methods
 from partspool.core.forecasting.settings import DEFAULT_SETTINGS
@@ -131,8 +131,24 @@ def test_windows_and_smoothing_mean_the_same_months_on_weekly_data():
     quarterly = DEFAULT_SETTINGS.for_periods(4)
     assert (quarterly.window_size, quarterly.seasonal_trend.window) == (4, 8)
     assert quarterly.tsb_alpha_d == pytest.approx(1 - 0.9**3)
+    daily, yearly = DEFAULT_SETTINGS.for_periods(365), DEFAULT_SETTINGS.for_periods(1)
+    assert (daily.window_size, yearly.window_size, yearly.seasonal_trend.window) == (365, 1, 2)
+    assert 0 < daily.tsb_alpha_p < weekly.tsb_alpha_p < 0.1 < yearly.tsb_alpha_p < 1
     # the back-test and the source's baseline stay in periods
     assert (weekly.min_train, weekly.origins, weekly.baseline) == (12, 4, DEFAULT_SETTINGS.baseline)
+    # settings already scaled are not scaled again, and can be scaled back
+    assert weekly.for_periods(52) is weekly and weekly.periods_per_year == 52
+    back = weekly.for_periods(12)
+    assert (back.window_size, back.seasonal_trend.window) == (12, 24) and back.tsb_alpha_d == pytest.approx(0.1)
+
+
+@pytest.mark.parametrize("bad", [{"window_size": 0}, {"tsb_alpha_d": 0.0}, {"tsb_alpha_p": 1.5},
+                                 {"periods_per_year": 0}])
+def test_settings_that_cannot_work_are_refused(bad):
+    import dataclasses
+
+    with pytest.raises(ValueError):
+        dataclasses.replace(DEFAULT_SETTINGS, **bad)
 
 
 def test_a_weekly_series_is_forecast_with_statsforecasts_models_at_the_weekly_constants():
@@ -148,6 +164,11 @@ def test_a_weekly_series_is_forecast_with_statsforecasts_models_at_the_weekly_co
     assert np.allclose(tsb.forecasts["forecast"], expected, rtol=1e-12)
     window = forecast(frame, 4, method="WindowAverage").forecasts["forecast"]
     assert np.allclose(window, WindowAverage(window_size=52).forecast(y=y, h=4)["mean"]) and window.iloc[0] == y[-52:].mean()
+    again = forecast(frame, 4, method="TSB", settings=tsb.settings)  # a result's settings can be reused
+    assert np.allclose(again.forecasts["forecast"], tsb.forecasts["forecast"], rtol=1e-12)
+    held = backtest(frame, 4, methods=("TSB",))  # the back-test scales the same way
+    expected = TSB(alpha_d=weekly.tsb_alpha_d, alpha_p=weekly.tsb_alpha_p).forecast(y=y[:-4], h=4)["mean"]
+    assert np.allclose(held.detail["TSB"], expected, rtol=1e-12)
     short = frame.head(40)  # under a year of weeks: WindowAverage needs 52 and says so
     with pytest.raises(ForecastInputError, match="at least 52"):
         forecast(short, 2, method="WindowAverage")

@@ -65,11 +65,6 @@ class ForecastSettings:
         tsb_alpha_d: TSB's smoothing of demand sizes, per month.
         tsb_alpha_p: TSB's smoothing of demand probability, per month.
 
-        Windows and smoothing constants are stated in months and mean the same span of calendar
-        time whatever the data's periods (``for_periods``): on weekly data ``WindowAverage`` averages
-        52 weeks and TSB smooths by 0.024 a week, not 12 weeks and 0.1 a week, which would forget
-        a slow mover's demand four times faster. The back-test (``origins`` of ``horizon`` periods,
-        ``min_train``) and the source's baseline (the last 3 periods) stay in periods.
         seasonal_min_seasons: full seasons needed before seasonal methods are tried.
         candidates: the methods ``auto`` may choose from (those whose history allows). One of each
             family: near-duplicates (the Croston variants beside TSB, IMAPA beside ADIDA) would fill the
@@ -86,6 +81,15 @@ class ForecastSettings:
         fallback_method: the method for such series when ``short_series`` is ``fallback``.
         level_uncertainty: κ of the intervals (see ``intervals``).
         chunk_size: series per task handed to an engine worker.
+        periods_per_year: the periods the windows and smoothing constants are stated in (12: months,
+            the defaults). ``for_periods`` rescales them to the data's periods and records it here, so
+            settings already rescaled are not rescaled twice.
+
+    Windows and smoothing constants mean the same span of calendar time whatever the data's periods:
+    on weekly data ``WindowAverage`` averages 52 weeks and TSB smooths by 0.024 a week, not 12 weeks
+    and 0.1 a week, which would forget a slow mover's demand four times faster. The back-test
+    (``origins`` of ``horizon`` periods, ``min_train``) and the source's baseline (the last 3
+    periods) stay in periods.
     """
 
     baseline: BaselineSettings = field(default_factory=BaselineSettings)
@@ -108,18 +112,27 @@ class ForecastSettings:
     fallback_method: str = "HistoricAverage"
     level_uncertainty: float = 0.05
     chunk_size: int = 2000
+    periods_per_year: int = MONTHS_PER_YEAR
 
+    def __post_init__(self) -> None:
+        if self.window_size < 1 or self.seasonal_trend.window < 1:
+            raise ValueError("windows must be at least one period")
+        if not (0 < self.tsb_alpha_d <= 1 and 0 < self.tsb_alpha_p <= 1):
+            raise ValueError("TSB's smoothing constants must be in (0, 1]")
+        if self.periods_per_year < 1:
+            raise ValueError("periods_per_year must be at least 1")
 
     def for_periods(self, per_year: int) -> ForecastSettings:
-        """These settings for data with ``per_year`` periods a year (12: monthly, unchanged).
+        """These settings for data with ``per_year`` periods a year (unchanged if already so).
 
-        A window of ``w`` months becomes ``w × per_year / 12`` periods (at least 1) and a smoothing
-        constant ``α`` per month becomes ``1 − (1 − α)^(12 / per_year)`` per period, so that what a
-        method remembers covers the same months at any frequency.
+        A window of ``w`` periods becomes ``w × per_year / periods_per_year`` periods (at least 1)
+        and a smoothing constant ``α`` per period becomes ``1 − (1 − α)^(periods_per_year / per_year)``,
+        so that what a method remembers covers the same months at any frequency. Calling it again
+        with the same ``per_year`` changes nothing.
         """
-        if per_year == MONTHS_PER_YEAR:
+        if per_year == self.periods_per_year:
             return self
-        factor = per_year / MONTHS_PER_YEAR
+        factor = per_year / self.periods_per_year
 
         def span(months: int) -> int:
             return max(1, round(months * factor))
@@ -129,7 +142,8 @@ class ForecastSettings:
 
         return replace(self, window_size=span(self.window_size), tsb_alpha_d=alpha(self.tsb_alpha_d),
                        tsb_alpha_p=alpha(self.tsb_alpha_p),
-                       seasonal_trend=replace(self.seasonal_trend, window=span(self.seasonal_trend.window)))
+                       seasonal_trend=replace(self.seasonal_trend, window=span(self.seasonal_trend.window)),
+                       periods_per_year=per_year)
 
 
 DEFAULT_SETTINGS = ForecastSettings()
