@@ -35,6 +35,7 @@ from partspool.core.policy import (
     replay,
     simulate,
 )
+from partspool.core.policy.simulation import warmup_demand
 
 
 def synthetic(series: int, months: int, seed: int, seasonal_share: float, weekly: bool = False) -> pd.DataFrame:
@@ -77,10 +78,11 @@ def cover_scan(frame: pd.DataFrame, holdout: int, lead_time: int, rules: StockRu
     period_days = rules.period_days(panel.frequency)
     means = np.array([estimate_demand(s.y[:-holdout], None, rules).mean for s in panel.series])
     demand = np.stack([s.y[-holdout:] for s in panel.series])
+    warmup = warmup_demand(panel, holdout, lead_time)  # the same start as ``simulate``: orders on the way
     out = []
     for days in range(max_days + 1):
         level = np.ceil(means / period_days * days - 1e-9).astype(np.int64)
-        arrays = replay(demand, np.repeat(level[:, None], holdout + 1, axis=1), lead_time)
+        arrays = replay(demand, np.repeat(level[:, None], holdout + 1, axis=1), lead_time, warmup=warmup)
         out.append((days, float(arrays.served.sum() / arrays.demand.sum()), float(arrays.on_hand.mean())))
     return out
 

@@ -33,24 +33,28 @@ HISTORY = [1, 0, 2, 1, 0, 1]  # six periods before the holdout (not used by a fi
 
 
 def test_replay_matches_the_hand_worked_example_period_by_period():
-    """Order-up-to S = 5, lead time L = 1, holdout demand 3 4 0 6 2 5, initial stock 5, nothing on order.
+    """Order-up-to S = 5, lead time L = 1, holdout demand 3 4 0 6 2 5, after the history 1 0 2 1 0 1.
 
     Each period: receive what is due, serve demand (the rest is lost), count the closing stock,
     then order S - on hand - on order, due at the start of period t + L + 1.
 
+    The replay opens as a running policy would: the last L + 1 = 2 history periods (demand 0, 1)
+    are replayed first from 5 on hand: the first leaves 5 and orders nothing, the second leaves 4
+    and orders 1, due at t1. So t0 opens with 4 on hand and 1 on order (4 + 1 = S).
+
     ====  =======  =========  ======  ======  ====  ========  =====  ========
     t     receive  available  demand  served  lost  on hand   order  on order
     ====  =======  =========  ======  ======  ====  ========  =====  ========
-    0     0        5          3       3       0     2         3      3   (due t2)
-    1     0        2          4       2       2     0         2      5   (due t3)
+    0     0        4          3       3       0     1         3      4   (due t2)
+    1     1        2          4       2       2     0         2      5   (due t3)
     2     3        3          0       0       0     3         0      2
     3     2        5          6       5       1     0         5      5   (due t5)
     4     0        0          2       0       2     0         0      5
     5     5        5          5       5       0     0         5      5   (due t7)
     ====  =======  =========  ======  ======  ====  ========  =====  ========
 
-    Demanded 20, served 15: fill rate 0.75. Closing stock 2+0+3+0+0+0 = 5 over 6 periods:
-    average inventory 5/6. Periods with demand lost: t1, t3, t4, so the stockout rate is 3/6
+    Demanded 20, served 15: fill rate 0.75. Closing stock 1+0+3+0+0+0 = 4 over 6 periods:
+    average inventory 4/6. Periods with demand lost: t1, t3, t4, so the stockout rate is 3/6
     (3/5 of the periods with demand).
     """
     result = simulate(frame({"P": HISTORY + [3, 4, 0, 6, 2, 5]}), holdout=6,
@@ -59,8 +63,8 @@ def test_replay_matches_the_hand_worked_example_period_by_period():
     table = [(s.received, s.available, s.demand, s.served, s.lost, s.on_hand, s.ordered, s.on_order)
              for s in steps]
     assert table == [
-        (0, 5, 3, 3, 0, 2, 3, 3),
-        (0, 2, 4, 2, 2, 0, 2, 5),
+        (0, 4, 3, 3, 0, 1, 3, 4),
+        (1, 2, 4, 2, 2, 0, 2, 5),
         (3, 3, 0, 0, 0, 3, 0, 2),
         (2, 5, 6, 5, 1, 0, 5, 5),
         (0, 0, 2, 0, 2, 0, 0, 5),
@@ -68,7 +72,7 @@ def test_replay_matches_the_hand_worked_example_period_by_period():
     ]
     assert (result.demanded, result.served, result.lost) == (20, 15, 5)
     assert result.fill_rate == pytest.approx(0.75)
-    assert result.average_inventory == pytest.approx(5 / 6)
+    assert result.average_inventory == pytest.approx(4 / 6)
     assert result.stockout_rate == pytest.approx(0.5)
     assert result.stockout_rate_demand_periods == pytest.approx(0.6)
     assert result.series == 1
@@ -89,10 +93,47 @@ def test_totals_are_over_all_series_and_periods():
                       holdout=6, policy=FixedLevelPolicy({"P": 5}, default=0), lead_time=1)
     assert result.series == 2
     assert result.fill_rate == pytest.approx(15 / 22)
-    assert result.average_inventory == pytest.approx(5 / 12)
+    assert result.average_inventory == pytest.approx(4 / 12)
     assert result.stockout_rate == pytest.approx(5 / 12)
     q = result.details[1]
     assert (q.demanded, q.served, q.fill_rate, q.stockout_periods) == (2, 0, 0.0, 2)
+
+
+def test_replay_with_lead_time_two_and_a_level_that_changes_by_hand():
+    """L = 2, demand 2 every period, warm-up 2 2 2 at S0 = 7, then levels 7 9 9 4 4 at the reviews.
+
+    Warm-up: closing 5, 3, 1, orders 2, 2, 2 (due t0, t1, t2): a running policy's steady state, where
+    7 - 3 periods x 2 = 1 is left after each period's demand. Then (receive, available, demand,
+    served, lost, on hand, order, on order):
+
+    t0: 2 3 2 2 0 1, order 7 - 1 - 4 = 2 (due t3), on order 6
+    t1: 2 3 2 2 0 1, order 9 - 1 - 4 = 4 (due t4), on order 8   <- the level of the review after t1
+    t2: 2 3 2 2 0 1, order 9 - 1 - 6 = 2 (due t5), on order 8
+    t3: 2 3 2 2 0 1, order max(4 - 1 - 6, 0) = 0, on order 6
+    t4: 4 5 2 2 0 3, order max(4 - 3 - 2, 0) = 0, on order 2
+    """
+    arrays = replay(np.array([[2, 2, 2, 2, 2]]), np.array([[7, 7, 9, 9, 4, 4]]), 2, warmup=np.array([[2, 2, 2]]))
+    table = np.stack([arrays.received, arrays.available, arrays.demand, arrays.served, arrays.lost,
+                      arrays.on_hand, arrays.ordered, arrays.on_order])[:, 0].T.tolist()
+    assert table == [
+        [2, 3, 2, 2, 0, 1, 2, 6],
+        [2, 3, 2, 2, 0, 1, 4, 8],
+        [2, 3, 2, 2, 0, 1, 2, 8],
+        [2, 3, 2, 2, 0, 1, 0, 6],
+        [4, 5, 2, 2, 0, 3, 0, 2],
+    ]
+
+
+def test_a_lead_time_longer_than_the_holdout_still_counts_what_is_on_order():
+    """Before, the shelf opened full with nothing on order, so with L >= H - 1 no order ever
+    arrived and the replay measured only the opening stock (fill 100%, inventory far too high)."""
+    demand = [4] * 30
+    result = simulate(frame({"P": demand}), holdout=6, policy=FixedLevelPolicy({"P": 4 * 12}), lead_time=11)
+    # S = 48 covers exactly the 12 periods of demand from an order to its arrival: the shelf
+    # holds what arrives and sells out each period, never more
+    assert result.fill_rate == pytest.approx(1.0)
+    assert result.average_inventory == pytest.approx(0.0)
+    assert [s.received for s in result.details[0].steps] == [4] * 6
 
 
 def test_replay_arrays_directly():
@@ -144,8 +185,8 @@ def test_unit_costs_give_inventory_value_and_turnover_in_value():
     series = {"P": HISTORY + [3, 4, 0, 6, 2, 5]}
     result = simulate(frame(series), holdout=6, policy=FixedLevelPolicy({"P": 5}), lead_time=1,
                       unit_costs={"P": 100.0})
-    assert result.average_inventory_value == pytest.approx(500 / 6)
-    assert result.turnover == pytest.approx(20 * 2 * 100 / (500 / 6))  # 6 months -> x2 a year
+    assert result.average_inventory_value == pytest.approx(400 / 6)
+    assert result.turnover == pytest.approx(20 * 2 * 100 / (400 / 6))  # 6 months -> x2 a year
 
 
 def test_weekly_series_are_recognised():

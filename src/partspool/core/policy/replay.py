@@ -12,8 +12,15 @@ Event order in each period t = 0 .. H-1 (the same for every series):
 
 So with L = 0 an order placed at the end of a period is on the shelf for the next period's demand
 (the same as reviewing at the start of a period and receiving at once); with L = 1 one whole
-period's demand passes before it arrives. Before period 0 there is one review with nothing on
-order and the stock on hand set to S[0] (the initial stock is the order-up-to level).
+period's demand passes before it arrives.
+
+**Start**: the replay opens as if the policy had already been running. Before period 0 the same
+steps run over a warm-up of the last periods of history (``L + 1`` of them in ``simulate``) at level
+S[0], starting from S[0] on hand and nothing on order; their figures are not counted. Period 0
+then opens with the orders those reviews placed still on their way and on hand + on order = S[0],
+each order the demand it replaced. Without a warm-up (or with L = 0 and no demand in it) the shelf
+simply starts full at S[0]; starting full with nothing on order would give L periods of free stock
+(with a lead time as long as the holdout, no order would ever arrive in time to count).
 """
 
 from __future__ import annotations
@@ -40,47 +47,59 @@ class ReplayArrays:
     on_order: IntArray
 
 
-def replay(demand: IntArray, levels: IntArray, lead_time: int) -> ReplayArrays:
+def replay(demand: IntArray, levels: IntArray, lead_time: int, warmup: IntArray | None = None) -> ReplayArrays:
     """Replay ``demand`` (series x H periods) under order-up-to ``levels`` (series x H+1).
 
     Args:
         demand: units demanded per series and period, 0 or more.
-        levels: ``levels[:, 0]`` is the initial stock; ``levels[:, t + 1]`` the level S used at
-            the review closing period t.
+        levels: ``levels[:, 0]`` is the initial stock and the level of the warm-up; ``levels[:, t + 1]``
+            the level S used at the review closing period t.
         lead_time: periods between an order and its arrival (see the module's event order).
+        warmup: demand of the periods just before period 0 (series x W, W >= 0), replayed at level
+            ``levels[:, 0]`` and not counted, so that period 0 opens with the pipeline a running
+            policy would have (see the module's start).
 
     Returns:
-        The period-by-period arrays.
+        The period-by-period arrays of periods 0 .. H-1.
     """
     d = np.asarray(demand, dtype=np.int64)
     s = np.asarray(levels, dtype=np.int64)
     if d.ndim != 2 or s.shape != (d.shape[0], d.shape[1] + 1):
         raise ValueError("levels must have one column more than demand, and as many rows")
+    w = np.zeros((d.shape[0], 0), dtype=np.int64) if warmup is None else np.asarray(warmup, dtype=np.int64)
+    if w.ndim != 2 or w.shape[0] != d.shape[0]:
+        raise ValueError("the warm-up must have as many rows as the demand")
     if lead_time < 0:
         raise ValueError("lead time must be 0 or more periods")
-    if np.any(d < 0) or np.any(s < 0):
+    if np.any(d < 0) or np.any(s < 0) or np.any(w < 0):
         raise ValueError("demand and levels must be 0 or more")
     n, horizon = d.shape
-    due = np.zeros((n, horizon + lead_time + 2), dtype=np.int64)
+    start = w.shape[1]
+    due = np.zeros((n, start + horizon + lead_time + 2), dtype=np.int64)
     shape = (n, horizon)
     out = {name: np.zeros(shape, dtype=np.int64) for name in
            ("received", "available", "served", "lost", "on_hand", "ordered", "on_order")}
     stock = s[:, 0].copy()
     pipeline = np.zeros(n, dtype=np.int64)
-    for t in range(horizon):
-        arriving = due[:, t]
+    for k in range(start + horizon):  # k: periods since the warm-up began; t = k - start
+        t = k - start
+        wanted = w[:, k] if t < 0 else d[:, t]
+        arriving = due[:, k]
         stock = stock + arriving
         pipeline = pipeline - arriving
-        out["received"][:, t] = arriving
-        out["available"][:, t] = stock
-        served = np.minimum(stock, d[:, t])
+        available = stock
+        served = np.minimum(stock, wanted)
         stock = stock - served
-        out["served"][:, t] = served
-        out["lost"][:, t] = d[:, t] - served
-        out["on_hand"][:, t] = stock
-        order = np.maximum(s[:, t + 1] - stock - pipeline, 0)
-        due[:, t + lead_time + 1] += order
+        order = np.maximum((s[:, 0] if t < 0 else s[:, t + 1]) - stock - pipeline, 0)
+        due[:, k + lead_time + 1] += order
         pipeline = pipeline + order
+        if t < 0:
+            continue
+        out["received"][:, t] = arriving
+        out["available"][:, t] = available
+        out["served"][:, t] = served
+        out["lost"][:, t] = wanted - served
+        out["on_hand"][:, t] = stock
         out["ordered"][:, t] = order
         out["on_order"][:, t] = pipeline
     return ReplayArrays(demand=d, **out)

@@ -231,9 +231,20 @@ def simulate(
     classes = _classes(panel, holdout, policy)
     levels, explained = _levels(panel, models, classes, holdout, lead_time, policy, rules)
     demand = np.stack([s.y[-holdout:] for s in panel.series])
-    arrays = replay(demand, levels, lead_time)
+    arrays = replay(demand, levels, lead_time, warmup=warmup_demand(panel, holdout, lead_time))
     return _result(panel, models, classes, explained, levels, arrays, policy, holdout, lead_time, rules,
                    unit_costs)
+
+
+def warmup_demand(panel: DemandPanel, holdout: int, lead_time: int) -> np.ndarray[Any, np.dtype[np.int64]]:
+    """The last ``lead_time + 1`` periods of each series' history (zeros before its first period):
+    the replay runs the policy over them first, so the holdout opens with orders already on the way."""
+    width = lead_time + 1
+    out = np.zeros((len(panel.series), width), dtype=np.int64)
+    for i, series in enumerate(panel.series):
+        before = np.asarray(series.y[:-holdout], dtype=np.int64)[-width:]
+        out[i, width - before.size:] = before
+    return out
 
 
 def _classes(panel: DemandPanel, holdout: int, policy: Policy) -> list[AbcClass | None]:
