@@ -74,6 +74,8 @@ def read_text_csv(path_text: str) -> tuple[Any, RecordLines]:
                               skip_blank_lines=False)
         except UnicodeDecodeError:
             continue
+        except OSError as error:  # unreadable (permissions, a folder, a device error): named, not a traceback
+            raise CsvReadError(f"cannot read {path_text}: {error.strerror or error}") from None
         except pd.errors.EmptyDataError:
             return pd.DataFrame(), RecordLines(path, encoding, 0)
         except pd.errors.ParserError as error:

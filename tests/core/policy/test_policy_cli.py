@@ -181,3 +181,19 @@ def test_one_weekly_series_among_monthly_ones_is_the_one_named(tmp_path, capsys,
     code, _out, err = run(capsys, "--input", str(tmp_path / "mix.csv"), "--holdout", "3", "--policy",
                           "days-of-cover", "--lead-time", "1")
     assert code == 1 and "1 series: W1" in err and "expected the next month" in err
+
+
+def test_an_unreadable_input_file_is_named_not_a_traceback(tmp_path, capsys):
+    import os
+
+    if os.geteuid() == 0:  # root reads any file: a folder stands in for a file that cannot be read
+        target = tmp_path / "folder.csv"
+        target.mkdir()
+    else:
+        target = tmp_path / "locked.csv"
+        target.write_text("unique_id,ds,y\n")
+        target.chmod(0)
+    code = main(["simulate", "--input", str(target), "--holdout", "3", "--policy", "service-level",
+                 "--target-fill-rate", "0.95", "--lead-time", "1"])
+    err = capsys.readouterr().err
+    assert code != 0 and "Traceback" not in err and str(target.name) in err

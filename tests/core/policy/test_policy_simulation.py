@@ -244,3 +244,40 @@ def test_bad_settings_are_refused():
         simulate(data, holdout=0, policy=ServiceLevelPolicy(), lead_time=1)
     with pytest.raises(ValueError, match="fill rate"):
         ServiceLevelPolicy(1.5)
+
+
+def test_one_spike_in_two_years_does_not_ask_for_twice_the_spike():
+    """23 empty months and one order of 1,000: the negative binomial fitted to that is so skewed
+    that a 95% target asked for 2,159 units (and a spike of 1,000,000 for 2.2 million units, 13 s
+    and 2.3 GB). The history's cap (1.5 × its most over lead time + review) bounds the distribution:
+    the level stays near the spike, the work stays small, and the explanation says so."""
+    history = [0] * 23 + [1000] + [0] * 6
+    result = simulate(frame({"X": history}), holdout=6, policy=ServiceLevelPolicy(0.95), lead_time=1)
+    level = result.details[0].level
+    assert level is not None and 1000 <= level.order_up_to <= 1500 and level.capped
+    assert "counted as 1500" in level.explain()
+    huge = simulate(frame({"X": [0] * 23 + [1_000_000] + [0] * 6}), holdout=6,
+                    policy=ServiceLevelPolicy(0.95), lead_time=1)
+    assert huge.details[0].order_up_to <= 1_500_000
+    uncapped = simulate(frame({"X": history}), holdout=6, policy=ServiceLevelPolicy(0.95), lead_time=1,
+                        rules=StockRules(history_cap=0))
+    assert uncapped.details[0].order_up_to > 2000 and not uncapped.details[0].level.capped
+    with pytest.raises(ValueError, match="history_cap"):
+        StockRules(history_cap=0.5)
+
+
+def test_a_steady_part_is_not_touched_by_the_cap():
+    rng = np.random.default_rng(2)
+    series = {f"s{i}": rng.poisson(4.0, 36).tolist() for i in range(20)}
+    capped = simulate(frame(series), holdout=12, policy=ServiceLevelPolicy(0.95), lead_time=1)
+    free = simulate(frame(series), holdout=12, policy=ServiceLevelPolicy(0.95), lead_time=1,
+                    rules=StockRules(history_cap=0))
+    assert [d.order_up_to for d in capped.details] == [d.order_up_to for d in free.details]
+
+
+@pytest.mark.parametrize(("target", "shown"), [(0.999, "99.9% fill-rate target"), (0.955, "95.5% fill-rate target"),
+                                               (0.95, "95% fill-rate target")])
+def test_the_explanation_shows_the_target_as_typed(target, shown):
+    result = simulate(frame({"P": [3, 1, 0, 2] * 6 + [1] * 6}), holdout=6, policy=ServiceLevelPolicy(target),
+                      lead_time=1)
+    assert result.details[0].level.explain().startswith(shown)

@@ -34,6 +34,7 @@ from partspool.core.policy.demand import (
     StockRules,
     _protection,
     demand_family,
+    history_cap,
 )
 from partspool.core.policy.levels import StockLevel, check_fraction, cover_units, curves
 from partspool.core.policy.lost_sales import lost_sales_figures_many
@@ -256,11 +257,12 @@ def compare_policies_many(
         lead = leads[i]
         months_i = calendars[i]
         means = model.period_means(None if months_i is None else months_i.tolist(), lead + rules.review_periods)
-        key = (lead, model.family, model.dispersion, model.mean_uncertainty, *means)
+        cap = history_cap(model.history, lead + rules.review_periods, rules.history_cap)
+        key = (lead, model.family, model.dispersion, model.mean_uncertainty, cap, *means)
         unique = uniques.get(key)
         if unique is None:
             demand = _protection(means, lead_time=lead, family=model.family, dispersion=model.dispersion,
-                                 mean_uncertainty=model.mean_uncertainty, rules=rules)
+                                 mean_uncertainty=model.mean_uncertainty, rules=rules, cap=cap)
             top = len(demand.pmfs[-1])
             unique = uniques[key] = _Unique(demand, top, top)
         service = services.for_class(cls) if cls else None
@@ -397,5 +399,5 @@ def _stock_level(u: _Unique, method: str, s: int, target: float | None, days: fl
         method=method, order_up_to=s, lead_time=demand.lead_time, review=demand.review,
         protection_mean=u.mean, protection_sd=u.sd, review_mean=u.review_mean, family=demand.family,
         expected_fill_rate=fill_rate, cycle_service_level=float(csl[s]), expected_on_hand=average,
-        target=target, days=days, label=label, basis=basis,
+        target=target, days=days, label=label, basis=basis, cap=demand.cap,
     )

@@ -59,6 +59,10 @@ class StockRules:
     demand to daily (30.4 = 365 / 12). ``review_periods``: periods between two reviews (the
     protection interval is lead time + review). ``tail_mass``: probability left beyond the largest
     demand the distributions hold. ``window``: periods of history used (None: all).
+    ``history_cap``: the demand distributions built from a history stop at this multiple of the
+    most it ever asked for over one protection interval (the tail's mass is put there), so no level
+    goes above it: one spike of 1,000 in two years would otherwise give a negative binomial so
+    skewed that a 95% target asks for twice the spike. 0 turns the cap off.
     """
 
     poisson_dispersion_max: float = 1.2
@@ -78,8 +82,11 @@ class StockRules:
     tail_mass: float = 1e-9
     lost_sales_exact: bool = True
     max_chain_size: int = 200_000
+    history_cap: float = 1.5
 
     def __post_init__(self) -> None:
+        if not (self.history_cap == 0 or 1 <= self.history_cap <= 100):
+            raise ValueError("history_cap must be 0 (off) or between 1 and 100")
         if self.poisson_dispersion_max < 1:
             raise ValueError("poisson_dispersion_max must be at least 1")
         if self.family not in ("auto", "poisson", "negative_binomial", "empirical"):
@@ -264,6 +271,7 @@ class ProtectionDemand:
     mean_uncertainty: float
     period_pmf: FloatArray | None = None
     max_chain_size: int = 200_000
+    cap: int | None = None  # the distributions were cut here (``StockRules.history_cap``); None: not cut
 
     @property
     def lead_time_mean(self) -> float:
@@ -307,10 +315,31 @@ def protection_demand(
     rules = rules or StockRules()
     count = lead_time + rules.review_periods
     means = model.period_means(months, count)
+    cap = history_cap(model.history, count, rules.history_cap)
     if model.family == "empirical":
-        return _empirical_protection(model, lead_time, rules.review_periods, means, rules)
+        return _empirical_protection(model, lead_time, rules.review_periods, means, rules, cap)
     return _protection(means, lead_time=lead_time, family=model.family, dispersion=model.dispersion,
-                       mean_uncertainty=model.mean_uncertainty, rules=rules)
+                       mean_uncertainty=model.mean_uncertainty, rules=rules, cap=cap)
+
+
+def history_cap(history: Sequence[int], window: int, factor: float) -> int | None:
+    """``factor`` × the most ``history`` asked for over any ``window`` consecutive periods, rounded up
+    (None when the factor is 0 or the history has no demand)."""
+    if factor <= 0 or not len(history):
+        return None
+    values = np.asarray(history, dtype=float)
+    span = min(window, values.size)
+    most = float(np.convolve(values, np.ones(span), mode="valid").max())
+    return max(1, math.ceil(most * factor - 1e-9)) if most > 0 else None
+
+
+def _capped(pmf: FloatArray, cap: int | None) -> FloatArray:
+    """The distribution with everything above ``cap`` units moved onto ``cap``."""
+    if cap is None or len(pmf) <= cap + 1:
+        return pmf
+    out = np.array(pmf[: cap + 1], dtype=float)
+    out[-1] += max(0.0, 1.0 - float(out.sum()))
+    return np.asarray(out / out.sum(), dtype=float)
 
 
 def protection_from_forecast(
@@ -352,25 +381,27 @@ def _check_lead_time(lead_time: int) -> None:
 
 def _protection(
     means: list[float], *, lead_time: int, family: str, dispersion: float, mean_uncertainty: float,
-    rules: StockRules,
+    rules: StockRules, cap: int | None = None,
 ) -> ProtectionDemand:
     _check_lead_time(lead_time)
     review = rules.review_periods
     cumulative = np.cumsum([0.0, *means])
     pmfs = tuple(
-        count_pmf(float(cumulative[lead_time + j]), dispersion, mean_uncertainty, rules.tail_mass)
+        count_pmf(float(cumulative[lead_time + j]), dispersion, mean_uncertainty, rules.tail_mass, limit=cap)
         for j in range(review + 1)
     )
     period_pmf = None
     if rules.lost_sales_exact and review == 1:
         average = float(np.mean(means))
-        period_pmf = count_pmf(average, dispersion, mean_uncertainty * len(means), rules.tail_mass)
+        period_pmf = count_pmf(average, dispersion, mean_uncertainty * len(means), rules.tail_mass, limit=cap)
+    reached = cap if cap is not None and any(len(pmf) > cap for pmf in pmfs) else None  # only a cap that cut
     return ProtectionDemand(lead_time, review, pmfs, tuple(means), family, dispersion, mean_uncertainty,
-                            period_pmf, rules.max_chain_size)
+                            period_pmf, rules.max_chain_size, reached)
 
 
 def _empirical_protection(
-    model: DemandModel, lead_time: int, review: int, means: list[float], rules: StockRules
+    model: DemandModel, lead_time: int, review: int, means: list[float], rules: StockRules,
+    cap: int | None = None,
 ) -> ProtectionDemand:
     _check_lead_time(lead_time)
     counts = np.bincount(np.asarray(model.history, dtype=np.int64))
@@ -379,11 +410,12 @@ def _empirical_protection(
     current: FloatArray = np.array([1.0])
     for k in range(lead_time + review + 1):
         if k >= lead_time:
-            pmfs.append(_trim(current, rules.tail_mass))
-        current = np.convolve(current, single)
-    period_pmf = single if rules.lost_sales_exact and review == 1 else None
+            pmfs.append(_capped(_trim(current, rules.tail_mass), cap))
+        current = _capped(np.convolve(current, single), cap)
+    period_pmf = _capped(single, cap) if rules.lost_sales_exact and review == 1 else None
+    reached = cap if cap is not None and any(len(pmf) > cap for pmf in pmfs) else None
     return ProtectionDemand(lead_time, review, tuple(pmfs), tuple(means), "empirical",
-                            model.dispersion, 0.0, period_pmf, rules.max_chain_size)
+                            model.dispersion, 0.0, period_pmf, rules.max_chain_size, reached)
 
 
 def _trim(pmf: FloatArray, tail_mass: float) -> FloatArray:
@@ -393,12 +425,13 @@ def _trim(pmf: FloatArray, tail_mass: float) -> FloatArray:
 
 
 def count_pmf(mean: float, dispersion: float = 1.0, mean_uncertainty: float = 0.0,
-              tail_mass: float = 1e-9) -> FloatArray:
+              tail_mass: float = 1e-9, limit: int | None = None) -> FloatArray:
     """The distribution (units 0..K) of a demand with ``mean`` over some periods.
 
     Variance ``dispersion * mean + mean_uncertainty * mean**2``: Poisson when that equals the
     mean, otherwise a negative binomial with the same mean and variance. Cut where less than
-    ``tail_mass`` is left, and renormalised.
+    ``tail_mass`` is left, and renormalised; with ``limit``, never beyond ``limit`` units (the
+    mass above is put on ``limit``), which also bounds the work for a very skewed demand.
     """
     if mean <= 0:
         return np.array([1.0])
@@ -411,6 +444,8 @@ def count_pmf(mean: float, dispersion: float = 1.0, mean_uncertainty: float = 0.
         q = mean / variance
         log_p0 = r * math.log(q)
     top = int(mean + 12 * math.sqrt(variance)) + 30
+    if limit is not None:
+        top = max(1, min(top, limit))
     while True:  # the recurrence in logs, extended until less than tail_mass is left beyond it
         k = np.arange(1, top + 1, dtype=float)
         poisson = math.isinf(r)
@@ -419,7 +454,10 @@ def count_pmf(mean: float, dispersion: float = 1.0, mean_uncertainty: float = 0.
         covered = np.cumsum(pmf)
         if covered[-1] >= 1.0 - tail_mass or top > 50_000_000:
             break
-        top *= 4
+        if limit is not None and top >= limit:  # the rest of the tail goes on the limit
+            pmf[-1] += max(0.0, 1.0 - float(covered[-1]))
+            return np.asarray(pmf / pmf.sum(), dtype=float)
+        top = top * 4 if limit is None else min(top * 4, limit)
     keep = int(np.searchsorted(covered, 1.0 - tail_mass)) + 2
     out = pmf[: min(keep, len(pmf))]
     return np.asarray(out / out.sum(), dtype=float)

@@ -74,6 +74,12 @@ class StockLevel:
     days: float | None = None
     label: str | None = None
     basis: str = "backorder_bound"
+    cap: int | None = None  # demand above this was counted as this (``StockRules.history_cap``), if it cut
+
+    @property
+    def capped(self) -> bool:
+        """Whether the history's cap cut the demand distribution behind the level."""
+        return self.cap is not None
 
     @property
     def safety_stock(self) -> float:
@@ -84,11 +90,11 @@ class StockLevel:
         """The level and its factors in one sentence (English; the app translates from the fields)."""
         head = f"{self.label} class, " if self.label else ""
         if self.method == "fill_rate":
-            rule = f"{self.target:.0%} fill-rate target"
+            rule = f"{_pct(self.target)} fill-rate target"
         elif self.method == "days_of_cover":
             rule = f"{self.days:g} days of cover"
         elif self.method == "pooled_fill_rate":
-            rule = f"{self.target:.0%} fill rate over all parts together"
+            rule = f"{_pct(self.target)} fill rate over all parts together"
         elif self.method == "quantile":
             rule = "the given lead-time demand quantile"
         elif self.method == "no_stock":
@@ -102,7 +108,14 @@ class StockLevel:
             f"safety stock {_num(self.safety_stock)}; expected fill rate {self.expected_fill_rate:.1%}"
             f"{' (lost sales)' if self.basis == 'lost_sales' else ' (at least)'}, "
             f"cycle service level {self.cycle_service_level:.1%}, average on hand {_num(self.expected_on_hand)}"
+            + (f"; demand above {self.cap} units (the history's most over lead time + review, times the "
+               f"cap factor) counted as {self.cap}" if self.capped else "")
         )
+
+
+def _pct(value: float | None) -> str:
+    """A target as typed: 95%, 95.5%, 99.9% (never rounded up to 100%)."""
+    return "n/a" if value is None else f"{100 * value:.4g}%"
 
 
 def _num(value: float) -> str:
@@ -173,7 +186,7 @@ def _level(demand: ProtectionDemand, method: str, s: int, *, target: float | Non
         protection_mean=demand.mean, protection_sd=demand.sd, review_mean=demand.review_mean,
         family=demand.family, expected_fill_rate=figures.fill_rate,
         cycle_service_level=figures.cycle_service_level, expected_on_hand=figures.average_on_hand,
-        target=target, days=days, label=label, basis=figures.basis,
+        target=target, days=days, label=label, basis=figures.basis, cap=demand.cap,
     )
 
 
