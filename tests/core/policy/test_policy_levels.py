@@ -23,11 +23,13 @@ from partspool.core.policy import (
     level_for_days,
     level_for_fill_rate,
     level_from_quantile,
+    lost_sales,
     protection_demand,
     protection_from_forecast,
     replay,
     summarise_comparisons,
 )
+from partspool.core.policy.lost_sales import lost_sales_figures, lost_sales_figures_many
 
 EXACT = StockRules(parameter_uncertainty=False, seasonal=False)
 
@@ -284,3 +286,31 @@ def test_pooled_levels_are_close_to_the_brute_force_optimum():
     stock = sum(h[k] for h, k in zip(exchange.stock, pooled, strict=True))
     assert exchange.fill_rate(pooled) >= target
     assert stock <= best + 1.0  # the price method can miss the optimum by less than one unit's stock
+
+
+def test_a_cycling_chain_is_solved_exactly_by_hand():
+    # 4 units every period, level 10, lead time 2: the stock available cycles 2, 4, 4 (serving 2,
+    # 4, 4), so 10 of every 12 units are served and nothing is left at the end of a period.
+    fill, closing = lost_sales_figures(np.array([0.0, 0.0, 0.0, 0.0, 1.0]), 2, 10)
+    assert fill == pytest.approx(10 / 12, abs=1e-9)
+    assert closing == pytest.approx(0.0, abs=1e-9)
+
+
+def test_a_level_below_a_period_of_demand_is_solved_directly_and_matches_a_long_replay(monkeypatch):
+    # Poisson(10) demand, level 11, lead time 2: demand nearly every period, so the chain of the
+    # last two periods' sales hardly ever stands still and power steps do not settle; such chains
+    # (met while a search climbs through low levels) are solved directly, one by one or many at once.
+    solved = []
+    direct = lost_sales._slow_chain
+    monkeypatch.setattr(lost_sales, "_slow_chain", lambda t, pi: solved.append(t.shape) or direct(t, pi))
+    pmf = count_pmf(10.0)
+    fill, closing = lost_sales_figures(pmf, 2, 11)
+    assert solved == [(78, 78)]
+    periods = 200_000
+    d = np.random.default_rng(5).poisson(10.0, (1, periods))
+    arrays = replay(d, np.full((1, periods + 1), 11), 2)
+    assert arrays.served.sum() / arrays.demand.sum() == pytest.approx(fill, abs=0.003)
+    assert arrays.on_hand.mean() == pytest.approx(closing, abs=0.01)
+    many = lost_sales_figures_many([(pmf, 2, 11), (count_pmf(3.0), 2, 11), (pmf, 2, 11)])
+    assert many[0] == many[2] == pytest.approx((fill, closing), rel=1e-12)
+    assert len(solved) == 3

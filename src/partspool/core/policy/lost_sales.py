@@ -18,22 +18,26 @@ use the backorder formulas, which are a safe bound. The demand of each period is
 independent with the given distribution.
 
 ``lost_sales_figures_many`` gives the same figures for many chains at once (a node's parts): the
-small chains of one size in one stacked solve, the big ones iterated side by side.
+small chains of one size in one stacked solve, the big ones iterated side by side (and the few
+that power steps do not settle solved directly).
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
-from scipy.sparse import csr_array  # type: ignore[import-untyped, unused-ignore]
+from scipy.sparse import csc_array, csr_array, identity  # type: ignore[import-untyped, unused-ignore]
+from scipy.sparse.linalg import spsolve  # type: ignore[import-untyped, unused-ignore]
 
 from partspool.core.policy.demand import FloatArray
 
 MAX_ITERATIONS = 5000
 TOLERANCE = 1e-12
+PLAIN_ITERATIONS = 150  # power steps before a chain still moving is solved directly (see ``_slow_chain``)
 DENSE_LIMIT = 64  # direct solves beyond this pay for BLAS threads more than they save
 
 
@@ -60,7 +64,8 @@ def _stationary(matrix: csr_array, size: int) -> FloatArray:
     """Stationary distribution of a row-stochastic matrix.
 
     Small chains: solved directly (pi (T - I) = 0 with the probabilities summing to 1). Large
-    ones: lazy power iteration (always aperiodic, so it converges).
+    ones: power iteration; one still moving after ``PLAIN_ITERATIONS`` steps is solved directly
+    (``_slow_chain``).
     """
     if size <= DENSE_LIMIT:
         system = matrix.toarray().T - np.eye(size)
@@ -74,12 +79,43 @@ def _stationary(matrix: csr_array, size: int) -> FloatArray:
             pass
     transposed = matrix.T.tocsr()
     pi = np.full(size, 1.0 / size)
-    for _ in range(MAX_ITERATIONS):
+    for _ in range(PLAIN_ITERATIONS):
+        nxt = transposed @ pi
+        if float(np.abs(nxt - pi).sum()) < TOLERANCE:
+            return np.asarray(nxt / nxt.sum(), dtype=float)
+        pi = nxt
+    return _slow_chain(transposed, pi)
+
+
+def _slow_chain(transposed: csr_array, pi: FloatArray) -> FloatArray:
+    """The stationary distribution of a chain that power steps did not settle.
+
+    These are chains that almost never stand still (demand nearly every period, so the stock
+    cycles): plain steps oscillate and lazy ones take thousands of steps. A sparse direct solve of
+    pi (T - I) = 0 with the probabilities summing to 1 takes about a millisecond; should it fail (a
+    chain with two closed classes), lazy power steps from ``pi`` go on as before, for at most
+    ``MAX_ITERATIONS`` steps.
+    """
+    size = transposed.shape[0]
+    system = (transposed - identity(size, format="csr")).tolil()
+    system[size - 1, :] = 1.0
+    rhs = np.zeros(size)
+    rhs[-1] = 1.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a singular system is caught below, not printed
+        try:
+            solved = np.asarray(spsolve(csc_array(system), rhs), dtype=float)
+        except RuntimeError:  # pragma: no cover - SuperLU: exactly singular
+            solved = np.full(size, np.nan)
+    if np.isfinite(solved).all() and solved.min() > -1e-9 and solved.sum() > 0:
+        solved = np.clip(solved, 0.0, None)
+        return np.asarray(solved / solved.sum(), dtype=float)
+    for _ in range(MAX_ITERATIONS):  # pragma: no cover - reducible chains only
         nxt = 0.5 * (pi + transposed @ pi)
         if float(np.abs(nxt - pi).sum()) < TOLERANCE:
             return np.asarray(nxt / nxt.sum(), dtype=float)
         pi = nxt
-    return np.asarray(pi / pi.sum(), dtype=float)
+    return np.asarray(pi / pi.sum(), dtype=float)  # pragma: no cover
 
 
 def _available_distribution(pmf: FloatArray, lead_time: int, order_up_to: int) -> FloatArray | None:
@@ -256,9 +292,10 @@ CHUNK_TRANSITIONS = 2_000_000  # transitions iterated together (memory: about 12
 def _iterated_available(chains: Sequence[tuple[FloatArray, int, int]]) -> list[FloatArray]:
     """``_available_distribution`` of chains too big to solve directly, iterated side by side.
 
-    The same lazy power iteration as ``_stationary``, on one block-diagonal matrix made of the
+    The same power steps as ``_stationary``, on one block-diagonal matrix made of the
     chains' transposed matrices (each row's entries in scipy's order, so every product is the same);
-    each chain stops at the iteration where it alone would, so the results are the same.
+    each chain stops at the iteration where it alone would, and one still moving after
+    ``PLAIN_ITERATIONS`` steps is solved directly as it would be alone, so the results are the same.
     """
     out: list[FloatArray] = []
     start = 0
@@ -283,8 +320,8 @@ def _iterate_blocks(chains: Sequence[tuple[FloatArray, int, int]]) -> list[Float
     matrix, starts = _block_diagonal([blocks[i] for i in members])
     done = np.zeros(len(members), dtype=bool)
     pi = np.concatenate([np.full(len(b[2]) - 1, 1.0 / (len(b[2]) - 1)) for b in blocks])
-    for _ in range(MAX_ITERATIONS):
-        nxt = 0.5 * (pi + matrix @ pi)
+    for _ in range(PLAIN_ITERATIONS):
+        nxt = matrix @ pi
         change = np.abs(nxt - pi)
         rough = np.add.reduceat(change, starts[:-1])
         for b in np.flatnonzero((rough < 2 * TOLERANCE) & ~done):
@@ -301,9 +338,11 @@ def _iterate_blocks(chains: Sequence[tuple[FloatArray, int, int]]) -> list[Float
             members = [members[b] for b in left]
             matrix, starts = _block_diagonal([blocks[i] for i in members])
             done = np.zeros(len(members), dtype=bool)
-    for b in np.flatnonzero(~done):  # not converged within MAX_ITERATIONS: as ``_stationary``
-        lo, hi = starts[b], starts[b + 1]
-        results[members[b]] = np.asarray(pi[lo:hi] / pi[lo:hi].sum(), dtype=float)
+    for b in np.flatnonzero(~done):  # still moving: solved directly, as ``_stationary`` does
+        data, columns, indptr = blocks[members[b]]
+        size = len(indptr) - 1
+        transposed = csr_array((data, columns, indptr), shape=(size, size))
+        results[members[b]] = _slow_chain(transposed, pi[starts[b]:starts[b + 1]])
     return [_by_available(r, lt, lv) for r, (_p, lt, lv) in zip(results, chains, strict=True) if r is not None]
 
 
