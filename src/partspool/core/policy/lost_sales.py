@@ -24,20 +24,22 @@ that power steps do not settle solved directly).
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
 from scipy.sparse import csc_array, csr_array, identity  # type: ignore[import-untyped, unused-ignore]
-from scipy.sparse.linalg import spsolve  # type: ignore[import-untyped, unused-ignore]
+from scipy.sparse.linalg import splu  # type: ignore[import-untyped, unused-ignore]
 
 from partspool.core.policy.demand import FloatArray
 
 MAX_ITERATIONS = 5000
 TOLERANCE = 1e-12
-PLAIN_ITERATIONS = 150  # power steps before a chain still moving is solved directly (see ``_slow_chain``)
+PLAIN_ITERATIONS = 150  # plain power steps, then lazy ones (see ``_power_step``)
+LAZY_ITERATIONS = 300  # lazy steps before a chain still moving is solved directly (see ``_slow_chain``)
+DIRECT_LIMIT = 2_500  # states: bigger chains still moving go on with lazy steps (a sparse LU fills in)
+RESIDUAL = 1e-10  # a direct solve is taken when |T'pi - pi| (summed) is below this
 DENSE_LIMIT = 64  # direct solves beyond this pay for BLAS threads more than they save
 
 
@@ -64,8 +66,7 @@ def _stationary(matrix: csr_array, size: int) -> FloatArray:
     """Stationary distribution of a row-stochastic matrix.
 
     Small chains: solved directly (pi (T - I) = 0 with the probabilities summing to 1). Large
-    ones: power iteration; one still moving after ``PLAIN_ITERATIONS`` steps is solved directly
-    (``_slow_chain``).
+    ones: power steps (``_power_step``); one still moving after them goes to ``_slow_chain``.
     """
     if size <= DENSE_LIMIT:
         system = matrix.toarray().T - np.eye(size)
@@ -79,43 +80,54 @@ def _stationary(matrix: csr_array, size: int) -> FloatArray:
             pass
     transposed = matrix.T.tocsr()
     pi = np.full(size, 1.0 / size)
-    for _ in range(PLAIN_ITERATIONS):
-        nxt = transposed @ pi
+    for iteration in range(PLAIN_ITERATIONS + LAZY_ITERATIONS):
+        nxt = _power_step(pi, transposed @ pi, iteration)
         if float(np.abs(nxt - pi).sum()) < TOLERANCE:
             return np.asarray(nxt / nxt.sum(), dtype=float)
         pi = nxt
     return _slow_chain(transposed, pi)
 
 
-def _slow_chain(transposed: csr_array, pi: FloatArray) -> FloatArray:
-    """The stationary distribution of a chain that power steps did not settle.
+def _power_step(pi: FloatArray, moved: FloatArray, iteration: int) -> FloatArray:
+    """Step ``iteration`` of the power iteration, given ``moved`` = T'pi.
 
-    These are chains that almost never stand still (demand nearly every period, so the stock
-    cycles): plain steps oscillate and lazy ones take thousands of steps. A sparse direct solve of
-    pi (T - I) = 0 with the probabilities summing to 1 takes about a millisecond; should it fail (a
-    chain with two closed classes), lazy power steps from ``pi`` go on as before, for at most
-    ``MAX_ITERATIONS`` steps.
+    Plain steps (``moved``) first: most chains here can stand still (a period without demand), so
+    they are aperiodic and settle in half the steps lazy ones take. After ``PLAIN_ITERATIONS``,
+    lazy steps ((pi + moved) / 2), which damp the swing of a chain that nearly cycles.
+    """
+    return moved if iteration < PLAIN_ITERATIONS else 0.5 * (pi + moved)
+
+
+def _slow_chain(transposed: csr_array, pi: FloatArray) -> FloatArray:
+    """The stationary distribution of a chain that the power steps did not settle.
+
+    Chains of up to ``DIRECT_LIMIT`` states are solved directly: a sparse LU of pi (T - I) = 0 with
+    the probabilities summing to 1, taken when it satisfies the chain to ``RESIDUAL`` (a nearly
+    decomposable chain may give tiny negative entries, which are clipped). Bigger chains, and a
+    solve that fails (a chain with two closed classes), go on with lazy steps from ``pi`` for at most
+    ``MAX_ITERATIONS`` more steps, the last of them returned if none settles.
     """
     size = transposed.shape[0]
-    system = (transposed - identity(size, format="csr")).tolil()
-    system[size - 1, :] = 1.0
-    rhs = np.zeros(size)
-    rhs[-1] = 1.0
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # a singular system is caught below, not printed
+    if size <= DIRECT_LIMIT:
+        system = (transposed - identity(size, format="csr")).tolil()
+        system[size - 1, :] = 1.0
+        rhs = np.zeros(size)
+        rhs[-1] = 1.0
         try:
-            solved = np.asarray(spsolve(csc_array(system), rhs), dtype=float)
-        except RuntimeError:  # pragma: no cover - SuperLU: exactly singular
-            solved = np.full(size, np.nan)
-    if np.isfinite(solved).all() and solved.min() > -1e-9 and solved.sum() > 0:
-        solved = np.clip(solved, 0.0, None)
-        return np.asarray(solved / solved.sum(), dtype=float)
-    for _ in range(MAX_ITERATIONS):  # pragma: no cover - reducible chains only
+            solved = np.clip(np.asarray(splu(csc_array(system)).solve(rhs), dtype=float), 0.0, None)
+        except RuntimeError:  # SuperLU: the system is singular (two closed classes)
+            solved = np.zeros(size)
+        total = float(solved.sum())
+        if np.isfinite(total) and total > 0:
+            solved /= total
+            if float(np.abs(transposed @ solved - solved).sum()) < RESIDUAL:
+                return np.asarray(solved, dtype=float)
+    for _ in range(MAX_ITERATIONS):
         nxt = 0.5 * (pi + transposed @ pi)
         if float(np.abs(nxt - pi).sum()) < TOLERANCE:
             return np.asarray(nxt / nxt.sum(), dtype=float)
         pi = nxt
-    return np.asarray(pi / pi.sum(), dtype=float)  # pragma: no cover
+    return np.asarray(pi / pi.sum(), dtype=float)
 
 
 def _available_distribution(pmf: FloatArray, lead_time: int, order_up_to: int) -> FloatArray | None:
@@ -294,8 +306,8 @@ def _iterated_available(chains: Sequence[tuple[FloatArray, int, int]]) -> list[F
 
     The same power steps as ``_stationary``, on one block-diagonal matrix made of the
     chains' transposed matrices (each row's entries in scipy's order, so every product is the same);
-    each chain stops at the iteration where it alone would, and one still moving after
-    ``PLAIN_ITERATIONS`` steps is solved directly as it would be alone, so the results are the same.
+    each chain stops at the iteration where it alone would, and one still moving after the power
+    steps goes to ``_slow_chain`` as it would alone, so the results are the same.
     """
     out: list[FloatArray] = []
     start = 0
@@ -320,8 +332,8 @@ def _iterate_blocks(chains: Sequence[tuple[FloatArray, int, int]]) -> list[Float
     matrix, starts = _block_diagonal([blocks[i] for i in members])
     done = np.zeros(len(members), dtype=bool)
     pi = np.concatenate([np.full(len(b[2]) - 1, 1.0 / (len(b[2]) - 1)) for b in blocks])
-    for _ in range(PLAIN_ITERATIONS):
-        nxt = matrix @ pi
+    for iteration in range(PLAIN_ITERATIONS + LAZY_ITERATIONS):
+        nxt = _power_step(pi, matrix @ pi, iteration)
         change = np.abs(nxt - pi)
         rough = np.add.reduceat(change, starts[:-1])
         for b in np.flatnonzero((rough < 2 * TOLERANCE) & ~done):
@@ -338,7 +350,7 @@ def _iterate_blocks(chains: Sequence[tuple[FloatArray, int, int]]) -> list[Float
             members = [members[b] for b in left]
             matrix, starts = _block_diagonal([blocks[i] for i in members])
             done = np.zeros(len(members), dtype=bool)
-    for b in np.flatnonzero(~done):  # still moving: solved directly, as ``_stationary`` does
+    for b in np.flatnonzero(~done):  # still moving: as ``_stationary`` does
         data, columns, indptr = blocks[members[b]]
         size = len(indptr) - 1
         transposed = csr_array((data, columns, indptr), shape=(size, size))
