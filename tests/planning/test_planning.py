@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 
 from partspool.network.models import Part
+from partspool.planning.demo import date_on_time
 from partspool.planning.models import ForecastRun, ForecastSeries
 from partspool.planning.selectors import demand_panel, last_complete_month, month_add
 from tests.conftest import login
@@ -63,8 +64,12 @@ def test_review_compares_an_earlier_forecast_with_what_happened(history):
     planner = login(history.users["planner"])
     end = last_complete_month()
     earlier = month_add(end, -2)
-    assert planner.post("/api/forecast-runs", {"history_end": f"{earlier:%Y-%m}", "horizon": 3},
-                        content_type=JSON).status_code == 201
+    made = planner.post("/api/forecast-runs", {"history_end": f"{earlier:%Y-%m}", "horizon": 3}, content_type=JSON)
+    assert made.status_code == 201
+    # made today, the run is a back-test of those months: the review only counts forecasts made in time
+    review = planner.get(f"/api/forecast-review?month={month_add(earlier, 1):%Y-%m}").json()
+    assert review["accuracy"] is None and not review["by_node"]
+    date_on_time(ForecastRun.objects.get(pk=made.json()["id"]))
     review = planner.get(f"/api/forecast-review?month={month_add(earlier, 1):%Y-%m}").json()
     assert review["accuracy"] is not None and review["by_node"]
     assert {c["abc_class"] for c in review["by_class"]} == {"A", "B", "C"}
@@ -158,3 +163,35 @@ def test_annual_plan_with_scenario_switches(history):
     assert planner.get("/api/annual-plan?growth=lots").status_code == 400
     page = planner.get("/planning/annual/?heat=1").content.decode()
     assert 'id="plan"' in page and "BRK-PAD-F01" in page
+
+
+def test_a_later_back_test_does_not_rewrite_a_reviewed_month(history):
+    planner, manager = login(history.users["planner"]), login(history.users["manager"])
+    end = last_complete_month()
+    month = month_add(end, -1)
+    sent = planner.post("/api/forecast-runs", {"history_end": f"{month_add(end, -2):%Y-%m}", "horizon": 2},
+                        content_type=JSON)
+    date_on_time(ForecastRun.objects.get(pk=sent.json()["id"]))
+    before = planner.get(f"/api/forecast-review?month={month:%Y-%m}").json()
+    for method in ("SeasonalNaive", "HistoricAverage"):  # made today, with the same old history
+        body = {"nodes": ["SC-HZ01"], "horizon": 1, "method": method, "history_end": f"{month_add(end, -2):%Y-%m}"}
+        assert manager.post("/api/forecast-runs", body, content_type=JSON).status_code == 201
+    after = planner.get(f"/api/forecast-review?month={month:%Y-%m}").json()
+    assert after["accuracy"] == before["accuracy"] and after["by_node"] == before["by_node"]
+    assert after["misses"] == before["misses"]
+
+
+def test_next_month_keeps_a_longer_forecast_when_a_newer_run_stops_short(history):
+    planner = login(history.users["planner"])
+    end = last_complete_month()
+    reviewed = month_add(end, -1)  # its next month is ``end``
+    long = planner.post("/api/forecast-runs", {"history_end": f"{month_add(end, -3):%Y-%m}", "horizon": 3},
+                        content_type=JSON)  # reaches end - 2, end - 1 and end
+    date_on_time(ForecastRun.objects.get(pk=long.json()["id"]))
+    review = planner.get(f"/api/forecast-review?month={reviewed:%Y-%m}").json()
+    assert review["next_month"]
+    short = planner.post("/api/forecast-runs", {"history_end": f"{month_add(end, -2):%Y-%m}", "horizon": 1},
+                         content_type=JSON)  # newer, but reaches only the reviewed month
+    assert short.status_code == 201
+    again = planner.get(f"/api/forecast-review?month={reviewed:%Y-%m}").json()
+    assert again["next_month"] == review["next_month"]

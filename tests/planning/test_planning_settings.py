@@ -6,6 +6,7 @@ from __future__ import annotations
 import openpyxl
 import pytest
 
+from partspool.planning.demo import date_on_time
 from partspool.planning.models import ForecastRun, PlanningSettings
 from partspool.planning.selectors import last_complete_month, month_add
 from tests.conftest import login
@@ -103,6 +104,7 @@ def _runs(client, ends):
     for end in ends:
         response = client.post("/api/forecast-runs", {"history_end": f"{end:%Y-%m}", "horizon": 2}, content_type=JSON)
         assert response.status_code == 201, response.content
+        date_on_time(ForecastRun.objects.get(pk=response.json()["id"]))
 
 
 def test_review_trend_follows_each_month_with_the_latest_earlier_forecast(history):

@@ -164,11 +164,14 @@ def monthly_review(user: User, month: str) -> dict[str, Any]:
     }
 
 
-def forecast_review_parts(since: datetime | None = None) -> QuerySet[EmergencyCase]:
-    """Closed cases whose root cause was a forecast miss: their parts go to the next forecast review."""
+def forecast_review_parts(since: datetime | None = None, until: datetime | None = None) -> QuerySet[EmergencyCase]:
+    """Closed cases whose root cause was a forecast miss (closed from ``since``, before ``until``):
+    their parts go to the forecast review."""
     rows = EmergencyCase.objects.filter(status=EmergencyCase.Status.CLOSED, root_cause="forecast_miss")
     if since is not None:
         rows = rows.filter(closed_at__gte=since)
+    if until is not None:
+        rows = rows.filter(closed_at__lt=until)
     return rows.select_related("part", "center").order_by("-closed_at")
 
 

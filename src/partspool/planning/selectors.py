@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -139,6 +139,11 @@ def month_add(month: date, k: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
+def month_start(month: date) -> datetime:
+    """Midnight (the site's time zone) on the first day of ``month``."""
+    return datetime(month.year, month.month, 1, tzinfo=timezone.get_current_timezone())
+
+
 def actuals(node_ids: set[int], part_ids: set[int], first: date, last: date) -> dict[tuple[int, int, date], float]:
     rows = DemandRecord.objects.filter(node_id__in=node_ids, part_id__in=part_ids, month__gte=first,
                                        month__lte=last).values_list("node_id", "part_id", "month", "quantity")
@@ -148,10 +153,12 @@ def actuals(node_ids: set[int], part_ids: set[int], first: date, last: date) -> 
 def reviewed_forecasts(user: User, first: date, last: date, node: Node | None = None,
                        part: Part | None = None) -> pd.DataFrame:
     """Every month from ``first`` to ``last`` that is over, with each node × part's forecast of it by the
-    latest run whose history ended before that month (so the month was truly ahead), and the actual
-    demand (0 when none was recorded). Columns: node_id, node, part_id, part, month, forecast, method,
-    actual. One query for the forecasts and one for the actuals, whatever the number of months;
-    ``node`` and ``part`` narrow it to one node or part."""
+    latest run whose history ended before that month (so the month was truly ahead) and that was made
+    before the month was over, and the actual demand (0 when none was recorded). A run made later
+    with an old history is a back-test: it is listed with the runs but does not rewrite a month's
+    review. Columns: node_id, node, part_id, part, month, forecast, method, actual. One query for the
+    forecasts and one for the actuals, whatever the number of months; ``node`` and ``part`` narrow it
+    to one node or part."""
     managed = managed_node_ids(user)
     last = min(last, last_complete_month())
     # only the runs whose months reach into the window: a run's months are history_end + 1 … + horizon
@@ -166,12 +173,17 @@ def reviewed_forecasts(user: User, first: date, last: date, node: Node | None = 
     if part is not None:
         rows = rows.filter(part=part)
     best: dict[tuple[int, int, date], tuple[date, int, float, str, str, str]] = {}
-    for node_id, node, part_id, part, ended, run_id, start, values, method in rows.values_list(
-            "node_id", "node__code", "part_id", "part__number", "run__history_end", "run_id", "first_month",
-            "forecast", "method").iterator(chunk_size=5000):
+    over: dict[date, datetime] = {}  # month → the moment it was over
+    for node_id, node, part_id, part, ended, made, run_id, start, values, method in rows.values_list(
+            "node_id", "node__code", "part_id", "part__number", "run__history_end", "run__created_at", "run_id",
+            "first_month", "forecast", "method").iterator(chunk_size=5000):
         for k, value in enumerate(values):
             month = month_add(start, k)
             if month < first or month > last or ended >= month:
+                continue
+            if month not in over:
+                over[month] = month_start(month_add(month, 1))
+            if made >= over[month]:  # made after the month was over: a back-test
                 continue
             key = (node_id, part_id, month)
             held = best.get(key)
@@ -204,20 +216,34 @@ def demand_totals(nodes: list[Node], months: int = 12, end: date | None = None) 
     return {(n, p): int(t) for n, p, t in rows}
 
 
-def latest_forecasts(user: User, first: date, last: date) -> list[ForecastSeries]:
-    """For every node × part, the forecast made most recently before each month it covers: the
-    latest run whose history ended before ``first`` (so the months were truly ahead)."""
+def next_month_forecasts(user: User, month: date, top: int = 50) -> list[dict[str, Any]]:
+    """The ``top`` biggest forecasts of ``month`` per node × part: each from the latest run whose
+    history ended before the month and whose horizon reaches it (a newer run with a shorter horizon
+    does not hide it). Only the runs that reach the month are read; the explanations of the rows
+    shown are fetched last."""
     managed = managed_node_ids(user)
-    # a series covering ``first`` starts at most MAX_HORIZON months before it: older runs are not read
-    rows = ForecastSeries.objects.filter(run__history_end__lt=first, first_month__lte=last,
-                                         first_month__gt=month_add(first, -MAX_HORIZON)).select_related(
-        "node", "part", "run").order_by("node_id", "part_id", "-run__history_end", "-run_id")
+    runs = [pk for pk, ended, horizon in ForecastRun.objects.filter(
+        history_end__lt=month, history_end__gte=month_add(month, -MAX_HORIZON - 1)).values_list(
+        "id", "history_end", "horizon") if month_add(ended, horizon) >= month]
+    rows = ForecastSeries.objects.filter(run_id__in=runs, first_month__lte=month,
+                                         first_month__gt=month_add(month, -MAX_HORIZON))
     if managed is not None:
         rows = rows.filter(node_id__in=managed)
-    chosen: dict[tuple[int, int], ForecastSeries] = {}
-    for s in rows:
-        chosen.setdefault((s.node_id, s.part_id), s)
-    return list(chosen.values())
+    chosen: dict[tuple[int, int], tuple[date, int, int, float, float, float]] = {}
+    for pk, node_id, part_id, ended, run_id, start, values, low, high in rows.values_list(
+            "id", "node_id", "part_id", "run__history_end", "run_id", "first_month", "forecast", "lo",
+            "hi").iterator(chunk_size=5000):
+        k = (month.year - start.year) * 12 + month.month - start.month
+        if not 0 <= k < len(values):
+            continue
+        held = chosen.get((node_id, part_id))
+        if held is None or (ended, run_id) > (held[0], held[1]):
+            chosen[(node_id, part_id)] = (ended, run_id, pk, float(values[k]), float(low[k]), float(high[k]))
+    shown = sorted(chosen.values(), key=lambda v: (-v[3], v[2]))[:top]
+    series = ForecastSeries.objects.select_related("node", "part").in_bulk([v[2] for v in shown])
+    return [{"node": series[pk].node.code, "part": series[pk].part.number, "forecast": value, "lo": low,
+             "hi": high, "method": series[pk].method, "explanation": series[pk].explanation,
+             "wide": high > 3 * max(value, 0.5)} for _e, _r, pk, value, low, high in shown]
 
 
 TREND_MONTHS = 12
@@ -297,18 +323,10 @@ def forecast_review(user: User, month: date, classes: dict[str, str] | None = No
                            "cause": note.cause if note else "", "action": note.action if note else "",
                            "noted_by": note.updated_by.username if note else None})
     out["misses"] = misses
-    flagged = forecast_review_parts(since=datetime(month.year, month.month, 1, tzinfo=timezone.get_current_timezone())
-                                    - timedelta(days=62))
+    # cases closed in the reviewed month and the two before it, never later ones (an old review stays as it was)
+    flagged = forecast_review_parts(since=month_start(month_add(month, -2)), until=month_start(month_add(month, 1)))
     managed = managed_node_ids(user)
     out["flagged"] = [{"part": c.part.number, "node": c.center.code, "case": c.number, "note": c.root_cause_note}
                       for c in flagged if managed is None or c.center_id in managed]
-    upcoming = latest_forecasts(user, month_add(month, 1), month_add(month, 1))
-    ahead = []
-    for s in upcoming:
-        k = (month_add(month, 1).year - s.first_month.year) * 12 + month_add(month, 1).month - s.first_month.month
-        if 0 <= k < len(s.forecast):
-            ahead.append({"node": s.node.code, "part": s.part.number, "forecast": s.forecast[k], "lo": s.lo[k],
-                          "hi": s.hi[k], "method": s.method, "explanation": s.explanation,
-                          "wide": s.hi[k] > 3 * max(s.forecast[k], 0.5)})
-    out["next_month"] = sorted(ahead, key=lambda r: -r["forecast"])[:50]
+    out["next_month"] = next_month_forecasts(user, month_add(month, 1))
     return out
