@@ -28,13 +28,17 @@ def parse_po(path: Path) -> list[dict]:
             entry, field = None, None
             continue
         if entry is None:
-            entry = {"msgid": "", "msgid_plural": None, "msgstr": {}, "flags": set(), "obsolete": False}
+            entry = {"msgctxt": None, "msgid": "", "msgid_plural": None, "msgstr": {}, "flags": set(),
+                     "obsolete": False}
         if line.startswith("#~"):
             entry["obsolete"] = True
         elif line.startswith("#,"):
             entry["flags"].update(f.strip() for f in line[2:].split(","))
         elif line.startswith("#"):
             continue
+        elif line.startswith("msgctxt"):
+            field = ("msgctxt",)
+            entry["msgctxt"] = _unquote(line)
         elif line.startswith("msgid_plural"):
             field = ("msgid_plural",)
             entry["msgid_plural"] = _unquote(line)
@@ -76,7 +80,9 @@ def test_compiled_catalog_matches_the_source(language):
     with (folder / "django.mo").open("rb") as handle:
         compiled = gettext.GNUTranslations(handle)
     for entry in parse_po(folder / "django.po"):
-        assert compiled.gettext(entry["msgid"]) == entry["msgstr"][0] or entry["msgid_plural"], entry["msgid"]
+        found = (compiled.pgettext(entry["msgctxt"], entry["msgid"]) if entry["msgctxt"] is not None
+                 else compiled.gettext(entry["msgid"]))
+        assert found == entry["msgstr"][0] or entry["msgid_plural"], entry["msgid"]
 
 
 def test_chinese_is_really_chinese():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -54,6 +55,14 @@ class ImportRejected(DomainError):
 
     status = 422
     code = "import_rejected"
+
+
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # C0 controls but tab, line feed and carriage return
+
+
+def control_character(text: str) -> bool:
+    """Whether ``text`` holds a control character no field may keep (NUL and the like)."""
+    return CONTROL.search(text) is not None
 
 
 MESSAGES = {
@@ -146,5 +155,7 @@ MESSAGES = {
     "review_note_no_forecast": lambda: _(
         "No forecast of %(part)s at %(node)s was made before %(month)s: there is no miss to explain."),
     "text_too_long": lambda: _("%(field)s is longer than %(most)s characters."),
+    "control_character": lambda: _(
+        "%(field)s contains a control character (such as a NUL byte) that text may not hold."),
     "idempotency_conflict": lambda: _("This Idempotency-Key was already used for another request."),
 }

@@ -195,3 +195,28 @@ def test_next_month_keeps_a_longer_forecast_when_a_newer_run_stops_short(history
     assert short.status_code == 201
     again = planner.get(f"/api/forecast-review?month={reviewed:%Y-%m}").json()
     assert again["next_month"] == review["next_month"]
+
+
+def test_demand_for_a_part_the_run_did_not_forecast_counts_as_a_miss(history):
+    from decimal import Decimal
+
+    from partspool.network.models import DemandRecord, Node
+
+    planner = login(history.users["planner"])
+    end = last_complete_month()
+    month = month_add(end, -1)
+    made = planner.post("/api/forecast-runs", {"nodes": ["SC-HZ01"], "history_end": f"{month_add(end, -2):%Y-%m}",
+                                               "horizon": 2}, content_type=JSON)
+    date_on_time(ForecastRun.objects.get(pk=made.json()["id"]))
+    before = planner.get(f"/api/forecast-review?month={month:%Y-%m}").json()
+    new = Part.objects.create(number="WIP-NEW-01", name_zh="新雨刮", name_en="New wiper", category="body",
+                              unit_cost=Decimal("50"))
+    DemandRecord.objects.create(node=Node.objects.get(code="SC-HZ01"), part=new, month=month, quantity=7)
+    after = planner.get(f"/api/forecast-review?month={month:%Y-%m}").json()
+    row = next(m for m in after["misses"] if m["part"] == "WIP-NEW-01")
+    assert (row["node"], row["forecast"], row["actual"], row["method"]) == ("SC-HZ01", 0, 7, "—")
+    assert after["accuracy"] < before["accuracy"]
+    # demand at a node no counted run covered stays out
+    DemandRecord.objects.create(node=Node.objects.get(code="WH-EAST"), part=new, month=month, quantity=5)
+    assert not any(m["node"] == "WH-EAST" and m["part"] == "WIP-NEW-01"
+                   for m in planner.get(f"/api/forecast-review?month={month:%Y-%m}").json()["misses"])

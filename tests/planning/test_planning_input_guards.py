@@ -191,3 +191,43 @@ def test_the_apis_reasons_follow_the_users_language(history):
     assert english["why"].startswith(f"move {english['units']} {english['part']} from {english['from']} to "
                                      f"{english['to']} ({english['km']:g} km)")
     assert english["why"].endswith("below its level")
+
+
+@pytest.mark.parametrize("url", ["/api/abc?node=%00", "/planning/abc/?node=%00", "/planning/runs/?part=a%00b",
+                                 "/api/forecast-review?month=2025-01&x%01=1"])
+def test_a_nul_or_control_character_in_a_query_is_refused_by_name(history, url):
+    response = login(history.users["planner"]).get(url, **ZH)
+    assert response.status_code == 400
+    if url.startswith("/api/"):
+        assert response.json()["code"] == "control_character"
+    else:
+        assert "控制字符" in response.content.decode()
+
+
+def test_a_nul_in_a_json_body_or_a_form_is_refused_before_it_reaches_the_database(history):
+    planner = login(history.users["planner"])
+    body = {"month": "2025-01", "node": "SC-HZ01\u0000", "part": "BRK-PAD-F01", "cause": "x"}
+    response = planner.put("/api/forecast-review/notes", body, content_type="application/json")
+    assert response.status_code == 400 and response.json()["code"] == "control_character"
+    assert planner.post("/planning/review/note/", {**body, "node": "SC-HZ01", "cause": "a\x00"}).status_code == 400
+
+
+def test_run_filters_are_capped_and_the_download_names_its_months(history, tmp_path):
+    from openpyxl import load_workbook
+
+    from partspool.planning.selectors import last_complete_month, month_add
+
+    planner = login(history.users["planner"])
+    made = planner.post("/api/forecast-runs", {"nodes": ["SC-HZ01"], "horizon": 2, "method": "SeasonalNaive"},
+                        content_type="application/json")
+    assert made.status_code == 201
+    run = made.json()["id"]
+    assert planner.get(f"/planning/runs/{run}/?part={'A' * 5000}").status_code == 400
+    path = tmp_path / "run.xlsx"
+    path.write_bytes(planner.get(f"/planning/runs/{run}/?format=xlsx").content)
+    header = next(load_workbook(path).active.values)
+    end = last_complete_month()
+    assert header[4:6] == (f"{month_add(end, 1):%Y-%m}", f"{month_add(end, 2):%Y-%m}")
+    rows = planner.get(f"/api/forecast-runs/{run}").json()["rows"]
+    assert rows and all(r["why"] == "Method chosen by hand." for r in rows)
+    assert not any("None" in r["why"] for r in rows)

@@ -171,7 +171,7 @@ def test_managers_write_why_a_forecast_missed_and_it_reaches_the_review(history,
 
     xlsx = tmp_path / "review.xlsx"
     xlsx.write_bytes(hz.get(f"/api/forecast-review.xlsx?month={month}").content)
-    rows = list(load_workbook(xlsx).active.values)
+    rows = [row for sheet in load_workbook(xlsx).worksheets for row in sheet.values]
     assert any(body["cause"] in row and body["action"] in row for row in rows)
     # the page form saves and returns to the misses; both empty deletes
     response = hz.post("/planning/review/note/", {"month": month, "node": "SC-HZ01", "part": "BRK-PAD-F01",
@@ -291,7 +291,7 @@ def test_a_note_that_looks_like_a_formula_stays_text_in_excel(history, tmp_path)
     assert planner.put("/api/forecast-review/notes", body, content_type=JSON).status_code == 200
     path = tmp_path / "review.xlsx"
     path.write_bytes(planner.get(f"/api/forecast-review.xlsx?month={month}").content)
-    cells = [c for row in load_workbook(path).active.iter_rows() for c in row if c.value == cause]
+    cells = [c for sheet in load_workbook(path).worksheets for row in sheet.iter_rows() for c in row if c.value == cause]
     assert cells and all(c.data_type == "s" for c in cells)
 
 
@@ -309,3 +309,44 @@ def test_the_pdf_cuts_a_very_long_note_rather_than_failing(history):
             "flagged": [{"part": "BRK-PAD-F01", "node": "SC-HZ01", "case": "EC-00001", "note": long}],
             "next_month": []}
     assert review_pdf(data).startswith(b"%PDF")
+
+
+def test_the_review_workbook_holds_the_whole_review(history, tmp_path):
+    from openpyxl import load_workbook
+
+    planner = login(history.users["planner"])
+    end = last_complete_month()
+    _runs(planner, [month_add(end, -3), month_add(end, -2)])
+    month = f"{month_add(end, -1):%Y-%m}"
+    review = planner.get(f"/api/forecast-review?month={month}").json()
+    path = tmp_path / "review.xlsx"
+    path.write_bytes(planner.get(f"/api/forecast-review.xlsx?month={month}").content)
+    book = load_workbook(path)
+    sheets = {sheet.title: list(sheet.values) for sheet in book.worksheets}
+    assert len(sheets) == 6
+    summary = next(iter(sheets.values()))
+    assert summary[0][0] == month and summary[1][2] == pytest.approx(review["accuracy"], abs=1e-4)
+    assert [r[4] for r in summary[2:5]] == [
+        pytest.approx(c["target"], abs=1e-4) if c["target"] is not None else None for c in review["by_class"]]
+    by_node, trend, misses, flagged, ahead = list(sheets.values())[1:]
+    assert [r[0] for r in by_node[1:]] == [n["node"] for n in review["by_node"]]
+    assert [r[0] for r in trend[1:]] == [t["month"][:7] for t in review["trend"]]
+    assert len(misses) == len(review["misses"]) + 1 and len(ahead) == len(review["next_month"]) + 1
+    assert len(flagged) == len(review["flagged"]) + 1
+
+
+@pytest.mark.parametrize("bad", ["a\x01b", "x\x00y", "\x1b[31m"])
+def test_a_note_with_a_control_character_is_refused_and_the_review_still_downloads(history, bad):
+    planner = login(history.users["planner"])
+    end = last_complete_month()
+    _runs(planner, [month_add(end, -2)])
+    month = f"{month_add(end, -1):%Y-%m}"
+    body = {"month": month, "node": "SC-HZ01", "part": "BRK-PAD-F01", "cause": bad}
+    response = planner.put("/api/forecast-review/notes", body, content_type=JSON)
+    assert response.status_code == 400 and response.json()["code"] == "control_character"
+    page = planner.post("/planning/review/note/", body)
+    assert page.status_code == 400
+    from partspool.planning.models import ReviewNote
+
+    assert not ReviewNote.objects.exists()
+    assert planner.get(f"/api/forecast-review.xlsx?month={month}").status_code == 200

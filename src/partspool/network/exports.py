@@ -79,24 +79,34 @@ def export_xlsx(*, user: User, kind: str) -> bytes:
 
 
 def table_xlsx(title: str, header: list[str], rows: Iterable[Iterable[Any]]) -> bytes:
-    """One sheet: a header row, then the rows (streamed). Text is always written as text: a note that
-    starts with "=" stays words and never becomes a formula in the planner's Excel."""
+    """One sheet: a header row, then the rows (streamed); see ``workbook_xlsx``."""
+    return workbook_xlsx([(title, header, rows)])
+
+
+def workbook_xlsx(sheets: Iterable[tuple[str, list[str], Iterable[Iterable[Any]]]]) -> bytes:
+    """Sheets in order, each a title, a header row and its rows (streamed). Text is always written as
+    text: a note that starts with "=" stays words and never becomes a formula in the planner's Excel,
+    and control characters Excel cannot hold are dropped rather than breaking the file."""
     import openpyxl
     from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     book = openpyxl.Workbook(write_only=True)
-    sheet = book.create_sheet(title[:31])
+    for title, header, rows in sheets:
+        sheet = book.create_sheet(title[:31])
 
-    def cell(value: Any) -> Any:
-        if isinstance(value, str) and value.startswith("="):
-            written = WriteOnlyCell(sheet, value=value)
-            written.data_type = "s"
-            return written
-        return value
+        def cell(value: Any, sheet: Any = sheet) -> Any:
+            if isinstance(value, str):
+                value = ILLEGAL_CHARACTERS_RE.sub("", value)
+            if isinstance(value, str) and value.startswith("="):
+                written = WriteOnlyCell(sheet, value=value)
+                written.data_type = "s"
+                return written
+            return value
 
-    sheet.append([cell(v) for v in header])
-    for row in rows:
-        sheet.append([cell(v) for v in row])
+        sheet.append([cell(v) for v in header])
+        for row in rows:
+            sheet.append([cell(v) for v in row])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

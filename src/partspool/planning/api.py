@@ -35,10 +35,10 @@ class RunIn(Schema):
     history_end: str | None = None
 
 
-def _series(s: Any) -> dict[str, Any]:
+def _series(s: Any, asked: str) -> dict[str, Any]:
     return {"node": s.node.code, "part": s.part.number, "method": s.method, "first_month": s.first_month,
             "forecast": s.forecast, "lo": s.lo, "hi": s.hi, "explanation": s.explanation,
-            "why": method_reason(s.explanation)}
+            "why": method_reason(s.explanation, asked)}
 
 
 def _run(run: Any, user: Any, limit: int = 1000) -> dict[str, Any]:
@@ -47,7 +47,7 @@ def _run(run: Any, user: Any, limit: int = 1000) -> dict[str, Any]:
     return {"id": run.pk, "number": run.number, "created_at": run.created_at, "horizon": run.horizon,
             "method": run.method, "engine": run.engine, "history_end": run.history_end, "series": overview["series"],
             "seconds": run.seconds, "summary": summary,
-            "rows": [_series(s) for s in selectors.run_series(user, run).order_by("node__code", "part__number")[:limit]]}
+            "rows": [_series(s, run.method) for s in selectors.run_series(user, run).order_by("node__code", "part__number")[:limit]]}
 
 
 @router.post("/forecast-runs", response={201: dict}, summary="Forecast the nodes' demand; the method per series and why")

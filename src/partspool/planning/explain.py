@@ -16,14 +16,30 @@ OPTIONS = {"service_level": gettext_lazy("by service level"), "days_15": gettext
            "days_30": gettext_lazy("30 days of cover")}
 
 
-def method_reason(explanation: dict[str, Any]) -> str:
-    """Why the series got its method: the back-test winner, the runner-up and the margin."""
+def _score(value: Any) -> str:
+    """An RMSSE as shown: three decimals, or "not measured" (a series without demand has no scale)."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return str(_("not measured"))
+    return f"{number:.3f}" if number == number else str(_("not measured"))
+
+
+def method_reason(explanation: dict[str, Any], asked: str = "auto") -> str:
+    """Why the series got its method: the back-test winner, the runner-up and the margin.
+
+    ``asked`` is the method the run was asked for: a series of a run with a named method was not
+    back-tested (chosen by hand), and one of an ``auto`` run without back-test origins had too
+    short a history. A score that could not be measured says so rather than "None".
+    """
     winner, runner = explanation.get("winner"), explanation.get("runner_up")
-    if not winner:
+    origins = int(explanation.get("origins") or 0)
+    if not winner or (origins == 0 and asked.strip().lower() != "auto"):
         return _("Method chosen by hand.")
-    facts = {"origins": int(explanation.get("origins") or 0), "winner": winner,
-             "score": explanation.get("winner_rmsse"), "runner": runner,
-             "other": explanation.get("runner_up_rmsse"),
+    if origins == 0:
+        return _("The history is too short to back-test: %(method)s was used.") % {"method": winner}
+    facts = {"origins": origins, "winner": winner, "score": _score(explanation.get("winner_rmsse")),
+             "runner": runner, "other": _score(explanation.get("runner_up_rmsse")),
              "margin": round(100 * float(explanation.get("margin") or 0), 1)}
     if runner:
         text = _("Back-testing on %(origins)s rolling origins: %(winner)s scored best (RMSSE %(score)s), "

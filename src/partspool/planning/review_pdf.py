@@ -11,6 +11,7 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
@@ -106,7 +107,7 @@ def review_pdf(data: dict[str, Any]) -> bytes:
         met = "" if c["met"] is None else (_("met") if c["met"] else _("below target"))
         rows.append([_("Class %(k)s") % {"k": c["abc_class"]}, str(c["series"]), _pct(c["accuracy"]),
                      _pct(c["accuracy_last"]), _pct(c["target"]), met])
-    pdf.grid([_("Series"), _("Count"), _("This month"), _("Last month"), _("Target"), ""], rows,
+    pdf.grid(["", _("Series"), _("This month"), _("Last month"), _("Target"), ""], rows,
              (40, 22, 28, 28, 24, 40), right=(1, 2, 3, 4))
     if not data["by_node"]:
         pdf.note(_("No forecast was made before this month: run one with history up to an earlier month to "
@@ -127,7 +128,7 @@ def review_pdf(data: dict[str, Any]) -> bytes:
 
     pdf.heading(_("Biggest misses"))
     if data["misses"]:
-        pdf.grid([_("Node"), _("Part"), _("Class"), _("Forecast"), _("Actual"), _("Error"), _("Method"), _("Cause"),
+        pdf.grid([_("Node"), _("Part"), _("Class"), _("Forecast"), _("Actual"), pgettext("forecast", "Error"), _("Method"), _("Cause"),
                   _("Improvement")],
                  ([m["node"], m["part"], m["abc_class"], _num(m["forecast"]), _num(m["actual"], 0),
                    _num(m["error"]), _breakable(m["method"]), _short(m["cause"]), _short(m["action"])] for m in data["misses"]),

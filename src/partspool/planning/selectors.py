@@ -156,15 +156,18 @@ def reviewed_forecasts(user: User, first: date, last: date, node: Node | None = 
     latest run whose history ended before that month (so the month was truly ahead) and that was made
     before the month was over, and the actual demand (0 when none was recorded). A run made later
     with an old history is a back-test: it is listed with the runs but does not rewrite a month's
-    review. Columns: node_id, node, part_id, part, month, forecast, method, actual. One query for the
-    forecasts and one for the actuals, whatever the number of months; ``node`` and ``part`` narrow it
-    to one node or part."""
+    review. Demand at a node a counted run covered, for a part the run did not forecast, is a miss
+    too: it comes in with forecast 0 and method "—" (otherwise new demand would count as neither
+    demand nor error, and raise the accuracy). Columns: node_id, node, part_id, part, month, forecast,
+    method, actual. A few queries whatever the number of months; ``node`` and ``part`` narrow it to
+    one node or part."""
     managed = managed_node_ids(user)
     last = min(last, last_complete_month())
     # only the runs whose months reach into the window: a run's months are history_end + 1 … + horizon
-    runs = [pk for pk, ended, horizon in ForecastRun.objects.filter(
+    reaching = [(pk, ended, horizon, made) for pk, ended, horizon, made in ForecastRun.objects.filter(
         history_end__lt=last, history_end__gte=month_add(first, -MAX_HORIZON - 1)).values_list(
-        "id", "history_end", "horizon") if month_add(ended, horizon) >= first]
+        "id", "history_end", "horizon", "created_at") if month_add(ended, horizon) >= first]
+    runs = [r[0] for r in reaching]
     rows = ForecastSeries.objects.filter(run_id__in=runs, first_month__lte=last)
     if managed is not None:
         rows = rows.filter(node_id__in=managed)
@@ -174,7 +177,7 @@ def reviewed_forecasts(user: User, first: date, last: date, node: Node | None = 
         rows = rows.filter(part=part)
     best: dict[tuple[int, int, date], tuple[date, int, float, str, str, str]] = {}
     over: dict[date, datetime] = {}  # month → the moment it was over
-    for node_id, node, part_id, part, ended, made, run_id, start, values, method in rows.values_list(
+    for node_id, node_code, part_id, part_number, ended, made, run_id, start, values, method in rows.values_list(
             "node_id", "node__code", "part_id", "part__number", "run__history_end", "run__created_at", "run_id",
             "first_month", "forecast", "method").iterator(chunk_size=5000):
         for k, value in enumerate(values):
@@ -188,15 +191,50 @@ def reviewed_forecasts(user: User, first: date, last: date, node: Node | None = 
             key = (node_id, part_id, month)
             held = best.get(key)
             if held is None or (ended, run_id) > (held[0], held[1]):
-                best[key] = (ended, run_id, float(value), method, node, part)
+                best[key] = (ended, run_id, float(value), method, node_code, part_number)
+    listed = [(n, v[4], p, v[5], m, v[2], v[3]) for (n, p, m), v in best.items()]
+    listed += _demand_not_forecast(reaching, first, last, best, managed, node, part)
     columns = ["node_id", "node", "part_id", "part", "month", "forecast", "method"]
-    frame = pd.DataFrame([(n, v[4], p, v[5], m, v[2], v[3]) for (n, p, m), v in best.items()], columns=columns)
+    frame = pd.DataFrame(listed, columns=columns)
     if frame.empty:
         return frame.assign(actual=pd.Series(dtype=float))
     known = actuals(set(frame["node_id"]), set(frame["part_id"]), frame["month"].min(), frame["month"].max())
     frame["actual"] = [known.get((n, p, m), 0.0) for n, p, m in zip(frame["node_id"], frame["part_id"],
                                                                         frame["month"], strict=True)]
     return frame
+
+
+NOT_FORECAST = "—"  # the method of demand that a counted run did not forecast
+
+
+def _demand_not_forecast(reaching: list[tuple[int, date, int, datetime]], first: date, last: date,
+                         best: dict[tuple[int, int, date], Any], managed: set[int] | None, node: Node | None,
+                         part: Part | None) -> list[tuple[int, str, int, str, date, float, str]]:
+    """Rows of ``reviewed_forecasts`` for demand at a node × month some counted run covered (made in
+    time, history before the month, horizon reaching it) but no series forecast."""
+    covered: set[tuple[int, date]] = set()
+    nodes_of: dict[int, list[int]] = {}
+    for run_id, node_id in ForecastRun.nodes.through.objects.filter(
+            forecastrun_id__in=[r[0] for r in reaching]).values_list("forecastrun_id", "node_id"):
+        nodes_of.setdefault(run_id, []).append(node_id)
+    for run_id, ended, horizon, made in reaching:
+        for k in range(1, horizon + 1):
+            month = month_add(ended, k)
+            if first <= month <= last and made < month_start(month_add(month, 1)):
+                covered.update((n, month) for n in nodes_of.get(run_id, ()))
+    if managed is not None:
+        covered = {(n, m) for n, m in covered if n in managed}
+    if node is not None:
+        covered = {(n, m) for n, m in covered if n == node.pk}
+    if not covered:
+        return []
+    demand = DemandRecord.objects.filter(node_id__in={n for n, _m in covered}, month__gte=first, month__lte=last,
+                                         quantity__gt=0)
+    if part is not None:
+        demand = demand.filter(part=part)
+    return [(n, code, p, number, m, 0.0, NOT_FORECAST) for n, code, p, number, m in demand.values_list(
+        "node_id", "node__code", "part_id", "part__number", "month").iterator(chunk_size=5000)
+        if (n, m) in covered and (n, p, m) not in best]
 
 
 def accuracy(frame: pd.DataFrame) -> float | None:

@@ -11,7 +11,7 @@ from django.db import transaction
 
 from partspool.accounts.permissions import can_manage_node, require_role
 from partspool.core.forecasting import ForecastInputError, canonical_method, forecast
-from partspool.errors import InvalidInput, NotPermitted
+from partspool.errors import InvalidInput, NotPermitted, control_character
 from partspool.network.models import DemandRecord, Node, Part
 from partspool.network.selectors import months_back
 from partspool.planning.models import MAX_HORIZON, ForecastRun, ForecastSeries, ReviewNote
@@ -130,6 +130,8 @@ def review_note(*, user: User, month: date, node: Node, part: Part, cause: str, 
         raise InvalidInput("review_month_open", month=f"{month:%Y-%m}")
     cause, action = (cause or "").strip(), (action or "").strip()
     for name, text in (("cause", cause), ("action", action)):
+        if control_character(text):
+            raise InvalidInput("control_character", field=str(ReviewNote._meta.get_field(name).verbose_name))
         if len(text) > NOTE_MAX:
             raise InvalidInput("text_too_long", field=str(ReviewNote._meta.get_field(name).verbose_name),
                                most=NOTE_MAX)

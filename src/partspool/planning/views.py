@@ -96,12 +96,18 @@ def _series_chart(history: list[tuple[date, float]], s: Any) -> str:
 XLSX_MAX_ROWS = 20_000  # rows of one forecast download (about 15 s to write); narrower filters for more
 
 
+FILTER_MAX = 100  # characters of a part or node filter (a part number is at most 40)
+
+
 @role_page
 def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
     user: Any = request.user
     run = selectors.run_get(user, run_id)
     rows = selectors.run_series(user, run).order_by("node__code", "part__number")
     q = request.GET
+    for name, label in (("part", _("Part")), ("node", _("Node"))):
+        if len(q.get(name, "")) > FILTER_MAX:
+            raise InvalidInput("text_too_long", field=label, most=FILTER_MAX)
     if q.get("part"):
         rows = rows.filter(part__number__icontains=q["part"].strip())
     if q.get("node"):
@@ -117,16 +123,17 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
         count = rows.count()
         if count > XLSX_MAX_ROWS:
             raise InvalidInput("export_too_large", rows=count, most=XLSX_MAX_ROWS)
-        header = [_("Node"), _("Part"), _("Method"), _("Why"), *[f"{_('Month')} {k + 1}" for k in range(run.horizon)],
+        months = [selectors.month_add(run.history_end, k + 1) for k in range(run.horizon)]
+        header = [_("Node"), _("Part"), _("Method"), _("Why"), *[f"{m:%Y-%m}" for m in months],
                   # xgettext:no-python-format
                   _("80% interval")]
         return download(table_xlsx(_("Forecast"), header, (
-            [s.node.code, s.part.number, s.method, method_reason(s.explanation), *s.forecast,
+            [s.node.code, s.part.number, s.method, method_reason(s.explanation, run.method), *s.forecast,
              "; ".join(f"{a}-{b}" for a, b in zip(s.lo, s.hi, strict=True))] for s in rows.iterator())),
             f"partspool-forecast-{run.pk}.xlsx")
     overview = selectors.run_overview(user, run)  # the page's header only, not the download
     return render(request, "planning/run.html", {
-        "run": run, "rows": [(s, method_reason(s.explanation),
+        "run": run, "rows": [(s, method_reason(s.explanation, run.method),
                               [selectors.month_add(s.first_month, k) for k in range(len(s.forecast))]) for s in shown],
         "total": rows.count(), "q": q, "chart": chart,
         "overview": overview, "won": sorted(overview.get("methods_won", {}).items(), key=lambda kv: -kv[1])})
