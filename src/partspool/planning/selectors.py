@@ -152,49 +152,41 @@ def actuals(node_ids: set[int], part_ids: set[int], first: date, last: date) -> 
 
 def reviewed_forecasts(user: User, first: date, last: date, node: Node | None = None,
                        part: Part | None = None) -> pd.DataFrame:
-    """Every month from ``first`` to ``last`` that is over, with each node × part's forecast of it by the
-    latest run whose history ended before that month (so the month was truly ahead) and that was made
-    before the month was over, and the actual demand (0 when none was recorded). A run made later
-    with an old history is a back-test: it is listed with the runs but does not rewrite a month's
-    review. Demand at a node a counted run covered, for a part the run did not forecast, is a miss
-    too: it comes in with forecast 0 and method "—" (otherwise new demand would count as neither
-    demand nor error, and raise the accuracy). Columns: node_id, node, part_id, part, month, forecast,
-    method, actual. A few queries whatever the number of months; ``node`` and ``part`` narrow it to
-    one node or part."""
+    """Every month from ``first`` to ``last`` that is over, with each node × part's forecast of it by
+    the run in force at the node for that month: the latest run covering the node whose history ended
+    before the month (so the month was truly ahead), whose horizon reaches it, and that was made before
+    the month was over (a run made later with an old history is a back-test: it is listed with the
+    runs but does not rewrite a month's review). Demand for a part that run did not forecast is a
+    miss at forecast 0, method "—" (otherwise new demand would count as neither demand nor error, and
+    raise the accuracy). Columns: node_id, node, part_id, part, month, forecast, method, actual.
+    Only the runs in force are read; ``node`` and ``part`` narrow it to one node or part."""
     managed = managed_node_ids(user)
     last = min(last, last_complete_month())
-    # only the runs whose months reach into the window: a run's months are history_end + 1 … + horizon
-    reaching = [(pk, ended, horizon, made) for pk, ended, horizon, made in ForecastRun.objects.filter(
-        history_end__lt=last, history_end__gte=month_add(first, -MAX_HORIZON - 1)).values_list(
-        "id", "history_end", "horizon", "created_at") if month_add(ended, horizon) >= first]
-    runs = [r[0] for r in reaching]
-    rows = ForecastSeries.objects.filter(run_id__in=runs, first_month__lte=last)
+    in_force = _runs_in_force(first, last)
     if managed is not None:
-        rows = rows.filter(node_id__in=managed)
+        in_force = {(n, m): r for (n, m), r in in_force.items() if n in managed}
     if node is not None:
-        rows = rows.filter(node=node)
+        in_force = {(n, m): r for (n, m), r in in_force.items() if n == node.pk}
+    columns = ["node_id", "node", "part_id", "part", "month", "forecast", "method"]
+    listed: list[tuple[int, str, int, str, date, float, str]] = []
+    forecast: set[tuple[int, int, date]] = set()
+    nodes = {n for n, _m in in_force}
+    rows = ForecastSeries.objects.filter(run_id__in=set(in_force.values()), node_id__in=nodes)
+    demand = DemandRecord.objects.filter(node_id__in=nodes, month__gte=first, month__lte=last, quantity__gt=0)
     if part is not None:
-        rows = rows.filter(part=part)
-    best: dict[tuple[int, int, date], tuple[date, int, float, str, str, str]] = {}
-    over: dict[date, datetime] = {}  # month → the moment it was over
-    for node_id, node_code, part_id, part_number, ended, made, run_id, start, values, method in rows.values_list(
-            "node_id", "node__code", "part_id", "part__number", "run__history_end", "run__created_at", "run_id",
-            "first_month", "forecast", "method").iterator(chunk_size=5000):
+        rows, demand = rows.filter(part=part), demand.filter(part=part)
+    for node_id, node_code, part_id, part_number, run_id, start, values, method in rows.values_list(
+            "node_id", "node__code", "part_id", "part__number", "run_id", "first_month", "forecast",
+            "method").iterator(chunk_size=5000):
         for k, value in enumerate(values):
             month = month_add(start, k)
-            if month < first or month > last or ended >= month:
-                continue
-            if month not in over:
-                over[month] = month_start(month_add(month, 1))
-            if made >= over[month]:  # made after the month was over: a back-test
-                continue
-            key = (node_id, part_id, month)
-            held = best.get(key)
-            if held is None or (ended, run_id) > (held[0], held[1]):
-                best[key] = (ended, run_id, float(value), method, node_code, part_number)
-    listed = [(n, v[4], p, v[5], m, v[2], v[3]) for (n, p, m), v in best.items()]
-    listed += _demand_not_forecast(reaching, first, last, best, managed, node, part)
-    columns = ["node_id", "node", "part_id", "part", "month", "forecast", "method"]
+            if in_force.get((node_id, month)) == run_id:
+                listed.append((node_id, node_code, part_id, part_number, month, float(value), method))
+                forecast.add((node_id, part_id, month))
+    if in_force:
+        listed += [(n, code, p, number, m, 0.0, NOT_FORECAST) for n, code, p, number, m in demand.values_list(
+            "node_id", "node__code", "part_id", "part__number", "month").iterator(chunk_size=5000)
+            if (n, m) in in_force and (n, p, m) not in forecast]
     frame = pd.DataFrame(listed, columns=columns)
     if frame.empty:
         return frame.assign(actual=pd.Series(dtype=float))
@@ -204,37 +196,29 @@ def reviewed_forecasts(user: User, first: date, last: date, node: Node | None = 
     return frame
 
 
-NOT_FORECAST = "—"  # the method of demand that a counted run did not forecast
+NOT_FORECAST = "—"  # the method of demand that the run in force did not forecast
 
 
-def _demand_not_forecast(reaching: list[tuple[int, date, int, datetime]], first: date, last: date,
-                         best: dict[tuple[int, int, date], Any], managed: set[int] | None, node: Node | None,
-                         part: Part | None) -> list[tuple[int, str, int, str, date, float, str]]:
-    """Rows of ``reviewed_forecasts`` for demand at a node × month some counted run covered (made in
-    time, history before the month, horizon reaching it) but no series forecast."""
-    covered: set[tuple[int, date]] = set()
+def _runs_in_force(first: date, last: date) -> dict[tuple[int, date], int]:
+    """For each node × month from ``first`` to ``last``, the run in force (see ``reviewed_forecasts``)."""
+    reaching = [(pk, ended, horizon, made) for pk, ended, horizon, made in ForecastRun.objects.filter(
+        history_end__lt=last, history_end__gte=month_add(first, -MAX_HORIZON - 1)).values_list(
+        "id", "history_end", "horizon", "created_at") if month_add(ended, horizon) >= first]
     nodes_of: dict[int, list[int]] = {}
     for run_id, node_id in ForecastRun.nodes.through.objects.filter(
             forecastrun_id__in=[r[0] for r in reaching]).values_list("forecastrun_id", "node_id"):
         nodes_of.setdefault(run_id, []).append(node_id)
+    latest: dict[tuple[int, date], tuple[date, int]] = {}
     for run_id, ended, horizon, made in reaching:
         for k in range(1, horizon + 1):
             month = month_add(ended, k)
-            if first <= month <= last and made < month_start(month_add(month, 1)):
-                covered.update((n, month) for n in nodes_of.get(run_id, ()))
-    if managed is not None:
-        covered = {(n, m) for n, m in covered if n in managed}
-    if node is not None:
-        covered = {(n, m) for n, m in covered if n == node.pk}
-    if not covered:
-        return []
-    demand = DemandRecord.objects.filter(node_id__in={n for n, _m in covered}, month__gte=first, month__lte=last,
-                                         quantity__gt=0)
-    if part is not None:
-        demand = demand.filter(part=part)
-    return [(n, code, p, number, m, 0.0, NOT_FORECAST) for n, code, p, number, m in demand.values_list(
-        "node_id", "node__code", "part_id", "part__number", "month").iterator(chunk_size=5000)
-        if (n, m) in covered and (n, p, m) not in best]
+            if not first <= month <= last or made >= month_start(month_add(month, 1)):
+                continue  # outside the window, or made after the month was over: a back-test
+            for node_id in nodes_of.get(run_id, ()):
+                held = latest.get((node_id, month))
+                if held is None or (ended, run_id) > held:
+                    latest[(node_id, month)] = (ended, run_id)
+    return {key: run_id for key, (_ended, run_id) in latest.items()}
 
 
 def accuracy(frame: pd.DataFrame) -> float | None:
