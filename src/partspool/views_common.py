@@ -14,7 +14,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 from partspool.accounts.permissions import require_role
-from partspool.errors import DomainError, InvalidInput, control_character
+from partspool.errors import DomainError, InvalidInput
 
 
 def parse_int(raw: str, code: str = "quantity_not_positive") -> int:
@@ -52,22 +52,24 @@ def role_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     return wrapper
 
 
-def _strings(value: Any, name: str = "") -> Iterator[tuple[str, str]]:
-    if isinstance(value, str):
-        yield name, value
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield str(key), str(key)
-            yield from _strings(item, str(key))
-    elif isinstance(value, list):
-        for item in value:
-            yield from _strings(item, name)
+def _strings(value: Any) -> Iterator[str]:
+    """Every key and string in a parsed JSON value, without recursion (any depth)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            yield item
+        elif isinstance(item, dict):
+            stack.extend(str(k) for k in item)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
 
 
-class RejectControlCharacters:
-    """A query, form or JSON value with a control character (a NUL byte, say) is refused with 400 and
-    the field's name before any view sees it: PostgreSQL cannot store a NUL, and Excel cannot hold the
-    others, so letting them in gave a 500 later, or a file nobody could download."""
+class RejectNul:
+    """A NUL byte in the path, a query, a form or a JSON body is refused with 400 before any view sees
+    it: PostgreSQL cannot store one, so letting it in gave a 500 later. (Other control characters
+    are dropped where they would break a file: see ``network.exports.workbook_xlsx``.)"""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -76,18 +78,26 @@ class RejectControlCharacters:
         bad = self._find(request)
         if bad is None:
             return self.get_response(request)
-        error = InvalidInput("control_character", field=bad.encode("unicode_escape").decode("ascii")[:60])
-        if request.path.startswith("/api/"):
+        error = InvalidInput("control_character", field=bad.replace("\x00", "\\x00")[:60])
+        if request.path_info.startswith("/api/"):
             return JsonResponse(error.as_dict(), status=error.status)
-        return render(request, "error.html", {"error": error}, status=error.status)
+        template = "error_fragment.html" if getattr(request, "htmx", False) else "error.html"
+        return render(request, template, {"error": error}, status=error.status)
 
     @staticmethod
     def _find(request: HttpRequest) -> str | None:
-        pairs = [(k, k) for k in request.GET] + [(k, v) for k in request.GET for v in request.GET.getlist(k)]
-        if request.method == "POST" and request.content_type in ("application/x-www-form-urlencoded",
-                                                                  "multipart/form-data"):
-            pairs += [(k, k) for k in request.POST] + [(k, v) for k in request.POST for v in request.POST.getlist(k)]
-        elif request.content_type == "application/json" and request.method in ("POST", "PUT", "PATCH"):
-            with contextlib.suppress(ValueError, UnicodeDecodeError):  # not JSON: the view says so
-                pairs += list(_strings(json.loads(request.body or b"null")))
-        return next((name or "?" for name, text in pairs if control_character(text)), None)
+        if "\x00" in request.path_info:
+            return request.path_info
+        for key in request.GET:
+            if "\x00" in key or any("\x00" in v for v in request.GET.getlist(key)):
+                return key
+        if request.method not in ("POST", "PUT", "PATCH"):
+            return None
+        if request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            for key in request.POST:
+                if "\x00" in key or any("\x00" in v for v in request.POST.getlist(key)):
+                    return key
+        elif request.path_info.startswith("/api/"):  # the API reads any other body as JSON
+            with contextlib.suppress(ValueError, UnicodeDecodeError, RecursionError):  # the view says what is wrong
+                return next((text for text in _strings(json.loads(request.body or b"null")) if "\x00" in text), None)
+        return None

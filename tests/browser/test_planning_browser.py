@@ -12,6 +12,7 @@ pytestmark = pytest.mark.browser
 
 @pytest.mark.django_db(transaction=True)
 def test_planner_changes_abc_cut_and_downloads_the_review_pdf(history, live_server, page):
+    from partspool.planning.demo import date_on_time
     from partspool.planning.models import PlanningSettings
     from partspool.planning.selectors import last_complete_month, month_add
     from partspool.planning.services import forecast_run
@@ -19,7 +20,7 @@ def test_planner_changes_abc_cut_and_downloads_the_review_pdf(history, live_serv
     planner = history.users["planner"]
     end = last_complete_month()
     for k in (4, 2):
-        forecast_run(user=planner, nodes=None, horizon=2, history_end=month_add(end, -k))
+        date_on_time(forecast_run(user=planner, nodes=None, horizon=2, history_end=month_add(end, -k)))
 
     _sign_in(page, live_server, "planner", "/planning/settings/")
     page.fill("input[name=abc_a_cut]", "0.9")

@@ -53,10 +53,10 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "partspool.accounts.middleware.UserTimezoneMiddleware",
-    "partspool.views_common.RejectControlCharacters",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "partspool.views_common.RejectNul",  # last: inside the security headers, with request.htmx set
 ]
 
 ROOT_URLCONF = "partspool.config.urls"

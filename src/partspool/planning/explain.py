@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 HOLDING = {"regional_warehouse": gettext_lazy("regional warehouse"), "service_center": gettext_lazy("service center"),
            "none": gettext_lazy("not stocked")}
@@ -21,8 +21,8 @@ def _score(value: Any) -> str:
     try:
         number = float(value)
     except (TypeError, ValueError):
-        return str(_("not measured"))
-    return f"{number:.3f}" if number == number else str(_("not measured"))
+        return pgettext("rmsse", "not measured")
+    return f"{number:.3f}" if number == number else pgettext("rmsse", "not measured")
 
 
 def method_reason(explanation: dict[str, Any], asked: str = "auto") -> str:
@@ -37,7 +37,8 @@ def method_reason(explanation: dict[str, Any], asked: str = "auto") -> str:
     if not winner or (origins == 0 and asked.strip().lower() != "auto"):
         return _("Method chosen by hand.")
     if origins == 0:
-        return _("The history is too short to back-test: %(method)s was used.") % {"method": winner}
+        return _("Not back-tested (the history is too short, or no method could be fitted): %(method)s was "
+                 "used.") % {"method": winner}
     facts = {"origins": origins, "winner": winner, "score": _score(explanation.get("winner_rmsse")),
              "runner": runner, "other": _score(explanation.get("runner_up_rmsse")),
              "margin": round(100 * float(explanation.get("margin") or 0), 1)}

@@ -32,8 +32,9 @@ def split_id(unique_id: str) -> tuple[str, str]:
 
 
 def last_complete_month(today: date | None = None) -> date:
-    """History ends with the month before the current one (the current month is not over)."""
-    return months_back(today or timezone.localdate(), 1)
+    """History ends with the month before the current one (the current month is not over), the
+    month counted in the site's time zone, whoever asks."""
+    return months_back(today or timezone.localdate(timezone=timezone.get_default_timezone()), 1)
 
 
 def visible_nodes(user: User, codes: list[str] | None = None) -> list[Node]:
@@ -140,8 +141,9 @@ def month_add(month: date, k: int) -> date:
 
 
 def month_start(month: date) -> datetime:
-    """Midnight (the site's time zone) on the first day of ``month``."""
-    return datetime(month.year, month.month, 1, tzinfo=timezone.get_current_timezone())
+    """Midnight on the first day of ``month`` in the site's time zone (``TIME_ZONE``), not the viewer's:
+    whether a run was made in time must not depend on who looks at the review."""
+    return datetime(month.year, month.month, 1, tzinfo=timezone.get_default_timezone())
 
 
 def actuals(node_ids: set[int], part_ids: set[int], first: date, last: date) -> dict[tuple[int, int, date], float]:
@@ -239,33 +241,28 @@ def demand_totals(nodes: list[Node], months: int = 12, end: date | None = None) 
 
 
 def next_month_forecasts(user: User, month: date, top: int = 50) -> list[dict[str, Any]]:
-    """The ``top`` biggest forecasts of ``month`` per node × part: each from the latest run whose
-    history ended before the month and whose horizon reaches it (a newer run with a shorter horizon
-    does not hide it). Only the runs that reach the month are read; the explanations of the rows
-    shown are fetched last."""
+    """The ``top`` biggest forecasts of ``month`` per node × part, each from the run in force at the
+    node for that month (as in ``reviewed_forecasts``: the latest covering the node, history before
+    the month, horizon reaching it, made before the month was over), so a newer run with a shorter
+    horizon does not hide it and a back-test made later does not change an old review. Only those
+    runs are read; the explanations of the rows shown are fetched last."""
     managed = managed_node_ids(user)
-    runs = [pk for pk, ended, horizon in ForecastRun.objects.filter(
-        history_end__lt=month, history_end__gte=month_add(month, -MAX_HORIZON - 1)).values_list(
-        "id", "history_end", "horizon") if month_add(ended, horizon) >= month]
-    rows = ForecastSeries.objects.filter(run_id__in=runs, first_month__lte=month,
-                                         first_month__gt=month_add(month, -MAX_HORIZON))
+    in_force = _runs_in_force(month, month)
     if managed is not None:
-        rows = rows.filter(node_id__in=managed)
-    chosen: dict[tuple[int, int], tuple[date, int, int, float, float, float]] = {}
-    for pk, node_id, part_id, ended, run_id, start, values, low, high in rows.values_list(
-            "id", "node_id", "part_id", "run__history_end", "run_id", "first_month", "forecast", "lo",
-            "hi").iterator(chunk_size=5000):
+        in_force = {(n, m): r for (n, m), r in in_force.items() if n in managed}
+    rows = ForecastSeries.objects.filter(run_id__in=set(in_force.values()), node_id__in={n for n, _m in in_force},
+                                         first_month__lte=month, first_month__gt=month_add(month, -MAX_HORIZON))
+    chosen: list[tuple[int, float, float, float]] = []
+    for pk, node_id, run_id, start, values, low, high in rows.values_list(
+            "id", "node_id", "run_id", "first_month", "forecast", "lo", "hi").iterator(chunk_size=5000):
         k = (month.year - start.year) * 12 + month.month - start.month
-        if not 0 <= k < len(values):
-            continue
-        held = chosen.get((node_id, part_id))
-        if held is None or (ended, run_id) > (held[0], held[1]):
-            chosen[(node_id, part_id)] = (ended, run_id, pk, float(values[k]), float(low[k]), float(high[k]))
-    shown = sorted(chosen.values(), key=lambda v: (-v[3], v[2]))[:top]
-    series = ForecastSeries.objects.select_related("node", "part").in_bulk([v[2] for v in shown])
+        if in_force.get((node_id, month)) == run_id and 0 <= k < len(values):
+            chosen.append((pk, float(values[k]), float(low[k]), float(high[k])))
+    shown = sorted(chosen, key=lambda v: (-v[1], v[0]))[:top]
+    series = ForecastSeries.objects.select_related("node", "part").in_bulk([v[0] for v in shown])
     return [{"node": series[pk].node.code, "part": series[pk].part.number, "forecast": value, "lo": low,
              "hi": high, "method": series[pk].method, "explanation": series[pk].explanation,
-             "wide": high > 3 * max(value, 0.5)} for _e, _r, pk, value, low, high in shown]
+             "wide": high > 3 * max(value, 0.5)} for pk, value, low, high in shown]
 
 
 TREND_MONTHS = 12
