@@ -220,3 +220,22 @@ def test_demand_for_a_part_the_run_did_not_forecast_counts_as_a_miss(history):
     DemandRecord.objects.create(node=Node.objects.get(code="WH-EAST"), part=new, month=month, quantity=5)
     assert not any(m["node"] == "WH-EAST" and m["part"] == "WIP-NEW-01"
                    for m in planner.get(f"/api/forecast-review?month={month:%Y-%m}").json()["misses"])
+
+
+def test_whether_a_run_was_in_time_does_not_depend_on_the_viewers_time_zone(history):
+    from datetime import timedelta
+
+    from partspool.network.models import Node
+    from partspool.planning.selectors import month_start
+
+    Node.objects.filter(code="SC-HZ01").update(time_zone="America/Los_Angeles")  # the manager's home, 16 h behind
+    planner, manager = login(history.users["planner"]), login(history.users["manager"])
+    end = last_complete_month()
+    month = month_add(end, -1)
+    made = planner.post("/api/forecast-runs", {"nodes": ["SC-HZ01"], "history_end": f"{month_add(month, -1):%Y-%m}",
+                                               "horizon": 1}, content_type=JSON)
+    # 01:00 in Shanghai on the 1st of the next month: the month was over at the site, not yet in Los Angeles
+    ForecastRun.objects.filter(pk=made.json()["id"]).update(created_at=month_start(end) + timedelta(hours=1))
+    for client in (planner, manager):
+        review = client.get(f"/api/forecast-review?month={month:%Y-%m}").json()
+        assert review["by_node"] == []
