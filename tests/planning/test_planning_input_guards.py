@@ -193,7 +193,7 @@ def test_the_apis_reasons_follow_the_users_language(history):
     assert english["why"].endswith("below its level")
 
 
-@pytest.mark.parametrize("url", ["/api/abc?node=%00", "/planning/abc/?node=%00", "/planning/runs/?part=a%00b",
+@pytest.mark.parametrize("url", ["/api/abc?node=%00", "/planning/abc/?node=%00", "/planning/?part=a%00b",
                                  "/api/forecast-review?month=2025-01&x%00=1", "/api/parts/BRK%00",
                                  "/parts/BRK%00/", "/nodes/SC%00/"])
 def test_a_nul_in_a_path_or_query_is_refused_by_name(history, url):
@@ -249,3 +249,15 @@ def test_run_filters_are_capped_and_the_download_names_its_months(history, tmp_p
     rows = planner.get(f"/api/forecast-runs/{run}").json()["rows"]
     assert rows and all(r["why"] == "Method chosen by hand." for r in rows)
     assert not any("None" in r["why"] for r in rows)
+
+
+def test_only_the_supply_chain_runs_forecasts_on_dask(history):
+    manager = login(history.users["manager"])
+    response = manager.post("/api/forecast-runs", {"nodes": ["SC-HZ01"], "engine": "dask"},
+                            content_type="application/json", **ZH)
+    assert response.status_code == 403 and response.json()["code"] == "dask_central_only"
+    assert "Dask" in response.json()["message"]
+    assert manager.post("/planning/", {"nodes": ["SC-HZ01"], "engine": "dask"}).status_code == 403
+    assert not ForecastRun.objects.exists()
+    assert 'value="dask"' not in manager.get("/planning/").content.decode()
+    assert 'value="dask"' in login(history.users["planner"]).get("/planning/").content.decode()

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 from django.db import transaction
 
-from partspool.accounts.permissions import can_manage_node, require_role
+from partspool.accounts.permissions import CENTRAL_ROLES, can_manage_node, require_role
 from partspool.core.forecasting import ForecastInputError, canonical_method, forecast
 from partspool.errors import InvalidInput, NotPermitted, control_character
 from partspool.network.models import DemandRecord, Node, Part
@@ -51,6 +51,8 @@ def forecast_run(*, user: User, nodes: list[str] | None = None, horizon: int = 3
     ``max_series`` (pages and API) refuses a run with more node × part series than that, before any work."""
     require_role(user)
     method = _check(horizon, method, engine)
+    if engine == "dask" and user.role not in CENTRAL_ROLES:  # a cluster is the supply chain's, for big runs
+        raise NotPermitted("dask_central_only")
     chosen = visible_nodes(user, nodes)
     end = history_end or last_complete_month()
     if end > last_complete_month():

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from partspool.accounts.permissions import managed_node_ids
+from partspool.accounts.permissions import CENTRAL_ROLES, managed_node_ids
 from partspool.core.transfer_flow import Deal, Status
 from partspool.errors import InvalidInput, NotFound
 from partspool.network.exports import download, table_xlsx
@@ -75,7 +75,8 @@ def runs(request: HttpRequest) -> HttpResponse:
     seen = selectors.series_seen(user, shown)
     return render(request, "planning/runs.html", {
         "runs": [(run, seen[run.pk]) for run in shown], "nodes": selectors.visible_nodes(user),
-        "methods": valid_methods(), "last_month": selectors.last_complete_month()})
+        "methods": valid_methods(), "last_month": selectors.last_complete_month(),
+        "dask": user.role in CENTRAL_ROLES})
 
 
 def _series_chart(history: list[tuple[date, float]], s: Any) -> str:
