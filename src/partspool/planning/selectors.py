@@ -146,12 +146,6 @@ def month_start(month: date) -> datetime:
     return datetime(month.year, month.month, 1, tzinfo=timezone.get_default_timezone())
 
 
-def actuals(node_ids: set[int], part_ids: set[int], first: date, last: date) -> dict[tuple[int, int, date], float]:
-    rows = DemandRecord.objects.filter(node_id__in=node_ids, part_id__in=part_ids, month__gte=first,
-                                       month__lte=last).values_list("node_id", "part_id", "month", "quantity")
-    return {(n, p, m): float(q) for n, p, m, q in rows}
-
-
 def reviewed_forecasts(user: User, first: date, last: date, node: Node | None = None,
                        part: Part | None = None) -> pd.DataFrame:
     """Every month from ``first`` to ``last`` that is over, with each node × part's forecast of it by
@@ -162,47 +156,42 @@ def reviewed_forecasts(user: User, first: date, last: date, node: Node | None = 
     miss at forecast 0, method "—" (otherwise new demand would count as neither demand nor error, and
     raise the accuracy). Columns: node_id, node, part_id, part, month, forecast, method, actual.
     Only the runs in force are read; ``node`` and ``part`` narrow it to one node or part."""
-    managed = managed_node_ids(user)
     last = min(last, last_complete_month())
-    in_force = _runs_in_force(first, last)
-    if managed is not None:
-        in_force = {(n, m): r for (n, m), r in in_force.items() if n in managed}
+    scope = managed_node_ids(user)  # None: every node
     if node is not None:
-        in_force = {(n, m): r for (n, m), r in in_force.items() if n == node.pk}
-    columns = ["node_id", "node", "part_id", "part", "month", "forecast", "method"]
-    listed: list[tuple[int, str, int, str, date, float, str]] = []
-    forecast: set[tuple[int, int, date]] = set()
+        scope = {node.pk} if scope is None else scope & {node.pk}
+    in_force = _runs_in_force(first, last, scope)
     nodes = {n for n, _m in in_force}
     rows = ForecastSeries.objects.filter(run_id__in=set(in_force.values()), node_id__in=nodes)
-    demand = DemandRecord.objects.filter(node_id__in=nodes, month__gte=first, month__lte=last, quantity__gt=0)
+    demand = DemandRecord.objects.filter(node_id__in=nodes, month__gte=first, month__lte=last)
     if part is not None:
         rows, demand = rows.filter(part=part), demand.filter(part=part)
+    # one read of the demand: the actuals, and the demand the run in force did not forecast
+    demanded = {(n, p, m): (code, number, float(q)) for n, code, p, number, m, q in demand.values_list(
+        "node_id", "node__code", "part_id", "part__number", "month", "quantity").iterator(chunk_size=5000)
+        if (n, m) in in_force} if in_force else {}
+    listed: list[tuple[int, str, int, str, date, float, str, float]] = []
     for node_id, node_code, part_id, part_number, run_id, start, values, method in rows.values_list(
             "node_id", "node__code", "part_id", "part__number", "run_id", "first_month", "forecast",
             "method").iterator(chunk_size=5000):
         for k, value in enumerate(values):
             month = month_add(start, k)
             if in_force.get((node_id, month)) == run_id:
-                listed.append((node_id, node_code, part_id, part_number, month, float(value), method))
-                forecast.add((node_id, part_id, month))
-    if in_force:
-        listed += [(n, code, p, number, m, 0.0, NOT_FORECAST) for n, code, p, number, m in demand.values_list(
-            "node_id", "node__code", "part_id", "part__number", "month").iterator(chunk_size=5000)
-            if (n, m) in in_force and (n, p, m) not in forecast]
-    frame = pd.DataFrame(listed, columns=columns)
-    if frame.empty:
-        return frame.assign(actual=pd.Series(dtype=float))
-    known = actuals(set(frame["node_id"]), set(frame["part_id"]), frame["month"].min(), frame["month"].max())
-    frame["actual"] = [known.get((n, p, m), 0.0) for n, p, m in zip(frame["node_id"], frame["part_id"],
-                                                                        frame["month"], strict=True)]
-    return frame
+                held = demanded.pop((node_id, part_id, month), None)
+                listed.append((node_id, node_code, part_id, part_number, month, float(value), method,
+                               held[2] if held else 0.0))
+    listed += [(n, code, p, number, m, 0.0, NOT_FORECAST, q) for (n, p, m), (code, number, q) in demanded.items()
+               if q > 0]
+    return pd.DataFrame(listed, columns=["node_id", "node", "part_id", "part", "month", "forecast", "method",
+                                         "actual"]).astype({"forecast": float, "actual": float})
 
 
 NOT_FORECAST = "—"  # the method of demand that the run in force did not forecast
 
 
-def _runs_in_force(first: date, last: date) -> dict[tuple[int, date], int]:
-    """For each node × month from ``first`` to ``last``, the run in force (see ``reviewed_forecasts``)."""
+def _runs_in_force(first: date, last: date, nodes: set[int] | None = None) -> dict[tuple[int, date], int]:
+    """For each node × month from ``first`` to ``last``, the run in force (see ``reviewed_forecasts``);
+    ``nodes`` (None: all) narrows it to those nodes."""
     reaching = [(pk, ended, horizon, made) for pk, ended, horizon, made in ForecastRun.objects.filter(
         history_end__lt=last, history_end__gte=month_add(first, -MAX_HORIZON - 1)).values_list(
         "id", "history_end", "horizon", "created_at") if month_add(ended, horizon) >= first]
@@ -217,6 +206,8 @@ def _runs_in_force(first: date, last: date) -> dict[tuple[int, date], int]:
             if not first <= month <= last or made >= month_start(month_add(month, 1)):
                 continue  # outside the window, or made after the month was over: a back-test
             for node_id in nodes_of.get(run_id, ()):
+                if nodes is not None and node_id not in nodes:
+                    continue
                 held = latest.get((node_id, month))
                 if held is None or (ended, run_id) > held:
                     latest[(node_id, month)] = (ended, run_id)
@@ -246,10 +237,7 @@ def next_month_forecasts(user: User, month: date, top: int = 50) -> list[dict[st
     the month, horizon reaching it, made before the month was over), so a newer run with a shorter
     horizon does not hide it and a back-test made later does not change an old review. Only those
     runs are read; the explanations of the rows shown are fetched last."""
-    managed = managed_node_ids(user)
-    in_force = _runs_in_force(month, month)
-    if managed is not None:
-        in_force = {(n, m): r for (n, m), r in in_force.items() if n in managed}
+    in_force = _runs_in_force(month, month, managed_node_ids(user))
     rows = ForecastSeries.objects.filter(run_id__in=set(in_force.values()), node_id__in={n for n, _m in in_force},
                                          first_month__lte=month, first_month__gt=month_add(month, -MAX_HORIZON))
     chosen: list[tuple[int, float, float, float]] = []
