@@ -155,6 +155,8 @@ MESSAGES = {
     "review_note_no_forecast": lambda: _(
         "No forecast of %(part)s at %(node)s was made before %(month)s: there is no miss to explain."),
     "text_too_long": lambda: _("%(field)s is longer than %(most)s characters."),
+    "page_out_of_range": lambda: _("There is no page %(page)s: pages run from 1 to %(pages)s."),
+    "offset_negative": lambda: _("The offset must be 0 or more (got %(offset)s)."),
     "dask_central_only": lambda: _("Only the supply chain may run forecasts on the Dask cluster; use this machine."),
     "control_character": lambda: _(
         "%(field)s contains a control character (such as a NUL byte) that text may not hold."),

@@ -239,3 +239,30 @@ def test_whether_a_run_was_in_time_does_not_depend_on_the_viewers_time_zone(hist
     for client in (planner, manager):
         review = client.get(f"/api/forecast-review?month={month:%Y-%m}").json()
         assert review["by_node"] == []
+
+
+def test_runs_are_listed_page_by_page_through_the_page_and_the_api(history):
+    planner = login(history.users["planner"])
+    end = last_complete_month()
+    runs = [ForecastRun.objects.create(created_by=history.users["planner"], horizon=3, history_end=end, series=0)
+            for _ in range(35)]
+    first = planner.get("/planning/").content.decode()
+    assert runs[-1].number in first and runs[0].number not in first  # newest first, 30 a page
+    assert 'href="?page=2"' in first and "35" in first
+    second = planner.get("/planning/?page=2").content.decode()
+    assert runs[0].number in second and runs[-1].number not in second and 'href="?page=1"' in second
+    missing = planner.get("/planning/?page=3")
+    assert missing.status_code == 400 and "3" in missing.content.decode()
+    listed = planner.get("/api/forecast-runs?offset=30&limit=10").json()
+    assert listed["total"] == 35 and [r["number"] for r in listed["runs"]] == [r.number for r in runs[4::-1]]
+    bad = planner.get("/api/forecast-runs?offset=-1")
+    assert bad.status_code == 400 and bad.json()["code"] == "offset_negative"
+
+
+def test_a_manager_lists_only_runs_that_reach_their_center(history):
+    hz = login(history.users["manager"])
+    assert hz.post("/api/forecast-runs", {"horizon": 3}, content_type=JSON).status_code == 201
+    assert login(history.users["planner"]).post("/api/forecast-runs", {"horizon": 3, "nodes": ["SC-SH01"]},
+                                                content_type=JSON).status_code == 201
+    listed = hz.get("/api/forecast-runs").json()
+    assert listed["total"] == 1 and listed["runs"][0]["series"] >= 2

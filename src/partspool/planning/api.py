@@ -8,6 +8,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from ninja import Body, Router, Schema
 
+from partspool.errors import InvalidInput
 from partspool.network.exports import download
 from partspool.network.selectors import node_get, parse_month, part_get
 from partspool.planning import kpis, policy, rules, selectors, services
@@ -56,6 +57,20 @@ def run_create(request: HttpRequest, data: RunIn) -> tuple[int, dict[str, Any]]:
                                 method=data.method, engine=data.engine, history_end=_month(data.history_end),
                                 max_series=services.INTERACTIVE_MAX_SERIES)
     return 201, _run(run, request.user)
+
+
+@router.get("/forecast-runs", response=dict, summary="Forecast runs that reach your nodes, newest first")
+def run_list(request: HttpRequest, offset: int = 0, limit: int = 50) -> dict[str, Any]:
+    user: Any = request.user
+    if offset < 0:
+        raise InvalidInput("offset_negative", offset=offset)
+    listed = selectors.visible_runs(user)
+    shown = list(listed[offset: offset + max(1, min(limit, 500))])
+    seen = selectors.series_seen(user, shown)
+    return {"total": listed.count(), "offset": offset, "runs": [
+        {"id": r.pk, "number": r.number, "created_at": r.created_at, "created_by": r.created_by.username,
+         "horizon": r.horizon, "method": r.method, "engine": r.engine, "history_end": r.history_end,
+         "series": seen[r.pk], "seconds": r.seconds} for r in shown]}
 
 
 @router.get("/forecast-runs/{run_id}", response=dict, summary="A forecast run with its series")

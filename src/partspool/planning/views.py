@@ -71,12 +71,21 @@ def runs(request: HttpRequest) -> HttpResponse:
         return redirect("forecast_run", run_id=run.pk)
     from partspool.core.forecasting import valid_methods
 
-    shown = list(selectors.visible_runs(user)[:30])
+    listed = selectors.visible_runs(user)
+    total = listed.count()
+    pages = max(1, math.ceil(total / RUNS_PER_PAGE))
+    page = _int(request.GET.get("page", ""), 1)
+    if not 1 <= page <= pages:
+        raise InvalidInput("page_out_of_range", page=page, pages=pages)
+    shown = list(listed[(page - 1) * RUNS_PER_PAGE: page * RUNS_PER_PAGE])
     seen = selectors.series_seen(user, shown)
     return render(request, "planning/runs.html", {
         "runs": [(run, seen[run.pk]) for run in shown], "nodes": selectors.visible_nodes(user),
         "methods": valid_methods(), "last_month": selectors.last_complete_month(),
-        "dask": user.role in CENTRAL_ROLES})
+        "dask": user.role in CENTRAL_ROLES, "page": page, "pages": pages, "total": total})
+
+
+RUNS_PER_PAGE = 30
 
 
 def _series_chart(history: list[tuple[date, float]], s: Any) -> str:
