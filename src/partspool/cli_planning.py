@@ -57,6 +57,32 @@ def cmd_forecast_review(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_review_store(args: argparse.Namespace) -> int:
+    """Work out and store the review's months that are over (run monthly from cron after the demand
+    import, so that the first visit to a review at national scale does not do it)."""
+    import time
+
+    from partspool.errors import DomainError, InvalidInput
+    from partspool.network.selectors import parse_month
+    from partspool.planning.review_store import store_months
+    from partspool.planning.selectors import TREND_MONTHS, last_complete_month, month_add
+
+    try:
+        last = parse_month(args.to) if args.to else last_complete_month()
+        first = parse_month(args.since) if args.since else month_add(last, -(TREND_MONTHS - 1))
+        if last > last_complete_month():
+            raise InvalidInput("review_month_open", month=f"{last:%Y-%m}")
+        if first > last:
+            raise InvalidInput("month_range", first=f"{first:%Y-%m}", last=f"{last:%Y-%m}")
+    except DomainError as error:
+        return _fail(error)
+    started = time.perf_counter()
+    stored = store_months(first, last)
+    print(f"{stored} node-month(s) from {first:%Y-%m} to {last:%Y-%m} stored "
+          f"({time.perf_counter() - started:.1f} s; those stored before were kept)")
+    return 0
+
+
 def cmd_abc(args: argparse.Namespace) -> int:
     """ABC classes of the parts by 12 months of demand, with the planning settings' cut-offs (run it
     monthly from cron to keep a dated record; --xlsx writes every part with its reason, in --lang)."""
@@ -112,6 +138,11 @@ def register(sub: Any) -> None:
     p.add_argument("--xlsx", help="write the misses to this XLSX file")
     p.add_argument("--lang", choices=["zh-hans", "en"], default="zh-hans", help="language of the PDF")
     p.set_defaults(func=cmd_forecast_review)
+
+    p = sub.add_parser("review-store", help="store the forecast review's months that are over (monthly, from cron)")
+    p.add_argument("--from", dest="since", help="first month, YYYY-MM (default: 11 months before --to)")
+    p.add_argument("--to", help="last month, YYYY-MM (default: the last complete month)")
+    p.set_defaults(func=cmd_review_store)
 
     p = sub.add_parser("abc", help="ABC classes of the parts (planning settings' cut-offs); --xlsx for every part")
     p.add_argument("--as", dest="as_user", required=True)

@@ -157,6 +157,7 @@ MESSAGES = {
     "text_too_long": lambda: _("%(field)s is longer than %(most)s characters."),
     "page_out_of_range": lambda: _("There is no page %(page)s: pages run from 1 to %(pages)s."),
     "offset_negative": lambda: _("The offset must be 0 or more (got %(offset)s)."),
+    "month_range": lambda: _("The first month %(first)s is after the last month %(last)s."),
     "dask_central_only": lambda: _("Only the supply chain may run forecasts on the Dask cluster; use this machine."),
     "control_character": lambda: _(
         "%(field)s contains a control character (such as a NUL byte) that text may not hold."),

@@ -28,6 +28,7 @@ from partspool.network.models import (
     Stock,
     StockMovement,
 )
+from partspool.network.signals import demand_changed
 
 if TYPE_CHECKING:
     from partspool.accounts.models import User
@@ -323,6 +324,8 @@ def _apply_demand(records: list[dict[str, Any]], nodes: dict[str, Node], user: U
             counts["unchanged"] += 1
     DemandRecord.objects.bulk_create(new, batch_size=2000)
     DemandRecord.objects.bulk_update(changed, ["quantity"], batch_size=2000)
+    if new or changed:
+        demand_changed.send(sender=DemandRecord, keys={(d.node_id, d.month) for d in (*new, *changed)})
     return ImportReport("demand", len(records), dict(counts), changes)
 
 

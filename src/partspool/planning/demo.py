@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from partspool.accounts.models import User
 from partspool.planning.models import ForecastRun
+from partspool.planning.review_store import forget_run
 from partspool.planning.selectors import last_complete_month, month_add, month_start
 from partspool.planning.services import forecast_run
 
@@ -28,5 +29,6 @@ def date_on_time(run: ForecastRun) -> ForecastRun:
     """Date ``run`` 09:00 on the 2nd of the month after its history (or now, if that is later than now)."""
     made = min(timezone.now(), month_start(month_add(run.history_end, 1)) + timedelta(days=1, hours=9))
     ForecastRun.objects.filter(pk=run.pk).update(created_at=made)
+    forget_run(run)  # the months it now was in time for are worked out again
     run.created_at = made
     return run

@@ -133,3 +133,52 @@ class ReviewNote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.node_id}×{self.part_id}"
+
+
+class ReviewMonth(models.Model):
+    """A node's month of the forecast review, stored once the month is over: the forecasts in force
+    for it cannot change after that (a run made later is a back-test), so the review reads these
+    instead of every run's forecasts again. Its lines are ``ReviewLine``; the totals are theirs.
+    Changed demand of the month, or a run of it deleted or re-dated, removes it (it is stored again
+    when next asked for)."""
+
+    node = models.ForeignKey("network.Node", on_delete=models.CASCADE, related_name="+", verbose_name=_("node"))
+    month = models.DateField(_("month"))
+    series = models.PositiveIntegerField(_("series"), default=0)
+    forecast = models.FloatField(_("forecast"), default=0.0)
+    actual = models.FloatField(_("demand"), default=0.0)
+    abs_error = models.FloatField(_("absolute error"), default=0.0)
+    stored_at = models.DateTimeField(_("stored at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("reviewed month of a node")
+        verbose_name_plural = _("reviewed months of nodes")
+        constraints = [models.UniqueConstraint(fields=["node", "month"], name="one_review_month")]
+        indexes = [models.Index(fields=["month", "node"], name="review_month_month_node")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.node_id}"
+
+
+class ReviewLine(models.Model):
+    """One node × part of a ``ReviewMonth``: the forecast in force for the month and what was demanded."""
+
+    node = models.ForeignKey("network.Node", on_delete=models.CASCADE, related_name="+", verbose_name=_("node"))
+    part = models.ForeignKey("network.Part", on_delete=models.CASCADE, related_name="+", verbose_name=_("part"))
+    month = models.DateField(_("month"))
+    run = models.ForeignKey(ForecastRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                            verbose_name=_("run"))
+    method = models.CharField(_("method"), max_length=300)
+    forecast = models.FloatField(_("forecast"))
+    actual = models.FloatField(_("demand"))
+    abs_error = models.FloatField(_("absolute error"))
+
+    class Meta:
+        verbose_name = _("reviewed forecast")
+        verbose_name_plural = _("reviewed forecasts")
+        constraints = [models.UniqueConstraint(fields=["node", "part", "month"], name="one_review_line")]
+        indexes = [models.Index(fields=["month", "abs_error"], name="review_line_month_error"),
+                   models.Index(fields=["node", "month", "abs_error"], name="review_line_node_month_error")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.node_id}×{self.part_id}"

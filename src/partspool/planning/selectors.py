@@ -5,16 +5,23 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import pandas as pd
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from partspool.accounts.permissions import managed_node_ids, require_role
 from partspool.errors import InvalidInput, NotFound
 from partspool.network.models import DemandRecord, Node, Part
 from partspool.network.selectors import months_back
-from partspool.planning.models import MAX_HORIZON, ForecastRun, ForecastSeries, ReviewNote
+from partspool.planning.models import (
+    MAX_HORIZON,
+    ForecastRun,
+    ForecastSeries,
+    ReviewLine,
+    ReviewMonth,
+    ReviewNote,
+)
+from partspool.planning.review_store import store_months
 
 if TYPE_CHECKING:
     from partspool.accounts.models import User
@@ -146,51 +153,8 @@ def month_start(month: date) -> datetime:
     return datetime(month.year, month.month, 1, tzinfo=timezone.get_default_timezone())
 
 
-def reviewed_forecasts(user: User, first: date, last: date, node: Node | None = None,
-                       part: Part | None = None) -> pd.DataFrame:
-    """Every month from ``first`` to ``last`` that is over, with each node × part's forecast of it by
-    the run in force at the node for that month: the latest run covering the node whose history ended
-    before the month (so the month was truly ahead), whose horizon reaches it, and that was made before
-    the month was over (a run made later with an old history is a back-test: it is listed with the
-    runs but does not rewrite a month's review). Demand for a part that run did not forecast is a
-    miss at forecast 0, method "—" (otherwise new demand would count as neither demand nor error, and
-    raise the accuracy). Columns: node_id, node, part_id, part, month, forecast, method, actual.
-    Only the runs in force are read; ``node`` and ``part`` narrow it to one node or part."""
-    last = min(last, last_complete_month())
-    scope = managed_node_ids(user)  # None: every node
-    if node is not None:
-        scope = {node.pk} if scope is None else scope & {node.pk}
-    in_force = _runs_in_force(first, last, scope)
-    nodes = {n for n, _m in in_force}
-    rows = ForecastSeries.objects.filter(run_id__in=set(in_force.values()), node_id__in=nodes)
-    demand = DemandRecord.objects.filter(node_id__in=nodes, month__gte=first, month__lte=last)
-    if part is not None:
-        rows, demand = rows.filter(part=part), demand.filter(part=part)
-    # one read of the demand: the actuals, and the demand the run in force did not forecast
-    demanded = {(n, p, m): (code, number, float(q)) for n, code, p, number, m, q in demand.values_list(
-        "node_id", "node__code", "part_id", "part__number", "month", "quantity").iterator(chunk_size=5000)
-        if (n, m) in in_force} if in_force else {}
-    listed: list[tuple[int, str, int, str, date, float, str, float]] = []
-    for node_id, node_code, part_id, part_number, run_id, start, values, method in rows.values_list(
-            "node_id", "node__code", "part_id", "part__number", "run_id", "first_month", "forecast",
-            "method").iterator(chunk_size=5000):
-        for k, value in enumerate(values):
-            month = month_add(start, k)
-            if in_force.get((node_id, month)) == run_id:
-                held = demanded.pop((node_id, part_id, month), None)
-                listed.append((node_id, node_code, part_id, part_number, month, float(value), method,
-                               held[2] if held else 0.0))
-    listed += [(n, code, p, number, m, 0.0, NOT_FORECAST, q) for (n, p, m), (code, number, q) in demanded.items()
-               if q > 0]
-    return pd.DataFrame(listed, columns=["node_id", "node", "part_id", "part", "month", "forecast", "method",
-                                         "actual"]).astype({"forecast": float, "actual": float})
-
-
-NOT_FORECAST = "—"  # the method of demand that the run in force did not forecast
-
-
 def _runs_in_force(first: date, last: date, nodes: set[int] | None = None) -> dict[tuple[int, date], int]:
-    """For each node × month from ``first`` to ``last``, the run in force (see ``reviewed_forecasts``);
+    """For each node × month from ``first`` to ``last``, the run in force (see ``review_store``);
     ``nodes`` (None: all) narrows it to those nodes."""
     reaching = [(pk, ended, horizon, made) for pk, ended, horizon, made in ForecastRun.objects.filter(
         history_end__lt=last, history_end__gte=month_add(first, -MAX_HORIZON - 1)).values_list(
@@ -214,12 +178,9 @@ def _runs_in_force(first: date, last: date, nodes: set[int] | None = None) -> di
     return {key: run_id for key, (_ended, run_id) in latest.items()}
 
 
-def accuracy(frame: pd.DataFrame) -> float | None:
+def _accuracy(actual: float, abs_error: float) -> float | None:
     """SPEC accuracy = 1 − Σ|forecast − actual| / Σ actual (None when nothing was demanded)."""
-    total = float(frame["actual"].sum()) if len(frame) else 0.0
-    if total <= 0:
-        return None
-    return 1.0 - float(np.abs(frame["forecast"] - frame["actual"]).sum()) / total
+    return 1.0 - abs_error / actual if actual > 0 else None
 
 
 def demand_totals(nodes: list[Node], months: int = 12, end: date | None = None) -> dict[tuple[int, int], int]:
@@ -233,7 +194,7 @@ def demand_totals(nodes: list[Node], months: int = 12, end: date | None = None) 
 
 def next_month_forecasts(user: User, month: date, top: int = 50) -> list[dict[str, Any]]:
     """The ``top`` biggest forecasts of ``month`` per node × part, each from the run in force at the
-    node for that month (as in ``reviewed_forecasts``: the latest covering the node, history before
+    node for that month (as in ``review_store``: the latest covering the node, history before
     the month, horizon reaching it, made before the month was over), so a newer run with a shorter
     horizon does not hide it and a back-test made later does not change an old review. Only those
     runs are read; the explanations of the rows shown are fetched last."""
@@ -254,26 +215,43 @@ def next_month_forecasts(user: User, month: date, top: int = 50) -> list[dict[st
 
 
 TREND_MONTHS = 12
+MISSES_SHOWN = 20  # the biggest misses listed (noted ones are listed as well)
 
 
-def _class_accuracy(frame: pd.DataFrame, classes: dict[str, str], klass: str) -> tuple[int, float | None]:
-    if not len(frame):
-        return 0, None
-    cut = frame[frame["part"].map(lambda p: classes.get(p, "C")) == klass]
-    return len(cut), accuracy(cut) if len(cut) else None
+def _class_of(classes: dict[str, str], part: str) -> str:
+    return classes.get(part, "C")
 
 
-def accuracy_trend(frame: pd.DataFrame, classes: dict[str, str]) -> list[dict[str, Any]]:
-    """Accuracy per month of ``reviewed_forecasts``, overall and per ABC class (months without a
-    forecast made before them are left out)."""
+def accuracy_trend(user: User, first: date, last: date, classes: dict[str, str]) -> list[dict[str, Any]]:
+    """Accuracy per month from ``first`` to ``last``, overall and per ABC class, over the stored
+    review lines at the user's nodes (months without a forecast made before them are left out).
+    The database sums the lines per month and part; the classes are applied to those sums."""
+    scope = managed_node_ids(user)
+    store_months(first, last, scope)
+    lines = ReviewLine.objects.filter(month__gte=first, month__lte=last)
+    if scope is not None:
+        lines = lines.filter(node_id__in=scope)
+    sums: dict[date, dict[str, list[float]]] = {}
+    for month, part, series, actual, abs_error in (
+            lines.values("month", "part__number").annotate(series=Count("id"), demand=Sum("actual"),
+                                                             missed=Sum("abs_error"))
+            .values_list("month", "part__number", "series", "demand", "missed").iterator(chunk_size=5000)):
+        per = sums.setdefault(month, {})
+        for key in ("all", _class_of(classes, part)):
+            total = per.setdefault(key, [0, 0.0, 0.0])
+            total[0] += series
+            total[1] += float(actual)
+            total[2] += float(abs_error)
     out = []
-    if not len(frame):
-        return out
-    for month, cut in frame.groupby("month", sort=True):
-        row: dict[str, Any] = {"month": month, "series": len(cut), "demand": float(cut["actual"].sum()),
-                               "accuracy": accuracy(cut)}
+    for month in sorted(sums):
+        per = sums[month]
+        series, actual, missed = per["all"]
+        row: dict[str, Any] = {"month": month, "series": int(series), "demand": actual,
+                               "accuracy": _accuracy(actual, missed)}
         for klass in ("A", "B", "C"):
-            row[f"accuracy_{klass}"] = _class_accuracy(cut, classes, klass)[1]
+            held = per.get(klass)
+            row[f"series_{klass}"] = int(held[0]) if held else 0
+            row[f"accuracy_{klass}"] = _accuracy(held[1], held[2]) if held else None
         out.append(row)
     return out
 
@@ -295,45 +273,48 @@ def forecast_review(user: User, month: date, classes: dict[str, str] | None = No
     previous = month_add(month, -1)
     targets = rules.accuracy_targets(rules.current())
     out: dict[str, Any] = {"month": month, "previous": previous, "targets": targets}
-    window = reviewed_forecasts(user, month_add(month, -(TREND_MONTHS - 1)), month)
-    this = window[window["month"] == month] if len(window) else window
-    last = window[window["month"] == previous] if len(window) else window
     classes = classes or {}
-    out["accuracy"] = accuracy(this) if len(this) else None
-    out["accuracy_last"] = accuracy(last) if len(last) else None
+    trend = accuracy_trend(user, month_add(month, -(TREND_MONTHS - 1)), month, classes)
+    of_month = {row["month"]: row for row in trend}
+    this, last = of_month.get(month, {}), of_month.get(previous, {})
+    out["accuracy"], out["accuracy_last"] = this.get("accuracy"), last.get("accuracy")
     by_class = []
     for klass in ("A", "B", "C"):
-        count, value = _class_accuracy(this, classes, klass)
-        target = targets.get(klass)
-        by_class.append({"abc_class": klass, "series": count, "accuracy": value,
-                         "accuracy_last": _class_accuracy(last, classes, klass)[1], "target": target,
+        value, target = this.get(f"accuracy_{klass}"), targets.get(klass)
+        by_class.append({"abc_class": klass, "series": this.get(f"series_{klass}", 0), "accuracy": value,
+                         "accuracy_last": last.get(f"accuracy_{klass}"), "target": target,
                          "met": None if value is None or target is None else value >= target})
     out["by_class"] = by_class
-    out["trend"] = accuracy_trend(window, classes)
-    by_node = []
-    if len(this):
-        for node, cut in this.groupby("node"):
-            by_node.append({"node": node, "series": len(cut), "accuracy": accuracy(cut)})
-    out["by_node"] = sorted(by_node, key=lambda r: (r["accuracy"] is None, r["accuracy"] or 0))
+    out["trend"] = [{k: v for k, v in row.items() if not k.startswith("series_")} for row in trend]
+    scope = managed_node_ids(user)
+    months = ReviewMonth.objects.filter(month=month, series__gt=0).select_related("node")
+    if scope is not None:
+        months = months.filter(node_id__in=scope)
+    by_node = [{"node": m.node.code, "series": m.series, "accuracy": _accuracy(m.actual, m.abs_error)} for m in months]
+    out["by_node"] = sorted(by_node, key=lambda r: (r["accuracy"] is None, r["accuracy"] or 0, r["node"]))
     notes = {(n.node.code, n.part.number): n for n in review_notes(user, month)}
+    lines = ReviewLine.objects.filter(month=month).select_related("node", "part")
+    if scope is not None:
+        lines = lines.filter(node_id__in=scope)
+    worst = list(lines.filter(abs_error__gt=0).order_by("-abs_error", "node__code", "part__number")[:MISSES_SHOWN])
+    shown = {(line.node.code, line.part.number) for line in worst}
+    noted = [key for key in notes if key not in shown]  # noted rows always show
+    if noted:
+        pick = Q()
+        for code, number in noted:
+            pick |= Q(node__code=code, part__number=number)
+        worst += list(lines.filter(pick).order_by("node__code", "part__number"))
     misses = []
-    if len(this):
-        ranked = this.assign(error=this["forecast"] - this["actual"]).assign(abs_error=lambda f: f["error"].abs())
-        worst = ranked.sort_values("abs_error", ascending=False).head(20)
-        noted = ranked[[(n, p) in notes for n, p in zip(ranked["node"], ranked["part"], strict=True)]]
-        worst = worst[worst["abs_error"] > 0]
-        shown = pd.concat([worst, noted.drop(index=worst.index, errors="ignore")])  # noted rows always show
-        for r in shown.itertuples():
-            note = notes.get((r.node, r.part))
-            misses.append({"node": r.node, "part": r.part, "forecast": round(r.forecast, 1), "actual": r.actual,
-                           "error": round(r.error, 1), "method": r.method, "abc_class": classes.get(r.part, "C"),
-                           "cause": note.cause if note else "", "action": note.action if note else "",
-                           "noted_by": note.updated_by.username if note else None})
+    for line in worst:
+        note = notes.get((line.node.code, line.part.number))
+        misses.append({"node": line.node.code, "part": line.part.number, "forecast": round(line.forecast, 1),
+                       "actual": line.actual, "error": round(line.forecast - line.actual, 1), "method": line.method,
+                       "abc_class": _class_of(classes, line.part.number), "cause": note.cause if note else "",
+                       "action": note.action if note else "", "noted_by": note.updated_by.username if note else None})
     out["misses"] = misses
     # cases closed in the reviewed month and the two before it, never later ones (an old review stays as it was)
     flagged = forecast_review_parts(since=month_start(month_add(month, -2)), until=month_start(month_add(month, 1)))
-    managed = managed_node_ids(user)
     out["flagged"] = [{"part": c.part.number, "node": c.center.code, "case": c.number, "note": c.root_cause_note}
-                      for c in flagged if managed is None or c.center_id in managed]
+                      for c in flagged if scope is None or c.center_id in scope]
     out["next_month"] = next_month_forecasts(user, month_add(month, 1))
     return out

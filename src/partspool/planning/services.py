@@ -14,11 +14,11 @@ from partspool.core.forecasting import ForecastInputError, canonical_method, for
 from partspool.errors import InvalidInput, NotPermitted, control_character
 from partspool.network.models import DemandRecord, Node, Part
 from partspool.network.selectors import months_back
-from partspool.planning.models import MAX_HORIZON, ForecastRun, ForecastSeries, ReviewNote
+from partspool.planning.models import MAX_HORIZON, ForecastRun, ForecastSeries, ReviewLine, ReviewNote
+from partspool.planning.review_store import store_months
 from partspool.planning.selectors import (
     demand_panel,
     last_complete_month,
-    reviewed_forecasts,
     split_id,
     visible_nodes,
 )
@@ -140,7 +140,8 @@ def review_note(*, user: User, month: date, node: Node, part: Part, cause: str, 
     if not cause and not action:
         ReviewNote.objects.filter(node=node, part=part, month=month).delete()
         return None
-    if reviewed_forecasts(user, month, month, node=node, part=part).empty:
+    store_months(month, month, {node.pk})
+    if not ReviewLine.objects.filter(node=node, part=part, month=month).exists():
         raise InvalidInput("review_note_no_forecast", node=node.code, part=part.number, month=f"{month:%Y-%m}")
     note, _created = ReviewNote.objects.update_or_create(
         node=node, part=part, month=month, defaults={"cause": cause, "action": action, "updated_by": user})

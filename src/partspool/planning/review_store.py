@@ -1,0 +1,140 @@
+"""The forecast review's months, stored once they are over (``ReviewMonth`` and its ``ReviewLine``).
+
+A month's review compares, per node × part, the forecast of **the run in force** with what was
+demanded. The run in force at a node for a month is the latest run covering the node whose history
+ended before the month (so the month was truly ahead), whose horizon reaches it, and that was made
+before the month was over; a run made later with an old history is a back-test, listed with the
+runs but never rewriting a month's review. Demand for a part that run did not forecast is a miss
+at forecast 0, method "—" (otherwise new demand would count as neither demand nor error, and raise
+the accuracy).
+
+Once a month is over, nothing made later can change which run was in force, so each node's month is
+worked out once and stored; the review then sums stored lines in the database instead of reading
+twelve months of every run's forecasts on each visit (which grew with the network: 647,000 series
+took 11–15 s and 730 MB per page). A stored month is removed, and worked out again when next asked
+for, when its demand changes (an import, an edit), or when one of its runs is deleted or re-dated.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date
+
+from django.db import transaction
+
+from partspool.network.models import DemandRecord, Node
+from partspool.planning.models import ForecastRun, ForecastSeries, ReviewLine, ReviewMonth
+
+NOT_FORECAST = "—"  # the method of demand that the run in force did not forecast
+NODE_CHUNK = 20  # nodes worked out and written together (bounds the memory at national scale)
+
+
+def months_between(first: date, last: date) -> list[date]:
+    from partspool.planning.selectors import month_add
+
+    out, month = [], first
+    while month <= last:
+        out.append(month)
+        month = month_add(month, 1)
+    return out
+
+
+def store_months(first: date, last: date, nodes: set[int] | None = None) -> int:
+    """Work out and store every node's month from ``first`` to ``last`` (only months that are over)
+    not stored yet; ``nodes`` (None: every node) narrows it. Returns the node-months stored."""
+    from partspool.planning.selectors import last_complete_month
+
+    last = min(last, last_complete_month())
+    if first > last:
+        return 0
+    months = months_between(first, last)
+    ids = set(Node.objects.values_list("pk", flat=True)) if nodes is None else set(nodes)
+    stored = ReviewMonth.objects.filter(month__gte=first, month__lte=last)
+    done = set((stored if nodes is None else stored.filter(node_id__in=ids)).values_list("node_id", "month"))
+    missing: dict[int, set[date]] = defaultdict(set)
+    for node_id in ids:
+        for month in months:
+            if (node_id, month) not in done:
+                missing[node_id].add(month)
+    order = sorted(missing)
+    for i in range(0, len(order), NODE_CHUNK):
+        _store_chunk({n: missing[n] for n in order[i:i + NODE_CHUNK]})
+    return sum(len(m) for m in missing.values())
+
+
+def _store_chunk(wanted: dict[int, set[date]]) -> None:
+    from partspool.planning.selectors import _runs_in_force, month_add
+
+    first = min(min(m) for m in wanted.values())
+    last = max(max(m) for m in wanted.values())
+    in_force = {key: run for key, run in _runs_in_force(first, last, set(wanted)).items()
+                if key[1] in wanted[key[0]]}
+    demanded: dict[tuple[int, int, date], float] = {}
+    if in_force:
+        for node_id, part_id, month, quantity in DemandRecord.objects.filter(
+                node_id__in={n for n, _m in in_force}, month__gte=first, month__lte=last).values_list(
+                "node_id", "part_id", "month", "quantity").iterator(chunk_size=5000):
+            if (node_id, month) in in_force:
+                demanded[(node_id, part_id, month)] = float(quantity)
+    lines: list[ReviewLine] = []
+    rows = ForecastSeries.objects.filter(run_id__in=set(in_force.values()), node_id__in={n for n, _m in in_force})
+    for node_id, part_id, run_id, start, values, method in rows.values_list(
+            "node_id", "part_id", "run_id", "first_month", "forecast", "method").iterator(chunk_size=5000):
+        for k, value in enumerate(values):
+            month = month_add(start, k)
+            if in_force.get((node_id, month)) == run_id:
+                actual = demanded.pop((node_id, part_id, month), 0.0)
+                lines.append(ReviewLine(node_id=node_id, part_id=part_id, month=month, run_id=run_id, method=method,
+                                        forecast=float(value), actual=actual, abs_error=abs(float(value) - actual)))
+    lines += [ReviewLine(node_id=n, part_id=p, month=m, run_id=in_force[(n, m)], method=NOT_FORECAST, forecast=0.0,
+                         actual=q, abs_error=q) for (n, p, m), q in demanded.items() if q > 0]
+    totals: dict[tuple[int, date], list[float]] = defaultdict(lambda: [0, 0.0, 0.0, 0.0])
+    for line in lines:
+        total = totals[(line.node_id, line.month)]
+        total[0] += 1
+        total[1] += line.forecast
+        total[2] += line.actual
+        total[3] += line.abs_error
+    months = [ReviewMonth(node_id=n, month=m, series=int(totals[(n, m)][0]), forecast=totals[(n, m)][1],
+                          actual=totals[(n, m)][2], abs_error=totals[(n, m)][3])
+              for n, wanted_months in wanted.items() for m in wanted_months]
+    with transaction.atomic():
+        _delete(wanted)  # lines left by a month removed half-way, if any
+        ReviewLine.objects.bulk_create(lines, batch_size=5000, ignore_conflicts=True)
+        ReviewMonth.objects.bulk_create(months, batch_size=5000, ignore_conflicts=True)
+
+
+def _delete(pairs: dict[int, set[date]]) -> None:
+    by_month: dict[date, set[int]] = defaultdict(set)
+    for node_id, months in pairs.items():
+        for month in months:
+            by_month[month].add(node_id)
+    for month, nodes in by_month.items():
+        ReviewLine.objects.filter(month=month, node_id__in=nodes).delete()
+        ReviewMonth.objects.filter(month=month, node_id__in=nodes).delete()
+
+
+def forget(pairs: Iterable[tuple[int, date]]) -> None:
+    """Remove the stored node-months ``(node_id, month)`` (their demand or their runs changed)."""
+    wanted: dict[int, set[date]] = defaultdict(set)
+    for node_id, month in pairs:
+        wanted[node_id].add(month.replace(day=1) if month.day != 1 else month)
+    if not wanted:
+        return
+    # only months already stored are touched
+    stored = ReviewMonth.objects.filter(node_id__in=wanted, month__gte=min(min(m) for m in wanted.values()),
+                                        month__lte=max(max(m) for m in wanted.values()))
+    present = {(n, m) for n, m in stored.values_list("node_id", "month") if m in wanted.get(n, ())}
+    if present:
+        with transaction.atomic():
+            _delete({n: {m for k, m in present if k == n} for n in {k for k, _m in present}})
+
+
+def forget_run(run: ForecastRun) -> None:
+    """Remove the stored months ``run`` forecast, at its nodes (it is being deleted or re-dated)."""
+    from partspool.planning.selectors import month_add
+
+    months = [month_add(run.history_end, k) for k in range(1, run.horizon + 1)]
+    nodes = list(ForecastRun.nodes.through.objects.filter(forecastrun_id=run.pk).values_list("node_id", flat=True))
+    forget((n, m) for n in nodes for m in months)

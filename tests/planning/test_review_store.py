@@ -1,0 +1,108 @@
+"""The forecast review's months are stored once they are over, read back unchanged, and worked out
+again when their demand changes or one of their runs goes."""
+
+from __future__ import annotations
+
+import pytest
+
+from partspool.network.models import DemandRecord, Node, Part
+from partspool.network.services import import_file
+from partspool.planning.demo import date_on_time
+from partspool.planning.models import ForecastRun, ForecastSeries, ReviewLine, ReviewMonth
+from partspool.planning.review_store import store_months
+from partspool.planning.selectors import last_complete_month, month_add
+from tests.conftest import login
+
+JSON = "application/json"
+
+
+def _reviewed(history):
+    """A run made in time for the last three complete months; returns (planner client, a reviewed month, run)."""
+    planner = login(history.users["planner"])
+    end = last_complete_month()
+    made = planner.post("/api/forecast-runs", {"history_end": f"{month_add(end, -3):%Y-%m}", "horizon": 3},
+                        content_type=JSON)
+    assert made.status_code == 201
+    return planner, month_add(end, -1), date_on_time(ForecastRun.objects.get(pk=made.json()["id"]))
+
+
+def test_a_reviewed_month_is_stored_and_read_back_as_it_was(history):
+    planner, month, run = _reviewed(history)
+    first = planner.get(f"/api/forecast-review?month={month:%Y-%m}").json()
+    stored = ReviewMonth.objects.filter(month=month, series__gt=0)
+    assert {m.node.code for m in stored} == {"SC-HZ01", "SC-SH01"}
+    assert sum(m.series for m in stored) == ReviewLine.objects.filter(month=month).count() == sum(
+        n["series"] for n in first["by_node"])
+    hz = stored.get(node__code="SC-HZ01")
+    assert first["by_node"][[n["node"] for n in first["by_node"]].index("SC-HZ01")]["accuracy"] == pytest.approx(
+        1 - hz.abs_error / hz.actual)
+    # the month is read from what was stored, not worked out from the runs again
+    ForecastSeries.objects.filter(run=run).update(forecast=[0.0, 0.0, 0.0])
+    again = planner.get(f"/api/forecast-review?month={month:%Y-%m}").json()
+    assert again["accuracy"] == first["accuracy"] and again["misses"] == first["misses"]
+    assert again["trend"] == first["trend"]
+
+
+def test_demand_imported_for_a_reviewed_month_is_counted(history):
+    planner, month, _run = _reviewed(history)
+    before = planner.get(f"/api/forecast-review?month={month:%Y-%m}").json()
+    record = DemandRecord.objects.get(node__code="SC-HZ01", part__number="BRK-PAD-F01", month=month)
+    line = ReviewLine.objects.get(node__code="SC-HZ01", part__number="BRK-PAD-F01", month=month)
+    bigger = record.quantity + 40
+    import_file(user=history.users["manager"], kind="demand", filename="demand.csv", max_bytes=1_000_000,
+                data=f"node,part,month,quantity\nSC-HZ01,BRK-PAD-F01,{month:%Y-%m},{bigger}\n".encode())
+    after = planner.get(f"/api/forecast-review?month={month:%Y-%m}").json()
+    row = next(m for m in after["misses"] if (m["node"], m["part"]) == ("SC-HZ01", "BRK-PAD-F01"))
+    assert row["actual"] == bigger and row["forecast"] == pytest.approx(line.forecast, abs=0.05)
+    assert after["accuracy"] < before["accuracy"]
+    # an edit of one record (the admin's) counts too
+    DemandRecord.objects.filter(pk=record.pk).first().delete()
+    gone = planner.get(f"/api/forecast-review?month={month:%Y-%m}").json()
+    row = next(m for m in gone["misses"] if (m["node"], m["part"]) == ("SC-HZ01", "BRK-PAD-F01"))
+    assert row["actual"] == 0
+
+
+def test_a_deleted_run_leaves_the_months_it_forecast(history):
+    planner, month, run = _reviewed(history)
+    assert planner.get(f"/api/forecast-review?month={month:%Y-%m}").json()["by_node"]
+    run.delete()
+    review = planner.get(f"/api/forecast-review?month={month:%Y-%m}").json()
+    assert review["by_node"] == [] and review["accuracy"] is None
+    assert not ReviewLine.objects.filter(month=month).exists()
+
+
+def test_storing_again_after_an_interruption_keeps_one_line_each(history):
+    _planner, month, _run = _reviewed(history)
+    assert store_months(month, month) == Node.objects.count()
+    lines = ReviewLine.objects.filter(month=month).count()
+    ReviewMonth.objects.filter(month=month).delete()  # as if a worker died after the lines were written
+    assert store_months(month, month) == Node.objects.count()
+    assert ReviewLine.objects.filter(month=month).count() == lines
+    assert store_months(month, month) == 0  # nothing left to do
+
+
+def test_a_manager_reads_only_their_centers_stored_lines(history):
+    planner, month, _run = _reviewed(history)
+    planner.get(f"/api/forecast-review?month={month:%Y-%m}")
+    review = login(history.users["manager"]).get(f"/api/forecast-review?month={month:%Y-%m}").json()
+    assert {n["node"] for n in review["by_node"]} == {"SC-HZ01"}
+    assert {m["node"] for m in review["misses"]} == {"SC-HZ01"}
+    hz = ReviewMonth.objects.get(node__code="SC-HZ01", month=month)
+    assert review["accuracy"] == pytest.approx(1 - hz.abs_error / hz.actual)
+
+
+def test_review_store_command_for_cron(history, capsys):
+    from partspool.cli import main
+
+    _planner, month, _run = _reviewed(history)
+    end = last_complete_month()
+    assert main(["review-store", "--from", f"{month_add(end, -2):%Y-%m}"]) == 0
+    out = capsys.readouterr().out
+    assert f"{3 * Node.objects.count()} node-month(s)" in out
+    assert ReviewLine.objects.filter(month=month, part=Part.objects.get(number="BRK-PAD-F01")).count() == 2
+    assert main(["review-store", "--from", f"{month_add(end, -2):%Y-%m}"]) == 0
+    assert "0 node-month(s)" in capsys.readouterr().out
+    assert main(["review-store", "--to", f"{month_add(end, 1):%Y-%m}"]) == 1
+    assert "not over yet" in capsys.readouterr().err
+    assert main(["review-store", "--from", f"{end:%Y-%m}", "--to", f"{month_add(end, -1):%Y-%m}"]) == 1
+    assert "after the last month" in capsys.readouterr().err
