@@ -4,8 +4,9 @@ Builds a throwaway SQLite database with the demo network (``partspool demo``), t
 run a month for ``--months`` months, each with a 3-month forecast for every node × part of the
 network times ``--copies`` (copies of the parts, with demand), dated as made on the 2nd of the month
 after its history. Then, signed in as the planner, it times the review of the last complete month
-(its 12-month trend reads every run in force over those months) and prints the series read and
-the peak memory of the process. Run on demand:
+(its 12-month trend covers every run in force over those months) and prints the series, the
+time to store the months as ``partspool review-store`` does from cron (``--no-store``: leave it to
+the first visit), each page and download, and the peak memory of the process. Run on demand:
 
     .venv/bin/python bench/review_speed.py
     .venv/bin/python bench/review_speed.py --copies 4 --months 12
@@ -27,6 +28,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--months", type=int, default=12, help="monthly runs (default 12, the review's trend)")
     parser.add_argument("--copies", type=int, default=1, help="copies of the demo's parts (default 1)")
+    parser.add_argument("--no-store", action="store_true",
+                        help="do not store the months first (the first page visit stores them)")
     args = parser.parse_args(argv)
     folder = Path(tempfile.mkdtemp(prefix="partspool-review-"))
     os.environ["DATABASE_URL"] = f"sqlite:///{folder / 'bench.sqlite3'}"
@@ -43,8 +46,9 @@ def main(argv: list[str] | None = None) -> int:
     from partspool.cli import main as partspool
     from partspool.network.models import DemandRecord, Node, Part
     from partspool.planning.demo import date_on_time
-    from partspool.planning.models import ForecastRun, ForecastSeries
-    from partspool.planning.selectors import last_complete_month, month_add
+    from partspool.planning.models import ForecastRun, ForecastSeries, ReviewLine
+    from partspool.planning.review_store import store_months
+    from partspool.planning.selectors import TREND_MONTHS, last_complete_month, month_add
 
     settings.ALLOWED_HOSTS = ["*"]
     call_command("migrate", verbosity=0)
@@ -83,15 +87,24 @@ def main(argv: list[str] | None = None) -> int:
     series = ForecastSeries.objects.count()
     print(f"{len(nodes)} nodes x {len(parts)} parts, {args.months} monthly runs: {series} series, "
           f"{DemandRecord.objects.count()} demand rows (built in {built:.0f} s)")
+    if not args.no_store:
+        started = time.perf_counter()
+        stored = store_months(month_add(end, -(TREND_MONTHS - 1)), end)
+        print(f"  partspool review-store (cron): {stored} node-months, {ReviewLine.objects.count()} lines, "
+              f"{time.perf_counter() - started:6.1f} s")
     client = Client()
     client.force_login(planner)
+    manager = Client()
+    manager.force_login(User.objects.get(username="hz_manager"))
     month = f"{end:%Y-%m}"
-    for label, url in (("page", f"/planning/review/?month={month}"), ("page again", f"/planning/review/?month={month}"),
-                       ("XLSX", f"/api/forecast-review.xlsx?month={month}"),
-                       ("PDF", f"/api/forecast-review.pdf?month={month}")):
+    for label, who, url in (("page", client, f"/planning/review/?month={month}"),
+                            ("page again", client, f"/planning/review/?month={month}"),
+                            ("XLSX", client, f"/api/forecast-review.xlsx?month={month}"),
+                            ("PDF", client, f"/api/forecast-review.pdf?month={month}"),
+                            ("a manager's page", manager, f"/planning/review/?month={month}")):
         started = time.perf_counter()
-        response = client.get(url)
-        print(f"  review {label:<10} {response.status_code}  {time.perf_counter() - started:6.1f} s")
+        response = who.get(url)
+        print(f"  review {label:<16} {response.status_code}  {time.perf_counter() - started:6.1f} s")
     print(f"  peak memory of the process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
     return 0
 
