@@ -106,3 +106,29 @@ def test_review_store_command_for_cron(history, capsys):
     assert "not over yet" in capsys.readouterr().err
     assert main(["review-store", "--from", f"{end:%Y-%m}", "--to", f"{month_add(end, -1):%Y-%m}"]) == 1
     assert "after the last month" in capsys.readouterr().err
+
+
+@pytest.mark.postgres
+def test_first_visits_at_the_same_moment_store_each_line_once(require_postgres, history):
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connections
+
+    _planner, month, _run = _reviewed(history)
+    first = month_add(month, -1)
+    start = threading.Barrier(4)
+
+    def store(_):
+        try:
+            start.wait()
+            store_months(first, month)
+            return True
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        assert all(pool.map(store, range(4)))
+    lines = ReviewLine.objects.filter(month__gte=first, month__lte=month)
+    assert lines.count() == lines.values("node", "part", "month").distinct().count() > 0
+    assert ReviewMonth.objects.filter(month__gte=first, month__lte=month).count() == 2 * Node.objects.count()

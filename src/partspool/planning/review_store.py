@@ -99,6 +99,10 @@ def _store_chunk(wanted: dict[int, set[date]]) -> None:
     months = [ReviewMonth(node_id=n, month=m, series=int(totals[(n, m)][0]), forecast=totals[(n, m)][1],
                           actual=totals[(n, m)][2], abs_error=totals[(n, m)][3])
               for n, wanted_months in wanted.items() for m in wanted_months]
+    # the same order in every writer: two first visits storing the same months at once wait for
+    # each other's rows instead of deadlocking (PostgreSQL), and the second one's rows are skipped
+    lines.sort(key=lambda line: (line.node_id, line.part_id, line.month))
+    months.sort(key=lambda m: (m.node_id, m.month))
     with transaction.atomic():
         _delete(wanted)  # lines left by a month removed half-way, if any
         ReviewLine.objects.bulk_create(lines, batch_size=5000, ignore_conflicts=True)
