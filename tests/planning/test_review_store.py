@@ -55,11 +55,66 @@ def test_demand_imported_for_a_reviewed_month_is_counted(history):
     row = next(m for m in after["misses"] if (m["node"], m["part"]) == ("SC-HZ01", "BRK-PAD-F01"))
     assert row["actual"] == bigger and row["forecast"] == pytest.approx(line.forecast, abs=0.05)
     assert after["accuracy"] < before["accuracy"]
-    # an edit of one record (the admin's) counts too
-    DemandRecord.objects.filter(pk=record.pk).first().delete()
+    # a record saved on its own counts too
+    record.refresh_from_db()
+    record.quantity = 0
+    record.save()
     gone = planner.get(f"/api/forecast-review?month={month:%Y-%m}").json()
     row = next(m for m in gone["misses"] if (m["node"], m["part"]) == ("SC-HZ01", "BRK-PAD-F01"))
     assert row["actual"] == 0
+
+
+def test_a_deleted_part_leaves_the_months_it_was_counted_in(history):
+    from decimal import Decimal
+
+    planner, month, _run = _reviewed(history)
+    gone = Part.objects.create(number="WIP-OLD-09", name_zh="旧雨刮", name_en="Old wiper", category="body",
+                               unit_cost=Decimal("40"))
+    DemandRecord.objects.create(node=Node.objects.get(code="SC-HZ01"), part=gone, month=month, quantity=9)
+    with_it = planner.get(f"/api/forecast-review?month={month:%Y-%m}").json()
+    assert any(m["part"] == "WIP-OLD-09" for m in with_it["misses"])
+    gone.delete()
+    without = planner.get(f"/api/forecast-review?month={month:%Y-%m}").json()
+    hz = next(n for n in without["by_node"] if n["node"] == "SC-HZ01")
+    assert hz["series"] == ReviewLine.objects.filter(node__code="SC-HZ01", month=month).count()
+    assert hz["series"] == next(n for n in with_it["by_node"] if n["node"] == "SC-HZ01")["series"] - 1
+
+
+def test_a_month_with_many_notes_still_lists_every_noted_miss(history):
+    from partspool.planning.models import ReviewNote
+
+    planner, month, _run = _reviewed(history)
+    planner.get(f"/api/forecast-review?month={month:%Y-%m}")
+    lines = list(ReviewLine.objects.filter(month=month).select_related("node", "part"))
+    for line in lines:
+        ReviewNote.objects.create(node=line.node, part=line.part, month=month, cause="促销", action="调整",
+                                  updated_by=history.users["planner"])
+    review = planner.get(f"/api/forecast-review?month={month:%Y-%m}").json()
+    assert {(m["node"], m["part"]) for m in review["misses"]} == {(x.node.code, x.part.number) for x in lines}
+    assert all(m["cause"] == "促销" for m in review["misses"])
+
+
+def test_a_run_written_across_the_end_of_a_month_is_counted_in_it(history, django_capture_on_commit_callbacks,
+                                                                  monkeypatch):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from partspool.planning.selectors import month_start
+    from partspool.planning.services import forecast_run
+
+    planner, month, _run = _reviewed(history)
+    before = planner.get(f"/api/forecast-review?month={month:%Y-%m}").json()  # stored now
+    # a newer run begun a minute before the month ended (its row is dated then) and committed after
+    # the month was stored: its commit removes the stored month, and the review counts it
+    end = last_complete_month()
+    monkeypatch.setattr(timezone, "now", lambda: month_start(end) - timedelta(minutes=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        forecast_run(user=history.users["planner"], nodes=None, horizon=1, method="WindowAverage",
+                     history_end=month_add(month, -1))
+    monkeypatch.undo()
+    after = planner.get(f"/api/forecast-review?month={month:%Y-%m}").json()
+    assert {m["method"] for m in after["misses"]} == {"WindowAverage"} != {m["method"] for m in before["misses"]}
 
 
 def test_a_deleted_run_leaves_the_months_it_forecast(history):
@@ -132,3 +187,48 @@ def test_first_visits_at_the_same_moment_store_each_line_once(require_postgres, 
     lines = ReviewLine.objects.filter(month__gte=first, month__lte=month)
     assert lines.count() == lines.values("node", "part", "month").distinct().count() > 0
     assert ReviewMonth.objects.filter(month__gte=first, month__lte=month).count() == 2 * Node.objects.count()
+
+
+@pytest.mark.postgres
+def test_demand_imported_while_a_month_is_being_stored_is_not_lost(require_postgres, history, monkeypatch):
+    import threading
+    import time
+
+    from django.db import connections
+
+    from partspool.planning import review_store
+
+    planner, month, _run = _reviewed(history)
+    has_read = threading.Event()
+    real_delete = review_store._delete
+
+    def slow_delete(pairs):  # called after the store has read the demand, before it writes
+        has_read.set()
+        time.sleep(0.5)  # the import below commits now unless it has to wait for the store
+        return real_delete(pairs)
+
+    monkeypatch.setattr(review_store, "_delete", slow_delete)
+
+    def store():
+        try:
+            store_months(month, month, {Node.objects.get(code="SC-HZ01").pk})
+        finally:
+            connections.close_all()
+
+    def load():
+        try:
+            assert has_read.wait(10)
+            import_file(user=history.users["manager"], kind="demand", filename="late.csv", max_bytes=10**6,
+                        data=f"node,part,month,quantity\nSC-HZ01,BRK-PAD-F01,{month:%Y-%m},999\n".encode())
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=store), threading.Thread(target=load)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    monkeypatch.setattr(review_store, "_delete", real_delete)
+    review = planner.get(f"/api/forecast-review?month={month:%Y-%m}").json()
+    row = next(m for m in review["misses"] if (m["node"], m["part"]) == ("SC-HZ01", "BRK-PAD-F01"))
+    assert row["actual"] == 999

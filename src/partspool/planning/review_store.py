@@ -21,13 +21,13 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from partspool.network.models import DemandRecord, Node
 from partspool.planning.models import ForecastRun, ForecastSeries, ReviewLine, ReviewMonth
 
 NOT_FORECAST = "—"  # the method of demand that the run in force did not forecast
-NODE_CHUNK = 20  # nodes worked out and written together (bounds the memory at national scale)
+LOCK_SPACE = 7243  # first key of the PostgreSQL advisory locks that serialise storing and forgetting a node's months
 
 
 def months_between(first: date, last: date) -> list[date]:
@@ -57,56 +57,68 @@ def store_months(first: date, last: date, nodes: set[int] | None = None) -> int:
         for month in months:
             if (node_id, month) not in done:
                 missing[node_id].add(month)
-    order = sorted(missing)
-    for i in range(0, len(order), NODE_CHUNK):
-        _store_chunk({n: missing[n] for n in order[i:i + NODE_CHUNK]})
-    return sum(len(m) for m in missing.values())
+    return sum(_store_node(node_id, missing[node_id]) for node_id in sorted(missing))
 
 
-def _store_chunk(wanted: dict[int, set[date]]) -> None:
+def _lock(node_ids: Iterable[int]) -> None:
+    """Hold the review lock of these nodes until the transaction ends (PostgreSQL advisory locks,
+    taken in one order; SQLite's transactions here are IMMEDIATE and already take turns). Storing
+    holds it from before it reads until it commits and forgetting takes it too, so demand imported
+    while a month is being worked out is never lost: the import waits, then removes the month."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for node_id in sorted(set(node_ids)):
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_SPACE, node_id])
+
+
+def _store_node(node_id: int, wanted: set[date]) -> int:
+    """Work out and store one node's months (one node at a time bounds the memory: 20,000 parts ×
+    12 months is 240,000 lines). Returns the months stored (0 when another process did it first)."""
     from partspool.planning.selectors import _runs_in_force, month_add
 
-    first = min(min(m) for m in wanted.values())
-    last = max(max(m) for m in wanted.values())
-    in_force = {key: run for key, run in _runs_in_force(first, last, set(wanted)).items()
-                if key[1] in wanted[key[0]]}
-    demanded: dict[tuple[int, int, date], float] = {}
-    if in_force:
-        for node_id, part_id, month, quantity in DemandRecord.objects.filter(
-                node_id__in={n for n, _m in in_force}, month__gte=first, month__lte=last).values_list(
-                "node_id", "part_id", "month", "quantity").iterator(chunk_size=5000):
-            if (node_id, month) in in_force:
-                demanded[(node_id, part_id, month)] = float(quantity)
-    lines: list[ReviewLine] = []
-    rows = ForecastSeries.objects.filter(run_id__in=set(in_force.values()), node_id__in={n for n, _m in in_force})
-    for node_id, part_id, run_id, start, values, method in rows.values_list(
-            "node_id", "part_id", "run_id", "first_month", "forecast", "method").iterator(chunk_size=5000):
-        for k, value in enumerate(values):
-            month = month_add(start, k)
-            if in_force.get((node_id, month)) == run_id:
-                actual = demanded.pop((node_id, part_id, month), 0.0)
-                lines.append(ReviewLine(node_id=node_id, part_id=part_id, month=month, run_id=run_id, method=method,
-                                        forecast=float(value), actual=actual, abs_error=abs(float(value) - actual)))
-    lines += [ReviewLine(node_id=n, part_id=p, month=m, run_id=in_force[(n, m)], method=NOT_FORECAST, forecast=0.0,
-                         actual=q, abs_error=q) for (n, p, m), q in demanded.items() if q > 0]
-    totals: dict[tuple[int, date], list[float]] = defaultdict(lambda: [0, 0.0, 0.0, 0.0])
-    for line in lines:
-        total = totals[(line.node_id, line.month)]
-        total[0] += 1
-        total[1] += line.forecast
-        total[2] += line.actual
-        total[3] += line.abs_error
-    months = [ReviewMonth(node_id=n, month=m, series=int(totals[(n, m)][0]), forecast=totals[(n, m)][1],
-                          actual=totals[(n, m)][2], abs_error=totals[(n, m)][3])
-              for n, wanted_months in wanted.items() for m in wanted_months]
-    # the same order in every writer: two first visits storing the same months at once wait for
-    # each other's rows instead of deadlocking (PostgreSQL), and the second one's rows are skipped
-    lines.sort(key=lambda line: (line.node_id, line.part_id, line.month))
-    months.sort(key=lambda m: (m.node_id, m.month))
     with transaction.atomic():
-        _delete(wanted)  # lines left by a month removed half-way, if any
-        ReviewLine.objects.bulk_create(lines, batch_size=5000, ignore_conflicts=True)
-        ReviewMonth.objects.bulk_create(months, batch_size=5000, ignore_conflicts=True)
+        _lock([node_id])
+        wanted = wanted - set(ReviewMonth.objects.filter(node_id=node_id, month__in=wanted)
+                              .values_list("month", flat=True))
+        if not wanted:
+            return 0
+        first, last = min(wanted), max(wanted)
+        in_force = {key: run for key, run in _runs_in_force(first, last, {node_id}).items() if key[1] in wanted}
+        demanded: dict[tuple[int, date], float] = {}
+        if in_force:
+            for part_id, month, quantity in DemandRecord.objects.filter(
+                    node_id=node_id, month__gte=first, month__lte=last).values_list(
+                    "part_id", "month", "quantity").iterator(chunk_size=5000):
+                if (node_id, month) in in_force:
+                    demanded[(part_id, month)] = float(quantity)
+        lines: list[ReviewLine] = []
+        rows = ForecastSeries.objects.filter(run_id__in=set(in_force.values()), node_id=node_id)
+        for part_id, run_id, start, values, method in rows.values_list(
+                "part_id", "run_id", "first_month", "forecast", "method").iterator(chunk_size=5000):
+            for k, value in enumerate(values):
+                month = month_add(start, k)
+                if in_force.get((node_id, month)) == run_id:
+                    actual = demanded.pop((part_id, month), 0.0)
+                    lines.append(ReviewLine(node_id=node_id, part_id=part_id, month=month, run_id=run_id,
+                                            method=method, forecast=float(value), actual=actual,
+                                            abs_error=abs(float(value) - actual)))
+        lines += [ReviewLine(node_id=node_id, part_id=p, month=m, run_id=in_force[(node_id, m)], method=NOT_FORECAST,
+                             forecast=0.0, actual=q, abs_error=q) for (p, m), q in demanded.items() if q > 0]
+        totals: dict[date, list[float]] = {m: [0, 0.0, 0.0, 0.0] for m in wanted}
+        for line in lines:
+            total = totals[line.month]
+            total[0] += 1
+            total[1] += line.forecast
+            total[2] += line.actual
+            total[3] += line.abs_error
+        lines.sort(key=lambda line: (line.part_id, line.month))
+        _delete({node_id: wanted})  # lines left by a month removed half-way, if any
+        ReviewLine.objects.bulk_create(lines, batch_size=5000)
+        ReviewMonth.objects.bulk_create([
+            ReviewMonth(node_id=node_id, month=m, series=int(t[0]), forecast=t[1], actual=t[2], abs_error=t[3])
+            for m, t in sorted(totals.items())])
+    return len(wanted)
 
 
 def _delete(pairs: dict[int, set[date]]) -> None:
@@ -126,12 +138,12 @@ def forget(pairs: Iterable[tuple[int, date]]) -> None:
         wanted[node_id].add(month.replace(day=1) if month.day != 1 else month)
     if not wanted:
         return
-    # only months already stored are touched
     stored = ReviewMonth.objects.filter(node_id__in=wanted, month__gte=min(min(m) for m in wanted.values()),
                                         month__lte=max(max(m) for m in wanted.values()))
-    present = {(n, m) for n, m in stored.values_list("node_id", "month") if m in wanted.get(n, ())}
-    if present:
-        with transaction.atomic():
+    with transaction.atomic():
+        _lock(wanted)  # waits for a store of these nodes under way, so what it stores is removed too
+        present = {(n, m) for n, m in stored.values_list("node_id", "month") if m in wanted.get(n, ())}
+        if present:
             _delete({n: {m for k, m in present if k == n} for n in {k for k, _m in present}})
 
 

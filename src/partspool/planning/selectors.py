@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, QuerySet, Sum
 from django.utils import timezone
 
 from partspool.accounts.permissions import managed_node_ids, require_role
@@ -231,13 +231,14 @@ def accuracy_trend(user: User, first: date, last: date, classes: dict[str, str])
     lines = ReviewLine.objects.filter(month__gte=first, month__lte=last)
     if scope is not None:
         lines = lines.filter(node_id__in=scope)
-    sums: dict[date, dict[str, list[float]]] = {}
-    for month, part, series, actual, abs_error in (
-            lines.values("month", "part__number").annotate(series=Count("id"), demand=Sum("actual"),
+    grouped = list(lines.values("month", "part_id").annotate(series=Count("id"), demand=Sum("actual"),
                                                              missed=Sum("abs_error"))
-            .values_list("month", "part__number", "series", "demand", "missed").iterator(chunk_size=5000)):
+                   .values_list("month", "part_id", "series", "demand", "missed").iterator(chunk_size=5000))
+    numbers = dict(Part.objects.filter(pk__in={row[1] for row in grouped}).values_list("pk", "number"))
+    sums: dict[date, dict[str, list[float]]] = {}
+    for month, part_id, series, actual, abs_error in grouped:
         per = sums.setdefault(month, {})
-        for key in ("all", _class_of(classes, part)):
+        for key in ("all", _class_of(classes, numbers[part_id])):
             total = per.setdefault(key, [0, 0.0, 0.0])
             total[0] += series
             total[1] += float(actual)
@@ -292,18 +293,17 @@ def forecast_review(user: User, month: date, classes: dict[str, str] | None = No
         months = months.filter(node_id__in=scope)
     by_node = [{"node": m.node.code, "series": m.series, "accuracy": _accuracy(m.actual, m.abs_error)} for m in months]
     out["by_node"] = sorted(by_node, key=lambda r: (r["accuracy"] is None, r["accuracy"] or 0, r["node"]))
-    notes = {(n.node.code, n.part.number): n for n in review_notes(user, month)}
+    noted_rows = list(review_notes(user, month))
+    notes = {(n.node.code, n.part.number): n for n in noted_rows}
     lines = ReviewLine.objects.filter(month=month).select_related("node", "part")
     if scope is not None:
         lines = lines.filter(node_id__in=scope)
     worst = list(lines.filter(abs_error__gt=0).order_by("-abs_error", "node__code", "part__number")[:MISSES_SHOWN])
     shown = {(line.node.code, line.part.number) for line in worst}
-    noted = [key for key in notes if key not in shown]  # noted rows always show
-    if noted:
-        pick = Q()
-        for code, number in noted:
-            pick |= Q(node__code=code, part__number=number)
-        worst += list(lines.filter(pick).order_by("node__code", "part__number"))
+    noted = {(n.node_id, n.part_id) for n in noted_rows if (n.node.code, n.part.number) not in shown}
+    if noted:  # noted rows always show (matched here: one OR term per note is too deep for SQLite)
+        worst += [line for line in lines.filter(node_id__in={k[0] for k in noted}, part_id__in={k[1] for k in noted})
+                  .order_by("node__code", "part__number") if (line.node_id, line.part_id) in noted]
     misses = []
     for line in worst:
         note = notes.get((line.node.code, line.part.number))
