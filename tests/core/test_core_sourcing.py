@@ -630,3 +630,13 @@ def test_best_split_matches_brute_force(cands, quantity, cap):
     assert sum(line.quantity for line in plan.lines) + plan.shortfall == quantity
     assert plan.covers == (plan.shortfall == 0)
     assert len({line.candidate.node_id for line in plan.lines}) == plan.sources
+
+
+def test_presolve_case_found_by_hypothesis():
+    """Two sources of 3 and 4 units at ¥1 a unit beat 4 units plus a ¥10 shipment of 1 (HiGHS's
+    presolve once called the ¥14 plan optimal)."""
+    cands = [cand(0, 0, 1.0, "0", "0", True), cand(1, 3, 1.0, "0", "1", True), cand(2, 1, 1.0, "10", "0", True),
+             cand(3, 4, 1.0, "0", "1", True)]
+    plan = best_split(request(quantity=5, cap=Decimal(0)), cands, VALUE)
+    assert (plan.sources, plan.arrival_hours, plan.total_cost, plan.over_cap) == (2, 1.0, Decimal(5), True)
+    assert {line.candidate.node_id for line in plan.lines} == {1, 3}

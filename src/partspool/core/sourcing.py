@@ -553,7 +553,9 @@ def _min_cost(pool: Sequence[int], split: _Split, max_sources: int) -> tuple[int
         integrality=np.ones(2 * n),
         bounds=(np.zeros(2 * n), np.concatenate([ones, limit])),
         constraints=LinearConstraint(matrix, lower, upper),
-        options={"mip_rel_gap": 0.0},
+        # HiGHS's presolve (scipy 1.17.1) called a 1,400-fen plan optimal where one of 500 existed
+        # (tests: test_presolve_case_found_by_hypothesis); these programmes are tiny, so it is off
+        options={"mip_rel_gap": 0.0, "presolve": False},
     )
     if result.status == 2:
         return None
