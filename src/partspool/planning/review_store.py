@@ -135,7 +135,7 @@ def forget(pairs: Iterable[tuple[int, date]]) -> None:
     """Remove the stored node-months ``(node_id, month)`` (their demand or their runs changed)."""
     wanted: dict[int, set[date]] = defaultdict(set)
     for node_id, month in pairs:
-        wanted[node_id].add(month.replace(day=1) if month.day != 1 else month)
+        wanted[node_id].add(month.replace(day=1))
     if not wanted:
         return
     stored = ReviewMonth.objects.filter(node_id__in=wanted, month__gte=min(min(m) for m in wanted.values()),
