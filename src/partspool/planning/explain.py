@@ -7,6 +7,8 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
+from partspool.core.forecasting.chunk import NOTED  # a chance below this is named, as in the core's words
+
 HOLDING = {"regional_warehouse": gettext_lazy("regional warehouse"), "service_center": gettext_lazy("service center"),
            "none": gettext_lazy("not stocked")}
 REFILL = {"continuous": gettext_lazy("replenished continuously"),
@@ -52,7 +54,20 @@ def method_reason(explanation: dict[str, Any], asked: str = "auto") -> str:
         shares = "; ".join(f"{name} {float(w):.0%}" for name, w in
                            (part.strip().rsplit(" ", 1) for part in str(weights).split(";")))
         text += " " + _("The forecast combines the best methods (weights: %(shares)s).") % {"shares": shares}
+    alive = _number(explanation.get("alive"))
+    if alive is not None and alive < NOTED:
+        text += " " + _("Then multiplied by %(chance)s, the chance that this part still has demand: it has been "
+                        "silent for longer than its own rhythm explains, and some parts of the network stop "
+                        "selling for good (obsolescence model).") % {"chance": f"{alive:.2f}"}
     return text
+
+
+def _number(value: Any) -> float | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if number == number else None
 
 
 KPI_NAMES = {

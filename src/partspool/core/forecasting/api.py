@@ -10,12 +10,13 @@ import numpy as np
 import pandas as pd  # type: ignore[import-untyped]
 from numpy.typing import NDArray
 
-from partspool.core.forecasting.chunk import AUTO, ChunkBacktest, ChunkForecast, ChunkTask
+from partspool.core.forecasting.chunk import AUTO, Alive, ChunkBacktest, ChunkForecast, ChunkTask
 from partspool.core.forecasting.engines import ENGINES, chunk_bounds, default_workers, run_tasks
 from partspool.core.forecasting.errors import ForecastInputError
 from partspool.core.forecasting.intervals import integer_quantile, lead_time_spread, smooth_quantile
 from partspool.core.forecasting.methods import method_names, min_length, resolve
 from partspool.core.forecasting.metrics import Scores, score
+from partspool.core.forecasting.obsolescence import Obsolescence, fit, occurrences
 from partspool.core.forecasting.panel import Frequency, Panel, read_panel
 from partspool.core.forecasting.selection import auto_min_length
 from partspool.core.forecasting.settings import DEFAULT_SETTINGS, ForecastSettings
@@ -23,7 +24,7 @@ from partspool.core.forecasting.settings import DEFAULT_SETTINGS, ForecastSettin
 MAX_HORIZON = 520  # periods: ten years of weeks (a longer one is a typing error, and would exhaust memory)
 FORECAST_COLUMNS = ("unique_id", "ds", "forecast", "method", "lo", "hi")
 CHOICE_COLUMNS = ("unique_id", "method", "winner", "winner_rmsse", "runner_up", "runner_up_rmsse", "margin",
-                  "rmsse", "bias", "accuracy", "origins", "dispersion", "scores", "weights", "explanation")
+                  "rmsse", "bias", "accuracy", "origins", "dispersion", "scores", "weights", "alive", "explanation")
 
 
 def valid_methods() -> tuple[str, ...]:
@@ -52,11 +53,14 @@ class ForecastResult:
         choices: one row per series (columns ``CHOICE_COLUMNS``): what was used, the back-test
             winner, runner-up and margin, the back-test RMSSE, bias and accuracy of what was used,
             the dispersion index behind the intervals, every candidate's back-test RMSSE (``scores``,
-            best first, as text), the weight of each combined method (``weights``, as text) and the
+            best first, as text), the weight of each combined method (``weights``, as text), the
+            chance that the series still has demand (``alive``, 1 where not applied) and the
             explanation sentence.
         frequency: the inferred frequency of the periods.
         horizon, method: what was asked; settings: the rules used (scaled to the data's periods).
         seconds: wall-clock time of the run.
+        obsolescence: the model of which series stop, fitted on the panel (``None``: not used, or
+            too few series to fit it).
     """
 
     forecasts: pd.DataFrame
@@ -66,6 +70,7 @@ class ForecastResult:
     method: str
     settings: ForecastSettings
     seconds: float
+    obsolescence: Obsolescence | None = None
 
     def explanation(self, unique_id: str) -> str:
         """Why the series got its forecast."""
@@ -114,13 +119,26 @@ def _check_length(panel: Panel, needed: int, why: str) -> None:
 
 
 def _tasks(panel: Panel, horizon: int, method: str, settings: ForecastSettings, workers: int,
-           backtest: tuple[str, ...] | None = None) -> list[ChunkTask]:
+           backtest: tuple[str, ...] | None = None, alive: Alive | None = None) -> list[ChunkTask]:
     return [
         ChunkTask(ids=panel.ids[a:b], values=panel.values[a:b], last_cycle=panel.last_cycle[a:b],
                   season_length=panel.freq.season_length, horizon=horizon, method=method, settings=settings,
-                  backtest=backtest)
+                  backtest=backtest, alive=alive.rows(a, b) if alive is not None else None)
         for a, b in chunk_bounds(len(panel), settings.chunk_size, workers)
     ]
+
+
+def _alive(histories: tuple[NDArray[np.float64], ...], horizon: int,
+           settings: ForecastSettings) -> tuple[Obsolescence | None, Alive | None]:
+    """The obsolescence model fitted on these histories and each one's chances (``None``: off, or
+    too few series to fit)."""
+    if not settings.obsolescence:
+        return None, None
+    occ = occurrences(histories)
+    model = fit(occ)
+    if model is None:
+        return None, None
+    return model, Alive(model.alive(occ, horizon), occ.silent, model.stop_rate, model.series)
 
 
 def forecast(frame: pd.DataFrame, horizon: int, method: str = AUTO, engine: str = "local", *,
@@ -160,13 +178,14 @@ def forecast(frame: pd.DataFrame, horizon: int, method: str = AUTO, engine: str 
     else:
         _check_length(panel, min_length(method, m, settings), f"{method} on {panel.freq.name} data")
     workers = workers or default_workers()
-    results = run_tasks(_tasks(panel, horizon, method, settings, workers), engine, workers, client)
+    model, alive = _alive(panel.values, horizon, settings) if method == AUTO else (None, None)
+    results = run_tasks(_tasks(panel, horizon, method, settings, workers, alive=alive), engine, workers, client)
     chunks = [r for r in results if isinstance(r, ChunkForecast)]
-    return _assemble(panel, chunks, horizon, method, settings, time.perf_counter() - started)
+    return _assemble(panel, chunks, horizon, method, settings, time.perf_counter() - started, model)
 
 
 def _assemble(panel: Panel, chunks: list[ChunkForecast], horizon: int, method: str, settings: ForecastSettings,
-              seconds: float) -> ForecastResult:
+              seconds: float, model: Obsolescence | None = None) -> ForecastResult:
     n = len(panel)
     values = np.concatenate([c.forecast for c in chunks]) if chunks else np.empty((0, horizon))
     lo = np.concatenate([c.lo for c in chunks]) if chunks else values
@@ -198,9 +217,10 @@ def _assemble(panel: Panel, chunks: list[ChunkForecast], horizon: int, method: s
         "dispersion": phi,
         "scores": ["; ".join(f"{a} {v:.3f}" for a, v in c.scores) for c in choices],
         "weights": ["; ".join(f"{a} {w:.3f}" for a, w in zip(c.members, c.weights, strict=False)) for c in choices],
+        "alive": [c.alive for c in choices],
         "explanation": [c.explanation for c in choices],
     }, index=pd.RangeIndex(n))
-    return ForecastResult(forecasts, table, panel.freq, horizon, method, settings, seconds)
+    return ForecastResult(forecasts, table, panel.freq, horizon, method, settings, seconds, model)
 
 
 def backtest(frame: pd.DataFrame, horizon: int, methods: tuple[str, ...] | None = None, engine: str = "local", *,
@@ -234,7 +254,8 @@ def backtest(frame: pd.DataFrame, horizon: int, methods: tuple[str, ...] | None 
     _check_length(panel, needed, f"a back-test with horizon {horizon} ({horizon} held out, then "
                   f"{settings.min_train} to fit and {horizon} to test for auto)")
     workers = workers or default_workers()
-    tasks = _tasks(panel, horizon, AUTO, settings, workers, backtest=chosen)
+    _model, alive = _alive(tuple(v[:-horizon] for v in panel.values), horizon, settings)  # the training part only
+    tasks = _tasks(panel, horizon, AUTO, settings, workers, backtest=chosen, alive=alive)
     chunks = [r for r in run_tasks(tasks, engine, workers, client) if isinstance(r, ChunkBacktest)]
     return _assemble_backtest(panel, chunks, (*chosen, AUTO), horizon, time.perf_counter() - started)
 

@@ -1,13 +1,14 @@
 """The unit of work an engine runs: forecast (or back-test) one chunk of series.
 
-A chunk's result depends only on its own series, so any split of the series into chunks, on any
-engine, gives the same numbers.
+A chunk's result depends only on its own series and on what the caller worked out on the whole
+panel beforehand (the obsolescence model's chances, ``ChunkTask.alive``), so any split of the series
+into chunks, on any engine, gives the same numbers.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -40,6 +41,36 @@ class ChunkTask:
     method: str
     settings: ForecastSettings
     backtest: tuple[str, ...] | None = None
+    alive: Alive | None = None  # for ``auto``: the chance each series still has demand (rows as ``ids``)
+
+
+@dataclass(frozen=True)
+class Alive:
+    """What the obsolescence model says of each series of a chunk: ``chance[i, k]`` that series ``i``
+    still has demand ``k + 1`` periods after its history, its periods without demand since the last
+    one (``silent``), and the panel's mean stop rate per period and series fitted (for the words)."""
+
+    chance: NDArray[np.float64]
+    silent: NDArray[np.int64]
+    stop_rate: float
+    series: int
+
+    def rows(self, a: int, b: int) -> Alive:
+        return Alive(self.chance[a:b], self.silent[a:b], self.stop_rate, self.series)
+
+    def apply(self, i: int, forecast: NDArray[np.float64], choice: Choice) -> tuple[NDArray[np.float64], Choice]:
+        """Series ``i``'s forecast times its chances, and its choice saying so where it matters."""
+        chance = self.chance[i, : forecast.size]
+        first = float(chance[0])
+        if first >= NOTED:
+            return forecast * chance, replace(choice, alive=first)
+        why = (f"; × {first:.2f}, the chance that demand continues ({int(self.silent[i])} period(s) since the "
+               f"last demand; obsolescence model fitted on {self.series} series: {self.stop_rate:.2%} of "
+               f"series stop for good per period)")
+        return forecast * chance, replace(choice, alive=first, explanation=choice.explanation + why)
+
+
+NOTED = 0.9  # a chance below this is named in the explanation (a steady seller's 1–2% is not)
 
 
 @dataclass(frozen=True)
@@ -90,6 +121,8 @@ def _run_forecast(task: ChunkTask) -> ChunkForecast:
     choices = []
     for i, y in enumerate(task.values):
         forecast[i], choice = forecast_one(y, h, int(task.last_cycle[i]), task.season_length, task.method, s)
+        if task.alive is not None and task.method == AUTO:
+            forecast[i], choice = task.alive.apply(i, forecast[i], choice)
         phi[i] = dispersion(y)
         choices.append(choice)
     lo, hi = interval(forecast, phi[:, None], s.interval, s.level_uncertainty)
@@ -117,6 +150,8 @@ def _run_backtest(task: ChunkTask) -> ChunkBacktest:
             forecasts[alias][i] = values
         started = time.perf_counter()
         forecasts[AUTO][i], choice = forecast_one(train, h, cycle, m, AUTO, s)
+        if task.alive is not None:
+            forecasts[AUTO][i], choice = task.alive.apply(i, forecasts[AUTO][i], choice)
         seconds[AUTO] = seconds.get(AUTO, 0.0) + time.perf_counter() - started
         used.append(choice.method)
     lo, hi = {}, {}

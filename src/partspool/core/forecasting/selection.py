@@ -40,6 +40,8 @@ class Choice:
         explanation: the same in one sentence.
         weights: the weight of each member in the combination (equal for ``mean``/``median``; empty
             when nothing was back-tested).
+        alive: the chance that the series still has demand in the first forecast period, which
+            multiplied the forecast (``obsolescence.py``; 1 when not applied).
     """
 
     method: str
@@ -56,6 +58,7 @@ class Choice:
     scores: tuple[tuple[str, float], ...]
     explanation: str
     weights: tuple[float, ...] = ()
+    alive: float = 1.0
 
 
 COMBINATIONS = {"inverse_mse": "Weighted", "mean": "Mean", "median": "Median"}  # settings.combine → label

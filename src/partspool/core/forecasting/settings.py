@@ -81,6 +81,9 @@ class ForecastSettings:
         fallback_method: the method for such series when ``short_series`` is ``fallback``.
         level_uncertainty: κ of the intervals (see ``intervals``).
         chunk_size: series per task handed to an engine worker.
+        obsolescence: multiply ``auto``'s forecasts by the chance that each series still has demand
+            (``obsolescence.py``: a model of which series stop for good, fitted on the whole panel; it
+            leaves forecasts as they are where nothing in the panel stops). Named methods never are.
         periods_per_year: the periods the windows and smoothing constants are stated in (12: months,
             the defaults). ``for_periods`` rescales them to the data's periods and records it here, so
             settings already rescaled are not rescaled twice.
@@ -112,6 +115,7 @@ class ForecastSettings:
     fallback_method: str = "HistoricAverage"
     level_uncertainty: float = 0.05
     chunk_size: int = 2000
+    obsolescence: bool = True
     periods_per_year: int = MONTHS_PER_YEAR
 
     def __post_init__(self) -> None:

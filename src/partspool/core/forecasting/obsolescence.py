@@ -1,0 +1,200 @@
+"""Has a silent series stopped for good? The chance that demand continues, for ``auto``'s forecasts.
+
+A part whose vehicles leave the roads, or which a newer part number replaces, stops selling; a slow
+mover that simply has not sold for a while has not. Smoothing methods cannot tell the two apart:
+they keep forecasting a dead part's old rate (stock that will never move, the overstock the source
+complains of) or forget a slow mover's. The beta-geometric / beta-Bernoulli model (Fader, Hardie
+and Shang, "Customer-base analysis in a discrete-time noncontractual setting", Marketing Science
+29(6), 2010) tells them apart from the pattern of the whole panel:
+
+* from its first demand on, a series is "alive" and has demand in each period with probability
+  ``p``; before each period it may stop for good with probability ``θ``;
+* ``p`` varies between series as Beta(α, β), ``θ`` as Beta(γ, δ).
+
+The four parameters are fitted by maximum likelihood to every series' record of which periods had
+demand (``x`` periods with demand after the first, the last of them ``t_x`` periods after the first,
+``n`` periods observed after the first). From them, per series, the probability that it is still
+alive ``k`` periods after its history ends. Where nothing in the panel stops (γ / (γ + δ) ≈ 0) every
+probability is ≈ 1 and forecasts are unchanged; where many series stop, a series silent for much
+longer than its own rhythm explains is forecast down in proportion. A silence that the series'
+own rate makes likely (a part selling once a year, quiet for eight months) costs it little.
+
+Only the last ``WINDOW`` periods of each series are looked at (three years of weeks), which bounds
+the work on long daily histories.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.optimize import minimize  # type: ignore[import-untyped]
+from scipy.special import betaln, expit, logit  # type: ignore[import-untyped]
+
+WINDOW = 156  # periods of each series' recent history the model reads
+MIN_SERIES = 30  # series with at least two periods after their first demand needed for a fit
+# bounds of (logit mean p, log(α + β), logit mean θ, log(γ + δ)), see ``_params``
+_BOUNDS = ((-12.0, 12.0), (-8.0, 14.0), (-14.0, 12.0), (-8.0, 16.0))
+
+
+@dataclass(frozen=True)
+class Occurrences:
+    """Per series: ``x`` periods with demand after the first, the last of them ``t_x`` periods after
+    the first, ``n`` periods observed after the first (−1: the series never had demand)."""
+
+    x: NDArray[np.int64]
+    t_x: NDArray[np.int64]
+    n: NDArray[np.int64]
+    silent: NDArray[np.int64]  # periods since the last demand (n − t_x; the whole length without demand)
+
+    def __len__(self) -> int:
+        return int(self.n.size)
+
+
+def occurrences(values: Sequence[NDArray[np.float64]]) -> Occurrences:
+    """The record of which periods had demand, for each series (its last ``WINDOW`` periods)."""
+    count = len(values)
+    x = np.zeros(count, dtype=np.int64)
+    t_x = np.zeros(count, dtype=np.int64)
+    n = np.full(count, -1, dtype=np.int64)
+    silent = np.zeros(count, dtype=np.int64)
+    for i, y in enumerate(values):
+        recent = y[-WINDOW:]
+        hits = np.flatnonzero(recent > 0)
+        if hits.size == 0:
+            silent[i] = recent.size
+            continue
+        first, last = int(hits[0]), int(hits[-1])
+        x[i], t_x[i], n[i] = hits.size - 1, last - first, recent.size - 1 - first
+        silent[i] = n[i] - t_x[i]
+    return Occurrences(x, t_x, n, silent)
+
+
+@dataclass(frozen=True)
+class Obsolescence:
+    """A fitted BG/BB model: ``alpha, beta`` (demand probability), ``gamma, delta`` (stopping)."""
+
+    alpha: float
+    beta: float
+    gamma: float
+    delta: float
+    series: int  # series the fit used
+
+    @property
+    def stop_rate(self) -> float:
+        """The mean chance per period that a series stops for good."""
+        return self.gamma / (self.gamma + self.delta)
+
+    def alive(self, occ: Occurrences, h: int) -> NDArray[np.float64]:
+        """P(still alive ``k`` periods after the history), ``k = 1 … h``, shape ``(series, h)``.
+
+        1 for a series that never had demand (its forecast is left as it is).
+        """
+        out = np.ones((len(occ), h))
+        keep = np.flatnonzero(occ.n >= 0)
+        if keep.size == 0:
+            return out
+        params = (self.alpha, self.beta, self.gamma, self.delta)
+        x, t_x, n = occ.x[keep], occ.t_x[keep], occ.n[keep]
+        log_l = _log_likelihood(params, _Records.of(x, t_x, n))
+        a, b, g, d = params
+        base = betaln(a + x, b + n - x) - betaln(a, b) - betaln(g, d) - log_l
+        for k in range(1, h + 1):
+            out[keep, k - 1] = np.minimum(1.0, np.exp(base + betaln(g, d + n + k)))
+        return out
+
+
+@dataclass(frozen=True)
+class _Records:
+    """Rows ``(x, t_x, n)`` prepared for repeated likelihoods: the distinct ``(x, t_x)`` pairs, the
+    pair of each row, and each row's last term index ``n − t_x − 1`` (−1: no term)."""
+
+    x: NDArray[np.int64]
+    t_x: NDArray[np.int64]
+    n: NDArray[np.int64]
+    pair_x: NDArray[np.int64]
+    pair_t: NDArray[np.int64]
+    where: NDArray[np.int64]
+    upto: NDArray[np.int64]
+
+    @classmethod
+    def of(cls, x: NDArray[np.int64], t_x: NDArray[np.int64], n: NDArray[np.int64]) -> _Records:
+        pairs, where = np.unique(np.stack([x, t_x]), axis=1, return_inverse=True)
+        return cls(x, t_x, n, pairs[0][:, None], pairs[1][:, None], where.reshape(-1), n - t_x - 1)
+
+
+def _log_likelihood(params: tuple[float, float, float, float], r: _Records) -> NDArray[np.float64]:
+    """log L(α, β, γ, δ | x, t_x, n) for each row (Fader, Hardie & Shang 2010, eq. 5).
+
+    L is the chance of still being alive after ``n`` periods with this record, plus for each
+    ``i = 0 … n − t_x − 1`` the chance of stopping ``i + 1`` periods after the last demand:
+    B(α + x, β + t_x − x + i) / B(α, β) · B(γ + 1, δ + t_x + i) / B(γ, δ). Those terms depend on
+    ``(x, t_x)`` and ``i`` only, so they are summed once per distinct pair (cumulatively over ``i``)
+    and each row picks its partial sum. Along ``i`` the terms change by whole steps of the beta
+    functions' second argument, so they come from cumulative sums of logs over whole numbers.
+    """
+    a, b, g, d = params
+    out: NDArray[np.float64] = (betaln(a + r.x, b + r.n - r.x) - betaln(a, b) + betaln(g, d + r.n)
+                                - betaln(g, d)).astype(np.float64)
+    span = int(r.upto.max()) + 1
+    if span < 1:
+        return out
+    top = int(r.pair_t.max()) + span + 1
+    k = np.arange(top, dtype=np.float64)
+
+    def cum_log(c: float) -> NDArray[np.float64]:  # Σ_{j < k} log(c + j), for k = 0 … top
+        return np.concatenate([[0.0], np.cumsum(np.log(c + k))])
+
+    lb, lab, ld, lgd = cum_log(b), cum_log(a + b), cum_log(d), cum_log(g + 1.0 + d)
+    px, pt = r.pair_x, r.pair_t
+    i = np.arange(span)[None, :]
+    gap, t = pt - px, pt
+    # log B(α+x, β+gap+i) − log B(α+x, β+gap) = Σ_{j<i} [log(β+gap+j) − log(α+β+t+j)], and alike for γ, δ
+    terms = (betaln(a + px, b + gap) - betaln(a, b) + betaln(g + 1.0, d + t) - betaln(g, d)
+             + (lb[gap + i] - lb[gap]) - (lab[t + i] - lab[t]) + (ld[t + i] - ld[t]) - (lgd[t + i] - lgd[t]))
+    shift = terms.max(axis=1, keepdims=True)
+    with np.errstate(divide="ignore"):  # a partial sum far below the row's largest term: log 0, harmless
+        partial = np.log(np.cumsum(np.exp(terms - shift), axis=1)) + shift  # partial[:, j]: log Σ_{i ≤ j}
+    has = r.upto >= 0
+    out[has] = np.logaddexp(out[has], partial[r.where[has], r.upto[has]])
+    return out
+
+
+def _params(q: NDArray[np.float64]) -> tuple[float, float, float, float]:
+    """(α, β, γ, δ) from (logit mean p, log(α + β), logit mean θ, log(γ + δ)): the optimiser works on
+    means and concentrations, which are far better conditioned than the four shapes."""
+    mean_p, conc_p, mean_t, conc_t = expit(q[0]), np.exp(q[1]), expit(q[2]), np.exp(q[3])
+    return (float(mean_p * conc_p), float((1 - mean_p) * conc_p), float(mean_t * conc_t),
+            float((1 - mean_t) * conc_t))
+
+
+def fit(occ: Occurrences) -> Obsolescence | None:
+    """Fit the model to the panel by maximum likelihood; ``None`` when fewer than ``MIN_SERIES``
+    series can inform it (two periods or more after their first demand).
+
+    Rows with the same record are counted once with their multiplicity, so a large panel costs
+    little more than a small one. Two starts (few or many series stopping); the better fit is kept.
+    """
+    usable = occ.n >= 1
+    if int(usable.sum()) < MIN_SERIES:
+        return None
+    rows = np.stack([occ.x[usable], occ.t_x[usable], occ.n[usable]])
+    uniq, counts = np.unique(rows, axis=1, return_counts=True)
+    records = _Records.of(uniq[0], uniq[1], uniq[2])
+    weight = counts.astype(np.float64) / float(counts.sum())
+
+    def loss(q: NDArray[np.float64]) -> float:
+        return -float(weight @ _log_likelihood(_params(q), records))
+
+    rate = float(np.clip((occ.x[usable] / occ.n[usable]).mean(), 0.01, 0.99))
+    best = None
+    for stop in (0.01, 0.2):
+        start = np.array([logit(rate), 0.0, logit(stop), np.log(10.0)])
+        found = minimize(loss, start, method="L-BFGS-B", bounds=_BOUNDS)
+        if np.isfinite(found.fun) and (best is None or found.fun < best.fun):
+            best = found
+    if best is None:
+        return None
+    return Obsolescence(*_params(best.x), series=int(usable.sum()))
