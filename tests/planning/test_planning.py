@@ -266,3 +266,45 @@ def test_a_manager_lists_only_runs_that_reach_their_center(history):
                                                 content_type=JSON).status_code == 201
     listed = hz.get("/api/forecast-runs").json()
     assert listed["total"] == 1 and listed["runs"][0]["series"] >= 2
+
+
+@pytest.fixture
+def parts_that_stop(net):
+    """40 parts at 杭州 over 36 months, 12 of which stopped selling a year or more ago."""
+    from decimal import Decimal
+
+    import numpy as np
+
+    from partspool.network.models import DemandRecord
+
+    rng = np.random.default_rng(4)
+    end = last_complete_month()
+    node = net.nodes["SC-HZ01"]
+    records = []
+    for i in range(40):
+        part = Part.objects.create(number=f"FLT-OIL-{i:02d}", name_zh=f"机油滤清器 {i}", name_en=f"Oil filter {i}",
+                                   category="filter", unit_cost=Decimal("35"))
+        stops = 24 if i < 12 else 36
+        for k in range(stops):
+            quantity = int(rng.poisson(3.0))
+            if quantity:
+                records.append(DemandRecord(node=node, part=part, month=month_add(end, -35 + k), quantity=quantity))
+    DemandRecord.objects.bulk_create(records)
+    return net
+
+
+def test_a_run_says_which_parts_look_stopped_and_forecasts_them_down(parts_that_stop):
+    hz = login(parts_that_stop.users["manager"])
+    body = hz.post("/api/forecast-runs", {"horizon": 3}, content_type=JSON).json()
+    rows = {r["part"]: r for r in body["rows"]}
+    stopped, selling = rows["FLT-OIL-00"], rows["FLT-OIL-20"]
+    assert stopped["explanation"]["alive"] < 0.1 and max(stopped["forecast"]) < 0.1
+    assert "the chance that this part still has demand" in stopped["why"]
+    assert selling["explanation"]["alive"] > 0.9 and selling["forecast"][0] > 2
+    assert "still has demand" not in selling["why"]
+    summary = body["summary"]["obsolescence"]
+    assert summary["likely_stopped"] == 12 and summary["fitted_on"] == 40 and summary["stop_rate"] > 0
+    page = hz.get(f"/planning/runs/{body['id']}/").content.decode()
+    assert "12 series are more likely to have stopped selling than not" in page
+    # a manager elsewhere sees the count of their own series only
+    assert ForecastRun.objects.get(pk=body["id"]).summary["obsolescence"]["likely_stopped"] == 12

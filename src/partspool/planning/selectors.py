@@ -120,13 +120,18 @@ def run_overview(user: User, run: ForecastRun) -> dict[str, Any]:
     if managed_node_ids(user) is None:
         return {**run.summary, "series": run.series}
     won: dict[str, int] = {}
-    combined = count = 0
+    combined = count = stopped = 0
     for method, explanation in run_series(user, run).values_list("method", "explanation"):
         count += 1
         winner = str((explanation or {}).get("winner") or method)
         won[winner] = won.get(winner, 0) + 1
         combined += "[" in method
-    return {**run.summary, "series": count, "methods_won": won, "combined": combined}
+        alive = (explanation or {}).get("alive")
+        stopped += alive is not None and float(alive) < 0.5
+    out = {**run.summary, "series": count, "methods_won": won, "combined": combined}
+    if run.summary.get("obsolescence"):  # the network's rate, their own series' count
+        out["obsolescence"] = {**run.summary["obsolescence"], "likely_stopped": stopped}
+    return out
 
 
 def run_get(user: User, run_id: int) -> ForecastRun:

@@ -101,7 +101,8 @@ def _store(user: User, chosen: list[Node], result: Any, horizon: int, method: st
         run = ForecastRun.objects.create(
             created_by=user, horizon=horizon, method=method, engine=engine, history_end=end, series=len(rows),
             seconds=round(seconds, 3), summary={"methods_won": {str(k): int(v) for k, v in won.items()}, "combined": combined,
-                                                "frequency": str(getattr(result.frequency, "code", ""))})
+                                                "frequency": str(getattr(result.frequency, "code", "")),
+                                                "obsolescence": _obsolescence(result)})
         run.nodes.set(chosen)
         for row in rows:
             row.run = run
@@ -149,3 +150,14 @@ def review_note(*, user: User, month: date, node: Node, part: Part, cause: str, 
     note, _created = ReviewNote.objects.update_or_create(
         node=node, part=part, month=month, defaults={"cause": cause, "action": action, "updated_by": user})
     return note
+
+
+def _obsolescence(result: Any) -> dict[str, Any] | None:
+    """What the obsolescence model said of the run (``None``: not applied — a named method, or too few
+    series with demand to fit it, so a run's forecasts can be told apart)."""
+    model = getattr(result, "obsolescence", None)
+    if model is None:
+        return None
+    alive = result.choices["alive"]
+    return {"stop_rate": round(float(model.stop_rate), 6), "fitted_on": int(model.series),
+            "likely_stopped": int((alive < 0.5).sum())}

@@ -11,7 +11,14 @@ import pandas as pd
 import pytest
 from scipy import integrate, stats
 
-from partspool.core.forecasting import DEFAULT_SETTINGS, backtest, forecast
+from partspool.core.forecasting import (
+    DEFAULT_SETTINGS,
+    backtest,
+    forecast,
+    lead_time_quantiles,
+    period_quantiles,
+)
+from partspool.core.forecasting.intervals import integer_quantile, mixture_quantile, smooth_quantile
 from partspool.core.forecasting.obsolescence import (
     MIN_SERIES,
     Obsolescence,
@@ -141,9 +148,12 @@ def test_a_part_that_stopped_is_forecast_down_and_told_why():
     assert "chance that demand continues" not in steady["explanation"]
     assert on.forecasts.set_index("unique_id").loc["P0001", "forecast"].to_numpy() == pytest.approx(
         off.forecasts.set_index("unique_id").loc["P0001", "forecast"].to_numpy(), rel=0.05)
-    # the interval follows the lowered forecast
+    # the interval is the mixture's: nothing if stopped, the usual spread if not
     dead = on.forecasts.set_index("unique_id").loc["P0000"]
-    assert (dead["hi"] <= off.forecasts.set_index("unique_id").loc["P0000", "hi"]).all()
+    assert (dead["lo"] == 0).all() and (dead["hi"] <= off.forecasts.set_index("unique_id").loc["P0000", "hi"]).all()
+    lead = lead_time_quantiles(on, 3).set_index("unique_id")
+    assert lead.loc["P0000", "q95"] == 0  # stopped with a chance above 95%: no stock to hold for it
+    assert lead.loc["P0001", "q95"] >= 12  # ~9 expected over 3 months of a steady 3 a month
 
 
 def test_where_nothing_stops_forecasts_stay_as_they_were():
@@ -206,3 +216,70 @@ def test_the_reason_shown_in_the_application_names_the_chance():
         assert "still has demand" not in method_reason({**facts, "alive": None})
     with translation.override("zh-hans"):
         assert "再乘以 0.23" in method_reason(facts)
+
+
+@pytest.mark.parametrize("chance", [0.05, 0.3, 0.7, 0.97])
+@pytest.mark.parametrize("alive_mean,phi", [(0.4, 1.0), (3.0, 1.0), (12.0, 2.5)])
+def test_mixture_quantiles_are_those_of_the_mixture(chance, alive_mean, phi):
+    """Worked out from the mixture's own CDF, (1 − π) + π · F(k), by scanning whole units."""
+    counts = np.arange(200)
+    if phi == 1.0:
+        cdf = stats.poisson.cdf(counts, alive_mean)
+    else:
+        size = alive_mean / (phi - 1)
+        cdf = stats.nbinom.cdf(counts, size, 1 / phi)
+    mixed = (1 - chance) + chance * cdf
+    mean = np.array([chance * alive_mean])
+    for p in (0.1, 0.5, 0.8, 0.9, 0.95, 0.99):
+        expected = int(np.argmax(mixed >= p))
+        assert mixture_quantile(integer_quantile, mean, phi, p, np.array([chance]))[0] == expected
+        smooth = mixture_quantile(smooth_quantile, mean, phi, p, np.array([chance]))[0]
+        assert max(expected - 1, 0) <= smooth <= expected
+
+
+def test_period_quantiles_follow_the_mixture():
+    values, _ = parts_with_dead_ones()
+    values[0] = 3.0
+    values[0, 24:] = 0.0
+    result = forecast(long_frame(values), 3)
+    table = period_quantiles(result, levels=(0.1, 0.9), whole_units=True).set_index("unique_id")
+    assert (table.loc["P0000", "q90"] == 0).all()
+    rows = result.forecasts.set_index("unique_id")
+    assert np.allclose(period_quantiles(result, levels=(0.1, 0.9)).set_index("unique_id").loc["P0000", "q90"],
+                       rows.loc["P0000", "hi"])
+
+
+def test_long_histories_are_read_in_blocks_and_silence_still_counts():
+    """Daily-like series of 500 periods: blocks of 4 periods; the longer the silence, the lower the chance."""
+    rng = np.random.default_rng(8)
+    values = (rng.random((400, 500)) < 0.3).astype(float)
+    stopped = rng.random(400) < 0.3
+    values[stopped, 250:] = 0.0
+    for row, silent in ((0, 40), (1, 160), (2, 300), (3, 450)):
+        values[row] = (np.arange(500) % 25 == 0).astype(float)  # a slow mover: one sale every 25 periods
+        values[row, 500 - silent:] = 0.0
+    occ = occurrences(list(values))
+    last_sale = [max(i for i in range(500 - s) if i % 25 == 0) for s in (40, 160, 300, 450)]
+    assert occ.block == 4 and occ.silent[:4].tolist() == [499 - i for i in last_sale]
+    model = fit(occ)
+    assert model is not None and model.stop_rate > 0.0005
+    chances = model.alive(occ, 6)
+    assert chances.shape == (400, 6)
+    first = chances[:4, 0]
+    assert first[0] > first[1] > first[2] >= first[3] and first[3] < 0.01
+    assert (chances[:, :4] == chances[:, :1]).all()  # one block: the same chance for its four periods
+
+
+def test_a_genuine_slow_mover_keeps_its_forecast_where_nothing_stops():
+    """Parts selling at rates from one a year to several a month, none stopping: one sale 25 months
+    ago, or three a year apart, is what a slow mover does, not a sign of a stopped part."""
+    rng = np.random.default_rng(0)
+    values = rng.poisson(rng.gamma(0.5, 0.6, 450)[:, None] * np.ones((1, 36))).astype(float)
+    values[0] = 0.0
+    values[0, 10] = 1.0
+    values[1] = 0.0
+    values[1, [4, 15, 27]] = 1.0
+    occ = occurrences(list(values))
+    model = fit(occ)
+    assert model is not None and model.stop_rate < 1e-3
+    assert (model.alive(occ, 3)[:2] > 0.99).all()

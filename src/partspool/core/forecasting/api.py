@@ -10,13 +10,18 @@ import numpy as np
 import pandas as pd  # type: ignore[import-untyped]
 from numpy.typing import NDArray
 
-from partspool.core.forecasting.chunk import AUTO, Alive, ChunkBacktest, ChunkForecast, ChunkTask
+from partspool.core.forecasting.chunk import AUTO, ChunkBacktest, ChunkForecast, ChunkTask
 from partspool.core.forecasting.engines import ENGINES, chunk_bounds, default_workers, run_tasks
 from partspool.core.forecasting.errors import ForecastInputError
-from partspool.core.forecasting.intervals import integer_quantile, lead_time_spread, smooth_quantile
+from partspool.core.forecasting.intervals import (
+    integer_quantile,
+    lead_time_spread,
+    mixture_quantile,
+    smooth_quantile,
+)
 from partspool.core.forecasting.methods import method_names, min_length, resolve
 from partspool.core.forecasting.metrics import Scores, score
-from partspool.core.forecasting.obsolescence import Obsolescence, fit, occurrences
+from partspool.core.forecasting.obsolescence import Chances, Obsolescence, fit, occurrences
 from partspool.core.forecasting.panel import Frequency, Panel, read_panel
 from partspool.core.forecasting.selection import auto_min_length
 from partspool.core.forecasting.settings import DEFAULT_SETTINGS, ForecastSettings
@@ -60,7 +65,8 @@ class ForecastResult:
         horizon, method: what was asked; settings: the rules used (scaled to the data's periods).
         seconds: wall-clock time of the run.
         obsolescence: the model of which series stop, fitted on the panel (``None``: not used, or
-            too few series to fit it).
+            too few series to fit it); ``chances``: each series' chances of still having demand, which
+            multiplied the forecasts (the quantile functions below need them).
     """
 
     forecasts: pd.DataFrame
@@ -71,6 +77,7 @@ class ForecastResult:
     settings: ForecastSettings
     seconds: float
     obsolescence: Obsolescence | None = None
+    chances: Chances | None = None
 
     def explanation(self, unique_id: str) -> str:
         """Why the series got its forecast."""
@@ -119,17 +126,17 @@ def _check_length(panel: Panel, needed: int, why: str) -> None:
 
 
 def _tasks(panel: Panel, horizon: int, method: str, settings: ForecastSettings, workers: int,
-           backtest: tuple[str, ...] | None = None, alive: Alive | None = None) -> list[ChunkTask]:
+           backtest: tuple[str, ...] | None = None, chances: Chances | None = None) -> list[ChunkTask]:
     return [
         ChunkTask(ids=panel.ids[a:b], values=panel.values[a:b], last_cycle=panel.last_cycle[a:b],
                   season_length=panel.freq.season_length, horizon=horizon, method=method, settings=settings,
-                  backtest=backtest, alive=alive.rows(a, b) if alive is not None else None)
+                  backtest=backtest, chances=chances.rows(a, b) if chances is not None else None)
         for a, b in chunk_bounds(len(panel), settings.chunk_size, workers)
     ]
 
 
-def _alive(histories: tuple[NDArray[np.float64], ...], horizon: int,
-           settings: ForecastSettings) -> tuple[Obsolescence | None, Alive | None]:
+def _chances(histories: tuple[NDArray[np.float64], ...],
+              settings: ForecastSettings) -> tuple[Obsolescence | None, Chances | None]:
     """The obsolescence model fitted on these histories and each one's chances (``None``: off, or
     too few series to fit)."""
     if not settings.obsolescence:
@@ -138,7 +145,7 @@ def _alive(histories: tuple[NDArray[np.float64], ...], horizon: int,
     model = fit(occ)
     if model is None:
         return None, None
-    return model, Alive(model.alive(occ, horizon), occ.silent, model.stop_rate, model.series)
+    return model, model.chances(occ)
 
 
 def forecast(frame: pd.DataFrame, horizon: int, method: str = AUTO, engine: str = "local", *,
@@ -178,14 +185,14 @@ def forecast(frame: pd.DataFrame, horizon: int, method: str = AUTO, engine: str 
     else:
         _check_length(panel, min_length(method, m, settings), f"{method} on {panel.freq.name} data")
     workers = workers or default_workers()
-    model, alive = _alive(panel.values, horizon, settings) if method == AUTO else (None, None)
-    results = run_tasks(_tasks(panel, horizon, method, settings, workers, alive=alive), engine, workers, client)
+    model, chances = _chances(panel.values, settings) if method == AUTO else (None, None)
+    results = run_tasks(_tasks(panel, horizon, method, settings, workers, chances=chances), engine, workers, client)
     chunks = [r for r in results if isinstance(r, ChunkForecast)]
-    return _assemble(panel, chunks, horizon, method, settings, time.perf_counter() - started, model)
+    return _assemble(panel, chunks, horizon, method, settings, time.perf_counter() - started, model, chances)
 
 
 def _assemble(panel: Panel, chunks: list[ChunkForecast], horizon: int, method: str, settings: ForecastSettings,
-              seconds: float, model: Obsolescence | None = None) -> ForecastResult:
+              seconds: float, model: Obsolescence | None = None, chances: Chances | None = None) -> ForecastResult:
     n = len(panel)
     values = np.concatenate([c.forecast for c in chunks]) if chunks else np.empty((0, horizon))
     lo = np.concatenate([c.lo for c in chunks]) if chunks else values
@@ -220,7 +227,7 @@ def _assemble(panel: Panel, chunks: list[ChunkForecast], horizon: int, method: s
         "alive": [c.alive for c in choices],
         "explanation": [c.explanation for c in choices],
     }, index=pd.RangeIndex(n))
-    return ForecastResult(forecasts, table, panel.freq, horizon, method, settings, seconds, model)
+    return ForecastResult(forecasts, table, panel.freq, horizon, method, settings, seconds, model, chances)
 
 
 def backtest(frame: pd.DataFrame, horizon: int, methods: tuple[str, ...] | None = None, engine: str = "local", *,
@@ -254,8 +261,8 @@ def backtest(frame: pd.DataFrame, horizon: int, methods: tuple[str, ...] | None 
     _check_length(panel, needed, f"a back-test with horizon {horizon} ({horizon} held out, then "
                   f"{settings.min_train} to fit and {horizon} to test for auto)")
     workers = workers or default_workers()
-    _model, alive = _alive(tuple(v[:-horizon] for v in panel.values), horizon, settings)  # the training part only
-    tasks = _tasks(panel, horizon, AUTO, settings, workers, backtest=chosen, alive=alive)
+    _model, chances = _chances(tuple(v[:-horizon] for v in panel.values), settings)  # the training part only
+    tasks = _tasks(panel, horizon, AUTO, settings, workers, backtest=chosen, chances=chances)
     chunks = [r for r in run_tasks(tasks, engine, workers, client) if isinstance(r, ChunkBacktest)]
     return _assemble_backtest(panel, chunks, (*chosen, AUTO), horizon, time.perf_counter() - started)
 
@@ -323,21 +330,35 @@ def lead_time_quantiles(result: ForecastResult, lead_time: float,
     paths = result.forecasts["forecast"].to_numpy(dtype=np.float64).reshape(-1, h)
     steps = np.arange(int(np.ceil(lead_time)))
     weights = np.minimum(1.0, lead_time - steps)  # the last period may count in part
-    mean = (paths[:, np.minimum(steps, h - 1)] * weights[None, :]).sum(axis=1)
     phi = result.choices["dispersion"].to_numpy(dtype=np.float64)
     spread = lead_time_spread(phi, lead_time, result.settings.level_uncertainty)
+    share = None
+    if result.chances is None:
+        mean = (paths[:, np.minimum(steps, h - 1)] * weights[None, :]).sum(axis=1)
+    else:  # a mixture: nothing if the series has stopped (one fate for the whole lead time), else its demand
+        chance = result.chances.matrix(max(h, steps.size))
+        alive = _alive_mean(paths, chance[:, :h])[:, np.minimum(steps, h - 1)] * weights[None, :]
+        mean = (alive * chance[:, steps]).sum(axis=1)
+        alive_total = alive.sum(axis=1)
+        share = np.divide(mean, alive_total, out=np.ones_like(mean), where=alive_total > 0)
     tail = (1.0 - result.settings.interval) / 2.0
-    hi = np.maximum(smooth_quantile(mean, spread, 1.0 - tail), mean)  # as ``interval``: lo ≤ mean ≤ hi
+
+    def quantile(how: Any, p: float) -> NDArray[np.float64]:
+        return how(mean, spread, p) if share is None else mixture_quantile(how, mean, spread, p, share)
+
+    hi = np.maximum(quantile(smooth_quantile, 1.0 - tail), mean)  # as ``interval``: lo ≤ mean ≤ hi
+    # the mixture's variance: the count's, plus what stopping or not adds
+    variance = spread * mean if share is None else spread * mean + (1.0 - share) * mean * alive_total
     out = pd.DataFrame({
         "unique_id": result.choices["unique_id"].to_numpy(),
         "lead_time": float(lead_time),
         "mean": mean,
-        "variance": spread * mean,
-        "lo": np.minimum(smooth_quantile(mean, spread, tail), hi),
+        "variance": variance,
+        "lo": np.minimum(quantile(smooth_quantile, tail), hi),
         "hi": hi,
     })
     for p in levels:
-        out[f"q{round(p * 100):d}"] = integer_quantile(mean, spread, p)
+        out[f"q{round(p * 100):d}"] = quantile(integer_quantile, p)
     return out
 
 
@@ -359,7 +380,16 @@ def period_quantiles(result: ForecastResult, levels: tuple[float, ...] = (0.1, 0
     mean = result.forecasts["forecast"].to_numpy(dtype=np.float64)
     phi = np.repeat(result.choices["dispersion"].to_numpy(dtype=np.float64), h)
     spread = phi * (1.0 + result.settings.level_uncertainty)
+    how = integer_quantile if whole_units else smooth_quantile
+    chance = None if result.chances is None else result.chances.matrix(h).reshape(-1)  # as in the interval
     out = result.forecasts[["unique_id", "ds", "forecast"]].copy()
     for p in levels:
-        out[f"q{round(p * 100):d}"] = (integer_quantile if whole_units else smooth_quantile)(mean, spread, p)
+        out[f"q{round(p * 100):d}"] = (how(mean, spread, p) if chance is None
+                                       else mixture_quantile(how, mean, spread, p, chance))
+    return out
+
+
+def _alive_mean(forecast: NDArray[np.float64], chance: NDArray[np.float64]) -> NDArray[np.float64]:
+    """What a series would sell were it surely alive: the forecast / the chance (0 where the chance is 0)."""
+    out: NDArray[np.float64] = np.divide(forecast, chance, out=np.zeros_like(forecast), where=chance > 0)
     return out

@@ -1,7 +1,7 @@
 """The unit of work an engine runs: forecast (or back-test) one chunk of series.
 
 A chunk's result depends only on its own series and on what the caller worked out on the whole
-panel beforehand (the obsolescence model's chances, ``ChunkTask.alive``), so any split of the series
+panel beforehand (the obsolescence model's chances, ``ChunkTask.chances``), so any split of the series
 into chunks, on any engine, gives the same numbers.
 """
 
@@ -16,6 +16,7 @@ from numpy.typing import NDArray
 from partspool.core.forecasting.intervals import dispersion, interval
 from partspool.core.forecasting.methods import run_methods, statsforecast_model
 from partspool.core.forecasting.metrics import naive_scale
+from partspool.core.forecasting.obsolescence import Chances
 from partspool.core.forecasting.selection import (
     Choice,
     auto_min_length,
@@ -41,33 +42,25 @@ class ChunkTask:
     method: str
     settings: ForecastSettings
     backtest: tuple[str, ...] | None = None
-    alive: Alive | None = None  # for ``auto``: the chance each series still has demand (rows as ``ids``)
+    chances: Chances | None = None  # for ``auto``: of each series still having demand (rows as ``ids``)
 
 
-@dataclass(frozen=True)
-class Alive:
-    """What the obsolescence model says of each series of a chunk: ``chance[i, k]`` that series ``i``
-    still has demand ``k + 1`` periods after its history, its periods without demand since the last
-    one (``silent``), and the panel's mean stop rate per period and series fitted (for the words)."""
-
-    chance: NDArray[np.float64]
-    silent: NDArray[np.int64]
-    stop_rate: float
-    series: int
-
-    def rows(self, a: int, b: int) -> Alive:
-        return Alive(self.chance[a:b], self.silent[a:b], self.stop_rate, self.series)
-
-    def apply(self, i: int, forecast: NDArray[np.float64], choice: Choice) -> tuple[NDArray[np.float64], Choice]:
-        """Series ``i``'s forecast times its chances, and its choice saying so where it matters."""
-        chance = self.chance[i, : forecast.size]
-        first = float(chance[0])
-        if first >= NOTED:
-            return forecast * chance, replace(choice, alive=first)
-        why = (f"; × {first:.2f}, the chance that demand continues ({int(self.silent[i])} period(s) since the "
-               f"last demand; obsolescence model fitted on {self.series} series: {self.stop_rate:.2%} of "
-               f"series stop for good per period)")
-        return forecast * chance, replace(choice, alive=first, explanation=choice.explanation + why)
+def _with_chances(chances: Chances | None, forecast: NDArray[np.float64],
+                  choices: list[Choice]) -> tuple[NDArray[np.float64], NDArray[np.float64] | None]:
+    """``auto``'s forecasts times each series' chances of still having demand, those chances (for the
+    intervals: see ``intervals.mixture_quantile``), and the choices updated (in place) to say so."""
+    if chances is None:
+        return forecast, None
+    chance = chances.matrix(forecast.shape[1])
+    for i, choice in enumerate(choices):
+        first = float(chance[i, 0])
+        why = ""
+        if first < NOTED:
+            why = (f"; × {first:.2f} in the first period (less after), the chance that demand continues "
+                   f"({int(chances.silent[i])} period(s) since the last demand; obsolescence model fitted on "
+                   f"{chances.series} series: {chances.stop_rate:.2%} of series stop for good per period)")
+        choices[i] = replace(choice, alive=first, explanation=choice.explanation + why)
+    return forecast * chance, chance
 
 
 NOTED = 0.9  # a chance below this is named in the explanation (a steady seller's 1–2% is not)
@@ -121,11 +114,10 @@ def _run_forecast(task: ChunkTask) -> ChunkForecast:
     choices = []
     for i, y in enumerate(task.values):
         forecast[i], choice = forecast_one(y, h, int(task.last_cycle[i]), task.season_length, task.method, s)
-        if task.alive is not None and task.method == AUTO:
-            forecast[i], choice = task.alive.apply(i, forecast[i], choice)
         phi[i] = dispersion(y)
         choices.append(choice)
-    lo, hi = interval(forecast, phi[:, None], s.interval, s.level_uncertainty)
+    forecast, chance = _with_chances(task.chances if task.method == AUTO else None, forecast, choices)
+    lo, hi = interval(forecast, phi[:, None], s.interval, s.level_uncertainty, chance=chance)
     return ChunkForecast(task.ids, forecast, lo, hi, phi, tuple(choices))
 
 
@@ -138,7 +130,7 @@ def _run_backtest(task: ChunkTask) -> ChunkBacktest:
     scales, weights, phi = np.empty(n), np.empty(n), np.empty(n)
     seconds: dict[str, float] = {}
     statsforecast_model("TSB", m, s)  # load statsforecast before anything is timed
-    used = []
+    choices: list[Choice] = []
     for i, y in enumerate(task.values):
         train, cycle = y[:-h], (int(task.last_cycle[i]) - h) % max(m, 1)
         actual[i] = y[-h:]
@@ -150,14 +142,15 @@ def _run_backtest(task: ChunkTask) -> ChunkBacktest:
             forecasts[alias][i] = values
         started = time.perf_counter()
         forecasts[AUTO][i], choice = forecast_one(train, h, cycle, m, AUTO, s)
-        if task.alive is not None:
-            forecasts[AUTO][i], choice = task.alive.apply(i, forecasts[AUTO][i], choice)
         seconds[AUTO] = seconds.get(AUTO, 0.0) + time.perf_counter() - started
-        used.append(choice.method)
+        choices.append(choice)
+    forecasts[AUTO], chance = _with_chances(task.chances, forecasts[AUTO], choices)
     lo, hi = {}, {}
     for alias, values in forecasts.items():
-        lo[alias], hi[alias] = interval(np.nan_to_num(values), phi[:, None], s.interval, s.level_uncertainty)
-    return ChunkBacktest(task.ids, actual, scales, weights, forecasts, lo, hi, tuple(used), seconds)
+        lo[alias], hi[alias] = interval(np.nan_to_num(values), phi[:, None], s.interval, s.level_uncertainty,
+                                        chance=chance if alias == AUTO else None)
+    used = tuple(c.method for c in choices)
+    return ChunkBacktest(task.ids, actual, scales, weights, forecasts, lo, hi, used, seconds)
 
 
 def run_chunk(task: ChunkTask) -> ChunkForecast | ChunkBacktest:

@@ -22,6 +22,8 @@ Two kinds of quantile are given:
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from numpy.typing import NDArray
 from scipy import stats  # type: ignore[import-untyped]
@@ -55,7 +57,10 @@ def _cdf(k: NDArray[np.float64], mean: NDArray[np.float64], phi: NDArray[np.floa
     return out
 
 
-def integer_quantile(mean: NDArray[np.float64], phi: NDArray[np.float64] | float, p: float) -> NDArray[np.float64]:
+Level = float | NDArray[np.float64]  # a probability, or one per mean
+
+
+def integer_quantile(mean: NDArray[np.float64], phi: NDArray[np.float64] | float, p: Level) -> NDArray[np.float64]:
     """Smallest whole quantity ``q`` with ``P(demand ≤ q) ≥ p``, for each mean (0 where the mean is 0)."""
     mean = np.asarray(mean, dtype=np.float64)
     phi_arr = np.broadcast_to(np.asarray(phi, dtype=np.float64), mean.shape)
@@ -65,7 +70,7 @@ def integer_quantile(mean: NDArray[np.float64], phi: NDArray[np.float64] | float
     return out
 
 
-def smooth_quantile(mean: NDArray[np.float64], phi: NDArray[np.float64] | float, p: float) -> NDArray[np.float64]:
+def smooth_quantile(mean: NDArray[np.float64], phi: NDArray[np.float64] | float, p: Level) -> NDArray[np.float64]:
     """The ``p`` quantile of ``demand − U`` (the CDF interpolated between whole units), floored at 0."""
     mean = np.asarray(mean, dtype=np.float64)
     phi_arr = np.broadcast_to(np.asarray(phi, dtype=np.float64), mean.shape)
@@ -77,9 +82,29 @@ def smooth_quantile(mean: NDArray[np.float64], phi: NDArray[np.float64] | float,
     return out
 
 
+def mixture_quantile(quantile: Callable[[NDArray[np.float64], NDArray[np.float64] | float, Level], NDArray[np.float64]],
+                     mean: NDArray[np.float64], phi: NDArray[np.float64] | float, p: float,
+                     chance: NDArray[np.float64]) -> NDArray[np.float64]:
+    """The ``p`` quantile (by ``integer_quantile`` or ``smooth_quantile``) of demand that is nothing
+    with probability ``1 − chance`` (a part that has stopped selling) and otherwise the usual count
+    with mean ``mean / chance`` (``mean`` is the mixture's mean).
+
+    The mixture's CDF is ``(1 − chance) + chance · F(k)``, so its quantile is the count's quantile
+    at ``(p − (1 − chance)) / chance``, and 0 where that is not above 0 — exactly, for whole units
+    and for the interpolated CDF alike.
+    """
+    mean = np.asarray(mean, dtype=np.float64)
+    chance = np.broadcast_to(np.asarray(chance, dtype=np.float64), mean.shape)
+    alive = np.divide(mean, chance, out=np.zeros_like(mean), where=chance > 0)
+    level = (p - (1.0 - chance)) / np.where(chance > 0, chance, 1.0)
+    found = quantile(alive, phi, np.clip(level, 1e-12, 1.0))
+    out: NDArray[np.float64] = np.where((level > 0) & (chance > 0), found, 0.0)
+    return out
+
+
 def interval(mean: NDArray[np.float64], phi: NDArray[np.float64] | float, coverage: float = 0.8,
-             level_uncertainty: float = LEVEL_UNCERTAINTY,
-             periods: int = 1) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+             level_uncertainty: float = LEVEL_UNCERTAINTY, periods: int = 1,
+             chance: NDArray[np.float64] | None = None) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Ends ``(lo, hi)`` of the central ``coverage`` interval of demand with the given mean(s).
 
     Args:
@@ -88,6 +113,8 @@ def interval(mean: NDArray[np.float64], phi: NDArray[np.float64] | float, covera
         coverage: the central probability, 0.8 for an 80% interval.
         level_uncertainty: κ (see the module docstring).
         periods: how many periods ``mean`` sums (1 for a single period).
+        chance: the chance that the series still has demand (``obsolescence``), broadcast against
+            ``mean``: demand is then the mixture of ``mixture_quantile``. ``None``: surely alive.
 
     Returns:
         ``lo`` ≤ ``mean`` ≤ ``hi`` everywhere (``hi`` is raised to the mean where the upper quantile is
@@ -95,7 +122,11 @@ def interval(mean: NDArray[np.float64], phi: NDArray[np.float64] | float, covera
     """
     spread = np.asarray(phi, dtype=np.float64) * (1.0 + level_uncertainty * periods)
     tail = (1.0 - coverage) / 2.0
-    lo, hi = smooth_quantile(mean, spread, tail), smooth_quantile(mean, spread, 1.0 - tail)
+    if chance is None:
+        lo, hi = smooth_quantile(mean, spread, tail), smooth_quantile(mean, spread, 1.0 - tail)
+    else:
+        lo = mixture_quantile(smooth_quantile, mean, spread, tail, chance)
+        hi = mixture_quantile(smooth_quantile, mean, spread, 1.0 - tail, chance)
     # Very skewed demand (a part selling once a year) can have its upper quantile below its mean:
     # P(0) = 0.91 at a mean of 0.1. The interval then reaches up to the forecast, so that
     # lo ≤ forecast ≤ hi always holds; its coverage can only grow (at a mean below 1 it does not change).

@@ -19,8 +19,18 @@ probability is ≈ 1 and forecasts are unchanged; where many series stop, a seri
 longer than its own rhythm explains is forecast down in proportion. A silence that the series'
 own rate makes likely (a part selling once a year, quiet for eight months) costs it little.
 
-Only the last ``WINDOW`` periods of each series are looked at (three years of weeks), which bounds
-the work on long daily histories.
+The model reads whole histories. Where the longest history has more than ``WINDOW`` periods (three
+years of weeks; daily data), periods are grouped into blocks of ``ceil(longest / WINDOW)`` for the
+model alone (a block has demand when any of its periods has), which bounds the work; the chance
+for a period ahead is that of the block it falls in.
+
+The stopping shapes are kept at a concentration γ + δ ≥ 1: without that bound, a panel where
+nothing stops can be fitted by a sliver of series "stopping right after their first demand", which
+would mark a genuine slow mover (one sale, then a long wait) as stopped.
+
+Forecast intervals and lead-time quantiles treat demand as the mixture it then is: nothing with
+chance 1 − π, the series' usual distribution otherwise; its variance adds ``(1 − π) · μ`` per unit
+of mean to the dispersion index (``μ`` the forecast had the series surely been alive).
 """
 
 from __future__ import annotations
@@ -33,43 +43,85 @@ from numpy.typing import NDArray
 from scipy.optimize import minimize  # type: ignore[import-untyped]
 from scipy.special import betaln, expit, logit  # type: ignore[import-untyped]
 
-WINDOW = 156  # periods of each series' recent history the model reads
+WINDOW = 156  # model periods at most; longer histories are read in blocks of periods
 MIN_SERIES = 30  # series with at least two periods after their first demand needed for a fit
 # bounds of (logit mean p, log(α + β), logit mean θ, log(γ + δ)), see ``_params``
-_BOUNDS = ((-12.0, 12.0), (-8.0, 14.0), (-14.0, 12.0), (-8.0, 16.0))
+_BOUNDS = ((-12.0, 12.0), (-8.0, 14.0), (-14.0, 12.0), (0.0, 16.0))
 
 
 @dataclass(frozen=True)
 class Occurrences:
-    """Per series: ``x`` periods with demand after the first, the last of them ``t_x`` periods after
-    the first, ``n`` periods observed after the first (−1: the series never had demand)."""
+    """Per series, in model periods (``block`` periods each): ``x`` periods with demand after the
+    first, the last of them ``t_x`` periods after the first, ``n`` periods observed after the first
+    (−1: the series never had demand); and ``silent``, the data's periods since the last demand (the
+    whole length for a series without demand)."""
 
     x: NDArray[np.int64]
     t_x: NDArray[np.int64]
     n: NDArray[np.int64]
-    silent: NDArray[np.int64]  # periods since the last demand (n − t_x; the whole length without demand)
+    silent: NDArray[np.int64]
+    block: int = 1
 
     def __len__(self) -> int:
         return int(self.n.size)
 
 
 def occurrences(values: Sequence[NDArray[np.float64]]) -> Occurrences:
-    """The record of which periods had demand, for each series (its last ``WINDOW`` periods)."""
+    """The record of which periods had demand, for each series (see the module docstring for blocks)."""
     count = len(values)
+    longest = max((v.size for v in values), default=0)
+    block = max(1, -(-longest // WINDOW))
     x = np.zeros(count, dtype=np.int64)
     t_x = np.zeros(count, dtype=np.int64)
     n = np.full(count, -1, dtype=np.int64)
     silent = np.zeros(count, dtype=np.int64)
     for i, y in enumerate(values):
-        recent = y[-WINDOW:]
-        hits = np.flatnonzero(recent > 0)
-        if hits.size == 0:
-            silent[i] = recent.size
+        raw = np.flatnonzero(y > 0)
+        silent[i] = y.size - 1 - int(raw[-1]) if raw.size else y.size
+        if raw.size == 0:
             continue
+        if block > 1:  # blocks end with the history; the oldest, partial one is dropped
+            whole = y[y.size % block:]
+            hits = np.flatnonzero(whole.reshape(-1, block).max(axis=1) > 0)
+            periods = whole.size // block
+            if hits.size == 0:  # the only demand was in the dropped partial block: as if just before it
+                x[i], t_x[i], n[i] = 0, 0, max(periods - 1, 0)
+                continue
+        else:
+            hits, periods = raw, y.size
         first, last = int(hits[0]), int(hits[-1])
-        x[i], t_x[i], n[i] = hits.size - 1, last - first, recent.size - 1 - first
-        silent[i] = n[i] - t_x[i]
-    return Occurrences(x, t_x, n, silent)
+        x[i], t_x[i], n[i] = hits.size - 1, last - first, periods - 1 - first
+    return Occurrences(x, t_x, n, silent, block)
+
+
+@dataclass(frozen=True)
+class Chances:
+    """What a chunk needs to work out its series' chances of still having demand, two numbers a series:
+    ``chance(j) = exp(log_base + log B(γ, delta_n + j))`` for model period ``j = 1, 2, …``
+    (``log_base`` NaN: the series never had demand, chance 1). ``silent`` (the data's periods since
+    the last demand), the panel's ``stop_rate`` and ``series`` fitted are for the explanation."""
+
+    log_base: NDArray[np.float64]
+    delta_n: NDArray[np.float64]
+    gamma: float
+    block: int
+    silent: NDArray[np.int64]
+    stop_rate: float
+    series: int
+
+    def rows(self, a: int, b: int) -> Chances:
+        return Chances(self.log_base[a:b], self.delta_n[a:b], self.gamma, self.block, self.silent[a:b],
+                       self.stop_rate, self.series)
+
+    def matrix(self, h: int) -> NDArray[np.float64]:
+        """Chances for the ``h`` periods ahead, shape ``(series, h)``."""
+        blocks = -(-h // self.block)
+        j = np.arange(1, blocks + 1, dtype=np.float64)[None, :]
+        known = np.isfinite(self.log_base)
+        out = np.ones((self.log_base.size, blocks))
+        out[known] = np.minimum(1.0, np.exp(self.log_base[known, None]
+                                             + betaln(self.gamma, self.delta_n[known, None] + j)))
+        return np.repeat(out, self.block, axis=1)[:, :h]
 
 
 @dataclass(frozen=True)
@@ -87,23 +139,22 @@ class Obsolescence:
         """The mean chance per period that a series stops for good."""
         return self.gamma / (self.gamma + self.delta)
 
-    def alive(self, occ: Occurrences, h: int) -> NDArray[np.float64]:
-        """P(still alive ``k`` periods after the history), ``k = 1 … h``, shape ``(series, h)``.
-
-        1 for a series that never had demand (its forecast is left as it is).
-        """
-        out = np.ones((len(occ), h))
+    def chances(self, occ: Occurrences) -> Chances:
+        """Each series' chances of still having demand after its history (see ``Chances``)."""
+        log_base = np.full(len(occ), np.nan)
         keep = np.flatnonzero(occ.n >= 0)
-        if keep.size == 0:
-            return out
-        params = (self.alpha, self.beta, self.gamma, self.delta)
-        x, t_x, n = occ.x[keep], occ.t_x[keep], occ.n[keep]
-        log_l = _log_likelihood(params, _Records.of(x, t_x, n))
-        a, b, g, d = params
-        base = betaln(a + x, b + n - x) - betaln(a, b) - betaln(g, d) - log_l
-        for k in range(1, h + 1):
-            out[keep, k - 1] = np.minimum(1.0, np.exp(base + betaln(g, d + n + k)))
-        return out
+        if keep.size:
+            x, t_x, n = occ.x[keep], occ.t_x[keep], occ.n[keep]
+            a, b, g, d = self.alpha, self.beta, self.gamma, self.delta
+            log_l = _log_likelihood((a, b, g, d), _Records.of(x, t_x, n))
+            log_base[keep] = betaln(a + x, b + n - x) - betaln(a, b) - betaln(g, d) - log_l
+        delta_n = self.delta + np.maximum(occ.n, 0).astype(np.float64)
+        return Chances(log_base, delta_n, self.gamma, occ.block, occ.silent, self.stop_rate, self.series)
+
+    def alive(self, occ: Occurrences, h: int) -> NDArray[np.float64]:
+        """P(still alive ``k`` periods after the history), ``k = 1 … h``, shape ``(series, h)``;
+        1 for a series that never had demand."""
+        return self.chances(occ).matrix(h)
 
 
 @dataclass(frozen=True)
