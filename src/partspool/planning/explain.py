@@ -54,6 +54,9 @@ def method_reason(explanation: dict[str, Any], asked: str = "auto") -> str:
         shares = "; ".join(f"{name} {float(w):.0%}" for name, w in
                            (part.strip().rsplit(" ", 1) for part in str(weights).split(";")))
         text += " " + _("The forecast combines the best methods (weights: %(shares)s).") % {"shares": shares}
+    if explanation.get("adjusted"):
+        text += " " + _("Methods without a seasonal pattern of their own were run on demand adjusted for this "
+                        "part's season and growth, then put back on its scale.")
     alive = _number(explanation.get("alive"))
     if alive is not None and alive < NOTED:
         text += " " + _("Then multiplied by %(chance)s, the chance that this part still has demand: it has been "

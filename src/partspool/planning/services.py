@@ -94,7 +94,7 @@ def _store(user: User, chosen: list[Node], result: Any, horizon: int, method: st
             forecast=[round(float(v), 3) for v in group["forecast"]], lo=[round(float(v), 3) for v in group["lo"]],
             hi=[round(float(v), 3) for v in group["hi"]],
             explanation={k: _plain(c[k]) for k in ("winner", "winner_rmsse", "runner_up", "runner_up_rmsse",
-                                                   "margin", "rmsse", "bias", "accuracy", "origins", "weights", "alive")
+                                                   "margin", "rmsse", "bias", "accuracy", "origins", "weights", "alive", "adjusted")
                          if k in c.index},
         ))
     with transaction.atomic():

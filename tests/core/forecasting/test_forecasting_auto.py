@@ -10,9 +10,8 @@ import pandas as pd
 import pytest
 
 from partspool.core.forecasting import DEFAULT_SETTINGS, backtest, forecast
-from partspool.core.forecasting.methods import run_methods
 from partspool.core.forecasting.metrics import naive_scale
-from partspool.core.forecasting.selection import auto_series
+from partspool.core.forecasting.selection import auto_series, candidate_forecasts
 
 
 def demand(n: int = 40, months: int = 36, seed: int = 0) -> pd.DataFrame:
@@ -51,7 +50,7 @@ def test_auto_weights_the_top_methods_by_inverse_back_test_mse():
     # by hand: weights ∝ 1 / MSE ∝ 1 / RMSSE² (one scale per series), the forecast their weighted mean
     inverse = np.array([1.0 / v**2 for _, v in choice.scores[:5]])
     assert np.allclose(choice.weights, inverse / inverse.sum())
-    final = run_methods(y, 3, 11, 12, DEFAULT_SETTINGS, choice.members)
+    final, _ = candidate_forecasts(y, 3, 11, 12, DEFAULT_SETTINGS, choice.members)  # as auto runs them
     assert np.allclose(combined, sum(w * final[a] for a, w in zip(choice.members, choice.weights, strict=True)))
     alone, single = auto_series(y, 3, 11, 12, replace(DEFAULT_SETTINGS, combine_top=1))
     assert single.method == single.winner == choice.winner and single.members == (choice.winner,)
@@ -63,7 +62,7 @@ def test_auto_median_and_mean_combinations(how, label, combine):
     y = demand(1)["y"].to_numpy()
     forecast_, choice = auto_series(y, 3, 11, 12, replace(DEFAULT_SETTINGS, combine=how))
     assert choice.method.startswith(label) and np.allclose(choice.weights, 0.2)
-    final = run_methods(y, 3, 11, 12, DEFAULT_SETTINGS, choice.members)
+    final, _ = candidate_forecasts(y, 3, 11, 12, DEFAULT_SETTINGS, choice.members)  # as auto runs them
     assert np.allclose(forecast_, combine(np.stack([final[a] for a in choice.members]), axis=0))
 
 
@@ -81,7 +80,7 @@ def test_back_test_weights_recent_origins_more():
     squared, weights = [], []
     for k in range(1, 5):
         cut = y.size - k * h
-        found = run_methods(y[:cut], h, (11 - k * h) % 12, 12, settings, ("HistoricAverage",))
+        found, _ = candidate_forecasts(y[:cut], h, (11 - k * h) % 12, 12, settings, ("HistoricAverage",))
         squared.append(np.mean((found["HistoricAverage"] - y[cut:cut + h]) ** 2))
         weights.append(0.5 ** (k - 1))
     expected = np.sqrt(np.dot(weights, squared) / np.sum(weights) / naive_scale(y))

@@ -29,7 +29,7 @@ from partspool.core.forecasting.settings import DEFAULT_SETTINGS, ForecastSettin
 MAX_HORIZON = 520  # periods: ten years of weeks (a longer one is a typing error, and would exhaust memory)
 FORECAST_COLUMNS = ("unique_id", "ds", "forecast", "method", "lo", "hi")
 CHOICE_COLUMNS = ("unique_id", "method", "winner", "winner_rmsse", "runner_up", "runner_up_rmsse", "margin",
-                  "rmsse", "bias", "accuracy", "origins", "dispersion", "scores", "weights", "alive", "explanation")
+                  "rmsse", "bias", "accuracy", "origins", "dispersion", "scores", "weights", "alive", "adjusted", "explanation")
 
 
 def valid_methods() -> tuple[str, ...]:
@@ -59,7 +59,8 @@ class ForecastResult:
             winner, runner-up and margin, the back-test RMSSE, bias and accuracy of what was used,
             the dispersion index behind the intervals, every candidate's back-test RMSSE (``scores``,
             best first, as text), the weight of each combined method (``weights``, as text), the
-            chance that the series still has demand (``alive``, 1 where not applied) and the
+            chance that the series still has demand (``alive``, 1 where not applied), whether the
+            methods without a season ran on seasonally adjusted demand (``adjusted``) and the
             explanation sentence.
         frequency: the inferred frequency of the periods.
         horizon, method: what was asked; settings: the rules used (scaled to the data's periods).
@@ -225,6 +226,7 @@ def _assemble(panel: Panel, chunks: list[ChunkForecast], horizon: int, method: s
         "scores": ["; ".join(f"{a} {v:.3f}" for a, v in c.scores) for c in choices],
         "weights": ["; ".join(f"{a} {w:.3f}" for a, w in zip(c.members, c.weights, strict=False)) for c in choices],
         "alive": [c.alive for c in choices],
+        "adjusted": [c.adjusted for c in choices],
         "explanation": [c.explanation for c in choices],
     }, index=pd.RangeIndex(n))
     return ForecastResult(forecasts, table, panel.freq, horizon, method, settings, seconds, model, chances)

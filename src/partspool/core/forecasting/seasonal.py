@@ -32,9 +32,11 @@ demand is modelled as counts with mean
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy import stats  # type: ignore[import-untyped]
 
 from partspool.core.forecasting.settings import SeasonalTrendSettings
 
@@ -48,6 +50,7 @@ class TrendFit:
     seasonal: NDArray[np.float64]  # S(p) for p = 0 … m − 1 (all 1 when not used)
     shrink: float  # the James–Stein factor kept of the seasonal pattern (0: flat, 1: as measured)
     dispersion: float
+    trend_z: float = 0.0  # the measured log growth over its standard error, before shrinking
 
 
 def fit_seasonal_trend(y: NDArray[np.float64], last_cycle: int, m: int,
@@ -111,6 +114,7 @@ def fit_seasonal_trend(y: NDArray[np.float64], last_cycle: int, m: int,
     mean_t = float(np.dot(w, t)) / sum_w
     info = total * max(float(np.dot(w, t2)) / sum_w - mean_t * mean_t, 0.0)
     tau = rules.trend_prior / per_season
+    trend_z = b * np.sqrt(info / phi) if info > 0 else 0.0
     b = b * tau**2 / (tau**2 + phi / info) if info > 0 else 0.0
     # the level over the last window, zeros before the first demand included (starting the window
     # at the first demand would overstate a slow mover that has just sold once)
@@ -119,14 +123,91 @@ def fit_seasonal_trend(y: NDArray[np.float64], last_cycle: int, m: int,
     positions = (last_cycle + np.arange(1 - k, 1)) % season
     shape = factors[positions] * np.exp(b * ages)
     level = float(y[-k:].sum()) / float(shape.sum())
-    return TrendFit(level, float(np.exp(b)), factors, keep if seasonal else 0.0, phi)
+    return TrendFit(level, float(np.exp(b)), factors, keep if seasonal else 0.0, phi, float(trend_z))
 
 
 def seasonal_trend(y: NDArray[np.float64], h: int, last_cycle: int, m: int,
                    rules: SeasonalTrendSettings) -> NDArray[np.float64]:
     """The ``SeasonalTrend`` forecast of ``h`` periods (≥ 0)."""
-    fit = fit_seasonal_trend(y, last_cycle, m, rules)
+    return forecast_from_fit(fit_seasonal_trend(y, last_cycle, m, rules), h, last_cycle, m)
+
+
+def forecast_from_fit(fit: TrendFit, h: int, last_cycle: int, m: int) -> NDArray[np.float64]:
+    """The ``SeasonalTrend`` forecast of ``h`` periods from its fitted pieces."""
     steps = np.arange(1, h + 1)
     future = fit.seasonal[(last_cycle + steps) % max(m, 1)]
     out: NDArray[np.float64] = np.maximum(fit.level * future * fit.growth**steps, 0.0)
     return out
+
+
+# auto's candidates without a season or trend of their own; inside ``auto`` they forecast demand
+# adjusted for the series' season and growth (``adjustment``). By name they stay as they are.
+ADJUSTED = frozenset({"TSB", "ADIDA", "IMAPA", "SESOpt", "WindowAverage", "HistoricAverage", "CrostonClassic",
+                      "CrostonOptimized", "CrostonSBA"})
+NOTABLE = 0.02  # an adjustment that moves no period by more than this is left out of the explanation
+SIGNIFICANCE = 0.9  # the level at which a season or a trend must stand out before demand is adjusted for it
+_TREND_Z = float(stats.norm.ppf(0.5 + SIGNIFICANCE / 2))  # two-sided
+
+
+@dataclass(frozen=True)
+class Adjustment:
+    """Factors of season × growth for each period of a history (``history``) and the ``h`` after it
+    (``future``), from ``SeasonalTrend``'s estimates; ``fit`` the estimates themselves."""
+
+    history: NDArray[np.float64]
+    future: NDArray[np.float64]
+    fit: TrendFit
+
+    @property
+    def notable(self) -> bool:
+        """Whether any period moves by more than ``NOTABLE``."""
+        return bool(max(np.abs(self.history - 1.0).max(), np.abs(self.future - 1.0).max()) > NOTABLE)
+
+    def describe(self) -> str:
+        s = self.fit.seasonal
+        season = (f"seasonal indices {float(s.min()):.2f}–{float(s.max()):.2f}" if self.fit.shrink > 0
+                  else "no significant season")
+        growth = (f"growth {100 * (self.fit.growth - 1):+.1f}% a period" if self.fit.growth != 1.0
+                  else "no significant growth")
+        return f"{season}, {growth}"
+
+
+def adjustment(y: NDArray[np.float64], h: int, last_cycle: int, m: int, rules: SeasonalTrendSettings,
+               fit: TrendFit | None = None) -> Adjustment | None:
+    """The season × growth factors ``SeasonalTrend`` estimates for ``y`` (``None``: no demand).
+
+    The methods without a season of their own then forecast ``y / history`` and their forecasts are
+    multiplied by ``future``: the classical seasonal adjustment of forecasting practice (the M3 and
+    M4 competitions' benchmarks deseasonalise so), with factors shrunk toward flat and no growth as
+    the evidence is thin, so a slow mover is left practically as it is. The growth is applied over
+    the span it was estimated on; older periods are adjusted as the oldest of that span. ``fit``:
+    ``fit_seasonal_trend``'s result for the same history, when the caller has it already.
+    """
+    fit = fit or fit_seasonal_trend(y, last_cycle, m, rules)
+    if fit.level <= 0:
+        return None
+    n, season = y.size, max(m, 1)
+    # a pattern no larger than noise would make could only add noise: each part must pass its test
+    seasonal = fit.seasonal if fit.shrink > _season_threshold(season) else np.ones(season)
+    growth = fit.growth if abs(fit.trend_z) > _TREND_Z else 1.0
+    span = min(n, rules.shape_seasons * (m if m > 1 else 12))
+    ages = np.arange(1 - n, 1)
+    history = seasonal[(last_cycle + ages) % season] * growth ** np.maximum(ages, 1 - span)
+    steps = np.arange(1, h + 1)
+    future = seasonal[(last_cycle + steps) % season] * growth**steps
+    used = TrendFit(fit.level, growth, seasonal, fit.shrink if seasonal is fit.seasonal else 0.0, fit.dispersion,
+                    fit.trend_z)
+    return Adjustment(history.astype(np.float64), future.astype(np.float64), used)
+
+
+@cache
+def _season_threshold(season: int) -> float:
+    """The James–Stein factor above which a seasonal pattern is significant at ``SIGNIFICANCE``.
+
+    The factor is ``1 − noise / spread``; with no season, ``spread / noise`` is about χ²(m − 1) / (m − 1),
+    so the pattern stands out when that ratio exceeds its ``SIGNIFICANCE`` quantile.
+    """
+    if season < 2:
+        return 1.0
+    ratio = float(stats.chi2.ppf(SIGNIFICANCE, season - 1)) / (season - 1)
+    return 1.0 - 1.0 / ratio

@@ -18,6 +18,13 @@ from numpy.typing import NDArray
 
 from partspool.core.forecasting.methods import min_length, run_methods
 from partspool.core.forecasting.metrics import naive_scale
+from partspool.core.forecasting.seasonal import (
+    ADJUSTED,
+    Adjustment,
+    adjustment,
+    fit_seasonal_trend,
+    forecast_from_fit,
+)
 from partspool.core.forecasting.settings import ForecastSettings
 
 
@@ -42,6 +49,8 @@ class Choice:
             when nothing was back-tested).
         alive: the chance that the series still has demand in the first forecast period, which
             multiplied the forecast (``obsolescence.py``; 1 when not applied).
+        adjusted: whether the methods without a season of their own forecast demand adjusted for the
+            series' season and growth (``seasonal.adjustment``) by more than a trifle.
     """
 
     method: str
@@ -59,6 +68,7 @@ class Choice:
     explanation: str
     weights: tuple[float, ...] = ()
     alive: float = 1.0
+    adjusted: bool = False
 
 
 COMBINATIONS = {"inverse_mse": "Weighted", "mean": "Mean", "median": "Median"}  # settings.combine → label
@@ -100,7 +110,7 @@ def auto_series(y: NDArray[np.float64], h: int, last_cycle: int, m: int,
         cut = n - k * h
         window = slice((k - 1) * h, k * h)
         actual[window] = y[cut:cut + h]
-        found = run_methods(y[:cut], h, (last_cycle - k * h) % season, m, settings, candidates)
+        found, _ = candidate_forecasts(y[:cut], h, (last_cycle - k * h) % season, m, settings, candidates)
         for row, alias in enumerate(candidates):
             if alias in found:
                 backtest[row, window] = found[alias]
@@ -113,7 +123,7 @@ def auto_series(y: NDArray[np.float64], h: int, last_cycle: int, m: int,
     ranked = [candidates[i] for i in order]
     scale = naive_scale(y)
     top = max(settings.combine_top, 1)
-    final = run_methods(y, h, last_cycle, m, settings, tuple(ranked[: top + 2]))
+    final, adjust = candidate_forecasts(y, h, last_cycle, m, settings, tuple(ranked[: top + 2]))
     members = tuple(a for a in ranked if a in final)[:top]
     if not members:  # every method failed: the history's mean is the last resort
         return np.full(h, float(y.mean())), _fallback_choice("HistoricAverage", "every method failed")
@@ -141,15 +151,44 @@ def auto_series(y: NDArray[np.float64], h: int, last_cycle: int, m: int,
     accuracy = 1.0 - float(np.abs(err).sum()) / total if total > 0 else float("nan")
     used_rmsse = float(np.sqrt(float(err**2 @ weights_t) * to_rmsse))
     bias = float(err.mean())
+    adjusted = adjust is not None and adjust.notable and any(a in ADJUSTED for a in members)
     choice = Choice(
         method=used, members=members, winner=winner, winner_rmsse=scores[0][1],
         runner_up=runner, runner_up_rmsse=scores[1][1] if runner else float("nan"), margin=margin,
         rmsse=used_rmsse, bias=bias, accuracy=accuracy, origins=k_max, scores=scores,
         explanation=_explain(used, members, scores, runner, margin, k_max, h, used_rmsse, bias, accuracy,
-                             len(candidates), settings.combine, weights, settings.origin_decay),
-        weights=tuple(float(w) for w in weights),
+                             len(candidates), settings.combine, weights, settings.origin_decay)
+        + (f"; the methods without a season of their own forecast demand adjusted for this series' season "
+           f"and growth ({adjust.describe()})" if adjusted and adjust is not None else ""),
+        weights=tuple(float(w) for w in weights), adjusted=adjusted,
     )
     return np.maximum(forecast, 0.0), choice
+
+
+def candidate_forecasts(y: NDArray[np.float64], h: int, last_cycle: int, m: int, settings: ForecastSettings,
+                        aliases: tuple[str, ...]) -> tuple[dict[str, NDArray[np.float64]], Adjustment | None]:
+    """``run_methods`` as ``auto`` runs its candidates: with ``settings.adjust``, those without a season
+    of their own (``seasonal.ADJUSTED``) forecast ``y`` adjusted for its season and growth, and their
+    forecasts are put back on the series' scale. Returns the forecasts and the adjustment used.
+
+    ``SeasonalTrend`` is fitted once for both its own forecast and the adjustment.
+    """
+    rest = tuple(a for a in aliases if settings.adjust and a in ADJUSTED)
+    shared = rest and "SeasonalTrend" in aliases and min_length("SeasonalTrend", m, settings) <= y.size
+    plain = tuple(a for a in aliases if a not in rest and not (shared and a == "SeasonalTrend"))
+    out = run_methods(y, h, last_cycle, m, settings, plain)
+    if not rest:
+        return out, None
+    fit = fit_seasonal_trend(y, last_cycle, m, settings.seasonal_trend)
+    if shared:
+        out["SeasonalTrend"] = forecast_from_fit(fit, h, last_cycle, m)
+    adjust = adjustment(y, h, last_cycle, m, settings.seasonal_trend, fit)
+    if adjust is None:
+        out.update(run_methods(y, h, last_cycle, m, settings, rest))
+        return out, None
+    for alias, values in run_methods(y / adjust.history, h, last_cycle, m, settings, rest).items():
+        out[alias] = np.maximum(values * adjust.future, 0.0)
+    return {a: out[a] for a in aliases if a in out}, adjust
 
 
 def combination_weights(mse: NDArray[np.float64], how: str) -> NDArray[np.float64]:

@@ -81,6 +81,10 @@ class ForecastSettings:
         fallback_method: the method for such series when ``short_series`` is ``fallback``.
         level_uncertainty: κ of the intervals (see ``intervals``).
         chunk_size: series per task handed to an engine worker.
+        adjust: inside ``auto``, run the methods without a season of their own (TSB, ADIDA, SES, the
+            averages, the Croston family) on demand adjusted for the series' season and growth as
+            ``SeasonalTrend`` estimates them, and put their forecasts back on the series' scale
+            (``seasonal.adjustment``); by name they stay as they are.
         obsolescence: multiply ``auto``'s forecasts by the chance that each series still has demand
             (``obsolescence.py``: a model of which series stop for good, fitted on the whole panel; it
             leaves forecasts as they are where nothing in the panel stops). Named methods never are.
@@ -115,6 +119,7 @@ class ForecastSettings:
     fallback_method: str = "HistoricAverage"
     level_uncertainty: float = 0.05
     chunk_size: int = 2000
+    adjust: bool = True
     obsolescence: bool = True
     periods_per_year: int = MONTHS_PER_YEAR
 
