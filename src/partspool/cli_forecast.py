@@ -78,9 +78,9 @@ def cmd_forecast(args: argparse.Namespace) -> int:
     counts = ", ".join(f"{name} {count}" for name, count in methods.value_counts().items())
     print(f"wrote {args.output}: {len(result.choices)} series × {result.horizon} {result.frequency.name} "
           f"period(s) in {result.seconds:.1f} s ({counts})")
-    if result.obsolescence is not None:
+    if result.obsolescence is not None and result.chances is not None:
         likely = int((result.choices["alive"] < 0.5).sum())
-        print(f"obsolescence: {result.obsolescence.stop_rate:.2%} of series stop for good per period (fitted on "
+        print(f"obsolescence: {result.chances.stop_rate:.2%} of series stop for good per period (fitted on "
               f"{result.obsolescence.series} series); {likely} series more likely stopped than not, forecast down")
     return 0
 

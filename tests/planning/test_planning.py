@@ -306,5 +306,28 @@ def test_a_run_says_which_parts_look_stopped_and_forecasts_them_down(parts_that_
     assert summary["likely_stopped"] == 12 and summary["fitted_on"] == 40 and summary["stop_rate"] > 0
     page = hz.get(f"/planning/runs/{body['id']}/").content.decode()
     assert "12 series are more likely to have stopped selling than not" in page
-    # a manager elsewhere sees the count of their own series only
     assert ForecastRun.objects.get(pk=body["id"]).summary["obsolescence"]["likely_stopped"] == 12
+
+
+def test_each_manager_counts_the_stopped_parts_of_their_own_center(parts_that_stop):
+    """The planner's run over 杭州 (40 parts, 12 stopped) and 上海 (10 parts, 3 stopped)."""
+    import numpy as np
+
+    from partspool.network.models import DemandRecord
+
+    rng = np.random.default_rng(9)
+    end = last_complete_month()
+    shanghai = parts_that_stop.nodes["SC-SH01"]
+    DemandRecord.objects.bulk_create([
+        DemandRecord(node=shanghai, part=Part.objects.get(number=f"FLT-OIL-{i:02d}"), month=month_add(end, -35 + k),
+                     quantity=int(rng.poisson(3.0)) + 1)
+        for i in range(10) for k in range(24 if i < 3 else 36)])
+    planner = login(parts_that_stop.users["planner"])
+    body = planner.post("/api/forecast-runs", {"horizon": 3, "nodes": ["SC-HZ01", "SC-SH01"]},
+                        content_type=JSON).json()
+    assert body["summary"]["obsolescence"]["likely_stopped"] == 15
+    seen = {role: login(parts_that_stop.users[role]).get(f"/api/forecast-runs/{body['id']}").json()
+            for role in ("manager", "sh_manager")}
+    assert seen["manager"]["summary"]["obsolescence"]["likely_stopped"] == 12
+    assert seen["sh_manager"]["summary"]["obsolescence"]["likely_stopped"] == 3
+    assert seen["sh_manager"]["summary"]["obsolescence"]["fitted_on"] == 50  # the network's model, their count

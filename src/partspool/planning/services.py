@@ -6,6 +6,7 @@ import time
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 from django.db import transaction
 
@@ -116,6 +117,8 @@ def _store(user: User, chosen: list[Node], result: Any, horizon: int, method: st
 def _plain(value: Any) -> Any:
     if value is None or isinstance(value, str | int | bool):
         return value
+    if isinstance(value, np.bool_):
+        return bool(value)
     try:
         number = float(value)
     except (TypeError, ValueError):
@@ -158,6 +161,7 @@ def _obsolescence(result: Any) -> dict[str, Any] | None:
     model = getattr(result, "obsolescence", None)
     if model is None:
         return None
-    alive = result.choices["alive"]
-    return {"stop_rate": round(float(model.stop_rate), 6), "fitted_on": int(model.series),
+    alive = result.choices["alive"].astype(float).round(4)  # as stored per series, so every view counts alike
+    rate = result.chances.stop_rate if result.chances is not None else model.stop_rate  # per period
+    return {"stop_rate": round(float(rate), 6), "fitted_on": int(model.series),
             "likely_stopped": int((alive < 0.5).sum())}

@@ -283,3 +283,12 @@ def test_a_genuine_slow_mover_keeps_its_forecast_where_nothing_stops():
     model = fit(occ)
     assert model is not None and model.stop_rate < 1e-3
     assert (model.alive(occ, 3)[:2] > 0.99).all()
+
+
+def test_an_interval_always_holds_its_forecast_even_for_a_mixture():
+    from partspool.core.forecasting.intervals import interval
+
+    mean = np.array([920.0, 3.0, 0.2])
+    lo, hi = interval(mean, 1.0, 0.8, chance=np.array([0.92, 0.3, 0.5]))
+    assert (lo <= mean).all() and (mean <= hi).all()
+    assert lo[0] == 920.0  # the mixture's 10% quantile (934.6) lies above its mean: the interval reaches down

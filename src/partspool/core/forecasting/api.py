@@ -356,7 +356,7 @@ def lead_time_quantiles(result: ForecastResult, lead_time: float,
         "lead_time": float(lead_time),
         "mean": mean,
         "variance": variance,
-        "lo": np.minimum(quantile(smooth_quantile, tail), hi),
+        "lo": np.minimum(quantile(smooth_quantile, tail), mean),  # as ``interval``: lo ≤ mean ≤ hi
         "hi": hi,
     })
     for p in levels:

@@ -56,7 +56,7 @@ def _with_chances(chances: Chances | None, forecast: NDArray[np.float64],
         first = float(chance[i, 0])
         why = ""
         if first < NOTED:
-            why = (f"; × {first:.2f} in the first period (less after), the chance that demand continues "
+            why = (f"; × {first:.2f} in the first period, the chance that demand continues "
                    f"({int(chances.silent[i])} period(s) since the last demand; obsolescence model fitted on "
                    f"{chances.series} series: {chances.stop_rate:.2%} of series stop for good per period)")
         choices[i] = replace(choice, alive=first, explanation=choice.explanation + why)

@@ -131,7 +131,9 @@ def interval(mean: NDArray[np.float64], phi: NDArray[np.float64] | float, covera
     # P(0) = 0.91 at a mean of 0.1. The interval then reaches up to the forecast, so that
     # lo ≤ forecast ≤ hi always holds; its coverage can only grow (at a mean below 1 it does not change).
     hi_out: NDArray[np.float64] = np.maximum(hi, np.broadcast_to(mean, hi.shape))
-    return np.minimum(lo, hi_out), hi_out
+    # and a mixture (a part likely alive, its demand tightly spread) can have its lower quantile above
+    # its mean: the interval then reaches down to the forecast
+    return np.minimum(np.minimum(lo, hi_out), np.broadcast_to(mean, hi.shape)), hi_out
 
 
 def lead_time_spread(phi: NDArray[np.float64] | float, lead_time: float,

@@ -99,7 +99,8 @@ class Chances:
     """What a chunk needs to work out its series' chances of still having demand, two numbers a series:
     ``chance(j) = exp(log_base + log B(γ, delta_n + j))`` for model period ``j = 1, 2, …``
     (``log_base`` NaN: the series never had demand, chance 1). ``silent`` (the data's periods since
-    the last demand), the panel's ``stop_rate`` and ``series`` fitted are for the explanation."""
+    the last demand), the panel's ``stop_rate`` (per period of the data) and ``series`` fitted are for
+    the explanation."""
 
     log_base: NDArray[np.float64]
     delta_n: NDArray[np.float64]
@@ -136,7 +137,7 @@ class Obsolescence:
 
     @property
     def stop_rate(self) -> float:
-        """The mean chance per period that a series stops for good."""
+        """The mean chance per model period (``Occurrences.block`` periods) that a series stops for good."""
         return self.gamma / (self.gamma + self.delta)
 
     def chances(self, occ: Occurrences) -> Chances:
@@ -149,7 +150,8 @@ class Obsolescence:
             log_l = _log_likelihood((a, b, g, d), _Records.of(x, t_x, n))
             log_base[keep] = betaln(a + x, b + n - x) - betaln(a, b) - betaln(g, d) - log_l
         delta_n = self.delta + np.maximum(occ.n, 0).astype(np.float64)
-        return Chances(log_base, delta_n, self.gamma, occ.block, occ.silent, self.stop_rate, self.series)
+        per_period = 1.0 - (1.0 - self.stop_rate) ** (1.0 / occ.block)  # the model's periods are blocks
+        return Chances(log_base, delta_n, self.gamma, occ.block, occ.silent, per_period, self.series)
 
     def alive(self, occ: Occurrences, h: int) -> NDArray[np.float64]:
         """P(still alive ``k`` periods after the history), ``k = 1 … h``, shape ``(series, h)``;

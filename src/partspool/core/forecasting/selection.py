@@ -182,7 +182,8 @@ def candidate_forecasts(y: NDArray[np.float64], h: int, last_cycle: int, m: int,
     fit = fit_seasonal_trend(y, last_cycle, m, settings.seasonal_trend)
     if shared:
         out["SeasonalTrend"] = forecast_from_fit(fit, h, last_cycle, m)
-    adjust = adjustment(y, h, last_cycle, m, settings.seasonal_trend, fit)
+    yearly = m <= 1 or m == settings.periods_per_year  # a season of a year (not daily data's week)
+    adjust = adjustment(y, h, last_cycle, m, settings.seasonal_trend, fit, growth_allowed=yearly)
     if adjust is None:
         out.update(run_methods(y, h, last_cycle, m, settings, rest))
         return out, None
