@@ -307,7 +307,7 @@ def test_the_pdf_cuts_a_very_long_note_rather_than_failing(history):
             "misses": [{"node": "SC-HZ01", "part": "BRK-PAD-F01", "abc_class": "A", "forecast": 1.0, "actual": 5,
                         "error": -4.0, "method": "TSB", "cause": long, "action": long}],
             "flagged": [{"part": "BRK-PAD-F01", "node": "SC-HZ01", "case": "EC-00001", "note": long}],
-            "next_month": []}
+            "regions": [{"observation": long}], "next_month": []}
     assert review_pdf(data).startswith(b"%PDF")
 
 
@@ -323,12 +323,13 @@ def test_the_review_workbook_holds_the_whole_review(history, tmp_path):
     path.write_bytes(planner.get(f"/api/forecast-review.xlsx?month={month}").content)
     book = load_workbook(path)
     sheets = {sheet.title: list(sheet.values) for sheet in book.worksheets}
-    assert len(sheets) == 6
+    assert len(sheets) == 7
     summary = next(iter(sheets.values()))
     assert summary[0][0] == month and summary[1][2] == pytest.approx(review["accuracy"], abs=1e-4)
     assert [r[4] for r in summary[2:5]] == [
         pytest.approx(c["target"], abs=1e-4) if c["target"] is not None else None for c in review["by_class"]]
-    by_node, trend, misses, flagged, ahead = list(sheets.values())[1:]
+    by_node, regions, trend, misses, flagged, ahead = list(sheets.values())[1:]
+    assert [r[-1] for r in regions[1:]] == [r["observation"] for r in review["regions"]]
     assert [r[0] for r in by_node[1:]] == [n["node"] for n in review["by_node"]]
     assert [r[0] for r in trend[1:]] == [t["month"][:7] for t in review["trend"]]
     assert len(misses) == len(review["misses"]) + 1 and len(ahead) == len(review["next_month"]) + 1
@@ -350,3 +351,47 @@ def test_a_note_with_a_control_character_is_refused_and_the_review_still_downloa
 
     assert not ReviewNote.objects.exists()
     assert planner.get(f"/api/forecast-review.xlsx?month={month}").status_code == 200
+
+
+def test_regional_observations_read_the_month_against_the_one_before(history, tmp_path):
+    from django.utils import translation
+    from openpyxl import load_workbook
+
+    from partspool.planning.models import ReviewLine, ReviewMonth
+    from partspool.planning.selectors import regional_observations
+
+    planner = login(history.users["planner"])
+    end = last_complete_month()
+    _runs(planner, [month_add(end, -3), month_add(end, -2)])
+    month = month_add(end, -1)
+    review = planner.get(f"/api/forecast-review?month={month:%Y-%m}", HTTP_ACCEPT_LANGUAGE="en").json()
+    (east,) = review["regions"]  # 杭州 and 上海 are both in East China
+    rows = ReviewMonth.objects.filter(node__region__code="EAST", series__gt=0)
+    now, before = rows.filter(month=month), rows.filter(month=month_add(month, -1))
+    assert east["series"] == sum(r.series for r in now)
+    assert east["accuracy"] == pytest.approx(1 - sum(r.abs_error for r in now) / sum(r.actual for r in now))
+    assert east["accuracy_last"] == pytest.approx(1 - sum(r.abs_error for r in before) / sum(r.actual for r in before))
+    weakest = min(review["by_node"], key=lambda n: n["accuracy"])
+    assert east["weakest_node"] == weakest["node"] and east["weakest_accuracy"] == pytest.approx(weakest["accuracy"])
+    assert east["error_share"] == pytest.approx(1.0)
+    top = ReviewLine.objects.filter(month=month).order_by("-abs_error").first()
+    assert east["biggest_miss"]["part"] == top.part.number and east["biggest_miss"]["node"] == top.node.code
+    assert east["observation"].startswith("East China: accuracy ") and "Biggest miss: " in east["observation"]
+    assert ("up " in east["observation"]) == (east["accuracy"] > east["accuracy_last"] + 0.0005)
+    # emergencies blamed on forecast misses count where their center is
+    flagged = [{"node": "SC-HZ01"}, {"node": "SC-SH01"}, {"node": "SC-GZ01"}]
+    assert regional_observations(month, None, flagged)[0]["flagged"] == 2
+    with translation.override("zh-hans"):
+        assert review_text(planner, month).count("华东：准确率") == 1
+    # a manager's region is their own center's share of it
+    hz = login(history.users["manager"]).get(f"/api/forecast-review?month={month:%Y-%m}").json()
+    (own,) = hz["regions"]
+    assert own["series"] == now.get(node__code="SC-HZ01").series and own["weakest_node"] is None
+    assert own["biggest_miss"] is None or own["biggest_miss"]["node"] == "SC-HZ01"
+    book = load_workbook(__import__("io").BytesIO(planner.get(f"/api/forecast-review.xlsx?month={month:%Y-%m}").content))
+    sheet = book["Regional observations"]
+    assert sheet.cell(2, 1).value == "East China" and sheet.cell(2, 2).value == east["series"]
+
+
+def review_text(client, month):
+    return client.get(f"/planning/review/?month={month:%Y-%m}", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()

@@ -109,6 +109,12 @@ def review_xlsx(data: dict[str, Any]) -> bytes:
          summary),
         (_("By node"), [_("Node"), _("Series"), _("Accuracy")],
          ([r["node"], r["series"], share(r["accuracy"])] for r in data["by_node"])),
+        (_("Regional observations"), [_("Region"), _("Series"), _("Accuracy"), _("Last month"), _("Weakest node"),
+                                      _("Its accuracy"), _("Share of absolute error"), _("Emergencies"),
+                                      _("Observation")],
+         ([r["name"], r["series"], share(r["accuracy"]), share(r["accuracy_last"]), r["weakest_node"] or "",
+           share(r["weakest_accuracy"]), share(r["error_share"]), r["flagged"], r["observation"]]
+          for r in data["regions"])),
         (_("Accuracy per month"), [_("Month"), _("Series"), _("Demand"), _("All"), klass("A"), klass("B"), klass("C")],
          ([f"{r['month']:%Y-%m}", r["series"], r["demand"], share(r["accuracy"]), share(r["accuracy_A"]),
            share(r["accuracy_B"]), share(r["accuracy_C"])] for r in data["trend"])),

@@ -126,6 +126,10 @@ def review_pdf(data: dict[str, Any]) -> bytes:
                  ([n["node"], str(n["series"]), _pct(n["accuracy"])] for n in data["by_node"]),
                  (60, 40, 40), right=(1, 2))
 
+    pdf.heading(_("Regional observations"))
+    for row in data["regions"] or [{"observation": _("None.")}]:
+        pdf.note(row["observation"])
+
     pdf.heading(_("Biggest misses"))
     if data["misses"]:
         pdf.grid([_("Node"), _("Part"), _("Class"), _("Forecast"), _("Actual"), pgettext("forecast", "Error"), _("Method"), _("Cause"),

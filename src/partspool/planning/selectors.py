@@ -275,6 +275,7 @@ def forecast_review(user: User, month: date, classes: dict[str, str] | None = No
     misses, the parts flagged by emergencies and next month's forecast."""
     from partspool.emergencies.selectors import forecast_review_parts
     from partspool.planning import rules
+    from partspool.planning.explain import region_observation
 
     previous = month_add(month, -1)
     targets = rules.accuracy_targets(rules.current())
@@ -321,5 +322,57 @@ def forecast_review(user: User, month: date, classes: dict[str, str] | None = No
     flagged = forecast_review_parts(since=month_start(month_add(month, -2)), until=month_start(month_add(month, 1)))
     out["flagged"] = [{"part": c.part.number, "node": c.center.code, "case": c.number, "note": c.root_cause_note}
                       for c in flagged if scope is None or c.center_id in scope]
+    out["regions"] = regional_observations(month, scope, out["flagged"])
+    for row in out["regions"]:
+        row["observation"] = region_observation(row)
     out["next_month"] = next_month_forecasts(user, month_add(month, 1))
     return out
+
+
+def regional_observations(month: date, scope: set[int] | None, flagged: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per region (of the nodes in ``scope``; all when ``None``), what the month's review shows there:
+    accuracy against the month before, its weakest node, its share of the month's absolute error,
+    the emergencies blamed on forecast misses and its biggest miss. Regions with nothing reviewed
+    this month are left out."""
+    rows = ReviewMonth.objects.filter(month__in=(month, month_add(month, -1)), series__gt=0).select_related(
+        "node__region")
+    if scope is not None:
+        rows = rows.filter(node_id__in=scope)
+    regions: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        region = row.node.region
+        entry = regions.setdefault(region.pk, {"region": region, "now": [0, 0.0, 0.0], "before": [0, 0.0, 0.0],
+                                               "nodes": []})
+        totals = entry["now"] if row.month == month else entry["before"]
+        totals[0] += row.series
+        totals[1] += row.actual
+        totals[2] += row.abs_error
+        if row.month == month:
+            entry["nodes"].append((row.node.code, _accuracy(row.actual, row.abs_error)))
+    total_error = sum(e["now"][2] for e in regions.values())
+    region_of = dict(Node.objects.filter(code__in={f["node"] for f in flagged}).values_list("code", "region_id"))
+    cases = [region_of.get(f["node"]) for f in flagged]
+    out = []
+    for entry in regions.values():
+        series, actual, error = entry["now"]
+        if series == 0:
+            continue
+        region = entry["region"]
+        rated = [(acc, code) for code, acc in entry["nodes"] if acc is not None]
+        weakest = min(rated) if len(rated) > 1 else None
+        worst = (ReviewLine.objects.filter(month=month, node__region=region, abs_error__gt=0,
+                                           **({"node_id__in": scope} if scope is not None else {}))
+                 .select_related("node", "part").order_by("-abs_error", "node__code", "part__number").first())
+        before = entry["before"]
+        out.append({
+            "region": region.code, "name": region.name, "series": series,
+            "accuracy": _accuracy(actual, error),
+            "accuracy_last": _accuracy(before[1], before[2]) if before[0] else None,
+            "weakest_node": weakest[1] if weakest else None, "weakest_accuracy": weakest[0] if weakest else None,
+            "error_share": error / total_error if total_error > 0 else None,
+            "flagged": cases.count(region.pk),
+            "biggest_miss": None if worst is None else {
+                "node": worst.node.code, "part": worst.part.number, "forecast": round(worst.forecast, 1),
+                "actual": worst.actual},
+        })
+    return sorted(out, key=lambda r: (-(r["error_share"] or 0), r["region"]))
