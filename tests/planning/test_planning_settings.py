@@ -353,45 +353,68 @@ def test_a_note_with_a_control_character_is_refused_and_the_review_still_downloa
     assert planner.get(f"/api/forecast-review.xlsx?month={month}").status_code == 200
 
 
-def test_regional_observations_read_the_month_against_the_one_before(history, tmp_path):
+def test_regional_observations_read_the_month_against_the_one_before(history):
+    import io
+
     from django.utils import translation
     from openpyxl import load_workbook
 
+    from partspool.network.models import DemandRecord
     from partspool.planning.models import ReviewLine, ReviewMonth
     from partspool.planning.selectors import regional_observations
 
+    # 广州 (South China) gets 上海's history, so there are two regions to tell apart
+    DemandRecord.objects.bulk_create([DemandRecord(node=history.nodes["SC-GZ01"], part=r.part, month=r.month,
+                                                   quantity=r.quantity + 2)
+                                      for r in DemandRecord.objects.filter(node=history.nodes["SC-SH01"])])
     planner = login(history.users["planner"])
     end = last_complete_month()
     _runs(planner, [month_add(end, -3), month_add(end, -2)])
     month = month_add(end, -1)
     review = planner.get(f"/api/forecast-review?month={month:%Y-%m}", HTTP_ACCEPT_LANGUAGE="en").json()
-    (east,) = review["regions"]  # 杭州 and 上海 are both in East China
-    rows = ReviewMonth.objects.filter(node__region__code="EAST", series__gt=0)
-    now, before = rows.filter(month=month), rows.filter(month=month_add(month, -1))
-    assert east["series"] == sum(r.series for r in now)
-    assert east["accuracy"] == pytest.approx(1 - sum(r.abs_error for r in now) / sum(r.actual for r in now))
-    assert east["accuracy_last"] == pytest.approx(1 - sum(r.abs_error for r in before) / sum(r.actual for r in before))
-    weakest = min(review["by_node"], key=lambda n: n["accuracy"])
-    assert east["weakest_node"] == weakest["node"] and east["weakest_accuracy"] == pytest.approx(weakest["accuracy"])
-    assert east["error_share"] == pytest.approx(1.0)
-    top = ReviewLine.objects.filter(month=month).order_by("-abs_error").first()
-    assert east["biggest_miss"]["part"] == top.part.number and east["biggest_miss"]["node"] == top.node.code
+    regions = {r["region"]: r for r in review["regions"]}
+    assert set(regions) == {"EAST", "SOUTH"}
+    assert sum(r["error_share"] for r in regions.values()) == pytest.approx(1.0)
+    assert review["regions"][0]["error_share"] >= review["regions"][1]["error_share"]  # where the error is, first
+    for code, region in regions.items():
+        rows = ReviewMonth.objects.filter(node__region__code=code, series__gt=0)
+        now, before = rows.filter(month=month), rows.filter(month=month_add(month, -1))
+        assert region["series"] == sum(r.series for r in now)
+        assert region["accuracy"] == pytest.approx(1 - sum(r.abs_error for r in now) / sum(r.actual for r in now))
+        assert region["accuracy_last"] == pytest.approx(
+            1 - sum(r.abs_error for r in before) / sum(r.actual for r in before))
+        top = ReviewLine.objects.filter(month=month, node__region__code=code).order_by("-abs_error").first()
+        assert (region["biggest_miss"]["node"], region["biggest_miss"]["part"]) == (top.node.code, top.part.number)
+    east = regions["EAST"]
+    by_node = {n["node"]: n["accuracy"] for n in review["by_node"]}
+    assert east["weakest_node"] == min(("SC-HZ01", "SC-SH01"), key=by_node.get)
+    assert regions["SOUTH"]["weakest_node"] is None  # one node: nothing to compare it with
     assert east["observation"].startswith("East China: accuracy ") and "Biggest miss: " in east["observation"]
-    assert ("up " in east["observation"]) == (east["accuracy"] > east["accuracy_last"] + 0.0005)
-    # emergencies blamed on forecast misses count where their center is
-    flagged = [{"node": "SC-HZ01"}, {"node": "SC-SH01"}, {"node": "SC-GZ01"}]
-    assert regional_observations(month, None, flagged)[0]["flagged"] == 2
+    change = "up" if east["accuracy"] > east["accuracy_last"] + 0.0005 else "down"
+    assert f", {change} " in east["observation"] or ", as last month." in east["observation"]
+
+    # against last month over the same nodes only: 上海 not reviewed this month leaves 杭州 alone on both sides
+    ReviewMonth.objects.filter(node__code="SC-SH01", month=month).delete()
+    hz_before = ReviewMonth.objects.get(node__code="SC-HZ01", month=month_add(month, -1))
+    alone = {r["region"]: r for r in regional_observations(month, None, [])}["EAST"]
+    assert alone["accuracy_last"] == pytest.approx(1 - hz_before.abs_error / hz_before.actual)
+    # emergencies count in the month they were closed, where their center is
+    flagged = [{"node": "SC-HZ01", "closed": f"{month:%Y-%m}-03"}, {"node": "SC-GZ01", "closed": f"{month:%Y-%m}-20"},
+               {"node": "SC-GZ01", "closed": f"{month_add(month, -1):%Y-%m}-20"}]
+    counted = {r["region"]: r["flagged"] for r in regional_observations(month, None, flagged)}
+    assert counted == {"EAST": 1, "SOUTH": 1}
+
+    # a manager sees their own center under their region, without a share of an error they cannot see
+    sh = login(history.users["sh_manager"]).get(f"/api/forecast-review?month={month:%Y-%m}").json()
+    (own,) = sh["regions"]
+    assert own["region"] == "EAST" and own["error_share"] is None and own["weakest_node"] is None
+    assert own["biggest_miss"]["node"] == "SC-SH01"
+    assert "absolute error" not in own["observation"]
+
     with translation.override("zh-hans"):
-        assert review_text(planner, month).count("华东：准确率") == 1
-    # a manager's region is their own center's share of it
-    hz = login(history.users["manager"]).get(f"/api/forecast-review?month={month:%Y-%m}").json()
-    (own,) = hz["regions"]
-    assert own["series"] == now.get(node__code="SC-HZ01").series and own["weakest_node"] is None
-    assert own["biggest_miss"] is None or own["biggest_miss"]["node"] == "SC-HZ01"
-    book = load_workbook(__import__("io").BytesIO(planner.get(f"/api/forecast-review.xlsx?month={month:%Y-%m}").content))
-    sheet = book["Regional observations"]
-    assert sheet.cell(2, 1).value == "East China" and sheet.cell(2, 2).value == east["series"]
-
-
-def review_text(client, month):
-    return client.get(f"/planning/review/?month={month:%Y-%m}", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+        text = planner.get(f"/planning/review/?month={month:%Y-%m}", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    line = next(li for li in text.split("<li>") if li.startswith("华东：准确率"))
+    assert "。最大偏差：" in line and " 最" not in line and ". " not in line
+    book = load_workbook(io.BytesIO(planner.get(f"/api/forecast-review.xlsx?month={month:%Y-%m}").content))
+    names = [row[0] for row in book["Regional observations"].iter_rows(min_row=2, values_only=True)]
+    assert set(names) == {"East China", "South China"}

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import get_language, gettext_lazy, ngettext, pgettext
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext, pgettext
 
 from partspool.core.forecasting.chunk import NOTED  # a chance below this is named, as in the core's words
 
@@ -142,25 +142,32 @@ def plan_reason(line: Any) -> str:
 
 
 def region_observation(row: dict[str, Any]) -> str:
-    """A region's line of the monthly review's observations, from ``selectors.regional_observations``."""
-    parts = [_("%(region)s: accuracy %(accuracy)s over %(series)s series") % {
-        "region": row["name"], "accuracy": _pct(row["accuracy"]) if row["accuracy"] is not None else "—",
-        "series": row["series"]}]
-    if row["accuracy"] is not None and row["accuracy_last"] is not None:
-        change = 100 * (row["accuracy"] - row["accuracy_last"])
-        parts[0] += " " + (_("(up %(points)s points on last month)") if change >= 0.05 else
-                           _("(down %(points)s points on last month)") if change <= -0.05 else
-                           _("(as last month)")) % {"points": f"{abs(change):.1f}"}
-    parts[0] += "."
+    """A region's line of the monthly review's observations, from ``selectors.regional_observations``:
+    whole sentences (each with its own end punctuation) joined as the language joins them."""
+    facts = {"region": row["name"], "series": row["series"],
+             "accuracy": _pct(row["accuracy"]) if row["accuracy"] is not None else "—"}
+    change = (None if row["accuracy"] is None or row["accuracy_last"] is None
+              else 100 * (row["accuracy"] - row["accuracy_last"]))
+    if change is None:
+        first = _("%(region)s: accuracy %(accuracy)s over %(series)s series.")
+    elif change >= 0.05:
+        first = _("%(region)s: accuracy %(accuracy)s over %(series)s series, up %(points)s points on last month.")
+    elif change <= -0.05:
+        first = _("%(region)s: accuracy %(accuracy)s over %(series)s series, down %(points)s points on last month.")
+    else:
+        first = _("%(region)s: accuracy %(accuracy)s over %(series)s series, as last month.")
+    sentences = [first % {**facts, "points": f"{abs(change or 0):.1f}"}]
     if row["weakest_node"]:
-        parts.append(_("Weakest node: %(node)s at %(accuracy)s.") % {
+        sentences.append(_("Weakest node: %(node)s at %(accuracy)s.") % {
             "node": row["weakest_node"], "accuracy": _pct(row["weakest_accuracy"])})
     if row["error_share"] is not None:
-        parts.append(_("%(share)s of the month's absolute error.") % {"share": _pct(row["error_share"], 0)})
+        sentences.append(_("%(share)s of the month's absolute error.") % {"share": _pct(row["error_share"], 0)})
     if row["flagged"]:
-        parts.append(ngettext("%(n)s emergency blamed on a forecast miss.",
-                              "%(n)s emergencies blamed on forecast misses.", row["flagged"]) % {"n": row["flagged"]})
+        sentences.append(ngettext("%(n)s emergency this month blamed on a forecast miss.",
+                                  "%(n)s emergencies this month blamed on forecast misses.",
+                                  row["flagged"]) % {"n": row["flagged"]})
     miss = row.get("biggest_miss")
     if miss:
-        parts.append(_("Biggest miss: %(part)s at %(node)s (forecast %(forecast)s, actual %(actual)s).") % miss)
-    return " ".join(parts)
+        sentences.append(_("Biggest miss: %(part)s at %(node)s (forecast %(forecast)s, actual %(actual)s).") % miss)
+    # Chinese sentences follow each other without a space; English ones with one
+    return ("" if (get_language() or "").lower().startswith("zh") else " ").join(sentences)

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, OuterRef, QuerySet, Subquery, Sum
 from django.utils import timezone
 
 from partspool.accounts.permissions import managed_node_ids, require_role
@@ -320,7 +320,8 @@ def forecast_review(user: User, month: date, classes: dict[str, str] | None = No
     out["misses"] = misses
     # cases closed in the reviewed month and the two before it, never later ones (an old review stays as it was)
     flagged = forecast_review_parts(since=month_start(month_add(month, -2)), until=month_start(month_add(month, 1)))
-    out["flagged"] = [{"part": c.part.number, "node": c.center.code, "case": c.number, "note": c.root_cause_note}
+    out["flagged"] = [{"part": c.part.number, "node": c.center.code, "case": c.number, "note": c.root_cause_note,
+                       "closed": f"{timezone.localtime(c.closed_at):%Y-%m-%d}" if c.closed_at else ""}
                       for c in flagged if scope is None or c.center_id in scope]
     out["regions"] = regional_observations(month, scope, out["flagged"])
     for row in out["regions"]:
@@ -331,48 +332,50 @@ def forecast_review(user: User, month: date, classes: dict[str, str] | None = No
 
 def regional_observations(month: date, scope: set[int] | None, flagged: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Per region (of the nodes in ``scope``; all when ``None``), what the month's review shows there:
-    accuracy against the month before, its weakest node, its share of the month's absolute error,
-    the emergencies blamed on forecast misses and its biggest miss. Regions with nothing reviewed
-    this month are left out."""
+    accuracy against the month before over the same nodes, its weakest node, its share of the
+    month's absolute error (only over the whole network: within one's own centers a share would
+    say nothing), the emergencies blamed on forecast misses closed in the month, and its biggest
+    miss. Regions with nothing reviewed this month are left out.
+
+    Four queries however many regions: the month's and the month before's node totals, each node's
+    biggest line (a probe of the (node, month, abs_error) index per node), and those lines."""
     rows = ReviewMonth.objects.filter(month__in=(month, month_add(month, -1)), series__gt=0).select_related(
         "node__region")
     if scope is not None:
         rows = rows.filter(node_id__in=scope)
-    regions: dict[int, dict[str, Any]] = {}
-    for row in rows:
-        region = row.node.region
-        entry = regions.setdefault(region.pk, {"region": region, "now": [0, 0.0, 0.0], "before": [0, 0.0, 0.0],
-                                               "nodes": []})
-        totals = entry["now"] if row.month == month else entry["before"]
-        totals[0] += row.series
-        totals[1] += row.actual
-        totals[2] += row.abs_error
-        if row.month == month:
-            entry["nodes"].append((row.node.code, _accuracy(row.actual, row.abs_error)))
-    total_error = sum(e["now"][2] for e in regions.values())
+    now = [r for r in rows if r.month == month]
+    before = {r.node_id: r for r in rows if r.month != month}
+    top_line = (ReviewLine.objects.filter(node_id=OuterRef("node_id"), month=month, abs_error__gt=0)
+                .order_by("-abs_error", "part_id").values("pk")[:1])
+    tops = dict(ReviewMonth.objects.filter(pk__in=[r.pk for r in now]).annotate(top=Subquery(top_line))
+                .values_list("node_id", "top"))
+    lines = ReviewLine.objects.select_related("node", "part").in_bulk([pk for pk in tops.values() if pk])
     region_of = dict(Node.objects.filter(code__in={f["node"] for f in flagged}).values_list("code", "region_id"))
-    cases = [region_of.get(f["node"]) for f in flagged]
+    closed = [region_of.get(f["node"]) for f in flagged if f.get("closed", "")[:7] == f"{month:%Y-%m}"]
+    total_error = sum(r.abs_error for r in now) if scope is None else 0.0
+    regions: dict[int, list[Any]] = {}
+    for row in now:
+        regions.setdefault(row.node.region_id, []).append(row)
     out = []
-    for entry in regions.values():
-        series, actual, error = entry["now"]
-        if series == 0:
-            continue
-        region = entry["region"]
-        rated = [(acc, code) for code, acc in entry["nodes"] if acc is not None]
-        weakest = min(rated) if len(rated) > 1 else None
-        worst = (ReviewLine.objects.filter(month=month, node__region=region, abs_error__gt=0,
-                                           **({"node_id__in": scope} if scope is not None else {}))
-                 .select_related("node", "part").order_by("-abs_error", "node__code", "part__number").first())
-        before = entry["before"]
+    for members in regions.values():
+        region = members[0].node.region
+        series = sum(r.series for r in members)
+        actual, error = sum(r.actual for r in members), sum(r.abs_error for r in members)
+        earlier = [before[r.node_id] for r in members if r.node_id in before]  # the same nodes only
+        rated = sorted((_accuracy(r.actual, r.abs_error), r.node.code) for r in members if r.actual > 0)
+        worst = max((lines[tops[r.node_id]] for r in members if tops.get(r.node_id) in lines),
+                    key=lambda line: (line.abs_error, line.node.code), default=None)
         out.append({
             "region": region.code, "name": region.name, "series": series,
             "accuracy": _accuracy(actual, error),
-            "accuracy_last": _accuracy(before[1], before[2]) if before[0] else None,
-            "weakest_node": weakest[1] if weakest else None, "weakest_accuracy": weakest[0] if weakest else None,
+            "accuracy_last": (_accuracy(sum(r.actual for r in earlier), sum(r.abs_error for r in earlier))
+                              if earlier else None),
+            "weakest_node": rated[0][1] if len(rated) > 1 else None,
+            "weakest_accuracy": rated[0][0] if len(rated) > 1 else None,
             "error_share": error / total_error if total_error > 0 else None,
-            "flagged": cases.count(region.pk),
+            "flagged": closed.count(region.pk),
             "biggest_miss": None if worst is None else {
                 "node": worst.node.code, "part": worst.part.number, "forecast": round(worst.forecast, 1),
                 "actual": worst.actual},
         })
-    return sorted(out, key=lambda r: (-(r["error_share"] or 0), r["region"]))
+    return sorted(out, key=lambda r: (-(r["error_share"] or 0), r["accuracy"] is None, r["accuracy"] or 0, r["region"]))
