@@ -78,6 +78,8 @@ def cmd_forecast(args: argparse.Namespace) -> int:
     counts = ", ".join(f"{name} {count}" for name, count in methods.value_counts().items())
     print(f"wrote {args.output}: {len(result.choices)} series × {result.horizon} {result.frequency.name} "
           f"period(s) in {result.seconds:.1f} s ({counts})")
+    if result.decay is not None:
+        print(f"back-test: {result.decay.describe()}")
     if result.obsolescence is not None and result.chances is not None:
         likely = int((result.choices["alive"] < 0.5).sum())
         print(f"obsolescence: {result.chances.stop_rate:.2%} of series stop for good per period (fitted on "

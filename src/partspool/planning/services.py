@@ -103,7 +103,8 @@ def _store(user: User, chosen: list[Node], result: Any, horizon: int, method: st
             created_by=user, horizon=horizon, method=method, engine=engine, history_end=end, series=len(rows),
             seconds=round(seconds, 3), summary={"methods_won": {str(k): int(v) for k, v in won.items()}, "combined": combined,
                                                 "frequency": str(getattr(result.frequency, "code", "")),
-                                                "obsolescence": _obsolescence(result)})
+                                                "obsolescence": _obsolescence(result),
+                                                "origin_decay": _decay(result)})
         run.nodes.set(chosen)
         for row in rows:
             row.run = run
@@ -165,3 +166,13 @@ def _obsolescence(result: Any) -> dict[str, Any] | None:
     rate = result.chances.stop_rate if result.chances is not None else model.stop_rate  # per period
     return {"stop_rate": round(float(rate), 6), "fitted_on": int(model.series),
             "likely_stopped": int((alive < 0.5).sum())}
+
+
+def _decay(result: Any) -> dict[str, Any] | None:
+    """The weighting of the back-test's origins the run chose from its own history (``None``: the
+    setting's, as with a named method or too few series to judge)."""
+    choice = getattr(result, "decay", None)
+    if choice is None:
+        return None
+    return {"decay": choice.decay, "judged_on": choice.series,
+            "scores": {f"{d:g}": round(v, 4) for d, v in choice.scores}}

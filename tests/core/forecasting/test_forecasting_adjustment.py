@@ -128,3 +128,44 @@ def test_daily_data_adjusts_for_the_weekday_but_carries_no_growth_ahead():
     paths = result.forecasts["forecast"].to_numpy().reshape(30, 60)
     assert (paths > 3).all() and (paths < 30).all()  # no growth fitted on three weeks carried two months ahead
     assert result.choices["adjusted"].mean() > 0.5  # the weekday pattern is strong and real
+
+
+def shifting_and_steady(seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """400 parts × 40 months: demand that jumps (×3) or drops (×0.2) for good in the last 16 months,
+    and the same parts' demand without the change."""
+    rng = np.random.default_rng(seed)
+    n, months = 400, 40
+    base = rng.gamma(2, 2, n)
+    t = np.arange(months)
+    when = rng.integers(months - 16, months - 4, n)
+    factor = np.where(rng.random(n) < 0.5, 0.2, 3.0)
+    shifting = rng.poisson(base[:, None] * np.where(t[None, :] >= when[:, None], factor[:, None], 1.0))
+    steady = rng.poisson(base[:, None] * np.ones((1, months)))
+    return shifting.astype(float), steady.astype(float)
+
+
+def test_each_run_weighs_its_back_test_origins_as_its_own_history_says():
+    from partspool.core.forecasting.selection import choose_decay
+
+    shifting, steady = shifting_and_steady()
+    cycles = np.full(400, 39 % 12)
+    changed = choose_decay(list(shifting), cycles, 3, 12, DEFAULT_SETTINGS)
+    assert changed is not None and changed.decay == 0.1 and changed.series >= 390  # a series without demand has no scale
+    assert dict(changed.scores)[0.1] < dict(changed.scores)[0.5]
+    # where nothing changes, the differences are noise: the setting's own decay stays
+    calm = choose_decay(list(steady), cycles, 3, 12, DEFAULT_SETTINGS)
+    assert calm is not None and calm.decay == DEFAULT_SETTINGS.origin_decay
+    # the run uses it, says so, and a run that may not choose keeps the setting
+    run = forecast(frame(shifting), 3)
+    assert run.decay is not None and run.settings.origin_decay == 0.1
+    assert "each older origin weighted × 0.1" in run.choices.iloc[0]["explanation"]
+    fixed = forecast(frame(shifting), 3, settings=replace(DEFAULT_SETTINGS, choose_decay=False))
+    assert fixed.decay is None and fixed.settings.origin_decay == 0.5
+    assert choose_decay(list(shifting[:20]), cycles[:20], 3, 12, DEFAULT_SETTINGS) is None  # too few to judge
+
+
+def test_a_bad_decay_grid_is_refused():
+    with pytest.raises(ValueError, match="decay_grid"):
+        replace(DEFAULT_SETTINGS, decay_grid=(0.5, 1.5))
+    with pytest.raises(ValueError, match="decay_grid"):
+        replace(DEFAULT_SETTINGS, decay_grid=())

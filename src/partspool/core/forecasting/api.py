@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -23,7 +23,7 @@ from partspool.core.forecasting.methods import method_names, min_length, resolve
 from partspool.core.forecasting.metrics import Scores, score
 from partspool.core.forecasting.obsolescence import Chances, Obsolescence, fit, occurrences
 from partspool.core.forecasting.panel import Frequency, Panel, read_panel
-from partspool.core.forecasting.selection import auto_min_length
+from partspool.core.forecasting.selection import DecayChoice, auto_min_length, choose_decay
 from partspool.core.forecasting.settings import DEFAULT_SETTINGS, ForecastSettings
 
 MAX_HORIZON = 520  # periods: ten years of weeks (a longer one is a typing error, and would exhaust memory)
@@ -67,7 +67,8 @@ class ForecastResult:
         seconds: wall-clock time of the run.
         obsolescence: the model of which series stop, fitted on the panel (``None``: not used, or
             too few series to fit it); ``chances``: each series' chances of still having demand, which
-            multiplied the forecasts (the quantile functions below need them).
+            multiplied the forecasts (the quantile functions below need them); ``decay``: the
+            weighting of the back-test's origins chosen for the run (``None``: ``settings.origin_decay``).
     """
 
     forecasts: pd.DataFrame
@@ -79,6 +80,7 @@ class ForecastResult:
     seconds: float
     obsolescence: Obsolescence | None = None
     chances: Chances | None = None
+    decay: DecayChoice | None = None
 
     def explanation(self, unique_id: str) -> str:
         """Why the series got its forecast."""
@@ -187,9 +189,22 @@ def forecast(frame: pd.DataFrame, horizon: int, method: str = AUTO, engine: str 
         _check_length(panel, min_length(method, m, settings), f"{method} on {panel.freq.name} data")
     workers = workers or default_workers()
     model, chances = _chances(panel.values, settings) if method == AUTO else (None, None)
+    decay = None
+    if method == AUTO:
+        decay, settings = _decay(panel.values, panel.last_cycle, horizon, m, settings)
     results = run_tasks(_tasks(panel, horizon, method, settings, workers, chances=chances), engine, workers, client)
     chunks = [r for r in results if isinstance(r, ChunkForecast)]
-    return _assemble(panel, chunks, horizon, method, settings, time.perf_counter() - started, model, chances)
+    result = _assemble(panel, chunks, horizon, method, settings, time.perf_counter() - started, model, chances)
+    return replace(result, decay=decay)
+
+
+def _decay(histories: tuple[NDArray[np.float64], ...], last_cycles: NDArray[np.int64], horizon: int, m: int,
+           settings: ForecastSettings) -> tuple[DecayChoice | None, ForecastSettings]:
+    """The back-test's weighting of origins chosen for these histories, and the settings using it."""
+    if not settings.choose_decay:
+        return None, settings
+    decay = choose_decay(histories, last_cycles, horizon, m, settings)
+    return decay, settings if decay is None else replace(settings, origin_decay=decay.decay)
 
 
 def _assemble(panel: Panel, chunks: list[ChunkForecast], horizon: int, method: str, settings: ForecastSettings,
@@ -263,7 +278,10 @@ def backtest(frame: pd.DataFrame, horizon: int, methods: tuple[str, ...] | None 
     _check_length(panel, needed, f"a back-test with horizon {horizon} ({horizon} held out, then "
                   f"{settings.min_train} to fit and {horizon} to test for auto)")
     workers = workers or default_workers()
-    _model, chances = _chances(tuple(v[:-horizon] for v in panel.values), settings)  # the training part only
+    training = tuple(v[:-horizon] for v in panel.values)  # what auto may look at: the training part only
+    _model, chances = _chances(training, settings)
+    m = panel.freq.season_length
+    _choice, settings = _decay(training, (panel.last_cycle - horizon) % max(m, 1), horizon, m, settings)
     tasks = _tasks(panel, horizon, AUTO, settings, workers, backtest=chosen, chances=chances)
     chunks = [r for r in run_tasks(tasks, engine, workers, client) if isinstance(r, ChunkBacktest)]
     return _assemble_backtest(panel, chunks, (*chosen, AUTO), horizon, time.perf_counter() - started)

@@ -11,6 +11,7 @@ squared error), each origin weighted ``origin_decay^(k−1)`` so that recent beh
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -101,19 +102,7 @@ def auto_series(y: NDArray[np.float64], h: int, last_cycle: int, m: int,
     k_max = origins_for(n, h, settings)
     if k_max < 1:
         raise ValueError(f"auto needs at least {auto_min_length(h, settings)} periods, the series has {n}")
-    season = max(m, 1)
-    shortest = n - k_max * h
-    candidates = tuple(a for a in settings.candidates if min_length(a, m, settings) <= shortest)
-    backtest = np.full((len(candidates), k_max * h), np.nan)
-    actual = np.empty(k_max * h)
-    for k in range(1, k_max + 1):
-        cut = n - k * h
-        window = slice((k - 1) * h, k * h)
-        actual[window] = y[cut:cut + h]
-        found, _ = candidate_forecasts(y[:cut], h, (last_cycle - k * h) % season, m, settings, candidates)
-        for row, alias in enumerate(candidates):
-            if alias in found:
-                backtest[row, window] = found[alias]
+    candidates, backtest, actual = backtest_matrix(y, h, last_cycle, m, settings, k_max)
     # origin k (1 = the latest) weighs origin_decay^(k−1); NaN where a method missed an origin
     weights_t = np.repeat(settings.origin_decay ** np.arange(k_max, dtype=np.float64), h)
     weights_t /= weights_t.sum()
@@ -163,6 +152,116 @@ def auto_series(y: NDArray[np.float64], h: int, last_cycle: int, m: int,
         weights=tuple(float(w) for w in weights), adjusted=adjusted,
     )
     return np.maximum(forecast, 0.0), choice
+
+
+def backtest_matrix(y: NDArray[np.float64], h: int, last_cycle: int, m: int, settings: ForecastSettings,
+                    k_max: int) -> tuple[tuple[str, ...], NDArray[np.float64], NDArray[np.float64]]:
+    """The candidates that every origin allows, their back-test forecasts (candidates × ``k_max · h``,
+    origin 1 — the latest — first; NaN where a method failed) and the actual demand they forecast."""
+    n, season = y.size, max(m, 1)
+    shortest = n - k_max * h
+    candidates = tuple(a for a in settings.candidates if min_length(a, m, settings) <= shortest)
+    backtest = np.full((len(candidates), k_max * h), np.nan)
+    actual = np.empty(k_max * h)
+    for k in range(1, k_max + 1):
+        cut = n - k * h
+        window = slice((k - 1) * h, k * h)
+        actual[window] = y[cut:cut + h]
+        found, _ = candidate_forecasts(y[:cut], h, (last_cycle - k * h) % season, m, settings, candidates)
+        for row, alias in enumerate(candidates):
+            if alias in found:
+                backtest[row, window] = found[alias]
+    return candidates, backtest, actual
+
+
+@dataclass(frozen=True)
+class DecayChoice:
+    """The weighting of the back-test's origins chosen for a run (``choose_decay``).
+
+    Attributes:
+        decay: the chosen ``origin_decay``.
+        scores: per decay tried, the volume-weighted RMSSE of the combination it would have made at
+            the latest back-test origin (lower is better).
+        series: series of the sample that could be judged.
+    """
+
+    decay: float
+    scores: tuple[tuple[float, float], ...]
+    series: int
+
+    def describe(self) -> str:
+        listed = ", ".join(f"{d:g}: {v:.4f}" for d, v in self.scores)
+        return (f"back-test origins weighted × {self.decay:g} per step back, chosen on {self.series} series by the "
+                f"volume-weighted RMSSE each weighting would have had at the latest origin ({listed})")
+
+
+def choose_decay(histories: Sequence[NDArray[np.float64]], last_cycles: NDArray[np.int64], h: int, m: int,
+                 settings: ForecastSettings) -> DecayChoice | None:
+    """Which weighting of the back-test's origins suits this panel (``settings.decay_grid``)?
+
+    Whether a series' recent behaviour says more than its older behaviour differs between panels:
+    parts whose demand stops or shifts are best judged on the latest origin, steady seasonal parts
+    on all of them. For each decay, on a fixed, evenly spread sample of the series
+    (``settings.decay_sample``), the combination is built from origins 2 … K alone and scored on
+    origin 1, as the run will be scored on what comes after it; the decay whose combinations have
+    the lowest RMSSE weighted by each series' demand over the last season wins (ties: the setting's
+    own ``origin_decay``), provided it beats the setting's own ``origin_decay`` beyond chance (a
+    paired test over the series at ``DECAY_Z``; differences between weightings are often tiny and
+    the latest origin is one draw). Only the history is read. ``None`` when fewer than
+    ``DECAY_MIN_SERIES`` series have two origins to judge on.
+    """
+    count = len(histories)
+    picks = np.unique(np.linspace(0, count - 1, min(count, settings.decay_sample)).round().astype(np.int64))
+    season = max(m, 1)
+    grid = tuple(settings.decay_grid)
+    errors: list[list[float]] = []  # per series judged: the RMSSE of each decay's combination (NaN: none)
+    volumes: list[float] = []
+    for i in picks:
+        y = histories[int(i)]
+        k_max = origins_for(y.size, h, settings)
+        if k_max < 2:
+            continue
+        candidates, backtest, actual = backtest_matrix(y, h, int(last_cycles[int(i)]), m, settings, k_max)
+        cut = y.size - h
+        scale = naive_scale(y[:cut])
+        if not np.isfinite(scale) or scale <= 0:
+            continue
+        latest, rest, rest_actual = backtest[:, :h], backtest[:, h:], actual[h:]
+        row = []
+        for d in grid:
+            weights_t = np.repeat(d ** np.arange(k_max - 1, dtype=np.float64), h)
+            mse = ((rest - rest_actual) ** 2) @ (weights_t / weights_t.sum())
+            usable = np.flatnonzero(np.isfinite(mse) & np.isfinite(latest).all(axis=1))
+            if usable.size == 0:
+                row.append(np.nan)
+                continue
+            order = usable[np.lexsort((usable, mse[usable]))][: max(settings.combine_top, 1)]
+            w = combination_weights(mse[order], settings.combine)
+            combined = np.median(latest[order], axis=0) if settings.combine == "median" else w @ latest[order]
+            row.append(float(np.sqrt(np.mean((np.maximum(combined, 0.0) - actual[:h]) ** 2) / scale)))
+        if np.isfinite(row).all():
+            errors.append(row)
+            volumes.append(float(y[max(0, cut - (season if season > 1 else 12)):cut].sum()))
+    weights = np.asarray(volumes)
+    if len(errors) < DECAY_MIN_SERIES or weights.sum() <= 0:
+        return None
+    table = np.asarray(errors)
+    score = weights @ table / weights.sum()
+    scores = tuple((d, float(v)) for d, v in zip(grid, score, strict=True))
+    best = int(np.argmin(score))
+    default = grid.index(settings.origin_decay) if settings.origin_decay in grid else None
+    if default is None or best == default:
+        return DecayChoice(grid[best] if default is None else settings.origin_decay, scores, len(errors))
+    # leave the setting's own decay only when the sample says so beyond chance (paired, volume-weighted)
+    gain = table[:, default] - table[:, best]
+    mean = float(weights @ gain) / weights.sum()
+    spread = float(np.sqrt(weights**2 @ (gain - mean) ** 2)) / weights.sum()
+    sure = spread > 0 and mean / spread > DECAY_Z
+    return DecayChoice(grid[best] if sure else settings.origin_decay, scores, len(errors))
+
+
+DECAY_Z = 1.645  # a one-sided 95% test (two-sided 90%, as the seasonal adjustment's tests)
+DECAY_MIN_SERIES = 30  # series judged before a run's decay is chosen from its data
 
 
 def candidate_forecasts(y: NDArray[np.float64], h: int, last_cycle: int, m: int, settings: ForecastSettings,

@@ -60,6 +60,10 @@ class ForecastSettings:
         origin_decay: weight of each older origin relative to the one after it in the back-test's MSE
             (1: all equal; 0.5: the latest origin counts as much as all the older ones together), so
             that a series whose behaviour has changed is judged mostly on its recent past.
+        choose_decay: choose ``origin_decay`` for each run from ``decay_grid`` by how well each
+            weighting would have combined at the latest back-test origin (``selection.choose_decay``),
+            judged on ``decay_sample`` series spread evenly over the panel; ``origin_decay`` is used
+            when this is off, when too few series can be judged, and on ties.
         min_train: the shortest history a back-test origin may fit on (periods).
         window_size: months averaged by ``WindowAverage`` (and behind ``SeasonalGrowthAverage``'s level).
         tsb_alpha_d: TSB's smoothing of demand sizes, per month.
@@ -103,6 +107,9 @@ class ForecastSettings:
     seasonal_trend: SeasonalTrendSettings = field(default_factory=SeasonalTrendSettings)
     origins: int = 4
     origin_decay: float = 0.5
+    choose_decay: bool = True
+    decay_grid: tuple[float, ...] = (0.1, 0.2, 0.3, 0.5, 0.7, 1.0)
+    decay_sample: int = 2000
     min_train: int = 12
     window_size: int = 12
     tsb_alpha_d: float = 0.1
@@ -130,6 +137,8 @@ class ForecastSettings:
             raise ValueError("TSB's smoothing constants must be in (0, 1]")
         if self.periods_per_year < 1:
             raise ValueError("periods_per_year must be at least 1")
+        if not self.decay_grid or not all(0 < d <= 1 for d in self.decay_grid) or self.decay_sample < 1:
+            raise ValueError("decay_grid must hold decays in (0, 1] and decay_sample must be at least 1")
 
     def for_periods(self, per_year: int) -> ForecastSettings:
         """These settings for data with ``per_year`` periods a year (unchanged if already so).
