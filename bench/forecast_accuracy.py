@@ -187,10 +187,12 @@ def evaluate(name: str, values: np.ndarray, dates: pd.DatetimeIndex, season: int
     started = time.perf_counter()
     errors: dict[str, list[np.ndarray]] = {}
     last: dict[str, dict[str, float]] = {}
+    decays: list[str] = []  # the back-test weighting auto chose at each origin
     for end in origins:
         cut = end + HORIZON
         part = frame[frame["ds"] < dates[cut]] if cut < t else frame
         result = backtest(part, HORIZON)
+        decays.append("setting" if result.decay is None else f"{result.decay.decay:g}")
         detail = result.detail
         actual = detail["actual"].to_numpy().reshape(n, HORIZON)
         for alias in result.summary["method"]:
@@ -218,6 +220,7 @@ def evaluate(name: str, values: np.ndarray, dates: pd.DatetimeIndex, season: int
                           "bias3": float(np.nanmean(parts[-1])), "accuracy3": row.get("accuracy", float("nan")),
                           "coverage3": row.get("coverage", float("nan"))}
     _print(name, n, t, figures, seconds)
+    print(f"auto weighed its back-test's origins × {' / '.join(decays)} per step back at the 4 origins")
     return figures
 
 

@@ -112,7 +112,8 @@ def cmd_backtest(args: argparse.Namespace) -> int:
         clean = [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in r.items()} for r in rows]
         print(json.dumps({"horizon": result.horizon, "frequency": result.frequency.name,
                           "series": len(result.auto_methods), "seconds": round(result.seconds, 3),
-                          "methods": clean}, indent=2))
+                          "methods": clean,
+                          "origin_decay": None if result.decay is None else result.decay.decay}, indent=2))
         return 0
     print(f"back-test: {len(result.auto_methods)} series, last {result.horizon} {result.frequency.name} "
           f"period(s) held out, {result.seconds:.1f} s")
@@ -128,6 +129,8 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     print("RMSSE: mean over series; wRMSSE: weighted by each series' demand in its last season; bias: mean of "
           "forecast − actual; accuracy: 1 − WAPE; cover80: actuals inside the 80% interval; seconds: compute "
           "time summed over workers (auto includes its own back-test).")
+    if result.decay is not None:
+        print(f"auto's {result.decay.describe()}")
     return 0
 
 

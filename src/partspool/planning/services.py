@@ -174,5 +174,6 @@ def _decay(result: Any) -> dict[str, Any] | None:
     choice = getattr(result, "decay", None)
     if choice is None:
         return None
-    return {"decay": choice.decay, "judged_on": choice.series,
+    return {"decay": choice.decay, "setting": choice.setting, "best": choice.best, "z": round(choice.z, 2),
+            "switched": choice.switched, "judged_on": choice.series,
             "scores": {f"{d:g}": round(v, 4) for d, v in choice.scores}}

@@ -131,14 +131,14 @@ def test_daily_data_adjusts_for_the_weekday_but_carries_no_growth_ahead():
 
 
 def shifting_and_steady(seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
-    """400 parts × 40 months: demand that jumps (×3) or drops (×0.2) for good in the last 16 months,
-    and the same parts' demand without the change."""
+    """400 parts × 40 months: demand that stops for good or grows fourfold 5 to 12 months before the
+    end (a model phased out, a new one's parts), and the same parts' demand without the change."""
     rng = np.random.default_rng(seed)
     n, months = 400, 40
     base = rng.gamma(2, 2, n)
     t = np.arange(months)
-    when = rng.integers(months - 16, months - 4, n)
-    factor = np.where(rng.random(n) < 0.5, 0.2, 3.0)
+    when = rng.integers(months - 12, months - 5, n)
+    factor = np.where(rng.random(n) < 0.5, 0.0, 4.0)
     shifting = rng.poisson(base[:, None] * np.where(t[None, :] >= when[:, None], factor[:, None], 1.0))
     steady = rng.poisson(base[:, None] * np.ones((1, months)))
     return shifting.astype(float), steady.astype(float)
@@ -155,13 +155,57 @@ def test_each_run_weighs_its_back_test_origins_as_its_own_history_says():
     # where nothing changes, the differences are noise: the setting's own decay stays
     calm = choose_decay(list(steady), cycles, 3, 12, DEFAULT_SETTINGS)
     assert calm is not None and calm.decay == DEFAULT_SETTINGS.origin_decay
+    assert calm.best != calm.decay and not calm.switched  # another scored lower, but not beyond chance
+    assert "not beyond chance" in calm.describe()
     # the run uses it, says so, and a run that may not choose keeps the setting
     run = forecast(frame(shifting), 3)
-    assert run.decay is not None and run.settings.origin_decay == 0.1
+    assert run.decay is not None and run.decay.decay == 0.1 and run.decay.switched
+    assert run.settings.origin_decay == 0.5  # the caller's settings, unchanged
     assert "each older origin weighted × 0.1" in run.choices.iloc[0]["explanation"]
+    assert "chosen over the setting's 0.5" in run.decay.describe()
     fixed = forecast(frame(shifting), 3, settings=replace(DEFAULT_SETTINGS, choose_decay=False))
-    assert fixed.decay is None and fixed.settings.origin_decay == 0.5
+    assert fixed.decay is None and "each older origin weighted × 0.5" in fixed.choices.iloc[0]["explanation"]
     assert choose_decay(list(shifting[:20]), cycles[:20], 3, 12, DEFAULT_SETTINGS) is None  # too few to judge
+    # a setting outside the grid is scored too, and kept unless beaten beyond chance
+    own = choose_decay(list(steady), cycles, 3, 12, replace(DEFAULT_SETTINGS, origin_decay=0.4))
+    assert own is not None and own.decay == 0.4 and 0.4 in dict(own.scores)
+
+
+def test_series_without_recent_demand_do_not_count_as_judges():
+    """28 parts silent over the last season weigh nothing: 2 parts alone do not choose the run's weighting."""
+    from partspool.core.forecasting.selection import choose_decay
+
+    shifting, _ = shifting_and_steady()
+    panel = shifting[:30].copy()
+    panel[2:, -15:] = 0.0  # nothing in the season before the latest back-test origin, nor after
+    assert choose_decay(list(panel), np.full(30, 39 % 12), 3, 12, DEFAULT_SETTINGS) is None
+
+
+def test_the_back_test_chooses_its_weighting_on_the_training_part_only(monkeypatch):
+    from partspool.core.forecasting import api, backtest
+
+    shifting, _ = shifting_and_steady()
+    history = frame(shifting)
+    seen = {}
+    real = api.choose_decay
+
+    def spy(histories, cycles, h, m, settings):
+        seen.update(lengths={len(v) for v in histories}, cycles=set(cycles.tolist()))
+        return real(histories, cycles, h, m, settings)
+
+    monkeypatch.setattr(api, "choose_decay", spy)
+    result = backtest(history, 3, methods=("TSB",))
+    assert seen == {"lengths": {37}, "cycles": {(39 - 3) % 12}}
+    assert result.decay is not None and result.decay.decay == 0.1
+    changed = history.copy()
+    held = changed.groupby("unique_id").tail(3).index
+    changed.loc[held, "y"] = changed.loc[held, "y"] * 10 + 50  # another future: the same choice, the same forecasts
+    again = backtest(changed, 3, methods=("TSB",))
+    assert again.decay == result.decay
+    assert np.array_equal(again.detail["auto"].to_numpy(), result.detail["auto"].to_numpy())
+    direct = forecast(history.drop(index=held), 3)
+    assert direct.decay == result.decay
+    assert np.allclose(direct.forecasts["forecast"].to_numpy(), result.detail["auto"].to_numpy())
 
 
 def test_a_bad_decay_grid_is_refused():

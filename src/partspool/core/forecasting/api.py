@@ -68,7 +68,8 @@ class ForecastResult:
         obsolescence: the model of which series stop, fitted on the panel (``None``: not used, or
             too few series to fit it); ``chances``: each series' chances of still having demand, which
             multiplied the forecasts (the quantile functions below need them); ``decay``: the
-            weighting of the back-test's origins chosen for the run (``None``: ``settings.origin_decay``).
+            weighting of the back-test's origins used for the run and why (``None``: not chosen,
+            ``settings.origin_decay``; ``settings`` stay as the caller gave them).
     """
 
     forecasts: pd.DataFrame
@@ -100,6 +101,8 @@ class BacktestResult:
         detail: one row per series and held-out period: ``unique_id, ds, actual`` and a column per method.
         auto_methods: per series, what ``auto`` used (``unique_id, method``).
         seconds: wall-clock time of the run.
+        decay: the weighting of the back-test's origins ``auto`` used, chosen on the training part
+            (``None``: the setting's).
     """
 
     summary: pd.DataFrame
@@ -109,6 +112,7 @@ class BacktestResult:
     horizon: int
     frequency: Frequency
     seconds: float
+    decay: DecayChoice | None = None
 
 
 def _check_horizon(horizon: int) -> int:
@@ -189,13 +193,11 @@ def forecast(frame: pd.DataFrame, horizon: int, method: str = AUTO, engine: str 
         _check_length(panel, min_length(method, m, settings), f"{method} on {panel.freq.name} data")
     workers = workers or default_workers()
     model, chances = _chances(panel.values, settings) if method == AUTO else (None, None)
-    decay = None
-    if method == AUTO:
-        decay, settings = _decay(panel.values, panel.last_cycle, horizon, m, settings)
-    results = run_tasks(_tasks(panel, horizon, method, settings, workers, chances=chances), engine, workers, client)
+    decay, used = _decay(panel.values, panel.last_cycle, horizon, m, settings) if method == AUTO else (None, settings)
+    results = run_tasks(_tasks(panel, horizon, method, used, workers, chances=chances), engine, workers, client)
     chunks = [r for r in results if isinstance(r, ChunkForecast)]
     result = _assemble(panel, chunks, horizon, method, settings, time.perf_counter() - started, model, chances)
-    return replace(result, decay=decay)
+    return replace(result, decay=decay)  # ``settings`` stay the caller's: the decay used is in ``decay``
 
 
 def _decay(histories: tuple[NDArray[np.float64], ...], last_cycles: NDArray[np.int64], horizon: int, m: int,
@@ -281,10 +283,11 @@ def backtest(frame: pd.DataFrame, horizon: int, methods: tuple[str, ...] | None 
     training = tuple(v[:-horizon] for v in panel.values)  # what auto may look at: the training part only
     _model, chances = _chances(training, settings)
     m = panel.freq.season_length
-    _choice, settings = _decay(training, (panel.last_cycle - horizon) % max(m, 1), horizon, m, settings)
+    decay, settings = _decay(training, (panel.last_cycle - horizon) % max(m, 1), horizon, m, settings)
     tasks = _tasks(panel, horizon, AUTO, settings, workers, backtest=chosen, chances=chances)
     chunks = [r for r in run_tasks(tasks, engine, workers, client) if isinstance(r, ChunkBacktest)]
-    return _assemble_backtest(panel, chunks, (*chosen, AUTO), horizon, time.perf_counter() - started)
+    result = _assemble_backtest(panel, chunks, (*chosen, AUTO), horizon, time.perf_counter() - started)
+    return replace(result, decay=decay)
 
 
 def _assemble_backtest(panel: Panel, chunks: list[ChunkBacktest], methods: tuple[str, ...], horizon: int,

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy import stats  # type: ignore[import-untyped]
 
 from partspool.core.forecasting.methods import min_length, run_methods
 from partspool.core.forecasting.metrics import naive_scale
@@ -176,23 +177,48 @@ def backtest_matrix(y: NDArray[np.float64], h: int, last_cycle: int, m: int, set
 
 @dataclass(frozen=True)
 class DecayChoice:
-    """The weighting of the back-test's origins chosen for a run (``choose_decay``).
+    """The weighting of the back-test's origins used for a run (``choose_decay``).
 
     Attributes:
-        decay: the chosen ``origin_decay``.
+        decay: the ``origin_decay`` used.
+        setting: the setting's own ``origin_decay``.
+        best: the decay that scored best (``decay`` is the setting's when ``best`` did not beat it
+            beyond chance).
+        z: the paired test's z of ``best`` against the setting (0 when they are the same).
         scores: per decay tried, the volume-weighted RMSSE of the combination it would have made at
             the latest back-test origin (lower is better).
-        series: series of the sample that could be judged.
+        series: series of the sample that could be judged; ``effective``: as many equally weighted
+            series as their volume weights are worth, ``(Σw)² / Σw²``.
     """
 
     decay: float
+    setting: float
+    best: float
+    z: float
     scores: tuple[tuple[float, float], ...]
     series: int
+    effective: float
+
+    @property
+    def switched(self) -> bool:
+        return self.decay != self.setting
 
     def describe(self) -> str:
         listed = ", ".join(f"{d:g}: {v:.4f}" for d, v in self.scores)
-        return (f"back-test origins weighted × {self.decay:g} per step back, chosen on {self.series} series by the "
-                f"volume-weighted RMSSE each weighting would have had at the latest origin ({listed})")
+        head = f"back-test origins weighted × {self.decay:g} per step back"
+        if self.switched:
+            why = (f"chosen over the setting's {self.setting:g} (z = {self.z:.1f}, beyond chance at "
+                   f"{DECAY_LEVEL:.0%} over {len(self.scores) - 1} alternatives)")
+        elif self.best != self.setting:
+            why = f"the setting's: {self.best:g} scored lower, but not beyond chance (z = {self.z:.1f})"
+        else:
+            why = "the setting's, which scored best"
+        return (f"{head}, {why}; volume-weighted RMSSE of each weighting at the latest origin on {self.series} series "
+                f"(worth {self.effective:.0f} equal ones): {listed}")
+
+
+DECAY_MIN_SERIES = 30  # series (by their effective count) judged before a run's decay is chosen from its data
+DECAY_LEVEL = 0.05  # a decay other than the setting's must beat it at this level, over all the alternatives
 
 
 def choose_decay(histories: Sequence[NDArray[np.float64]], last_cycles: NDArray[np.int64], h: int, m: int,
@@ -201,27 +227,29 @@ def choose_decay(histories: Sequence[NDArray[np.float64]], last_cycles: NDArray[
 
     Whether a series' recent behaviour says more than its older behaviour differs between panels:
     parts whose demand stops or shifts are best judged on the latest origin, steady seasonal parts
-    on all of them. For each decay, on a fixed, evenly spread sample of the series
-    (``settings.decay_sample``), the combination is built from origins 2 … K alone and scored on
-    origin 1, as the run will be scored on what comes after it; the decay whose combinations have
-    the lowest RMSSE weighted by each series' demand over the last season wins (ties: the setting's
-    own ``origin_decay``), provided it beats the setting's own ``origin_decay`` beyond chance (a
-    paired test over the series at ``DECAY_Z``; differences between weightings are often tiny and
-    the latest origin is one draw). Only the history is read. ``None`` when fewer than
-    ``DECAY_MIN_SERIES`` series have two origins to judge on.
+    on all of them. On a fixed, evenly spread sample of the series (``settings.decay_sample``),
+    ``auto`` is replayed as it would have run on each history without its last ``h`` periods (the
+    same origins and candidates), once per decay, and its combination scored on those ``h``
+    periods. The decay whose combinations have the lowest RMSSE weighted by each series' demand
+    over the season before wins, provided it beats the setting's own ``origin_decay`` beyond chance:
+    a paired, volume-weighted test over the series, one-sided at ``DECAY_LEVEL`` divided among the
+    alternatives (Bonferroni), with the small-sample correction of weighted means. Only the history
+    is read. ``None`` when the judged series are worth fewer than ``DECAY_MIN_SERIES`` equally
+    weighted ones (many parts have no recent demand and weigh nothing).
     """
     count = len(histories)
     picks = np.unique(np.linspace(0, count - 1, min(count, settings.decay_sample)).round().astype(np.int64))
     season = max(m, 1)
-    grid = tuple(settings.decay_grid)
-    errors: list[list[float]] = []  # per series judged: the RMSSE of each decay's combination (NaN: none)
+    grid = tuple(dict.fromkeys((settings.origin_decay, *settings.decay_grid)))  # the setting is always scored
+    errors: list[list[float]] = []  # per series judged: the RMSSE of each decay's combination
     volumes: list[float] = []
     for i in picks:
         y = histories[int(i)]
-        k_max = origins_for(y.size, h, settings)
-        if k_max < 2:
+        k_val = origins_for(y.size - h, h, settings)
+        if k_val < 1:
             continue
-        candidates, backtest, actual = backtest_matrix(y, h, int(last_cycles[int(i)]), m, settings, k_max)
+        k_val += 1  # auto's origins on y[:-h], and the latest origin to judge them on
+        candidates, backtest, actual = backtest_matrix(y, h, int(last_cycles[int(i)]), m, settings, k_val)
         cut = y.size - h
         scale = naive_scale(y[:cut])
         if not np.isfinite(scale) or scale <= 0:
@@ -229,7 +257,7 @@ def choose_decay(histories: Sequence[NDArray[np.float64]], last_cycles: NDArray[
         latest, rest, rest_actual = backtest[:, :h], backtest[:, h:], actual[h:]
         row = []
         for d in grid:
-            weights_t = np.repeat(d ** np.arange(k_max - 1, dtype=np.float64), h)
+            weights_t = np.repeat(d ** np.arange(k_val - 1, dtype=np.float64), h)
             mse = ((rest - rest_actual) ** 2) @ (weights_t / weights_t.sum())
             usable = np.flatnonzero(np.isfinite(mse) & np.isfinite(latest).all(axis=1))
             if usable.size == 0:
@@ -243,25 +271,27 @@ def choose_decay(histories: Sequence[NDArray[np.float64]], last_cycles: NDArray[
             errors.append(row)
             volumes.append(float(y[max(0, cut - (season if season > 1 else 12)):cut].sum()))
     weights = np.asarray(volumes)
-    if len(errors) < DECAY_MIN_SERIES or weights.sum() <= 0:
+    total = float(weights.sum())
+    if total <= 0:
+        return None
+    effective = total**2 / float(weights @ weights)
+    if effective < DECAY_MIN_SERIES:
         return None
     table = np.asarray(errors)
-    score = weights @ table / weights.sum()
-    scores = tuple((d, float(v)) for d, v in zip(grid, score, strict=True))
+    score = weights @ table / total
+    scores = tuple((d, float(v)) for d, v in sorted(zip(grid, score, strict=True)))
     best = int(np.argmin(score))
-    default = grid.index(settings.origin_decay) if settings.origin_decay in grid else None
-    if default is None or best == default:
-        return DecayChoice(grid[best] if default is None else settings.origin_decay, scores, len(errors))
-    # leave the setting's own decay only when the sample says so beyond chance (paired, volume-weighted)
-    gain = table[:, default] - table[:, best]
-    mean = float(weights @ gain) / weights.sum()
-    spread = float(np.sqrt(weights**2 @ (gain - mean) ** 2)) / weights.sum()
-    sure = spread > 0 and mean / spread > DECAY_Z
-    return DecayChoice(grid[best] if sure else settings.origin_decay, scores, len(errors))
-
-
-DECAY_Z = 1.645  # a one-sided 95% test (two-sided 90%, as the seasonal adjustment's tests)
-DECAY_MIN_SERIES = 30  # series judged before a run's decay is chosen from its data
+    if best == 0:
+        return DecayChoice(grid[0], grid[0], grid[0], 0.0, scores, len(errors), effective)
+    # paired differences, volume-weighted; the variance of a weighted mean with its small-sample correction
+    share = weights / total
+    gain = table[:, 0] - table[:, best]
+    mean = float(share @ gain)
+    variance = float(share**2 @ (gain - mean) ** 2) / max(1.0 - float(share @ share), 1e-12)
+    z = mean / np.sqrt(variance) if variance > 0 else 0.0
+    critical = float(stats.norm.ppf(1.0 - DECAY_LEVEL / (len(grid) - 1)))
+    decay = grid[best] if z > critical else grid[0]
+    return DecayChoice(decay, grid[0], grid[best], float(z), scores, len(errors), effective)
 
 
 def candidate_forecasts(y: NDArray[np.float64], h: int, last_cycle: int, m: int, settings: ForecastSettings,
