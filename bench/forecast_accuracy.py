@@ -46,7 +46,8 @@ the baseline (the target: at least 10%). A "zero (reference)" row scores a forec
 all, as a yardstick of how much a measure rewards it: on CDNOW, where most customers stop buying,
 it beats the baseline by 22.5% on wRMSSE last 3 (and every method on the unweighted last 3), so
 a gain there is partly a matter of predicting who stops. What was tried for ``auto`` and the figures behind the
-choice: ``bench/data/README.md``.
+choice: ``bench/data/README.md``. After each set, the line "auto weighed its back-test's origins …"
+gives the decay each back-test chose from its training part (``selection.choose_decay``).
 """
 
 from __future__ import annotations

@@ -4,7 +4,8 @@ Entry points (all take a long frame ``unique_id, ds, y``):
 
 * ``forecast(frame, horizon, method="auto", engine="local")`` → ``ForecastResult`` with
   ``forecasts`` (``unique_id, ds, forecast, method, lo, hi``) and ``choices`` (per series: what was
-  used, the back-test winner, runner-up and margin, and an explanation).
+  used, the back-test winner, runner-up and margin, the chance it still sells, and an explanation),
+  plus what was decided for the whole run (the obsolescence model, the back-test's weighting).
 * ``backtest(frame, horizon)`` → ``BacktestResult``: MAE, RMSE, RMSSE, bias, accuracy (1 − WAPE) and
   interval coverage of every method and of ``auto`` on the last ``horizon`` periods.
 * ``lead_time_quantiles(result, lead_time)`` → total demand over a lead time: mean, variance,

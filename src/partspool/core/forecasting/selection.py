@@ -4,9 +4,12 @@ For a history of ``n`` periods and horizon ``H``: origins ``k = 1 … K`` (``K``
 when the history is short) each fit every candidate method on the first ``n − k·H`` periods and
 forecast the ``H`` periods after them, which the history holds. Methods are ranked by RMSSE over
 those ``K·H`` forecasts (the scale is the series' own, so within a series this is the ranking by
-squared error), each origin weighted ``origin_decay^(k−1)`` so that recent behaviour counts most. The forecast combines the ``combine_top`` best methods refitted on the whole history
-(one method when ``combine_top`` is 1): by default a mean weighted by 1 / back-test MSE (see
-``settings.combine``). Nothing after the history is ever looked at.
+squared error), each origin weighted ``origin_decay^(k−1)`` so that recent behaviour counts most
+(a run chooses the decay from its own history: ``choose_decay``). The candidates without a season of
+their own run on seasonally adjusted demand (``candidate_forecasts``). The forecast combines the
+``combine_top`` best methods refitted on the whole history (one method when ``combine_top`` is 1):
+by default a mean weighted by 1 / back-test MSE (see ``settings.combine``). Nothing after the history
+is ever looked at.
 """
 
 from __future__ import annotations
