@@ -14,6 +14,7 @@ from partspool.core.forecasting.chunk import AUTO, ChunkBacktest, ChunkForecast,
 from partspool.core.forecasting.engines import ENGINES, chunk_bounds, default_workers, run_tasks
 from partspool.core.forecasting.errors import ForecastInputError
 from partspool.core.forecasting.intervals import (
+    alive_mean,
     integer_quantile,
     lead_time_spread,
     mixture_quantile,
@@ -360,7 +361,7 @@ def lead_time_quantiles(result: ForecastResult, lead_time: float,
         mean = (paths[:, np.minimum(steps, h - 1)] * weights[None, :]).sum(axis=1)
     else:  # a mixture: nothing if the series has stopped (one fate for the whole lead time), else its demand
         chance = result.chances.matrix(max(h, steps.size))
-        alive = _alive_mean(paths, chance[:, :h])[:, np.minimum(steps, h - 1)] * weights[None, :]
+        alive = alive_mean(paths, chance[:, :h])[:, np.minimum(steps, h - 1)] * weights[None, :]
         mean = (alive * chance[:, steps]).sum(axis=1)
         alive_total = alive.sum(axis=1)
         share = np.divide(mean, alive_total, out=np.ones_like(mean), where=alive_total > 0)
@@ -411,8 +412,3 @@ def period_quantiles(result: ForecastResult, levels: tuple[float, ...] = (0.1, 0
                                        else mixture_quantile(how, mean, spread, p, chance))
     return out
 
-
-def _alive_mean(forecast: NDArray[np.float64], chance: NDArray[np.float64]) -> NDArray[np.float64]:
-    """What a series would sell were it surely alive: the forecast / the chance (0 where the chance is 0)."""
-    out: NDArray[np.float64] = np.divide(forecast, chance, out=np.zeros_like(forecast), where=chance > 0)
-    return out

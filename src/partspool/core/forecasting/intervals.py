@@ -82,6 +82,12 @@ def smooth_quantile(mean: NDArray[np.float64], phi: NDArray[np.float64] | float,
     return out
 
 
+def alive_mean(mean: NDArray[np.float64], chance: NDArray[np.float64]) -> NDArray[np.float64]:
+    """What a series would sell were it surely alive: the mixture's mean / the chance (0 where it is 0)."""
+    out: NDArray[np.float64] = np.divide(mean, chance, out=np.zeros_like(mean), where=chance > 0)
+    return out
+
+
 def mixture_quantile(quantile: Callable[[NDArray[np.float64], NDArray[np.float64] | float, Level], NDArray[np.float64]],
                      mean: NDArray[np.float64], phi: NDArray[np.float64] | float, p: float,
                      chance: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -95,7 +101,7 @@ def mixture_quantile(quantile: Callable[[NDArray[np.float64], NDArray[np.float64
     """
     mean = np.asarray(mean, dtype=np.float64)
     chance = np.broadcast_to(np.asarray(chance, dtype=np.float64), mean.shape)
-    alive = np.divide(mean, chance, out=np.zeros_like(mean), where=chance > 0)
+    alive = alive_mean(mean, chance)
     level = (p - (1.0 - chance)) / np.where(chance > 0, chance, 1.0)
     found = quantile(alive, phi, np.clip(level, 1e-12, 1.0))
     out: NDArray[np.float64] = np.where((level > 0) & (chance > 0), found, 0.0)

@@ -107,12 +107,8 @@ def auto_series(y: NDArray[np.float64], h: int, last_cycle: int, m: int,
     if k_max < 1:
         raise ValueError(f"auto needs at least {auto_min_length(h, settings)} periods, the series has {n}")
     candidates, backtest, actual = backtest_matrix(y, h, last_cycle, m, settings, k_max)
-    # origin k (1 = the latest) weighs origin_decay^(k−1); NaN where a method missed an origin
-    weights_t = np.repeat(settings.origin_decay ** np.arange(k_max, dtype=np.float64), h)
-    weights_t /= weights_t.sum()
-    mse = ((backtest - actual) ** 2) @ weights_t
-    usable = np.flatnonzero(np.isfinite(mse))
-    order = usable[np.lexsort((usable, mse[usable]))]  # best first; ties keep the candidates' order
+    mse = _origin_mse(backtest, actual, settings.origin_decay, h)
+    order = _best_first(mse, np.flatnonzero(np.isfinite(mse)))
     ranked = [candidates[i] for i in order]
     scale = naive_scale(y)
     top = max(settings.combine_top, 1)
@@ -128,10 +124,7 @@ def auto_series(y: NDArray[np.float64], h: int, last_cycle: int, m: int,
         stacked = np.stack([final[a] for a in members])
         label = COMBINATIONS[settings.combine]
         used = label + "[" + "|".join(members) + "]"
-        if settings.combine == "median":
-            forecast, bt = np.median(stacked, axis=0), np.median(backtest[rows], axis=0)
-        else:
-            forecast, bt = weights @ stacked, weights @ backtest[rows]
+        forecast, bt = _mix(stacked, weights, settings.combine), _mix(backtest[rows], weights, settings.combine)
     to_rmsse = (1.0 / scale) if np.isfinite(scale) else float("nan")
     scores = tuple((candidates[i], float(np.sqrt(mse[i] * to_rmsse))) for i in order)
     winner = members[0]
@@ -142,7 +135,7 @@ def auto_series(y: NDArray[np.float64], h: int, last_cycle: int, m: int,
     err = bt - actual
     total = float(actual.sum())
     accuracy = 1.0 - float(np.abs(err).sum()) / total if total > 0 else float("nan")
-    used_rmsse = float(np.sqrt(float(err**2 @ weights_t) * to_rmsse))
+    used_rmsse = float(np.sqrt(float(_origin_mse(bt[None, :], actual, settings.origin_decay, h)[0]) * to_rmsse))
     bias = float(err.mean())
     adjusted = adjust is not None and adjust.notable and any(a in ADJUSTED for a in members)
     choice = Choice(
@@ -260,15 +253,13 @@ def choose_decay(histories: Sequence[NDArray[np.float64]], last_cycles: NDArray[
         latest, rest, rest_actual = backtest[:, :h], backtest[:, h:], actual[h:]
         row = []
         for d in grid:
-            weights_t = np.repeat(d ** np.arange(k_val - 1, dtype=np.float64), h)
-            mse = ((rest - rest_actual) ** 2) @ (weights_t / weights_t.sum())
+            mse = _origin_mse(rest, rest_actual, d, h)
             usable = np.flatnonzero(np.isfinite(mse) & np.isfinite(latest).all(axis=1))
             if usable.size == 0:
                 row.append(np.nan)
                 continue
-            order = usable[np.lexsort((usable, mse[usable]))][: max(settings.combine_top, 1)]
-            w = combination_weights(mse[order], settings.combine)
-            combined = np.median(latest[order], axis=0) if settings.combine == "median" else w @ latest[order]
+            order = _best_first(mse, usable)[: max(settings.combine_top, 1)]
+            combined = _mix(latest[order], combination_weights(mse[order], settings.combine), settings.combine)
             row.append(float(np.sqrt(np.mean((np.maximum(combined, 0.0) - actual[:h]) ** 2) / scale)))
         if np.isfinite(row).all():
             errors.append(row)
@@ -322,6 +313,27 @@ def candidate_forecasts(y: NDArray[np.float64], h: int, last_cycle: int, m: int,
     for alias, values in run_methods(y / adjust.history, h, last_cycle, m, settings, rest).items():
         out[alias] = np.maximum(values * adjust.future, 0.0)
     return {a: out[a] for a in aliases if a in out}, adjust
+
+
+def _origin_mse(backtest: NDArray[np.float64], actual: NDArray[np.float64], decay: float,
+                h: int) -> NDArray[np.float64]:
+    """Each candidate's back-test MSE, origin k (1 = the latest, first) weighing decay^(k−1); NaN where
+    a method missed an origin."""
+    weights_t = np.repeat(decay ** np.arange(actual.size // h, dtype=np.float64), h)
+    out: NDArray[np.float64] = ((backtest - actual) ** 2) @ (weights_t / weights_t.sum())
+    return out
+
+
+def _best_first(mse: NDArray[np.float64], usable: NDArray[np.int64]) -> NDArray[np.int64]:
+    """The usable candidates' rows, lowest MSE first; ties keep the candidates' order."""
+    out: NDArray[np.int64] = usable[np.lexsort((usable, mse[usable]))]
+    return out
+
+
+def _mix(rows: NDArray[np.float64], weights: NDArray[np.float64], how: str) -> NDArray[np.float64]:
+    """The combination of forecasts (one per row) as ``settings.combine`` says."""
+    out: NDArray[np.float64] = np.median(rows, axis=0) if how == "median" else weights @ rows
+    return out
 
 
 def combination_weights(mse: NDArray[np.float64], how: str) -> NDArray[np.float64]:
