@@ -47,7 +47,10 @@ all, as a yardstick of how much a measure rewards it: on CDNOW, where most custo
 it beats the baseline by 22.5% on wRMSSE last 3 (and every method on the unweighted last 3), so
 a gain there is partly a matter of predicting who stops. What was tried for ``auto`` and the figures behind the
 choice: ``bench/data/README.md``. After each set, the line "auto weighed its back-test's origins …"
-gives the decay each back-test chose from its training part (``selection.choose_decay``).
+gives the decay each back-test chose from its training part (``selection.choose_decay``), and the
+line "auto shrank each series' growth …" the panel's growth it measured there (``seasonal.panel_growth``).
+``--off pool_growth`` (or ``adjust``, ``obsolescence``, ``choose_decay``) measures ``auto`` without
+that step; ``--seed`` draws another demo-like set.
 """
 
 from __future__ import annotations
@@ -59,6 +62,7 @@ import sys
 import time
 import warnings
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -66,6 +70,7 @@ import pandas as pd
 
 from partspool.core.forecasting import backtest
 from partspool.core.forecasting.metrics import naive_scale
+from partspool.core.forecasting.settings import DEFAULT_SETTINGS, ForecastSettings
 
 # the demo's seasonal profiles (calendar month factors, January first), as in partspool.demo
 SUMMER = (0.6, 0.6, 0.7, 0.85, 1.15, 1.9, 2.3, 2.1, 1.3, 0.9, 0.7, 0.6)
@@ -180,7 +185,7 @@ def load_cdnow(path: str | None, min_weeks: int = 5) -> tuple[np.ndarray, pd.Dat
 
 
 def evaluate(name: str, values: np.ndarray, dates: pd.DatetimeIndex, season: int,
-             truth: np.ndarray | None = None) -> dict[str, dict[str, float]]:
+             truth: np.ndarray | None = None, settings: ForecastSettings = DEFAULT_SETTINGS) -> dict[str, dict[str, float]]:
     """Score every method, auto (and the oracle when ``truth`` is given) on last 3 and rolling 12."""
     n, t = values.shape
     frame = wide_to_long(values, dates, "S")
@@ -189,11 +194,13 @@ def evaluate(name: str, values: np.ndarray, dates: pd.DatetimeIndex, season: int
     errors: dict[str, list[np.ndarray]] = {}
     last: dict[str, dict[str, float]] = {}
     decays: list[str] = []  # the back-test weighting auto chose at each origin
+    growths: list[str] = []  # the panel's growth per season auto pooled toward at each origin
     for end in origins:
         cut = end + HORIZON
         part = frame[frame["ds"] < dates[cut]] if cut < t else frame
-        result = backtest(part, HORIZON)
+        result = backtest(part, HORIZON, settings=settings)
         decays.append("setting" if result.decay is None else f"{result.decay.decay:g}")
+        growths.append("none" if result.growth is None else f"{result.growth.percent:+.1f}% ±{result.growth.sd:.2f}")
         detail = result.detail
         actual = detail["actual"].to_numpy().reshape(n, HORIZON)
         for alias in result.summary["method"]:
@@ -222,6 +229,7 @@ def evaluate(name: str, values: np.ndarray, dates: pd.DatetimeIndex, season: int
                           "coverage3": row.get("coverage", float("nan"))}
     _print(name, n, t, figures, seconds)
     print(f"auto weighed its back-test's origins × {' / '.join(decays)} per step back at the 4 origins")
+    print(f"auto shrank each series' growth toward the panel's {' / '.join(growths)} a season at the 4 origins")
     return figures
 
 
@@ -256,20 +264,29 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-cdnow", action="store_true")
     parser.add_argument("--skip-check", action="store_true", help="skip the check set (c)")
     parser.add_argument("--skip-weekly", action="store_true", help="skip the weekly set (d)")
+    parser.add_argument("--seed", type=int, default=2024, help="seed of the demo-like set (a)")
+    parser.add_argument("--off", default="", help="auto's steps to turn off, comma-separated, to measure what "
+                        "each adds: adjust, pool_growth, obsolescence, choose_decay")
     args = parser.parse_args(argv)
+    steps = ("adjust", "pool_growth", "obsolescence", "choose_decay")
+    off = [a.strip() for a in args.off.split(",") if a.strip()]
+    if unknown := [a for a in off if a not in steps]:
+        parser.error(f"--off: unknown step(s) {', '.join(unknown)}; valid: {', '.join(steps)}")
+    settings = replace(DEFAULT_SETTINGS, **dict.fromkeys(off, False))
     warnings.filterwarnings("ignore", category=RuntimeWarning)  # means of methods that cannot run (NaN)
-    counts, mean, _kind = demo_like(args.series, seed=2024)
-    evaluate("demo-like (synthetic)", counts, pd.date_range("2023-01-01", periods=36, freq="MS"), 12, truth=mean)
+    counts, mean, _kind = demo_like(args.series, seed=args.seed)
+    evaluate("demo-like (synthetic)", counts, pd.date_range("2023-01-01", periods=36, freq="MS"), 12, truth=mean,
+             settings=settings)
     if not args.skip_cdnow:
         values, dates = load_cdnow(args.cdnow)
-        evaluate("CDNOW weekly CD purchases (real)", values, dates, 52)
+        evaluate("CDNOW weekly CD purchases (real)", values, dates, 52, settings=settings)
     if not args.skip_weekly:
         counts, mean, dates = weekly_demo_like(args.series)
-        evaluate("weekly demo-like (synthetic)", counts, dates, 52, truth=mean)
+        evaluate("weekly demo-like (synthetic)", counts, dates, 52, truth=mean, settings=settings)
     if not args.skip_check:
         counts, mean = check_set(args.series)
         evaluate("check set (synthetic, drawn differently)", counts,
-                 pd.date_range("2021-01-01", periods=counts.shape[1], freq="MS"), 12, truth=mean)
+                 pd.date_range("2021-01-01", periods=counts.shape[1], freq="MS"), 12, truth=mean, settings=settings)
     return 0
 
 

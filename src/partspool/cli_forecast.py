@@ -80,6 +80,8 @@ def cmd_forecast(args: argparse.Namespace) -> int:
           f"period(s) in {result.seconds:.1f} s ({counts})")
     if result.decay is not None:
         print(f"back-test: {result.decay.describe()}")
+    if result.growth is not None:
+        print(f"growth: {result.growth.describe()}")
     if result.obsolescence is not None and result.chances is not None:
         likely = int((result.choices["alive"] < 0.5).sum())
         print(f"obsolescence: {result.chances.stop_rate:.2%} of series stop for good per period (fitted on "
@@ -113,7 +115,11 @@ def cmd_backtest(args: argparse.Namespace) -> int:
         print(json.dumps({"horizon": result.horizon, "frequency": result.frequency.name,
                           "series": len(result.auto_methods), "seconds": round(result.seconds, 3),
                           "methods": clean,
-                          "origin_decay": None if result.decay is None else result.decay.decay}, indent=2))
+                          "origin_decay": None if result.decay is None else result.decay.decay,
+                          "panel_growth": None if result.growth is None else {
+                              "percent_per_season": round(result.growth.percent, 2),
+                              "spread": round(result.growth.sd, 4), "series": result.growth.series}},
+                         indent=2))
         return 0
     print(f"back-test: {len(result.auto_methods)} series, last {result.horizon} {result.frequency.name} "
           f"period(s) held out, {result.seconds:.1f} s")
@@ -131,6 +137,8 @@ def cmd_backtest(args: argparse.Namespace) -> int:
           "time summed over workers (auto includes its own back-test).")
     if result.decay is not None:
         print(f"auto's {result.decay.describe()}")
+    if result.growth is not None:
+        print(f"auto's growth: {result.growth.describe()}")
     return 0
 
 

@@ -104,7 +104,8 @@ def _store(user: User, chosen: list[Node], result: Any, horizon: int, method: st
             seconds=round(seconds, 3), summary={"methods_won": {str(k): int(v) for k, v in won.items()}, "combined": combined,
                                                 "frequency": str(getattr(result.frequency, "code", "")),
                                                 "obsolescence": _obsolescence(result),
-                                                "origin_decay": _decay(result)})
+                                                "origin_decay": _decay(result),
+                                                "panel_growth": _growth(result)})
         run.nodes.set(chosen)
         for row in rows:
             row.run = run
@@ -166,6 +167,16 @@ def _obsolescence(result: Any) -> dict[str, Any] | None:
     rate = result.chances.stop_rate if result.chances is not None else model.stop_rate  # per period
     return {"stop_rate": round(float(rate), 6), "fitted_on": int(model.series),
             "likely_stopped": int((alive < 0.5).sum())}
+
+
+def _growth(result: Any) -> dict[str, Any] | None:
+    """The network's growth toward which ``auto`` shrank each series' own (``None``: not pooled — a
+    named method, or too few series whose growth could be measured)."""
+    prior = getattr(result, "growth", None)
+    if prior is None:
+        return None
+    return {"percent": round(prior.percent, 1), "spread": round(prior.sd, 3), "measured_on": prior.series,
+            "yearly": prior.yearly}
 
 
 def _decay(result: Any) -> dict[str, Any] | None:

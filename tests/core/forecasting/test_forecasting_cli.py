@@ -198,3 +198,19 @@ def test_outputs_land_together_or_not_at_all_with_the_usual_permissions(tmp_path
     assert (tmp_path / "a.csv").stat().st_mode & 0o777 == 0o666 & ~umask
     with pytest.raises(CsvReadError, match="same file"):
         write_all([(str(old), lambda p: None), (str(old), lambda p: None)])
+
+
+def test_forecast_and_backtest_report_the_panel_growth(tmp_path, capsys):
+    rng = np.random.default_rng(4)
+    series, months = 40, MONTHS
+    ds = pd.date_range("2023-01-01", periods=months, freq="MS").strftime("%Y-%m-%d")
+    rates = np.exp(rng.normal(1.0, 0.7, series))[:, None] * 1.03 ** (np.arange(months) - months + 1)
+    source, out = tmp_path / "grow.csv", tmp_path / "out.csv"
+    pd.DataFrame({"unique_id": np.repeat([f"FLT-{i:02d}" for i in range(series)], months),
+                  "ds": np.tile(ds, series), "y": rng.poisson(rates).reshape(-1)}).to_csv(source, index=False)
+    assert main(["forecast", "--input", str(source), "--horizon", "3", "--output", str(out)]) == 0
+    line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("growth: "))
+    assert "shrunk toward the panel's +" in line and "a year" in line and "40 series" in line
+    assert main(["backtest", "--input", str(source), "--horizon", "3", "--methods", "TSB", "--json"]) == 0
+    growth = json.loads(capsys.readouterr().out)["panel_growth"]
+    assert growth["series"] == 40 and 20 < growth["percent_per_season"] < 70  # 3% a month is +43% a year

@@ -24,6 +24,7 @@ from partspool.core.forecasting.methods import method_names, min_length, resolve
 from partspool.core.forecasting.metrics import Scores, score
 from partspool.core.forecasting.obsolescence import Chances, Obsolescence, fit, occurrences
 from partspool.core.forecasting.panel import Frequency, Panel, read_panel
+from partspool.core.forecasting.seasonal import GrowthPrior, panel_growth
 from partspool.core.forecasting.selection import DecayChoice, auto_min_length, choose_decay
 from partspool.core.forecasting.settings import DEFAULT_SETTINGS, ForecastSettings
 
@@ -70,7 +71,8 @@ class ForecastResult:
             too few series to fit it); ``chances``: each series' chances of still having demand, which
             multiplied the forecasts (the quantile functions below need them); ``decay``: the
             weighting of the back-test's origins used for the run and why (``None``: not chosen,
-            ``settings.origin_decay``; ``settings`` stay as the caller gave them).
+            ``settings.origin_decay``; ``settings`` stay as the caller gave them); ``growth``: the
+            panel's growth toward which ``auto`` shrank each series' own (``None``: not pooled).
     """
 
     forecasts: pd.DataFrame
@@ -83,6 +85,7 @@ class ForecastResult:
     obsolescence: Obsolescence | None = None
     chances: Chances | None = None
     decay: DecayChoice | None = None
+    growth: GrowthPrior | None = None
 
     def explanation(self, unique_id: str) -> str:
         """Why the series got its forecast."""
@@ -103,7 +106,8 @@ class BacktestResult:
         auto_methods: per series, what ``auto`` used (``unique_id, method``).
         seconds: wall-clock time of the run.
         decay: the weighting of the back-test's origins ``auto`` used, chosen on the training part
-            (``None``: the setting's).
+            (``None``: the setting's); ``growth``: the panel's growth ``auto`` pooled toward, measured
+            on the training part.
     """
 
     summary: pd.DataFrame
@@ -114,6 +118,7 @@ class BacktestResult:
     frequency: Frequency
     seconds: float
     decay: DecayChoice | None = None
+    growth: GrowthPrior | None = None
 
 
 def _check_horizon(horizon: int) -> int:
@@ -194,11 +199,31 @@ def forecast(frame: pd.DataFrame, horizon: int, method: str = AUTO, engine: str 
         _check_length(panel, min_length(method, m, settings), f"{method} on {panel.freq.name} data")
     workers = workers or default_workers()
     model, chances = _chances(panel.values, settings) if method == AUTO else (None, None)
-    decay, used = _decay(panel.values, panel.last_cycle, horizon, m, settings) if method == AUTO else (None, settings)
+    growth, used = _growth(panel.values, panel.last_cycle, horizon, m, settings) if method == AUTO else (None, settings)
+    decay, used = _decay(panel.values, panel.last_cycle, horizon, m, used) if method == AUTO else (None, used)
     results = run_tasks(_tasks(panel, horizon, method, used, workers, chances=chances), engine, workers, client)
     chunks = [r for r in results if isinstance(r, ChunkForecast)]
     result = _assemble(panel, chunks, horizon, method, settings, time.perf_counter() - started, model, chances)
-    return replace(result, decay=decay)  # ``settings`` stay the caller's: the decay used is in ``decay``
+    # ``settings`` stay the caller's: the decay and the growth prior used are in ``decay`` and ``growth``
+    return replace(result, decay=decay, growth=growth)
+
+
+def _growth(histories: tuple[NDArray[np.float64], ...], last_cycles: NDArray[np.int64], horizon: int, m: int,
+            settings: ForecastSettings) -> tuple[GrowthPrior | None, ForecastSettings]:
+    """The panel's growth prior for ``auto`` (``seasonal.panel_growth``) at the forecast and at every
+    back-test origin (the decay choice's included), and the settings carrying it."""
+    if not settings.pool_growth:
+        return None, settings
+    cuts = settings.origins + 2  # auto's origins, and the one more the decay choice replays on
+    rules = replace(settings.seasonal_trend, discount_opening=True)  # as auto fits each series with the prior
+    yearly = m <= 1 or m == settings.periods_per_year
+    priors = panel_growth(histories, last_cycles, m, horizon, cuts, rules, settings.decay_sample, yearly)
+    found: list[tuple[float, float]] = []
+    for prior in priors:  # a cut without enough series ends the list: from there each series' own prior
+        if prior is None:
+            break
+        found.append((prior.mean, prior.sd))
+    return priors[0], replace(settings, growth_priors=tuple(found))
 
 
 def _decay(histories: tuple[NDArray[np.float64], ...], last_cycles: NDArray[np.int64], horizon: int, m: int,
@@ -284,11 +309,13 @@ def backtest(frame: pd.DataFrame, horizon: int, methods: tuple[str, ...] | None 
     training = tuple(v[:-horizon] for v in panel.values)  # what auto may look at: the training part only
     _model, chances = _chances(training, settings)
     m = panel.freq.season_length
-    decay, settings = _decay(training, (panel.last_cycle - horizon) % max(m, 1), horizon, m, settings)
+    cycles = (panel.last_cycle - horizon) % max(m, 1)
+    growth, settings = _growth(training, cycles, horizon, m, settings)
+    decay, settings = _decay(training, cycles, horizon, m, settings)
     tasks = _tasks(panel, horizon, AUTO, settings, workers, backtest=chosen, chances=chances)
     chunks = [r for r in run_tasks(tasks, engine, workers, client) if isinstance(r, ChunkBacktest)]
     result = _assemble_backtest(panel, chunks, (*chosen, AUTO), horizon, time.perf_counter() - started)
-    return replace(result, decay=decay)
+    return replace(result, decay=decay, growth=growth)
 
 
 def _assemble_backtest(panel: Panel, chunks: list[ChunkBacktest], methods: tuple[str, ...], horizon: int,

@@ -23,7 +23,8 @@ demand is modelled as counts with mean
   indices are used only with ``min_seasons`` full seasons of history (else all 1). The growth is
   shrunk toward none the same way, with a normal prior of standard deviation ``trend_prior`` on
   the log growth per season: ``b ← b · τ² / (τ² + φ / I_b)`` (``I_b`` the Fisher information of
-  ``b``); during the fit it is kept within ``growth_bounds`` per season.
+  ``b``); during the fit it is kept within ``growth_bounds`` per season. Inside ``auto`` the prior is
+  the panel's (``panel_growth``): its mean ``μ`` and spread ``τ``, and ``b ← (b·τ² + μ·φ/I_b) / (τ² + φ/I_b)``.
 * **Level** ``L``: the ratio estimate over the last ``window`` periods,
   ``L = Σ y / Σ S(p_t)·exp(b·t)``, so a step (a supersession) shows within a window.
 * **Forecast** ``j`` periods ahead: ``L · S(p_{n+j}) · exp(b·j)``.
@@ -31,7 +32,8 @@ demand is modelled as counts with mean
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from functools import cache
 
 import numpy as np
@@ -51,6 +53,8 @@ class TrendFit:
     shrink: float  # the James–Stein factor kept of the seasonal pattern (0: flat, 1: as measured)
     dispersion: float
     trend_z: float = 0.0  # the measured log growth over its standard error, before shrinking
+    raw_growth: float = 0.0  # the measured log growth per period, before shrinking
+    growth_variance: float = float("inf")  # its sampling variance (φ / I_b; infinite: not measured)
 
 
 def fit_seasonal_trend(y: NDArray[np.float64], last_cycle: int, m: int,
@@ -67,6 +71,9 @@ def fit_seasonal_trend(y: NDArray[np.float64], last_cycle: int, m: int,
     per_season = m if m > 1 else 12
     span = min(y.size - int(nonzero[0]), rules.shape_seasons * per_season)
     z = y[-span:]
+    if rules.discount_opening and span == y.size - int(nonzero[0]):
+        z = z.copy()  # the period that opens the span holds a demand by construction: it says when, not how much
+        z[0] -= 1.0
     total = float(z.sum())
     if total <= 0:  # no demand in the fitted span (only long before it)
         return TrendFit(0.0, 1.0, flat, 0.0, 1.0)
@@ -113,9 +120,12 @@ def fit_seasonal_trend(y: NDArray[np.float64], last_cycle: int, m: int,
     sum_w = float(w.sum())
     mean_t = float(np.dot(w, t)) / sum_w
     info = total * max(float(np.dot(w, t2)) / sum_w - mean_t * mean_t, 0.0)
-    tau = rules.trend_prior / per_season
+    tau, prior = rules.trend_prior / per_season, rules.trend_mean / per_season
     trend_z = b * np.sqrt(info / phi) if info > 0 else 0.0
-    b = b * tau**2 / (tau**2 + phi / info) if info > 0 else 0.0
+    measured, variance = b, phi / info if info > 0 else float("inf")
+    # the normal posterior mean, the measurement and the prior's mean weighed by their precisions (nothing
+    # measured: the prior's mean)
+    b = (b * tau**2 + prior * variance) / (tau**2 + variance) if np.isfinite(variance) else prior
     # the level over the last window, zeros before the first demand included (starting the window
     # at the first demand would overstate a slow mover that has just sold once)
     k = min(rules.window, y.size)
@@ -123,7 +133,8 @@ def fit_seasonal_trend(y: NDArray[np.float64], last_cycle: int, m: int,
     positions = (last_cycle + np.arange(1 - k, 1)) % season
     shape = factors[positions] * np.exp(b * ages)
     level = float(y[-k:].sum()) / float(shape.sum())
-    return TrendFit(level, float(np.exp(b)), factors, keep if seasonal else 0.0, phi, float(trend_z))
+    return TrendFit(level, float(np.exp(b)), factors, keep if seasonal else 0.0, phi, float(trend_z), float(measured),
+                    float(variance))
 
 
 def seasonal_trend(y: NDArray[np.float64], h: int, last_cycle: int, m: int,
@@ -184,7 +195,11 @@ def adjustment(y: NDArray[np.float64], h: int, last_cycle: int, m: int, rules: S
     are adjusted as the oldest of it). ``fit``: ``fit_seasonal_trend``'s result for the same history,
     when the caller has it already. ``growth_allowed``: ``False`` where the season is not a year
     (daily data, whose "season" is a week: a growth fitted over three weeks must not be carried
-    months ahead); only the weekly pattern then adjusts.
+    months ahead); only the weekly pattern then adjusts. Whether a growth adjusts is the series' own
+    evidence (its measured growth must stand out from none); how much, the fit's estimate, which
+    inside ``auto`` is shrunk toward the panel's growth (``panel_growth``). Adjusting every slow mover
+    for the panel's growth, without the test, cost the demo-like set 1.9 points of RMSSE over the
+    last 3 months.
     """
     fit = fit or fit_seasonal_trend(y, last_cycle, m, rules)
     if fit.level <= 0:
@@ -199,7 +214,7 @@ def adjustment(y: NDArray[np.float64], h: int, last_cycle: int, m: int, rules: S
     steps = np.arange(1, h + 1)
     future = seasonal[(last_cycle + steps) % season] * growth ** np.minimum(steps, span)
     used = TrendFit(fit.level, growth, seasonal, fit.shrink if seasonal is fit.seasonal else 0.0, fit.dispersion,
-                    fit.trend_z)
+                    fit.trend_z, fit.raw_growth, fit.growth_variance)
     return Adjustment(history.astype(np.float64), future.astype(np.float64), used)
 
 
@@ -217,3 +232,92 @@ def _season_threshold(season: int) -> float:
         return 1.0
     ratio = float(stats.chi2.ppf(SIGNIFICANCE, season - 1)) / season
     return 1.0 - 1.0 / ratio
+
+
+POOL_MIN_SERIES = 30  # series with a measured growth needed before a panel's growth is estimated
+
+
+@dataclass(frozen=True)
+class GrowthPrior:
+    """The panel's growth (``panel_growth``): the prior on a series' log growth per season.
+
+    Attributes:
+        mean: the panel's mean log growth per season.
+        sd: how much the series' true growths spread around it (0: they all grow alike).
+        series: series whose growth was measured.
+        yearly: whether a season is a year (monthly and weekly data; on daily data it is a week).
+    """
+
+    mean: float
+    sd: float
+    series: int
+    yearly: bool = True
+
+    @property
+    def percent(self) -> float:
+        """The panel's growth per season, in percent."""
+        return float(100.0 * (np.exp(self.mean) - 1.0))
+
+    def describe(self) -> str:
+        per = "a year" if self.yearly else "a season"
+        return (f"each series' growth shrunk toward the panel's {self.percent:+.1f}% {per} (spread of the series' "
+                f"true growths ±{self.sd:.2f} in log growth, measured on {self.series} series)")
+
+
+def panel_growth(histories: Sequence[NDArray[np.float64]], last_cycles: NDArray[np.int64], m: int, h: int,
+                 cuts: int, rules: SeasonalTrendSettings, sample: int,
+                 yearly: bool = True) -> tuple[GrowthPrior | None, ...]:
+    """The panel's growth, as a prior for each series' own, for the histories cut by ``0, h … (cuts − 1)·h``.
+
+    A slow mover's few counts barely show its growth, but the parts of one network grow with the
+    same vehicle parc. So, on up to ``sample`` series spread evenly over the panel, the growth
+    ``SeasonalTrend`` measures (``b_i``, with sampling variance ``v_i``) is pooled as in a
+    random-effects meta-analysis: the spread of the true growths ``τ²`` is the Paule–Mandel estimate
+    (``Σ (b_i − μ)² / (v_i + τ²) = k − 1``; 0 when the measurements scatter no more than their noise)
+    and the mean ``μ`` weighs each series by ``1 / (v_i + τ²)``. Each series' growth is then its
+    posterior mean under ``N(μ, τ²)`` (``fit_seasonal_trend``): a well-measured growth stays its own,
+    a noisy one takes the panel's. ``None`` for a cut with fewer than ``POOL_MIN_SERIES`` measured
+    series. Only the histories before each cut are read. ``yearly``: whether a season is a year (for
+    the description).
+    """
+    count = len(histories)
+    picks = np.unique(np.linspace(0, count - 1, min(count, sample)).round().astype(np.int64))
+    per_season = m if m > 1 else 12
+    season = max(m, 1)
+    out: list[GrowthPrior | None] = []
+    for c in range(cuts):
+        b, v = [], []
+        for i in picks:
+            y = histories[int(i)]
+            n = y.size - c * h
+            if n < 3:
+                continue
+            fit = fit_seasonal_trend(y[:n], (int(last_cycles[int(i)]) - c * h) % season, m, rules)
+            if np.isfinite(fit.growth_variance) and fit.growth_variance > 0:
+                b.append(fit.raw_growth * per_season)
+                v.append(fit.growth_variance * per_season**2)
+        out.append(replace(_pool(np.asarray(b), np.asarray(v)), yearly=yearly) if len(b) >= POOL_MIN_SERIES else None)
+    return tuple(out)
+
+
+def _pool(b: NDArray[np.float64], v: NDArray[np.float64]) -> GrowthPrior:
+    """Paule–Mandel: the ``τ²`` at which the weighted scatter equals its degrees of freedom (bisection)."""
+    k = b.size
+
+    def mean(tau2: float) -> float:
+        w = 1.0 / (v + tau2)
+        return float(w @ b / w.sum())
+
+    def excess(tau2: float) -> float:
+        return float((((b - mean(tau2)) ** 2) / (v + tau2)).sum()) - (k - 1)
+
+    low, high = 0.0, float(np.var(b)) + float(np.median(v))
+    if excess(low) <= 0:
+        return GrowthPrior(mean(0.0), 0.0, k)
+    while excess(high) > 0:  # the scatter falls as τ² grows: find a τ² above the root
+        low, high = high, 2.0 * high
+    for _ in range(60):
+        mid = 0.5 * (low + high)
+        low, high = (mid, high) if excess(mid) > 0 else (low, mid)
+    tau2 = 0.5 * (low + high)
+    return GrowthPrior(mean(tau2), float(np.sqrt(tau2)), k)

@@ -15,7 +15,7 @@ is ever looked at.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -30,7 +30,7 @@ from partspool.core.forecasting.seasonal import (
     fit_seasonal_trend,
     forecast_from_fit,
 )
-from partspool.core.forecasting.settings import ForecastSettings
+from partspool.core.forecasting.settings import ForecastSettings, SeasonalTrendSettings
 
 
 @dataclass(frozen=True)
@@ -145,10 +145,23 @@ def auto_series(y: NDArray[np.float64], h: int, last_cycle: int, m: int,
         explanation=_explain(used, members, scores, runner, margin, k_max, h, used_rmsse, bias, accuracy,
                              len(candidates), settings.combine, weights, settings.origin_decay)
         + (f"; the methods without a season of their own forecast demand adjusted for this series' season "
-           f"and growth ({adjust.describe()})" if adjusted and adjust is not None else ""),
+           f"and growth ({adjust.describe()})" if adjusted and adjust is not None else "")
+        + _pooled_note(settings, m, members, adjust if adjusted else None),
         weights=tuple(float(w) for w in weights), adjusted=adjusted,
     )
     return np.maximum(forecast, 0.0), choice
+
+
+def _pooled_note(settings: ForecastSettings, m: int, members: tuple[str, ...], adjust: Adjustment | None) -> str:
+    """The explanation's words on the panel's growth, where it shaped a forecast used."""
+    _rules, pooled = auto_trend_rules(settings)
+    grows = "SeasonalTrend" in members or (adjust is not None and adjust.fit.growth != 1.0)
+    if not pooled or not grows:
+        return ""
+    per = "a year" if m <= 1 or m == settings.periods_per_year else "a season"
+    mean, sd = settings.growth_priors[0]
+    return (f"; the growth fitted to this series was shrunk toward the panel's {100 * np.expm1(mean):+.1f}% {per} "
+            f"(spread ±{sd:.2f}), not toward none")
 
 
 def backtest_matrix(y: NDArray[np.float64], h: int, last_cycle: int, m: int, settings: ForecastSettings,
@@ -164,7 +177,7 @@ def backtest_matrix(y: NDArray[np.float64], h: int, last_cycle: int, m: int, set
         cut = n - k * h
         window = slice((k - 1) * h, k * h)
         actual[window] = y[cut:cut + h]
-        found, _ = candidate_forecasts(y[:cut], h, (last_cycle - k * h) % season, m, settings, candidates)
+        found, _ = candidate_forecasts(y[:cut], h, (last_cycle - k * h) % season, m, settings, candidates, k)
         for row, alias in enumerate(candidates):
             if alias in found:
                 backtest[row, window] = found[alias]
@@ -288,25 +301,40 @@ def choose_decay(histories: Sequence[NDArray[np.float64]], last_cycles: NDArray[
     return DecayChoice(decay, grid[0], grid[best], float(z), scores, len(errors), effective)
 
 
+def auto_trend_rules(settings: ForecastSettings, cut: int = 0) -> tuple[SeasonalTrendSettings, bool]:
+    """The ``SeasonalTrend`` rules ``auto`` fits with on a history cut by ``cut`` horizons, and whether
+    their growth prior is the panel's (``settings.growth_priors``)."""
+    if cut >= len(settings.growth_priors):
+        return settings.seasonal_trend, False
+    mean, sd = settings.growth_priors[cut]
+    return replace(settings.seasonal_trend, trend_mean=mean, trend_prior=sd, discount_opening=True), True
+
+
 def candidate_forecasts(y: NDArray[np.float64], h: int, last_cycle: int, m: int, settings: ForecastSettings,
-                        aliases: tuple[str, ...]) -> tuple[dict[str, NDArray[np.float64]], Adjustment | None]:
+                        aliases: tuple[str, ...], cut: int = 0) -> tuple[dict[str, NDArray[np.float64]],
+                                                                         Adjustment | None]:
     """``run_methods`` as ``auto`` runs its candidates: with ``settings.adjust``, those without a season
     of their own (``seasonal.ADJUSTED``) forecast ``y`` adjusted for its season and growth, and their
     forecasts are put back on the series' scale. Returns the forecasts and the adjustment used.
 
-    ``SeasonalTrend`` is fitted once for both its own forecast and the adjustment.
+    ``SeasonalTrend`` is fitted once for both its own forecast and the adjustment, with the panel's
+    growth prior for a history cut by ``cut`` horizons where the run has one (``auto_trend_rules``).
     """
+    rules, pooled = auto_trend_rules(settings, cut)
     rest = tuple(a for a in aliases if settings.adjust and a in ADJUSTED)
-    shared = rest and "SeasonalTrend" in aliases and min_length("SeasonalTrend", m, settings) <= y.size
+    trend = "SeasonalTrend" in aliases and min_length("SeasonalTrend", m, settings) <= y.size
+    shared = trend and (bool(rest) or pooled)
     plain = tuple(a for a in aliases if a not in rest and not (shared and a == "SeasonalTrend"))
     out = run_methods(y, h, last_cycle, m, settings, plain)
-    if not rest:
+    if not rest and not shared:
         return out, None
-    fit = fit_seasonal_trend(y, last_cycle, m, settings.seasonal_trend)
+    fit = fit_seasonal_trend(y, last_cycle, m, rules)
     if shared:
         out["SeasonalTrend"] = forecast_from_fit(fit, h, last_cycle, m)
+    if not rest:
+        return {a: out[a] for a in aliases if a in out}, None
     yearly = m <= 1 or m == settings.periods_per_year  # a season of a year (not daily data's week)
-    adjust = adjustment(y, h, last_cycle, m, settings.seasonal_trend, fit, growth_allowed=yearly)
+    adjust = adjustment(y, h, last_cycle, m, rules, fit, growth_allowed=yearly)
     if adjust is None:
         out.update(run_methods(y, h, last_cycle, m, settings, rest))
         return out, None

@@ -34,7 +34,15 @@ class SeasonalTrendSettings:
         shape_seasons: seasons of history (at most) the trend and the seasonal indices are fitted on.
         min_seasons: full seasons needed before seasonal indices are estimated (else all 1).
         trend_prior: standard deviation of the prior on the log growth per season (0.15: growth
-            of ±16% a year is unremarkable); the measured growth is shrunk toward none as it is noisier.
+            of ±16% a year is unremarkable); the measured growth is shrunk toward ``trend_mean`` as it
+            is noisier.
+        trend_mean: the prior's mean log growth per season (0: none). ``auto`` replaces both with the
+            panel's own growth and spread (``ForecastSettings.growth_priors``).
+        discount_opening: where the fitted span starts at the series' first demand, count that
+            period's demand less one. The span is chosen to open with a demand, so that demand tells
+            when the series began, not its rate; counted in full, it makes a slow mover look as if
+            it were shrinking (over the demo-like panel, the slowest tenth measured −49% a year where
+            every part grew 27%). ``auto`` turns it on with the panel's prior.
         growth_bounds: bounds of the growth per season.
         seasonal_bounds: bounds of a seasonal index.
         iterations: alternations of the trend and seasonal steps.
@@ -44,6 +52,8 @@ class SeasonalTrendSettings:
     shape_seasons: int = 3
     min_seasons: int = 2
     trend_prior: float = 0.15
+    trend_mean: float = 0.0
+    discount_opening: bool = False
     growth_bounds: tuple[float, float] = (0.5, 2.0)
     seasonal_bounds: tuple[float, float] = (0.1, 5.0)
     iterations: int = 3
@@ -89,6 +99,14 @@ class ForecastSettings:
             averages, the Croston family) on demand adjusted for the series' season and growth as
             ``SeasonalTrend`` estimates them, and put their forecasts back on the series' scale
             (``seasonal.adjustment``); by name they stay as they are.
+        pool_growth: inside ``auto``, shrink each series' growth toward the panel's rather than toward
+            none: the parts of one network grow with the same vehicle parc, so a slow mover's growth,
+            which its own counts barely show, is best read off the panel (empirical Bayes:
+            ``seasonal.panel_growth``). ``SeasonalTrend`` by name keeps its own prior.
+        growth_priors: set per run by ``auto`` when ``pool_growth`` is on (callers leave it empty):
+            the panel's prior on the log growth per season, ``(mean, standard deviation)``, for
+            histories cut by 0, ``h``, ``2h`` … periods (the forecast, then each back-test origin).
+            Empty, or past its end: each series' own prior (``seasonal_trend``).
         obsolescence: multiply ``auto``'s forecasts by the chance that each series still has demand
             (``obsolescence.py``: a model of which series stop for good, fitted on the whole panel; it
             leaves forecasts as they are where nothing in the panel stops). Named methods never are.
@@ -127,6 +145,8 @@ class ForecastSettings:
     level_uncertainty: float = 0.05
     chunk_size: int = 2000
     adjust: bool = True
+    pool_growth: bool = True
+    growth_priors: tuple[tuple[float, float], ...] = ()
     obsolescence: bool = True
     periods_per_year: int = MONTHS_PER_YEAR
 
@@ -139,6 +159,8 @@ class ForecastSettings:
             raise ValueError("periods_per_year must be at least 1")
         if not self.decay_grid or not all(0 < d <= 1 for d in self.decay_grid) or self.decay_sample < 1:
             raise ValueError("decay_grid must hold decays in (0, 1] and decay_sample must be at least 1")
+        if self.seasonal_trend.trend_prior < 0 or any(sd < 0 for _mean, sd in self.growth_priors):
+            raise ValueError("the growth prior's standard deviation must not be negative")
 
     def for_periods(self, per_year: int) -> ForecastSettings:
         """These settings for data with ``per_year`` periods a year (unchanged if already so).

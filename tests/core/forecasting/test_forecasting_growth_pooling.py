@@ -1,0 +1,123 @@
+"""The panel's growth inside ``auto``: each series' growth is shrunk toward the panel's, not toward none."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from partspool.core.forecasting import backtest, forecast
+from partspool.core.forecasting.seasonal import (
+    POOL_MIN_SERIES,
+    _pool,
+    fit_seasonal_trend,
+    panel_growth,
+)
+from partspool.core.forecasting.selection import auto_trend_rules
+from partspool.core.forecasting.settings import DEFAULT_SETTINGS, ForecastSettings
+
+RULES = DEFAULT_SETTINGS.seasonal_trend
+POOLED = replace(RULES, discount_opening=True)
+GROWTH = 12 * np.log(1.02)  # 2% a month, in log growth per year
+
+
+def growing_panel(n: int, months: int = 36, seed: int = 3) -> np.ndarray:
+    """``n`` Poisson series whose rates spread widely and all grow 2% a month."""
+    rng = np.random.default_rng(seed)
+    rate = np.exp(rng.normal(0.0, 1.0, n))
+    t = np.arange(months)
+    return rng.poisson(rate[:, None] * 1.02 ** (t - months + 1)).astype(np.float64)
+
+
+def frame(values: np.ndarray, prefix: str = "S") -> pd.DataFrame:
+    n, t = values.shape
+    dates = pd.date_range("2023-01-01", periods=t, freq="MS")
+    return pd.DataFrame({"unique_id": np.repeat([f"{prefix}{i}" for i in range(n)], t),
+                         "ds": np.tile(dates, n), "y": values.reshape(-1)})
+
+
+def test_pooling_recovers_the_mean_and_the_spread_of_true_growths() -> None:
+    rng = np.random.default_rng(0)
+    true = rng.normal(0.2, 0.1, 3000)
+    v = rng.uniform(0.05, 0.5, 3000) ** 2
+    found = _pool(true + rng.normal(0.0, np.sqrt(v)), v)
+    assert found.mean == pytest.approx(0.2, abs=0.015)
+    assert found.sd == pytest.approx(0.1, abs=0.015)
+    alike = _pool(0.2 + rng.normal(0.0, np.sqrt(v)), v)  # every series grows the same
+    assert alike.sd < 0.03
+    assert alike.mean == pytest.approx(0.2, abs=0.015)
+
+
+def test_the_opening_demand_no_longer_makes_a_flat_slow_mover_look_shrinking() -> None:
+    y = np.random.default_rng(1).poisson(0.3, (600, 36)).astype(np.float64)
+    kept = [v for v in y if v.sum() > 0]
+    counted = np.mean([fit_seasonal_trend(v, 11, 12, RULES).raw_growth * 12 for v in kept])
+    discounted = np.mean([fit_seasonal_trend(v, 11, 12, POOLED).raw_growth * 12 for v in kept])
+    assert counted < -0.1  # −15% a year measured on parts that do not change
+    assert abs(discounted) < 0.08
+
+
+def test_the_panel_growth_is_found_and_a_slow_mover_takes_it() -> None:
+    values = growing_panel(800)
+    priors = panel_growth(tuple(values), np.full(800, 11), 12, 3, 2, POOLED, 2000)
+    assert len(priors) == 2 and priors[0] is not None
+    assert priors[0].mean == pytest.approx(GROWTH, abs=0.05)
+    assert "panel's +2" in priors[0].describe() and "a year" in priors[0].describe()
+    slow = np.random.default_rng(9).poisson(0.4 * 1.02 ** (np.arange(36) - 35)).astype(np.float64)
+    own = fit_seasonal_trend(slow, 11, 12, RULES)
+    pooled = fit_seasonal_trend(slow, 11, 12, replace(POOLED, trend_mean=priors[0].mean, trend_prior=priors[0].sd))
+    assert np.log(pooled.growth) * 12 == pytest.approx(priors[0].mean, abs=0.03)
+    assert abs(np.log(own.growth) * 12) < abs(np.log(pooled.growth) * 12)
+
+
+def test_each_cut_reads_only_the_history_before_it() -> None:
+    values = growing_panel(300)
+    priors = panel_growth(tuple(values), np.full(300, 11), 12, 3, 3, POOLED, 2000)
+    for c in (1, 2):
+        cut = tuple(v[: v.size - 3 * c] for v in values)
+        alone = panel_growth(cut, np.full(300, (11 - 3 * c) % 12), 12, 3, 1, POOLED, 2000)[0]
+        assert priors[c] == alone
+
+
+def test_too_few_series_pool_nothing() -> None:
+    values = growing_panel(POOL_MIN_SERIES - 1)
+    assert panel_growth(tuple(values), np.full(len(values), 11), 12, 3, 2, POOLED, 2000) == (None, None)
+    result = forecast(frame(values), 3)
+    assert result.growth is None
+    assert auto_trend_rules(result.settings) == (result.settings.seasonal_trend, False)
+
+
+def test_auto_pools_by_name_seasonal_trend_does_not() -> None:
+    values = growing_panel(120)
+    data = frame(values)
+    pooled = forecast(data, 3)
+    assert pooled.growth is not None and pooled.growth.mean == pytest.approx(GROWTH, abs=0.08)
+    assert pooled.settings.growth_priors == ()  # the caller's settings are left as they were
+    alone = forecast(data, 3, settings=replace(DEFAULT_SETTINGS, pool_growth=False))
+    assert alone.growth is None
+    assert not alone.choices["explanation"].str.contains("panel's", regex=False).any()
+    with_trend = pooled.choices[pooled.choices["method"].str.contains("SeasonalTrend")]
+    assert not with_trend.empty
+    assert with_trend["explanation"].str.contains("shrunk toward the panel's +2", regex=False).all()
+    named = [forecast(data, 3, method="SeasonalTrend", settings=s).forecasts["forecast"].to_numpy()
+             for s in (DEFAULT_SETTINGS, replace(DEFAULT_SETTINGS, pool_growth=False))]
+    np.testing.assert_array_equal(named[0], named[1])
+
+
+def test_a_backtest_pools_on_the_training_part_only() -> None:
+    values = growing_panel(100)
+    result = backtest(frame(values), 3, methods=("SeasonalTrend",))
+    training = tuple(v[:-3] for v in values)
+    expected = panel_growth(training, np.full(100, 8), 12, 3, 1, POOLED, DEFAULT_SETTINGS.decay_sample)[0]
+    assert result.growth is not None and expected is not None
+    assert (result.growth.mean, result.growth.sd) == pytest.approx((expected.mean, expected.sd), abs=1e-12)
+    assert result.growth.series == expected.series
+
+
+def test_a_negative_spread_is_refused() -> None:
+    with pytest.raises(ValueError, match="standard deviation"):
+        ForecastSettings(growth_priors=((0.1, -0.2),))
+    with pytest.raises(ValueError, match="standard deviation"):
+        ForecastSettings(seasonal_trend=replace(RULES, trend_prior=-1.0))
