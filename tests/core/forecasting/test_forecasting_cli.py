@@ -210,7 +210,7 @@ def test_forecast_and_backtest_report_the_panel_growth(tmp_path, capsys):
                   "ds": np.tile(ds, series), "y": rng.poisson(rates).reshape(-1)}).to_csv(source, index=False)
     assert main(["forecast", "--input", str(source), "--horizon", "3", "--output", str(out)]) == 0
     line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("growth: "))
-    assert "shrunk toward the panel's +" in line and "a year" in line and "40 series" in line
+    assert "read against the panel's +" in line and "a year" in line and "40 series" in line
     assert main(["backtest", "--input", str(source), "--horizon", "3", "--methods", "TSB", "--json"]) == 0
     growth = json.loads(capsys.readouterr().out)["panel_growth"]
     assert growth["series"] == 40 and 20 < growth["percent_per_season"] < 70  # 3% a month is +43% a year

@@ -8,18 +8,19 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from partspool.core.forecasting import backtest, forecast
+from partspool.core.forecasting import backtest, forecast, selection
 from partspool.core.forecasting.seasonal import (
     POOL_MIN_SERIES,
     _pool,
     fit_seasonal_trend,
+    forecast_from_fit,
     panel_growth,
 )
-from partspool.core.forecasting.selection import auto_trend_rules
+from partspool.core.forecasting.selection import auto_trend_rules, candidate_forecasts
 from partspool.core.forecasting.settings import DEFAULT_SETTINGS, ForecastSettings
 
 RULES = DEFAULT_SETTINGS.seasonal_trend
-POOLED = replace(RULES, discount_opening=True)
+POOLED = replace(RULES, for_panel=True)
 GROWTH = 12 * np.log(1.02)  # 2% a month, in log growth per year
 
 
@@ -64,7 +65,7 @@ def test_the_panel_growth_is_found_and_a_slow_mover_takes_it() -> None:
     priors = panel_growth(tuple(values), np.full(800, 11), 12, 3, 2, POOLED, 2000)
     assert len(priors) == 2 and priors[0] is not None
     assert priors[0].mean == pytest.approx(GROWTH, abs=0.05)
-    assert "panel's +2" in priors[0].describe() and "a year" in priors[0].describe()
+    assert "the panel's +2" in priors[0].describe() and "a year" in priors[0].describe()
     slow = np.random.default_rng(9).poisson(0.4 * 1.02 ** (np.arange(36) - 35)).astype(np.float64)
     own = fit_seasonal_trend(slow, 11, 12, RULES)
     pooled = fit_seasonal_trend(slow, 11, 12, replace(POOLED, trend_mean=priors[0].mean, trend_prior=priors[0].sd))
@@ -100,10 +101,55 @@ def test_auto_pools_by_name_seasonal_trend_does_not() -> None:
     assert not alone.choices["explanation"].str.contains("panel's", regex=False).any()
     with_trend = pooled.choices[pooled.choices["method"].str.contains("SeasonalTrend")]
     assert not with_trend.empty
-    assert with_trend["explanation"].str.contains("shrunk toward the panel's +2", regex=False).all()
-    named = [forecast(data, 3, method="SeasonalTrend", settings=s).forecasts["forecast"].to_numpy()
-             for s in (DEFAULT_SETTINGS, replace(DEFAULT_SETTINGS, pool_growth=False))]
-    np.testing.assert_array_equal(named[0], named[1])
+    assert with_trend["explanation"].str.contains("growth was read against the panel's +2", regex=False).all()
+    # in a back-test the named methods run with the run's settings, the panel's priors included: unchanged
+    runs = [backtest(data, 3, methods=("SeasonalTrend",), settings=s).detail
+            for s in (DEFAULT_SETTINGS, replace(DEFAULT_SETTINGS, pool_growth=False))]
+    np.testing.assert_array_equal(runs[0]["SeasonalTrend"].to_numpy(), runs[1]["SeasonalTrend"].to_numpy())
+    assert not np.allclose(runs[0]["auto"].to_numpy(), runs[1]["auto"].to_numpy())
+
+
+def test_auto_fits_its_trend_candidate_under_the_panel_prior() -> None:
+    y = growing_panel(1, seed=5)[0]
+    settings = replace(DEFAULT_SETTINGS, growth_priors=((0.3, 0.0),))
+    found, _ = candidate_forecasts(y, 3, 11, 12, settings, ("SeasonalTrend",))
+    rules = replace(RULES, trend_mean=0.3, trend_prior=0.0, for_panel=True)
+    expected = forecast_from_fit(fit_seasonal_trend(y, 11, 12, rules), 3, 11, 12)
+    np.testing.assert_allclose(found["SeasonalTrend"], expected)
+    assert fit_seasonal_trend(y, 11, 12, rules).growth == pytest.approx(np.exp(0.3 / 12))
+    plain = forecast_from_fit(fit_seasonal_trend(y, 11, 12, RULES), 3, 11, 12)
+    assert not np.allclose(found["SeasonalTrend"], plain)
+
+
+def test_each_backtest_origin_fits_with_the_prior_of_its_own_cut(monkeypatch) -> None:
+    seen: list[tuple[int, float]] = []
+
+    def spy(y, last_cycle, m, rules):
+        seen.append((y.size, rules.trend_mean))
+        return fit_seasonal_trend(y, last_cycle, m, rules)
+
+    monkeypatch.setattr(selection, "fit_seasonal_trend", spy)
+    y = growing_panel(1, seed=6)[0]
+    cuts = DEFAULT_SETTINGS.origins + 2
+    settings = replace(DEFAULT_SETTINGS, growth_priors=tuple((float(c), 0.1) for c in range(cuts)))
+    selection.auto_series(y, 3, 11, 12, settings)
+    selection.choose_decay([y] * 40, np.full(40, 11), 3, 12, settings)
+    assert {size for size, _ in seen} == {36 - 3 * c for c in range(cuts)}
+    for size, mean in seen:  # the prior measured on histories cut as this one was
+        assert mean == (36 - size) / 3
+
+
+def test_a_part_that_sold_once_keeps_its_level() -> None:
+    rules = replace(POOLED, trend_mean=0.2, trend_prior=0.0)
+    for opening in (1.0, 0.3):  # one unit, or a fraction of one (the panel takes any y ≥ 0)
+        y = np.zeros(30)
+        y[20] = opening
+        fit = fit_seasonal_trend(y, 11, 12, rules)
+        assert fit.level > 0 and np.isfinite(fit.level)
+        assert fit.growth == pytest.approx(np.exp(0.2 / 12))
+        found, _ = candidate_forecasts(y, 3, 11, 12, replace(DEFAULT_SETTINGS, growth_priors=((0.2, 0.0),)),
+                                       ("SeasonalTrend",))
+        assert (found["SeasonalTrend"] > 0).all()
 
 
 def test_a_backtest_pools_on_the_training_part_only() -> None:

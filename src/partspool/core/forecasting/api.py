@@ -215,8 +215,8 @@ def _growth(histories: tuple[NDArray[np.float64], ...], last_cycles: NDArray[np.
     if not settings.pool_growth:
         return None, settings
     cuts = settings.origins + 2  # auto's origins, and the one more the decay choice replays on
-    rules = replace(settings.seasonal_trend, discount_opening=True)  # as auto fits each series with the prior
-    yearly = m <= 1 or m == settings.periods_per_year
+    rules = replace(settings.seasonal_trend, for_panel=True)  # as auto fits each series with the prior
+    yearly = m > 1 and m == settings.periods_per_year
     priors = panel_growth(histories, last_cycles, m, horizon, cuts, rules, settings.decay_sample, yearly)
     found: list[tuple[float, float]] = []
     for prior in priors:  # a cut without enough series ends the list: from there each series' own prior

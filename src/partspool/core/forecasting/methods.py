@@ -96,9 +96,16 @@ def _models(m: int, window: int, alpha_d: float, alpha_p: float) -> dict[str, An
     return found
 
 
-@cache
 def _min_lengths(m: int, settings: ForecastSettings) -> dict[str, int]:
-    return {alias: min_length(alias, m, settings) for alias in METHODS}
+    # cached on what the lengths depend on, not on the whole settings: a run's own settings (its decay,
+    # its panel's growth) would otherwise add an entry per run to a long-lived worker's cache
+    return _lengths(m, settings.seasonal_min_seasons, settings.window_size)
+
+
+@cache
+def _lengths(m: int, min_seasons: int, window: int) -> dict[str, int]:
+    rules = ForecastSettings(seasonal_min_seasons=min_seasons, window_size=window)
+    return {alias: min_length(alias, m, rules) for alias in METHODS}
 
 
 def statsforecast_model(alias: str, m: int, settings: ForecastSettings) -> Any:

@@ -71,10 +71,14 @@ def fit_seasonal_trend(y: NDArray[np.float64], last_cycle: int, m: int,
     per_season = m if m > 1 else 12
     span = min(y.size - int(nonzero[0]), rules.shape_seasons * per_season)
     z = y[-span:]
-    if rules.discount_opening and span == y.size - int(nonzero[0]):
-        z = z.copy()  # the period that opens the span holds a demand by construction: it says when, not how much
-        z[0] -= 1.0
+    if rules.for_panel and span == y.size - int(nonzero[0]):
+        # the period that opens the span holds a demand by construction: it says when, not how much
+        z = z.copy()
+        z[0] = max(z[0] - 1.0, 0.0)
     total = float(z.sum())
+    if total <= 0 and rules.for_panel and y[-min(rules.window, y.size):].sum() > 0:
+        # nothing measured after the opening demand: the panel's growth, and the level it implies
+        return _level_only(y, last_cycle, m, rules, rules.trend_mean / per_season)
     if total <= 0:  # no demand in the fitted span (only long before it)
         return TrendFit(0.0, 1.0, flat, 0.0, 1.0)
     t = np.arange(1 - span, 1, dtype=np.float64)
@@ -84,9 +88,11 @@ def fit_seasonal_trend(y: NDArray[np.float64], last_cycle: int, m: int,
     low, high = (float(np.log(g)) / per_season for g in rules.growth_bounds)
     b, phi, keep = 0.0, 1.0, 0.0
     factors, cycle = flat, np.zeros(span, dtype=np.int64)
+    measured_phi = 1.0
     if span > 2:  # φ from one-step differences: a smooth season or trend barely inflates it
         diffs = np.diff(z)
-        phi = max(1.0, float(np.dot(diffs, diffs)) / (2.0 * total))
+        measured_phi = max(0.1, float(np.dot(diffs, diffs)) / (2.0 * total))
+        phi = max(1.0, measured_phi)
     if seasonal:
         cycle = (last_cycle + np.arange(1 - span, 1)) % season
         counts = np.bincount(cycle, minlength=season).astype(np.float64)
@@ -122,19 +128,32 @@ def fit_seasonal_trend(y: NDArray[np.float64], last_cycle: int, m: int,
     info = total * max(float(np.dot(w, t2)) / sum_w - mean_t * mean_t, 0.0)
     tau, prior = rules.trend_prior / per_season, rules.trend_mean / per_season
     trend_z = b * np.sqrt(info / phi) if info > 0 else 0.0
-    measured, variance = b, phi / info if info > 0 else float("inf")
+    measured, variance = b, (measured_phi if rules.for_panel else phi) / info if info > 0 else float("inf")
     # the normal posterior mean, the measurement and the prior's mean weighed by their precisions (nothing
     # measured: the prior's mean)
     b = (b * tau**2 + prior * variance) / (tau**2 + variance) if np.isfinite(variance) else prior
-    # the level over the last window, zeros before the first demand included (starting the window
-    # at the first demand would overstate a slow mover that has just sold once)
+    level = _level(y, last_cycle, season, rules, factors, b)
+    return TrendFit(level, float(np.exp(b)), factors, keep if seasonal else 0.0, phi, float(trend_z), float(measured),
+                    float(variance))
+
+
+def _level(y: NDArray[np.float64], last_cycle: int, season: int, rules: SeasonalTrendSettings,
+           factors: NDArray[np.float64], b: float) -> float:
+    """The level over the last window, zeros before the first demand included (starting the window
+    at the first demand would overstate a slow mover that has just sold once)."""
     k = min(rules.window, y.size)
     ages = np.arange(1 - k, 1, dtype=np.float64)
     positions = (last_cycle + np.arange(1 - k, 1)) % season
     shape = factors[positions] * np.exp(b * ages)
-    level = float(y[-k:].sum()) / float(shape.sum())
-    return TrendFit(level, float(np.exp(b)), factors, keep if seasonal else 0.0, phi, float(trend_z), float(measured),
-                    float(variance))
+    return float(y[-k:].sum()) / float(shape.sum())
+
+
+def _level_only(y: NDArray[np.float64], last_cycle: int, m: int, rules: SeasonalTrendSettings,
+                b: float) -> TrendFit:
+    """A fit with nothing measured but the level: flat season, growth ``b`` (the prior's)."""
+    flat = np.ones(max(m, 1), dtype=np.float64)
+    level = _level(y, last_cycle, max(m, 1), rules, flat, b)
+    return TrendFit(level, float(np.exp(b)), flat, 0.0, 1.0, 0.0, 0.0, float("inf"))
 
 
 def seasonal_trend(y: NDArray[np.float64], h: int, last_cycle: int, m: int,
@@ -245,12 +264,14 @@ class GrowthPrior:
         mean: the panel's mean log growth per season.
         sd: how much the series' true growths spread around it (0: they all grow alike).
         series: series whose growth was measured.
-        yearly: whether a season is a year (monthly and weekly data; on daily data it is a week).
+        per_season: periods in a season (the unit of ``mean`` and ``sd``); ``yearly``: whether that is a
+            year (monthly and weekly data; on daily data a season is a week).
     """
 
     mean: float
     sd: float
     series: int
+    per_season: int = 12
     yearly: bool = True
 
     @property
@@ -259,9 +280,10 @@ class GrowthPrior:
         return float(100.0 * (np.exp(self.mean) - 1.0))
 
     def describe(self) -> str:
-        per = "a year" if self.yearly else "a season"
-        return (f"each series' growth shrunk toward the panel's {self.percent:+.1f}% {per} (spread of the series' "
-                f"true growths ±{self.sd:.2f} in log growth, measured on {self.series} series)")
+        per = "a year" if self.yearly else f"per {self.per_season} periods"
+        return (f"each series' trend growth read against the panel's {self.percent:+.1f}% {per} (the series' true "
+                f"growths spread ±{self.sd:.2f} in log growth around it, measured on {self.series} series): the "
+                f"fewer a series' own demands, the closer its growth to the panel's")
 
 
 def panel_growth(histories: Sequence[NDArray[np.float64]], last_cycles: NDArray[np.int64], m: int, h: int,
@@ -278,7 +300,7 @@ def panel_growth(histories: Sequence[NDArray[np.float64]], last_cycles: NDArray[
     posterior mean under ``N(μ, τ²)`` (``fit_seasonal_trend``): a well-measured growth stays its own,
     a noisy one takes the panel's. ``None`` for a cut with fewer than ``POOL_MIN_SERIES`` measured
     series. Only the histories before each cut are read. ``yearly``: whether a season is a year (for
-    the description).
+    the description; a season is ``m`` periods, or 12 where the data has no season).
     """
     count = len(histories)
     picks = np.unique(np.linspace(0, count - 1, min(count, sample)).round().astype(np.int64))
@@ -296,7 +318,8 @@ def panel_growth(histories: Sequence[NDArray[np.float64]], last_cycles: NDArray[
             if np.isfinite(fit.growth_variance) and fit.growth_variance > 0:
                 b.append(fit.raw_growth * per_season)
                 v.append(fit.growth_variance * per_season**2)
-        out.append(replace(_pool(np.asarray(b), np.asarray(v)), yearly=yearly) if len(b) >= POOL_MIN_SERIES else None)
+        found = _pool(np.asarray(b), np.asarray(v)) if len(b) >= POOL_MIN_SERIES else None
+        out.append(None if found is None else replace(found, per_season=per_season, yearly=yearly))
     return tuple(out)
 
 

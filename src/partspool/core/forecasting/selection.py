@@ -158,10 +158,10 @@ def _pooled_note(settings: ForecastSettings, m: int, members: tuple[str, ...], a
     grows = "SeasonalTrend" in members or (adjust is not None and adjust.fit.growth != 1.0)
     if not pooled or not grows:
         return ""
-    per = "a year" if m <= 1 or m == settings.periods_per_year else "a season"
+    per = "a year" if m > 1 and m == settings.periods_per_year else f"per {m if m > 1 else 12} periods"
     mean, sd = settings.growth_priors[0]
-    return (f"; the growth fitted to this series was shrunk toward the panel's {100 * np.expm1(mean):+.1f}% {per} "
-            f"(spread ±{sd:.2f}), not toward none")
+    return (f"; its trend's growth was read against the panel's {100 * np.expm1(mean):+.1f}% {per} (the series' "
+            f"growths spread ±{sd:.2f} around it): the fewer this series' own demands, the closer to the panel's")
 
 
 def backtest_matrix(y: NDArray[np.float64], h: int, last_cycle: int, m: int, settings: ForecastSettings,
@@ -307,7 +307,7 @@ def auto_trend_rules(settings: ForecastSettings, cut: int = 0) -> tuple[Seasonal
     if cut >= len(settings.growth_priors):
         return settings.seasonal_trend, False
     mean, sd = settings.growth_priors[cut]
-    return replace(settings.seasonal_trend, trend_mean=mean, trend_prior=sd, discount_opening=True), True
+    return replace(settings.seasonal_trend, trend_mean=mean, trend_prior=sd, for_panel=True), True
 
 
 def candidate_forecasts(y: NDArray[np.float64], h: int, last_cycle: int, m: int, settings: ForecastSettings,

@@ -38,14 +38,13 @@ class SeasonalTrendSettings:
             is noisier.
         trend_mean: the prior's mean log growth per season (0: none). ``auto`` replaces both with the
             panel's own growth and spread (``ForecastSettings.growth_priors``).
-        discount_opening: where the fitted span starts at the series' first demand, count that
-            period's demand less one. The span is chosen to open with a demand, so that demand tells
-            when the series began, not its rate; counted in full, it makes a slow mover look as if
-            it were shrinking (over the demo-like panel, the slowest tenth measured −49% a year where
-            every part grew 27%). ``auto`` turns it on with the panel's prior.
-        growth_bounds: bounds of the growth per season.
-        seasonal_bounds: bounds of a seasonal index.
-        iterations: alternations of the trend and seasonal steps.
+        for_panel: the rules of a fit under the panel's prior (``auto`` sets it with ``trend_mean``):
+            where the fitted span starts at the series' first demand, that opening period is left out
+            (it holds a demand by construction: it says when the series began, not its rate; counted,
+            it made slow movers look as if shrinking, −49% a year measured on the slowest tenth of the
+            demo-like panel where every part grew 27%), and the growth's sampling variance uses the
+            measured dispersion without its floor of 1 (the floor overstated the noise of every
+            measurement, and so understated how much the true growths differ).
     """
 
     window: int = 24
@@ -53,7 +52,7 @@ class SeasonalTrendSettings:
     min_seasons: int = 2
     trend_prior: float = 0.15
     trend_mean: float = 0.0
-    discount_opening: bool = False
+    for_panel: bool = False
     growth_bounds: tuple[float, float] = (0.5, 2.0)
     seasonal_bounds: tuple[float, float] = (0.1, 5.0)
     iterations: int = 3
