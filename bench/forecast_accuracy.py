@@ -49,7 +49,7 @@ a gain there is partly a matter of predicting who stops. What was tried for ``au
 choice: ``bench/data/README.md``. After each set, the line "auto weighed its back-test's origins …"
 gives the decay each back-test chose from its training part (``selection.choose_decay``), and the
 line "auto shrank each series' growth …" the panel's growth it measured there (``seasonal.panel_growth``).
-``--off pool_growth`` (or ``adjust``, ``obsolescence``, ``choose_decay``) measures ``auto`` without
+``--off pool_growth`` (or ``pool_seasons``, ``adjust``, ``obsolescence``, ``choose_decay``) measures ``auto`` without
 that step; ``--seed`` draws another demo-like set.
 """
 
@@ -200,7 +200,8 @@ def evaluate(name: str, values: np.ndarray, dates: pd.DatetimeIndex, season: int
         part = frame[frame["ds"] < dates[cut]] if cut < t else frame
         result = backtest(part, HORIZON, settings=settings)
         decays.append("setting" if result.decay is None else f"{result.decay.decay:g}")
-        growths.append("none" if result.growth is None else f"{result.growth.percent:+.1f}% ±{result.growth.sd:.2f}")
+        growths.append("none" if result.growth is None else
+                       f"{result.growth.percent:+.1f}% ±{result.growth.sd:.2f} ({result.growth.profiles} profiles)")
         detail = result.detail
         actual = detail["actual"].to_numpy().reshape(n, HORIZON)
         for alias in result.summary["method"]:
@@ -229,7 +230,8 @@ def evaluate(name: str, values: np.ndarray, dates: pd.DatetimeIndex, season: int
                           "coverage3": row.get("coverage", float("nan"))}
     _print(name, n, t, figures, seconds)
     print(f"auto weighed its back-test's origins × {' / '.join(decays)} per step back at the 4 origins")
-    print(f"auto shrank each series' growth toward the panel's {' / '.join(growths)} a season at the 4 origins")
+    print(f"auto shrank each series' growth toward the panel's {' / '.join(growths)} a season (and its seasonal "
+          f"profiles beside a flat one) at the 4 origins")
     return figures
 
 
@@ -266,9 +268,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-weekly", action="store_true", help="skip the weekly set (d)")
     parser.add_argument("--seed", type=int, default=2024, help="seed of the demo-like set (a)")
     parser.add_argument("--off", default="", help="auto's steps to turn off, comma-separated, to measure what "
-                        "each adds: adjust, pool_growth, obsolescence, choose_decay")
+                        "each adds: adjust, pool_growth, pool_seasons, obsolescence, choose_decay")
     args = parser.parse_args(argv)
-    steps = ("adjust", "pool_growth", "obsolescence", "choose_decay")
+    steps = ("adjust", "pool_growth", "pool_seasons", "obsolescence", "choose_decay")
     off = [a.strip() for a in args.off.split(",") if a.strip()]
     if unknown := [a for a in off if a not in steps]:
         parser.error(f"--off: unknown step(s) {', '.join(unknown)}; valid: {', '.join(steps)}")

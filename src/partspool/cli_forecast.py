@@ -118,7 +118,8 @@ def cmd_backtest(args: argparse.Namespace) -> int:
                           "origin_decay": None if result.decay is None else result.decay.decay,
                           "panel_growth": None if result.growth is None else {
                               "percent_per_season": round(result.growth.percent, 2),
-                              "spread": round(result.growth.sd, 4), "series": result.growth.series}},
+                              "spread": round(result.growth.sd, 4), "series": result.growth.series,
+                              "season_profiles": result.growth.profiles}},
                          indent=2))
         return 0
     print(f"back-test: {len(result.auto_methods)} series, last {result.horizon} {result.frequency.name} "

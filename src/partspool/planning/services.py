@@ -170,13 +170,13 @@ def _obsolescence(result: Any) -> dict[str, Any] | None:
 
 
 def _growth(result: Any) -> dict[str, Any] | None:
-    """The network's growth toward which ``auto`` shrank each series' own (``None``: not pooled — a
-    named method, or too few series whose growth could be measured)."""
+    """The network's growth toward which ``auto`` shrank each series' own, and the seasonal profiles
+    it found (``None``: not pooled — a named method, or too few series whose growth could be measured)."""
     prior = getattr(result, "growth", None)
     if prior is None:
         return None
     return {"percent": round(prior.percent, 1), "spread": round(prior.sd, 3), "measured_on": prior.series,
-            "yearly": prior.yearly}
+            "yearly": prior.yearly, "season_profiles": prior.profiles}
 
 
 def _decay(result: Any) -> dict[str, Any] | None:

@@ -12,6 +12,7 @@ from partspool.core.forecasting import backtest, forecast, selection
 from partspool.core.forecasting.seasonal import (
     POOL_MIN_SERIES,
     _pool,
+    adjustment,
     fit_seasonal_trend,
     forecast_from_fit,
     panel_growth,
@@ -126,12 +127,14 @@ def test_each_backtest_origin_fits_with_the_prior_of_its_own_cut(monkeypatch) ->
 
     def spy(y, last_cycle, m, rules):
         seen.append((y.size, rules.trend_mean))
+        assert rules.season_groups == ((1.0, (1.0 + rules.trend_mean / 100,) * 12),)  # the same cut's profiles
         return fit_seasonal_trend(y, last_cycle, m, rules)
 
     monkeypatch.setattr(selection, "fit_seasonal_trend", spy)
     y = growing_panel(1, seed=6)[0]
     cuts = DEFAULT_SETTINGS.origins + 2
-    settings = replace(DEFAULT_SETTINGS, growth_priors=tuple((float(c), 0.1) for c in range(cuts)))
+    settings = replace(DEFAULT_SETTINGS, growth_priors=tuple((float(c), 0.1) for c in range(cuts)),
+                       season_priors=tuple(((1.0, (1.0 + c / 100,) * 12),) for c in range(cuts)))
     selection.auto_series(y, 3, 11, 12, settings)
     selection.choose_decay([y] * 40, np.full(40, 11), 3, 12, settings)
     assert {size for size, _ in seen} == {36 - 3 * c for c in range(cuts)}
@@ -167,3 +170,47 @@ def test_a_negative_spread_is_refused() -> None:
         ForecastSettings(growth_priors=((0.1, -0.2),))
     with pytest.raises(ValueError, match="standard deviation"):
         ForecastSettings(seasonal_trend=replace(RULES, trend_prior=-1.0))
+
+
+SUMMER = np.array([0.6, 0.6, 0.7, 0.85, 1.15, 1.9, 2.3, 2.1, 1.3, 0.9, 0.7, 0.6])
+WINTER = np.array([2.1, 1.8, 1.2, 0.8, 0.6, 0.5, 0.5, 0.5, 0.6, 0.9, 1.5, 2.0])
+
+
+def seasonal_panel(n: int, seed: int = 8) -> tuple[np.ndarray, np.ndarray]:
+    """Poisson series, January first, 36 months: 60% flat, 20% used in summer, 20% in winter."""
+    rng = np.random.default_rng(seed)
+    kind = rng.choice(3, size=n, p=(0.6, 0.2, 0.2))
+    shapes = np.vstack([np.ones(12), SUMMER, WINTER])[kind][:, np.arange(36) % 12]
+    return rng.poisson(np.exp(rng.normal(0.5, 1.0, n))[:, None] * shapes).astype(np.float64), kind
+
+
+def test_the_panel_seasonal_profiles_are_found() -> None:
+    values, _kind = seasonal_panel(1500)
+    prior = panel_growth(tuple(values), np.full(1500, 11), 12, 3, 1, POOLED, 2000)[0]
+    assert prior is not None and prior.profiles >= 2
+    share, flat = prior.groups[0]
+    assert flat == (1.0,) * 12 and share == pytest.approx(0.6, abs=0.15)
+    profiles = np.array([p for _s, p in prior.groups])
+    for truth in (SUMMER, WINTER):  # found, perhaps split in a few alike
+        assert np.abs(profiles - truth).mean(axis=1).min() < 0.2
+    assert "seasonal profile(s) found in the panel" in prior.describe()
+    off = panel_growth(tuple(values), np.full(1500, 11), 12, 3, 1, POOLED, 2000, seasons=False)[0]
+    assert off is not None and off.groups == () and off.profiles == 0
+
+
+def test_a_slow_mover_takes_the_season_its_months_resemble() -> None:
+    values, _kind = seasonal_panel(1500)
+    groups = panel_growth(tuple(values), np.full(1500, 11), 12, 3, 1, POOLED, 2000)[0].groups
+    slow = np.random.default_rng(21).poisson(0.6 * SUMMER[np.arange(36) % 12]).astype(np.float64)
+    own = fit_seasonal_trend(slow, 11, 12, RULES).seasonal
+    pooled = fit_seasonal_trend(slow, 11, 12, replace(POOLED, season_groups=groups)).seasonal
+    assert np.abs(pooled - SUMMER).sum() < np.abs(own - SUMMER).sum()
+    assert pooled[6] > 1.4 and pooled[0] < 0.9  # July high, January low
+    # the other candidates are adjusted with that season, though the part's own months fail the test
+    slower = np.random.default_rng(21).poisson(0.3 * SUMMER[np.arange(36) % 12]).astype(np.float64)
+    adjusted = adjustment(slower, 3, 11, 12, replace(POOLED, season_groups=groups))
+    plain = adjustment(slower, 3, 11, 12, POOLED)
+    assert adjusted is not None and plain is not None
+    assert (plain.history == 1.0).all()  # its own season does not pass the test
+    assert np.abs(adjusted.history[:12] - SUMMER).sum() < np.abs(plain.history[:12] - SUMMER).sum()
+    assert adjusted.history[6] > adjusted.history[0]

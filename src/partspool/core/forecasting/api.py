@@ -210,20 +210,23 @@ def forecast(frame: pd.DataFrame, horizon: int, method: str = AUTO, engine: str 
 
 def _growth(histories: tuple[NDArray[np.float64], ...], last_cycles: NDArray[np.int64], horizon: int, m: int,
             settings: ForecastSettings) -> tuple[GrowthPrior | None, ForecastSettings]:
-    """The panel's growth prior for ``auto`` (``seasonal.panel_growth``) at the forecast and at every
-    back-test origin (the decay choice's included), and the settings carrying it."""
+    """The panel's growth prior and seasonal profiles for ``auto`` (``seasonal.panel_growth``) at the
+    forecast and at every back-test origin (the decay choice's included), and the settings carrying them."""
     if not settings.pool_growth:
         return None, settings
     cuts = settings.origins + 2  # auto's origins, and the one more the decay choice replays on
     rules = replace(settings.seasonal_trend, for_panel=True)  # as auto fits each series with the prior
     yearly = m > 1 and m == settings.periods_per_year
-    priors = panel_growth(histories, last_cycles, m, horizon, cuts, rules, settings.decay_sample, yearly)
+    priors = panel_growth(histories, last_cycles, m, horizon, cuts, rules, settings.decay_sample, yearly,
+                          seasons=settings.pool_seasons)
     found: list[tuple[float, float]] = []
+    groups: list[tuple[tuple[float, tuple[float, ...]], ...]] = []
     for prior in priors:  # a cut without enough series ends the list: from there each series' own prior
         if prior is None:
             break
         found.append((prior.mean, prior.sd))
-    return priors[0], replace(settings, growth_priors=tuple(found))
+        groups.append(prior.groups)
+    return priors[0], replace(settings, growth_priors=tuple(found), season_priors=tuple(groups))
 
 
 def _decay(histories: tuple[NDArray[np.float64], ...], last_cycles: NDArray[np.int64], horizon: int, m: int,

@@ -55,6 +55,8 @@ class TrendFit:
     trend_z: float = 0.0  # the measured log growth over its standard error, before shrinking
     raw_growth: float = 0.0  # the measured log growth per period, before shrinking
     growth_variance: float = float("inf")  # its sampling variance (φ / I_b; infinite: not measured)
+    raw_seasonal: NDArray[np.float64] | None = None  # the measured indices, before shrinking (seasonal fits)
+    seasonal_variance: NDArray[np.float64] | None = None  # their sampling variances (φ / E_p)
 
 
 def fit_seasonal_trend(y: NDArray[np.float64], last_cycle: int, m: int,
@@ -93,6 +95,8 @@ def fit_seasonal_trend(y: NDArray[np.float64], last_cycle: int, m: int,
         diffs = np.diff(z)
         measured_phi = max(0.1, float(np.dot(diffs, diffs)) / (2.0 * total))
         phi = max(1.0, measured_phi)
+    grouped = bool(rules.season_groups) and len(rules.season_groups[0][1]) == season
+    raw, variance = flat, np.full(season, np.inf)
     if seasonal:
         cycle = (last_cycle + np.arange(1 - span, 1)) % season
         counts = np.bincount(cycle, minlength=season).astype(np.float64)
@@ -104,10 +108,12 @@ def fit_seasonal_trend(y: NDArray[np.float64], last_cycle: int, m: int,
             level = total / float(expected.sum())
             raw = sums / (level * expected)
             raw /= float(np.dot(raw, counts)) / span  # indices average 1 over the periods
-            spread = float(np.dot(raw - 1.0, raw - 1.0))
-            noise = phi / level * float(np.sum(1.0 / expected))  # Σ_p φ / E_p
+            variance = np.asarray(phi / (level * expected), dtype=np.float64)  # of each position's index: φ / E_p
+            centre = _group_centre(raw, variance, rules.season_groups) if grouped else flat
+            spread = float(np.dot(raw - centre, raw - centre))
+            noise = float(variance.sum())
             keep = max(0.0, 1.0 - noise / spread) if spread > 0 else 0.0
-            factors = np.minimum(np.maximum(1.0 + keep * (raw - 1.0), rules.seasonal_bounds[0]),
+            factors = np.minimum(np.maximum(centre + keep * (raw - centre), rules.seasonal_bounds[0]),
                                  rules.seasonal_bounds[1])
             w = factors[cycle] * trend
         else:
@@ -128,13 +134,13 @@ def fit_seasonal_trend(y: NDArray[np.float64], last_cycle: int, m: int,
     info = total * max(float(np.dot(w, t2)) / sum_w - mean_t * mean_t, 0.0)
     tau, prior = rules.trend_prior / per_season, rules.trend_mean / per_season
     trend_z = b * np.sqrt(info / phi) if info > 0 else 0.0
-    measured, variance = b, (measured_phi if rules.for_panel else phi) / info if info > 0 else float("inf")
+    measured, growth_variance = b, (measured_phi if rules.for_panel else phi) / info if info > 0 else float("inf")
     # the normal posterior mean, the measurement and the prior's mean weighed by their precisions (nothing
     # measured: the prior's mean)
-    b = (b * tau**2 + prior * variance) / (tau**2 + variance) if np.isfinite(variance) else prior
+    b = (b * tau**2 + prior * growth_variance) / (tau**2 + growth_variance) if np.isfinite(growth_variance) else prior
     level = _level(y, last_cycle, season, rules, factors, b)
     return TrendFit(level, float(np.exp(b)), factors, keep if seasonal else 0.0, phi, float(trend_z), float(measured),
-                    float(variance))
+                    float(growth_variance), raw if seasonal else flat, variance if seasonal else np.full(season, np.inf))
 
 
 def _level(y: NDArray[np.float64], last_cycle: int, season: int, rules: SeasonalTrendSettings,
@@ -195,7 +201,7 @@ class Adjustment:
 
     def describe(self) -> str:
         s = self.fit.seasonal
-        season = (f"seasonal indices {float(s.min()):.2f}–{float(s.max()):.2f}" if self.fit.shrink > 0
+        season = (f"seasonal indices {float(s.min()):.2f}–{float(s.max()):.2f}" if bool((s != 1.0).any())
                   else "no significant season")
         growth = (f"growth {100 * (self.fit.growth - 1):+.1f}% a period" if self.fit.growth != 1.0
                   else "no significant growth")
@@ -214,7 +220,10 @@ def adjustment(y: NDArray[np.float64], h: int, last_cycle: int, m: int, rules: S
     are adjusted as the oldest of it). ``fit``: ``fit_seasonal_trend``'s result for the same history,
     when the caller has it already. ``growth_allowed``: ``False`` where the season is not a year
     (daily data, whose "season" is a week: a growth fitted over three weeks must not be carried
-    months ahead); only the weekly pattern then adjusts. Whether a growth adjusts is the series' own
+    months ahead); only the weekly pattern then adjusts. Where the season was fitted against the
+    panel's seasonal profiles (``season_groups``), it is used as fitted: a slow mover's own months
+    cannot pass the test, but the profile its months resemble can carry its season. Whether a growth
+    adjusts is the series' own
     evidence (its measured growth must stand out from none); how much, the fit's estimate, which
     inside ``auto`` is shrunk toward the panel's growth (``panel_growth``). Adjusting every slow mover
     for the panel's growth, without the test, cost the demo-like set 1.9 points of RMSSE over the
@@ -225,7 +234,10 @@ def adjustment(y: NDArray[np.float64], h: int, last_cycle: int, m: int, rules: S
         return None
     n, season = y.size, max(m, 1)
     # a pattern no larger than noise would make could only add noise: each part must pass its test
-    seasonal = fit.seasonal if fit.shrink > _season_threshold(season) else np.ones(season)
+    if rules.season_groups:  # the season already weighs the series' evidence against the panel's profiles
+        seasonal = fit.seasonal
+    else:
+        seasonal = fit.seasonal if fit.shrink > _season_threshold(season) else np.ones(season)
     growth = fit.growth if growth_allowed and abs(fit.trend_z) > _TREND_Z else 1.0
     span = min(n, rules.shape_seasons * (m if m > 1 else 12))
     ages = np.arange(1 - n, 1)
@@ -266,6 +278,8 @@ class GrowthPrior:
         series: series whose growth was measured.
         per_season: periods in a season (the unit of ``mean`` and ``sd``); ``yearly``: whether that is a
             year (monthly and weekly data; on daily data a season is a week).
+        groups: the panel's seasonal profiles (``season_groups``): ``(share, indices)`` pairs, the
+            first flat; empty where too few series have a season of their own to find any.
     """
 
     mean: float
@@ -273,22 +287,30 @@ class GrowthPrior:
     series: int
     per_season: int = 12
     yearly: bool = True
+    groups: tuple[tuple[float, tuple[float, ...]], ...] = ()
 
     @property
     def percent(self) -> float:
         """The panel's growth per season, in percent."""
         return float(100.0 * (np.exp(self.mean) - 1.0))
 
+    @property
+    def profiles(self) -> int:
+        """Seasonal profiles found beside the flat one."""
+        return max(len(self.groups) - 1, 0)
+
     def describe(self) -> str:
         per = "a year" if self.yearly else f"per {self.per_season} periods"
+        seasons = (f"; each season read against {self.profiles} seasonal profile(s) found in the panel beside a flat "
+                   f"one" if self.profiles else "")
         return (f"each series' trend growth read against the panel's {self.percent:+.1f}% {per} (the series' true "
                 f"growths spread ±{self.sd:.2f} in log growth around it, measured on {self.series} series): the "
-                f"fewer a series' own demands, the closer its growth to the panel's")
+                f"fewer a series' own demands, the closer its growth to the panel's{seasons}")
 
 
 def panel_growth(histories: Sequence[NDArray[np.float64]], last_cycles: NDArray[np.int64], m: int, h: int,
                  cuts: int, rules: SeasonalTrendSettings, sample: int,
-                 yearly: bool = True) -> tuple[GrowthPrior | None, ...]:
+                 yearly: bool = True, seasons: bool = True) -> tuple[GrowthPrior | None, ...]:
     """The panel's growth, as a prior for each series' own, for the histories cut by ``0, h … (cuts − 1)·h``.
 
     A slow mover's few counts barely show its growth, but the parts of one network grow with the
@@ -301,6 +323,9 @@ def panel_growth(histories: Sequence[NDArray[np.float64]], last_cycles: NDArray[
     a noisy one takes the panel's. ``None`` for a cut with fewer than ``POOL_MIN_SERIES`` measured
     series. Only the histories before each cut are read. ``yearly``: whether a season is a year (for
     the description; a season is ``m`` periods, or 12 where the data has no season).
+
+    The same fits give the panel's seasonal profiles (``season_groups``, on the series whose own
+    season passes its test), kept in ``GrowthPrior.groups`` when ``seasons`` is on.
     """
     count = len(histories)
     picks = np.unique(np.linspace(0, count - 1, min(count, sample)).round().astype(np.int64))
@@ -309,6 +334,7 @@ def panel_growth(histories: Sequence[NDArray[np.float64]], last_cycles: NDArray[
     out: list[GrowthPrior | None] = []
     for c in range(cuts):
         b, v = [], []
+        shapes, noises, clear = [], [], []
         for i in picks:
             y = histories[int(i)]
             n = y.size - c * h
@@ -318,8 +344,14 @@ def panel_growth(histories: Sequence[NDArray[np.float64]], last_cycles: NDArray[
             if np.isfinite(fit.growth_variance) and fit.growth_variance > 0:
                 b.append(fit.raw_growth * per_season)
                 v.append(fit.growth_variance * per_season**2)
+            if fit.seasonal_variance is not None and np.isfinite(fit.seasonal_variance).all():
+                shapes.append(fit.raw_seasonal)
+                noises.append(fit.seasonal_variance)
+                clear.append(fit.shrink > _season_threshold(season))  # a season of its own, beyond noise
         found = _pool(np.asarray(b), np.asarray(v)) if len(b) >= POOL_MIN_SERIES else None
-        out.append(None if found is None else replace(found, per_season=per_season, yearly=yearly))
+        groups = (season_groups(np.asarray(shapes), np.asarray(noises), np.asarray(clear))
+                  if seasons and sum(clear) >= POOL_MIN_SERIES else ())
+        out.append(None if found is None else replace(found, per_season=per_season, yearly=yearly, groups=groups))
     return tuple(out)
 
 
@@ -344,3 +376,71 @@ def _pool(b: NDArray[np.float64], v: NDArray[np.float64]) -> GrowthPrior:
         low, high = (mid, high) if excess(mid) > 0 else (low, mid)
     tau2 = 0.5 * (low + high)
     return GrowthPrior(mean(tau2), float(np.sqrt(tau2)), k)
+
+
+def _group_centre(raw: NDArray[np.float64], variance: NDArray[np.float64],
+                  groups: tuple[tuple[float, tuple[float, ...]], ...]) -> NDArray[np.float64]:
+    """The seasonal profile a series' indices are shrunk toward: the panel's profiles (``groups``,
+    each with its share of the panel) averaged by how likely each is to have produced ``raw``."""
+    profiles = np.array([p for _w, p in groups])
+    share = np.array([w for w, _p in groups])
+    chi = (((raw[None, :] - profiles) ** 2) / variance[None, :]).sum(axis=1)
+    log_post = np.log(np.maximum(share, 1e-12)) - 0.5 * chi
+    post = np.exp(log_post - log_post.max())
+    out: NDArray[np.float64] = post @ profiles / post.sum()
+    return out
+
+
+GROUP_MAX = 6  # seasonal profiles (beside a flat one) a panel is searched for
+
+
+def season_groups(all_raw: NDArray[np.float64], all_variance: NDArray[np.float64], clear: NDArray[np.bool_],
+                  seed: int = 0) -> tuple[tuple[float, tuple[float, ...]], ...]:
+    """The panel's seasonal profiles ("group seasonal indices", Withycombe 1989; Dekker, van Donselaar &
+    Ouwehand 2004 for slow-moving parts): parts used in the same season — air-conditioning in summer,
+    batteries in the cold — share its shape, which a slow mover's few counts cannot show.
+
+    A flat profile and up to ``GROUP_MAX`` more, found by k-means on the measured indices (rows of
+    ``all_raw``, with their sampling variances) of the series whose own season is clear (``clear``),
+    each distance weighted by the index's precision; the number of profiles is the one with the
+    lowest BIC (χ² + parameters × ln series). Each profile's share of the panel is then estimated
+    over every series (EM, profiles held), since most series have no clear season of their own.
+    Returns ``(share, indices)`` pairs, the flat one first; ``fit_seasonal_trend`` shrinks each
+    series' indices toward the profiles as likely to have produced them."""
+    raw, variance = all_raw[clear], all_variance[clear]
+    n, m = raw.shape
+    precision = 1.0 / variance
+    flat = np.ones((1, m))
+    rng = np.random.default_rng(seed)
+
+    def fit_k(k: int) -> tuple[float, NDArray[np.float64], NDArray[np.int64]]:
+        centres = flat
+        for _ in range(k):  # k-means++: each new centre drawn far from the ones so far
+            d = (((raw[:, None, :] - centres[None]) ** 2) * precision[:, None, :]).sum(axis=2).min(axis=1)
+            centres = np.vstack([centres, raw[rng.choice(n, p=d / d.sum())]])
+        for _ in range(25):
+            d = (((raw[:, None, :] - centres[None]) ** 2) * precision[:, None, :]).sum(axis=2)
+            assign = d.argmin(axis=1)
+            moved = centres.copy()
+            for j in range(1, k + 1):
+                members = assign == j
+                if members.any():
+                    moved[j] = (raw[members] * precision[members]).sum(axis=0) / precision[members].sum(axis=0)
+            if np.allclose(moved, centres):
+                break
+            centres = moved
+        d = (((raw[:, None, :] - centres[None]) ** 2) * precision[:, None, :]).sum(axis=2)
+        assign = d.argmin(axis=1)
+        return float(d.min(axis=1).sum()) + k * m * float(np.log(n)), centres, assign
+
+    best = min((fit_k(k) for k in range(min(GROUP_MAX, n - 1) + 1)), key=lambda r: r[0])
+    _bic, centres, _assign = best
+    # the shares over every series (most have no season of their own to cluster): a few EM steps
+    chi = (((all_raw[:, None, :] - centres[None]) ** 2) / all_variance[:, None, :]).sum(axis=2)
+    share = np.full(centres.shape[0], 1.0 / centres.shape[0])
+    for _ in range(50):
+        log_post = np.log(share)[None, :] - 0.5 * chi
+        post = np.exp(log_post - log_post.max(axis=1, keepdims=True))
+        post /= post.sum(axis=1, keepdims=True)
+        share = (post.sum(axis=0) + 1.0) / (post.shape[0] + centres.shape[0])
+    return tuple((float(w), tuple(float(v) for v in row)) for w, row in zip(share, centres, strict=True))

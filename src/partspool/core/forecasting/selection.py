@@ -154,14 +154,19 @@ def auto_series(y: NDArray[np.float64], h: int, last_cycle: int, m: int,
 
 def _pooled_note(settings: ForecastSettings, m: int, members: tuple[str, ...], adjust: Adjustment | None) -> str:
     """The explanation's words on the panel's growth, where it shaped a forecast used."""
-    _rules, pooled = auto_trend_rules(settings)
-    grows = "SeasonalTrend" in members or (adjust is not None and adjust.fit.growth != 1.0)
+    rules, pooled = auto_trend_rules(settings)
+    trend = "SeasonalTrend" in members
+    grows = trend or (adjust is not None and adjust.fit.growth != 1.0)
     if not pooled or not grows:
         return ""
     per = "a year" if m > 1 and m == settings.periods_per_year else f"per {m if m > 1 else 12} periods"
     mean, sd = settings.growth_priors[0]
+    seasons = (f"; its season was read against the panel's {len(rules.season_groups) - 1} seasonal profile(s) and a "
+               f"flat one, leaning toward those its months resemble" if rules.season_groups and
+               (trend or adjust is not None) else "")
     return (f"; its trend's growth was read against the panel's {100 * np.expm1(mean):+.1f}% {per} (the series' "
-            f"growths spread ±{sd:.2f} around it): the fewer this series' own demands, the closer to the panel's")
+            f"growths spread ±{sd:.2f} around it): the fewer this series' own demands, the closer to the panel's"
+            + seasons)
 
 
 def backtest_matrix(y: NDArray[np.float64], h: int, last_cycle: int, m: int, settings: ForecastSettings,
@@ -307,7 +312,9 @@ def auto_trend_rules(settings: ForecastSettings, cut: int = 0) -> tuple[Seasonal
     if cut >= len(settings.growth_priors):
         return settings.seasonal_trend, False
     mean, sd = settings.growth_priors[cut]
-    return replace(settings.seasonal_trend, trend_mean=mean, trend_prior=sd, for_panel=True), True
+    groups = settings.season_priors[cut] if cut < len(settings.season_priors) else ()
+    return replace(settings.seasonal_trend, trend_mean=mean, trend_prior=sd, for_panel=True,
+                   season_groups=groups), True
 
 
 def candidate_forecasts(y: NDArray[np.float64], h: int, last_cycle: int, m: int, settings: ForecastSettings,

@@ -45,6 +45,9 @@ class SeasonalTrendSettings:
             demo-like panel where every part grew 27%), and the growth's sampling variance uses the
             measured dispersion without its floor of 1 (the floor overstated the noise of every
             measurement, and so understated how much the true growths differ).
+        season_groups: the panel's seasonal profiles, ``(share, indices)`` with the flat one first
+            (``seasonal.season_groups``; ``auto`` sets them): a series' indices are shrunk toward the
+            profiles as likely to have produced them, not toward flat. Empty: toward flat.
     """
 
     window: int = 24
@@ -53,6 +56,7 @@ class SeasonalTrendSettings:
     trend_prior: float = 0.15
     trend_mean: float = 0.0
     for_panel: bool = False
+    season_groups: tuple[tuple[float, tuple[float, ...]], ...] = ()
     growth_bounds: tuple[float, float] = (0.5, 2.0)
     seasonal_bounds: tuple[float, float] = (0.1, 5.0)
     iterations: int = 3
@@ -102,6 +106,10 @@ class ForecastSettings:
             none: the parts of one network grow with the same vehicle parc, so a slow mover's growth,
             which its own counts barely show, is best read off the panel (empirical Bayes:
             ``seasonal.panel_growth``). ``SeasonalTrend`` by name keeps its own prior.
+        pool_seasons: inside ``auto`` (with ``pool_growth``), shrink each series' seasonal indices toward
+            the panel's seasonal profiles rather than toward flat (``seasonal.season_groups``): parts
+            used in the same season share its shape. ``SeasonalTrend`` by name keeps flat.
+        season_priors: set per run with ``growth_priors``: the panel's seasonal profiles for each cut.
         growth_priors: set per run by ``auto`` when ``pool_growth`` is on (callers leave it empty):
             the panel's prior on the log growth per season, ``(mean, standard deviation)``, for
             histories cut by 0, ``h``, ``2h`` … periods (the forecast, then each back-test origin).
@@ -145,7 +153,9 @@ class ForecastSettings:
     chunk_size: int = 2000
     adjust: bool = True
     pool_growth: bool = True
+    pool_seasons: bool = True
     growth_priors: tuple[tuple[float, float], ...] = ()
+    season_priors: tuple[tuple[tuple[float, tuple[float, ...]], ...], ...] = ()
     obsolescence: bool = True
     periods_per_year: int = MONTHS_PER_YEAR
 
