@@ -310,7 +310,8 @@ def test_a_run_says_which_parts_look_stopped_and_forecasts_them_down(parts_that_
     assert decay["judged_on"] == 40 and f"origin × {decay['decay']:g} per step back" in page
     assert set(decay["scores"]) == {"0.1", "0.2", "0.3", "0.5", "0.7", "1"}
     growth = body["summary"]["panel_growth"]  # the network's growth, toward which each series' own was shrunk
-    assert growth["measured_on"] > 30 and growth["yearly"] is True and growth["season_profiles"] >= 0
+    assert growth["measured_on"] > 30 and growth["yearly"] is True
+    assert isinstance(growth["season_profiles"], int)
     assert "Each part's trend growth is read against the network's: the " in page
     assert f"series measured change by {growth['percent']:.1f}% a year together" in page
     assert ForecastRun.objects.get(pk=body["id"]).summary["obsolescence"]["likely_stopped"] == 12

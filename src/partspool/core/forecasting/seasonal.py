@@ -57,6 +57,7 @@ class TrendFit:
     growth_variance: float = float("inf")  # its sampling variance (φ / I_b; infinite: not measured)
     raw_seasonal: NDArray[np.float64] | None = None  # the measured indices, before shrinking (seasonal fits)
     seasonal_variance: NDArray[np.float64] | None = None  # their sampling variances (φ / E_p)
+    profile_mass: float = 0.0  # with the panel's profiles: how likely the series follows one other than flat
 
 
 def fit_seasonal_trend(y: NDArray[np.float64], last_cycle: int, m: int,
@@ -95,8 +96,8 @@ def fit_seasonal_trend(y: NDArray[np.float64], last_cycle: int, m: int,
         diffs = np.diff(z)
         measured_phi = max(0.1, float(np.dot(diffs, diffs)) / (2.0 * total))
         phi = max(1.0, measured_phi)
-    grouped = bool(rules.season_groups) and len(rules.season_groups[0][1]) == season
-    raw, variance = flat, np.full(season, np.inf)
+    grouped = len(rules.season_groups) > 1 and len(rules.season_groups[0][1]) == season
+    raw, variance, mass = flat, np.full(season, np.inf), 0.0
     if seasonal:
         cycle = (last_cycle + np.arange(1 - span, 1)) % season
         counts = np.bincount(cycle, minlength=season).astype(np.float64)
@@ -109,7 +110,7 @@ def fit_seasonal_trend(y: NDArray[np.float64], last_cycle: int, m: int,
             raw = sums / (level * expected)
             raw /= float(np.dot(raw, counts)) / span  # indices average 1 over the periods
             variance = np.asarray(phi / (level * expected), dtype=np.float64)  # of each position's index: φ / E_p
-            centre = _group_centre(raw, variance, rules.season_groups) if grouped else flat
+            centre, mass = _group_centre(raw, variance, rules.season_groups) if grouped else (flat, 0.0)
             spread = float(np.dot(raw - centre, raw - centre))
             noise = float(variance.sum())
             keep = max(0.0, 1.0 - noise / spread) if spread > 0 else 0.0
@@ -140,7 +141,8 @@ def fit_seasonal_trend(y: NDArray[np.float64], last_cycle: int, m: int,
     b = (b * tau**2 + prior * growth_variance) / (tau**2 + growth_variance) if np.isfinite(growth_variance) else prior
     level = _level(y, last_cycle, season, rules, factors, b)
     return TrendFit(level, float(np.exp(b)), factors, keep if seasonal else 0.0, phi, float(trend_z), float(measured),
-                    float(growth_variance), raw if seasonal else flat, variance if seasonal else np.full(season, np.inf))
+                    float(growth_variance), raw if seasonal else flat, variance if seasonal else np.full(season, np.inf),
+                    mass if seasonal else 0.0)
 
 
 def _level(y: NDArray[np.float64], last_cycle: int, season: int, rules: SeasonalTrendSettings,
@@ -221,9 +223,10 @@ def adjustment(y: NDArray[np.float64], h: int, last_cycle: int, m: int, rules: S
     when the caller has it already. ``growth_allowed``: ``False`` where the season is not a year
     (daily data, whose "season" is a week: a growth fitted over three weeks must not be carried
     months ahead); only the weekly pattern then adjusts. Where the season was fitted against the
-    panel's seasonal profiles (``season_groups``), it is used as fitted: a slow mover's own months
-    cannot pass the test, but the profile its months resemble can carry its season. Whether a growth
-    adjusts is the series' own
+    panel's seasonal profiles (``season_groups``), it is also used when the series more likely follows
+    one of them than the flat one (``TrendFit.profile_mass`` > 0.5): a slow mover's own history
+    cannot pass the test, but the profile it resembles can carry its season, while a flat slow mover
+    stays flat. Whether a growth adjusts is the series' own
     evidence (its measured growth must stand out from none); how much, the fit's estimate, which
     inside ``auto`` is shrunk toward the panel's growth (``panel_growth``). Adjusting every slow mover
     for the panel's growth, without the test, cost the demo-like set 1.9 points of RMSSE over the
@@ -234,18 +237,17 @@ def adjustment(y: NDArray[np.float64], h: int, last_cycle: int, m: int, rules: S
         return None
     n, season = y.size, max(m, 1)
     # a pattern no larger than noise would make could only add noise: each part must pass its test
-    if rules.season_groups:  # the season already weighs the series' evidence against the panel's profiles
-        seasonal = fit.seasonal
-    else:
-        seasonal = fit.seasonal if fit.shrink > _season_threshold(season) else np.ones(season)
+    # a season is used where the series' own pattern stands out from its prior centre, or where the
+    # series more likely follows one of the panel's seasonal profiles than the flat one
+    passes = fit.shrink > _season_threshold(season) or fit.profile_mass > 0.5
+    seasonal = fit.seasonal if passes else np.ones(season)
     growth = fit.growth if growth_allowed and abs(fit.trend_z) > _TREND_Z else 1.0
     span = min(n, rules.shape_seasons * (m if m > 1 else 12))
     ages = np.arange(1 - n, 1)
     history = seasonal[(last_cycle + ages) % season] * growth ** np.maximum(ages, 1 - span)
     steps = np.arange(1, h + 1)
     future = seasonal[(last_cycle + steps) % season] * growth ** np.minimum(steps, span)
-    used = TrendFit(fit.level, growth, seasonal, fit.shrink if seasonal is fit.seasonal else 0.0, fit.dispersion,
-                    fit.trend_z, fit.raw_growth, fit.growth_variance)
+    used = replace(fit, growth=growth, seasonal=seasonal, shrink=fit.shrink if seasonal is fit.seasonal else 0.0)
     return Adjustment(history.astype(np.float64), future.astype(np.float64), used)
 
 
@@ -379,16 +381,18 @@ def _pool(b: NDArray[np.float64], v: NDArray[np.float64]) -> GrowthPrior:
 
 
 def _group_centre(raw: NDArray[np.float64], variance: NDArray[np.float64],
-                  groups: tuple[tuple[float, tuple[float, ...]], ...]) -> NDArray[np.float64]:
-    """The seasonal profile a series' indices are shrunk toward: the panel's profiles (``groups``,
-    each with its share of the panel) averaged by how likely each is to have produced ``raw``."""
+                  groups: tuple[tuple[float, tuple[float, ...]], ...]) -> tuple[NDArray[np.float64], float]:
+    """The seasonal profile a series' indices are shrunk toward: the panel's profiles (``groups``, the
+    flat one first, each with its share of the panel) averaged by how likely each is to have produced
+    ``raw``; and the probability that it is one other than the flat one."""
     profiles = np.array([p for _w, p in groups])
     share = np.array([w for w, _p in groups])
     chi = (((raw[None, :] - profiles) ** 2) / variance[None, :]).sum(axis=1)
     log_post = np.log(np.maximum(share, 1e-12)) - 0.5 * chi
     post = np.exp(log_post - log_post.max())
-    out: NDArray[np.float64] = post @ profiles / post.sum()
-    return out
+    post /= post.sum()
+    out: NDArray[np.float64] = post @ profiles
+    return out, float(1.0 - post[0])
 
 
 GROUP_MAX = 6  # seasonal profiles (beside a flat one) a panel is searched for
@@ -405,8 +409,11 @@ def season_groups(all_raw: NDArray[np.float64], all_variance: NDArray[np.float64
     each distance weighted by the index's precision; the number of profiles is the one with the
     lowest BIC (χ² + parameters × ln series). Each profile's share of the panel is then estimated
     over every series (EM, profiles held), since most series have no clear season of their own.
-    Returns ``(share, indices)`` pairs, the flat one first; ``fit_seasonal_trend`` shrinks each
-    series' indices toward the profiles as likely to have produced them."""
+    Returns ``(share, indices)`` pairs, the flat one first (empty when none is found beyond it);
+    ``fit_seasonal_trend`` shrinks each series' indices toward the profiles as likely to have
+    produced them. About 4% of flat series pass the season test by chance, so noise profiles are
+    found too; they take a small share, and a series is adjusted for a profile only when it more
+    likely follows one than the flat profile (``adjustment``)."""
     raw, variance = all_raw[clear], all_variance[clear]
     n, m = raw.shape
     precision = 1.0 / variance
@@ -417,7 +424,10 @@ def season_groups(all_raw: NDArray[np.float64], all_variance: NDArray[np.float64
         centres = flat
         for _ in range(k):  # k-means++: each new centre drawn far from the ones so far
             d = (((raw[:, None, :] - centres[None]) ** 2) * precision[:, None, :]).sum(axis=2).min(axis=1)
+            if not d.sum() > 0:  # every series sits on a centre already: no more to find
+                break
             centres = np.vstack([centres, raw[rng.choice(n, p=d / d.sum())]])
+        k = centres.shape[0] - 1
         for _ in range(25):
             d = (((raw[:, None, :] - centres[None]) ** 2) * precision[:, None, :]).sum(axis=2)
             assign = d.argmin(axis=1)
@@ -435,6 +445,8 @@ def season_groups(all_raw: NDArray[np.float64], all_variance: NDArray[np.float64
 
     best = min((fit_k(k) for k in range(min(GROUP_MAX, n - 1) + 1)), key=lambda r: r[0])
     _bic, centres, _assign = best
+    if centres.shape[0] == 1:  # nothing beyond flat: a series' season is shrunk toward flat, as without groups
+        return ()
     # the shares over every series (most have no season of their own to cluster): a few EM steps
     chi = (((all_raw[:, None, :] - centres[None]) ** 2) / all_variance[:, None, :]).sum(axis=2)
     share = np.full(centres.shape[0], 1.0 / centres.shape[0])

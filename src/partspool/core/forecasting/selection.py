@@ -26,6 +26,7 @@ from partspool.core.forecasting.metrics import naive_scale
 from partspool.core.forecasting.seasonal import (
     ADJUSTED,
     Adjustment,
+    TrendFit,
     adjustment,
     fit_seasonal_trend,
     forecast_from_fit,
@@ -146,27 +147,31 @@ def auto_series(y: NDArray[np.float64], h: int, last_cycle: int, m: int,
                              len(candidates), settings.combine, weights, settings.origin_decay)
         + (f"; the methods without a season of their own forecast demand adjusted for this series' season "
            f"and growth ({adjust.describe()})" if adjusted and adjust is not None else "")
-        + _pooled_note(settings, m, members, adjust if adjusted else None),
+        + _pooled_note(settings, m, members, adjust if adjusted else None, adjust.fit if adjust is not None else None),
         weights=tuple(float(w) for w in weights), adjusted=adjusted,
     )
     return np.maximum(forecast, 0.0), choice
 
 
-def _pooled_note(settings: ForecastSettings, m: int, members: tuple[str, ...], adjust: Adjustment | None) -> str:
+def _pooled_note(settings: ForecastSettings, m: int, members: tuple[str, ...], adjust: Adjustment | None,
+                 fit: TrendFit | None) -> str:
     """The explanation's words on the panel's growth, where it shaped a forecast used."""
     rules, pooled = auto_trend_rules(settings)
-    trend = "SeasonalTrend" in members
-    grows = trend or (adjust is not None and adjust.fit.growth != 1.0)
-    if not pooled or not grows:
+    if not pooled:
         return ""
-    per = "a year" if m > 1 and m == settings.periods_per_year else f"per {m if m > 1 else 12} periods"
-    mean, sd = settings.growth_priors[0]
-    seasons = (f"; its season was read against the panel's {len(rules.season_groups) - 1} seasonal profile(s) and a "
-               f"flat one, leaning toward those its months resemble" if rules.season_groups and
-               (trend or adjust is not None) else "")
-    return (f"; its trend's growth was read against the panel's {100 * np.expm1(mean):+.1f}% {per} (the series' "
-            f"growths spread ±{sd:.2f} around it): the fewer this series' own demands, the closer to the panel's"
-            + seasons)
+    trend = "SeasonalTrend" in members
+    out = ""
+    if trend or (adjust is not None and adjust.fit.growth != 1.0):
+        per = "a year" if m > 1 and m == settings.periods_per_year else f"per {m if m > 1 else 12} periods"
+        mean, sd = settings.growth_priors[0]
+        out += (f"; its trend's growth was read against the panel's {100 * np.expm1(mean):+.1f}% {per} (the series' "
+                f"growths spread ±{sd:.2f} around it): the fewer this series' own demands, the closer to the panel's")
+    if fit is not None and fit.raw_seasonal is not None and len(rules.season_groups) > 1 and (
+            trend or (adjust is not None and bool((adjust.fit.seasonal != 1.0).any()))):
+        out += (f"; its season was read against the {len(rules.season_groups) - 1} seasonal profile(s) found in the "
+                f"panel and a flat one ({fit.profile_mass:.0%} likely one of the seasonal ones): the fewer its own "
+                f"demands, the closer its season to theirs")
+    return out
 
 
 def backtest_matrix(y: NDArray[np.float64], h: int, last_cycle: int, m: int, settings: ForecastSettings,

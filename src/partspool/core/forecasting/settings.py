@@ -170,6 +170,9 @@ class ForecastSettings:
             raise ValueError("decay_grid must hold decays in (0, 1] and decay_sample must be at least 1")
         if self.seasonal_trend.trend_prior < 0 or any(sd < 0 for _mean, sd in self.growth_priors):
             raise ValueError("the growth prior's standard deviation must not be negative")
+        for groups in (*self.season_priors, self.seasonal_trend.season_groups):
+            if groups and (len({len(p) for _share, p in groups}) != 1 or any(share <= 0 for share, _p in groups)):
+                raise ValueError("seasonal profiles must share one length and have positive shares")
 
     def for_periods(self, per_year: int) -> ForecastSettings:
         """These settings for data with ``per_year`` periods a year (unchanged if already so).
