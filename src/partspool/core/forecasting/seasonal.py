@@ -20,7 +20,9 @@ demand is modelled as counts with mean
   the counts, ``Σ (y_t − y_{t−1})² / (2 Σ y)`` (at least 1): a deliberately cautious figure, since a
   real season inflates it a little, so a pattern must clearly stand out to be kept (measuring it on
   deseasonalised counts instead kept too much noise: see ``bench/data/README.md``). Seasonal
-  indices are used only with ``min_seasons`` full seasons of history (else all 1). The growth is
+  indices are used only with ``min_seasons`` full seasons of history (else all 1). Inside ``auto``
+  the indices are shrunk instead toward the panel's seasonal profiles as likely to have produced
+  them (``season_groups``). The growth is
   shrunk toward none the same way, with a normal prior of standard deviation ``trend_prior`` on
   the log growth per season: ``b ← b · τ² / (τ² + φ / I_b)`` (``I_b`` the Fisher information of
   ``b``); during the fit it is kept within ``growth_bounds`` per season. Inside ``auto`` the prior is
@@ -321,8 +323,9 @@ def panel_growth(histories: Sequence[NDArray[np.float64]], last_cycles: NDArray[
     random-effects meta-analysis: the spread of the true growths ``τ²`` is the Paule–Mandel estimate
     (``Σ (b_i − μ)² / (v_i + τ²) = k − 1``; 0 when the measurements scatter no more than their noise)
     and the mean ``μ`` weighs each series by ``1 / (v_i + τ²)``. Each series' growth is then its
-    posterior mean under ``N(μ, τ²)`` (``fit_seasonal_trend``): a well-measured growth stays its own,
-    a noisy one takes the panel's. ``None`` for a cut with fewer than ``POOL_MIN_SERIES`` measured
+    posterior mean under ``N(μ, τ²)`` (``fit_seasonal_trend``): the better measured a series' growth
+    and the wider the spread, the more it keeps its own; where the series grow alike (``τ`` = 0) every
+    series takes the panel's. ``None`` for a cut with fewer than ``POOL_MIN_SERIES`` measured
     series. Only the histories before each cut are read. ``yearly``: whether a season is a year (for
     the description; a season is ``m`` periods, or 12 where the data has no season).
 
