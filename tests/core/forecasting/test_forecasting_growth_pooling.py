@@ -237,3 +237,15 @@ def test_identical_histories_do_not_break_the_profiles() -> None:
     assert prior is not None and 1 <= prior.profiles <= 2
     flat_rows = np.ones((40, 12))
     assert season_groups(flat_rows, np.full((40, 12), 0.1), np.ones(40, dtype=bool)) == ()
+
+
+def test_the_explanation_names_the_profiles_only_where_a_season_was_fitted() -> None:
+    profiles = ((0.7, (1.0,) * 12), (0.3, tuple(float(v) for v in SUMMER / SUMMER.mean())))
+    settings = replace(DEFAULT_SETTINGS, growth_priors=((0.2, 0.05),) * 6, season_priors=(profiles,) * 6)
+    rng = np.random.default_rng(40)
+    long_summer = rng.poisson(6.0 * SUMMER[np.arange(36) % 12]).astype(np.float64)
+    _forecast, choice = selection.auto_series(long_summer, 3, 11, 12, settings)
+    assert "seasonal profile(s) found in the panel" in choice.explanation
+    short = rng.poisson(6.0, 20).astype(np.float64)  # under two seasons: no season is fitted at all
+    _forecast, choice = selection.auto_series(short, 3, 7, 12, settings)
+    assert "seasonal profile" not in choice.explanation

@@ -166,7 +166,8 @@ def _pooled_note(settings: ForecastSettings, m: int, members: tuple[str, ...], a
         mean, sd = settings.growth_priors[0]
         out += (f"; its trend's growth was read against the panel's {100 * np.expm1(mean):+.1f}% {per} (the series' "
                 f"growths spread ±{sd:.2f} around it): the fewer this series' own demands, the closer to the panel's")
-    if fit is not None and fit.raw_seasonal is not None and len(rules.season_groups) > 1 and (
+    seasonal_fit = fit is not None and fit.seasonal_variance is not None and bool(np.isfinite(fit.seasonal_variance).all())
+    if fit is not None and seasonal_fit and len(rules.season_groups) > 1 and (
             trend or (adjust is not None and bool((adjust.fit.seasonal != 1.0).any()))):
         out += (f"; its season was read against the {len(rules.season_groups) - 1} seasonal profile(s) found in the "
                 f"panel and a flat one ({fit.profile_mass:.0%} likely one of the seasonal ones): the fewer its own "
