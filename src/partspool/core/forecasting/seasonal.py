@@ -143,8 +143,7 @@ def fit_seasonal_trend(y: NDArray[np.float64], last_cycle: int, m: int,
     b = (b * tau**2 + prior * growth_variance) / (tau**2 + growth_variance) if np.isfinite(growth_variance) else prior
     level = _level(y, last_cycle, season, rules, factors, b)
     return TrendFit(level, float(np.exp(b)), factors, keep if seasonal else 0.0, phi, float(trend_z), float(measured),
-                    float(growth_variance), raw if seasonal else flat, variance if seasonal else np.full(season, np.inf),
-                    mass if seasonal else 0.0)
+                    float(growth_variance), raw, variance, mass)
 
 
 def _level(y: NDArray[np.float64], last_cycle: int, season: int, rules: SeasonalTrendSettings,
@@ -390,12 +389,19 @@ def _group_centre(raw: NDArray[np.float64], variance: NDArray[np.float64],
     ``raw``; and the probability that it is one other than the flat one."""
     profiles = np.array([p for _w, p in groups])
     share = np.array([w for w, _p in groups])
-    chi = (((raw[None, :] - profiles) ** 2) / variance[None, :]).sum(axis=1)
+    chi = _chi(raw[None, :], variance[None, :], profiles)[0]
     log_post = np.log(np.maximum(share, 1e-12)) - 0.5 * chi
     post = np.exp(log_post - log_post.max())
     post /= post.sum()
     out: NDArray[np.float64] = post @ profiles
     return out, float(1.0 - post[0])
+
+
+def _chi(raw: NDArray[np.float64], variance: NDArray[np.float64],
+         centres: NDArray[np.float64]) -> NDArray[np.float64]:
+    """χ² of each row of ``raw`` (sampling variances ``variance``) against each centre: rows × centres."""
+    out: NDArray[np.float64] = (((raw[:, None, :] - centres[None]) ** 2) / variance[:, None, :]).sum(axis=2)
+    return out
 
 
 GROUP_MAX = 6  # seasonal profiles (beside a flat one) a panel is searched for
@@ -426,14 +432,13 @@ def season_groups(all_raw: NDArray[np.float64], all_variance: NDArray[np.float64
     def fit_k(k: int) -> tuple[float, NDArray[np.float64], NDArray[np.int64]]:
         centres = flat
         for _ in range(k):  # k-means++: each new centre drawn far from the ones so far
-            d = (((raw[:, None, :] - centres[None]) ** 2) * precision[:, None, :]).sum(axis=2).min(axis=1)
+            d = _chi(raw, variance, centres).min(axis=1)
             if not d.sum() > 0:  # every series sits on a centre already: no more to find
                 break
             centres = np.vstack([centres, raw[rng.choice(n, p=d / d.sum())]])
         k = centres.shape[0] - 1
         for _ in range(25):
-            d = (((raw[:, None, :] - centres[None]) ** 2) * precision[:, None, :]).sum(axis=2)
-            assign = d.argmin(axis=1)
+            assign = _chi(raw, variance, centres).argmin(axis=1)
             moved = centres.copy()
             for j in range(1, k + 1):
                 members = assign == j
@@ -442,16 +447,15 @@ def season_groups(all_raw: NDArray[np.float64], all_variance: NDArray[np.float64
             if np.allclose(moved, centres):
                 break
             centres = moved
-        d = (((raw[:, None, :] - centres[None]) ** 2) * precision[:, None, :]).sum(axis=2)
-        assign = d.argmin(axis=1)
-        return float(d.min(axis=1).sum()) + k * m * float(np.log(n)), centres, assign
+        d = _chi(raw, variance, centres)
+        return float(d.min(axis=1).sum()) + k * m * float(np.log(n)), centres, d.argmin(axis=1)
 
     best = min((fit_k(k) for k in range(min(GROUP_MAX, n - 1) + 1)), key=lambda r: r[0])
     _bic, centres, _assign = best
     if centres.shape[0] == 1:  # nothing beyond flat: a series' season is shrunk toward flat, as without groups
         return ()
     # the shares over every series (most have no season of their own to cluster): a few EM steps
-    chi = (((all_raw[:, None, :] - centres[None]) ** 2) / all_variance[:, None, :]).sum(axis=2)
+    chi = _chi(all_raw, all_variance, centres)
     share = np.full(centres.shape[0], 1.0 / centres.shape[0])
     for _ in range(50):
         log_post = np.log(share)[None, :] - 0.5 * chi
