@@ -170,6 +170,31 @@ def test_seasonal_history_moves_the_level_with_the_season():
     flat = simulate(frame({"AC": rng.poisson(season).tolist()}), holdout=12, policy=ServiceLevelPolicy(0.95),
                     lead_time=1, rules=StockRules(seasonal=False))
     assert len({s.order_up_to for s in flat.details[0].steps}) == 1
+    assert "levels" not in flat.details[0].to_dict()  # one level all through: "why" says it all
+
+
+def test_each_level_the_season_brings_is_explained():
+    months = 48
+    rng = np.random.default_rng(5)
+    season = np.where(np.isin(np.arange(months) % 12, [5, 6, 7]), 8.0, 1.0)
+    result = simulate(frame({"AC": rng.poisson(season).tolist()}), holdout=12,
+                      policy=ServiceLevelPolicy(0.95), lead_time=1)
+    detail = result.details[0]
+    out = detail.to_dict(steps=True)
+    changes = out["levels"]
+    assert len(changes) >= 3  # up for the summer and down again
+    assert changes[0]["review"] == 0 and changes[0]["order_up_to"] == out["order_up_to"]
+    assert changes[0]["why"] == out["why"]
+    # review r precedes held-out period r; the level it sets is in force until the next change
+    in_force = [out["order_up_to"]] + [step["order_up_to"] for step in out["steps"]]  # reviews 0 … 12
+    for change, after in zip(changes, changes[1:] + [None], strict=True):
+        stop = after["review"] if after else len(in_force)
+        assert set(in_force[change["review"]:stop]) == {change["order_up_to"]}
+        if change["review"] < 12:
+            assert change["before_period"] == out["steps"][change["review"]]["ds"]
+        assert str(change["order_up_to"]) in change["why"]
+    summer = max(changes, key=lambda c: c["order_up_to"])
+    assert summer["why"] != changes[0]["why"]
 
 
 def test_class_policy_keeps_no_stock_of_c_parts():

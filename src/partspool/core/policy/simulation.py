@@ -131,6 +131,9 @@ class SeriesResult:
     abc_class: AbcClass | None
     model: str
     steps: tuple[PeriodStep, ...]
+    # where a seasonal model moves the level through the holdout: (review, ds of the period it precedes,
+    # None for the review closing the last one, the level and why), one entry each time the level changes
+    changes: tuple[tuple[int, str | None, StockLevel], ...] = ()
 
     def to_dict(self, steps: bool = False) -> dict[str, Any]:
         """Plain data for JSON."""
@@ -141,6 +144,9 @@ class SeriesResult:
             "order_up_to": self.order_up_to, "abc_class": self.abc_class.value if self.abc_class else None,
             "demand_model": self.model, "why": self.level.explain() if self.level else None,
         }
+        if len(self.changes) > 1:  # the level moved with the season: each level in force, and why
+            out["levels"] = [{"review": r, "before_period": ds, "order_up_to": level.order_up_to,
+                              "why": level.explain()} for r, ds, level in self.changes]
         if steps:
             out["steps"] = [vars(step) for step in self.steps]
         return out
@@ -229,10 +235,10 @@ def simulate(
             f"history before it (periods held): {listed}"])
     models = [estimate_demand(s.y[:-holdout], s.months[:-holdout], rules) for s in panel.series]
     classes = _classes(panel, holdout, policy)
-    levels, explained = _levels(panel, models, classes, holdout, lead_time, policy, rules)
+    levels, changes = _levels(panel, models, classes, holdout, lead_time, policy, rules)
     demand = np.stack([s.y[-holdout:] for s in panel.series])
     arrays = replay(demand, levels, lead_time, warmup=warmup_demand(panel, holdout, lead_time))
-    return _result(panel, models, classes, explained, levels, arrays, policy, holdout, lead_time, rules,
+    return _result(panel, models, classes, changes, levels, arrays, policy, holdout, lead_time, rules,
                    unit_costs)
 
 
@@ -271,11 +277,12 @@ def future_months(series: Series, holdout: int, frequency: Frequency, extra: int
 def _levels(
     panel: DemandPanel, models: Sequence[DemandModel], classes: Sequence[AbcClass | None], holdout: int,
     lead_time: int, policy: Policy, rules: StockRules,
-) -> tuple[np.ndarray[Any, np.dtype[np.int64]], list[StockLevel | None]]:
-    """Order-up-to levels per series for the initial review and the review closing each period."""
+) -> tuple[np.ndarray[Any, np.dtype[np.int64]], list[list[tuple[int, StockLevel]]]]:
+    """Order-up-to levels per series for the initial review and the review closing each period, and
+    per series the reviews where the level changes with the level from there on (the first review's first)."""
     protect = lead_time + rules.review_periods
     levels = np.zeros((len(panel.series), holdout + 1), dtype=np.int64)
-    explained: list[StockLevel | None] = []
+    changes: list[list[tuple[int, StockLevel]]] = []
     calendars = [future_months(s, holdout, panel.frequency, protect) for s in panel.series]
     price = None
     if isinstance(policy, ServiceLevelPolicy) and policy.scope == "pooled":
@@ -285,17 +292,18 @@ def _levels(
     for i, (series, model, cls) in enumerate(zip(panel.series, models, classes, strict=True)):
         months = calendars[i]
         cache: dict[tuple[int, ...], StockLevel] = {}
-        first: StockLevel | None = None
+        moved: list[tuple[int, StockLevel]] = []
         for r in range(holdout + 1):  # review r precedes held-out period r
             window = tuple(months[r : r + protect]) if model.seasonal_index is not None else ()
             if window not in cache:
                 cache[window] = _one_level(series, model, cls, window or None, lead_time, policy, rules,
                                            panel.frequency, price)
             level = cache[window]
-            first = first or level
+            if not moved or moved[-1][1].order_up_to != level.order_up_to:
+                moved.append((r, level))
             levels[i, r] = level.order_up_to
-        explained.append(first)
-    return levels, explained
+        changes.append(moved)
+    return levels, changes
 
 
 def _one_level(
@@ -324,7 +332,7 @@ def _one_level(
 
 def _result(
     panel: DemandPanel, models: Sequence[DemandModel], classes: Sequence[AbcClass | None],
-    explained: Sequence[StockLevel | None], levels: np.ndarray[Any, np.dtype[np.int64]],
+    changes: Sequence[Sequence[tuple[int, StockLevel]]], levels: np.ndarray[Any, np.dtype[np.int64]],
     arrays: ReplayArrays, policy: Policy, holdout: int, lead_time: int, rules: StockRules,
     unit_costs: Mapping[str, float] | None,
 ) -> SimulationResult:
@@ -345,8 +353,10 @@ def _result(
             fill_rate=served / demanded if demanded else None,
             average_inventory=float(arrays.on_hand[i].mean()),
             stockout_periods=int((arrays.lost[i] > 0).sum()), orders=int((arrays.ordered[i] > 0).sum()),
-            order_up_to=int(levels[i, 0]), level=explained[i], abc_class=classes[i],
+            order_up_to=int(levels[i, 0]), level=changes[i][0][1] if changes[i] else None, abc_class=classes[i],
             model=models[i].describe(), steps=steps,
+            changes=tuple((r, str(pd.Timestamp(stamps[r]).date()) if r < holdout else None, level)
+                          for r, level in changes[i]),
         ))
     demanded = int(arrays.demand.sum())
     served = int(arrays.served.sum())
