@@ -64,7 +64,7 @@ def cmd_review_store(args: argparse.Namespace) -> int:
 
     from partspool.errors import DomainError, InvalidInput
     from partspool.network.selectors import parse_month
-    from partspool.planning.review_store import store_months
+    from partspool.planning.review_store import forget_months, store_months
     from partspool.planning.selectors import TREND_MONTHS, last_complete_month, month_add
 
     try:
@@ -77,9 +77,12 @@ def cmd_review_store(args: argparse.Namespace) -> int:
     except DomainError as error:
         return _fail(error)
     started = time.perf_counter()
+    if args.again:
+        forget_months(first, last)
     stored = store_months(first, last)
+    kept = "worked out again" if args.again else "those stored before were kept"
     print(f"{stored} node-month(s) from {first:%Y-%m} to {last:%Y-%m} stored "
-          f"({time.perf_counter() - started:.1f} s; those stored before were kept)")
+          f"({time.perf_counter() - started:.1f} s; {kept})")
     return 0
 
 
@@ -142,6 +145,9 @@ def register(sub: Any) -> None:
     p = sub.add_parser("review-store", help="store the forecast review's months that are over (monthly, from cron)")
     p.add_argument("--from", dest="since", help="first month, YYYY-MM (default: 11 months before --to)")
     p.add_argument("--to", help="last month, YYYY-MM (default: the last complete month)")
+    p.add_argument("--again", action="store_true",
+                   help="work the months out again, even those stored (after demand or forecasts were changed "
+                        "outside PartsPool, e.g. by SQL)")
     p.set_defaults(func=cmd_review_store)
 
     p = sub.add_parser("abc", help="ABC classes of the parts (planning settings' cut-offs); --xlsx for every part")

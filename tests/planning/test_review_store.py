@@ -126,6 +126,60 @@ def test_a_deleted_run_leaves_the_months_it_forecast(history):
     assert not ReviewLine.objects.filter(month=month).exists()
 
 
+def test_a_run_re_dated_or_given_other_nodes_moves_the_months_it_is_in_force_for(
+        history, django_capture_on_commit_callbacks):
+    planner, month, run = _reviewed(history)
+
+    def reviewed() -> list[str]:
+        return sorted(n["node"] for n in planner.get(f"/api/forecast-review?month={month:%Y-%m}").json()["by_node"])
+
+    assert reviewed() == ["SC-HZ01", "SC-SH01"]
+    # dated after the month was over, the run was too late for it: nothing was forecast in time
+    with django_capture_on_commit_callbacks(execute=True):
+        run.created_at = run.created_at.replace(year=run.created_at.year + 1)
+        run.save()
+    assert reviewed() == []
+    date_on_time(run)  # back in time (a QuerySet.update, with the months forgotten by hand as the demo does)
+    assert reviewed() == ["SC-HZ01", "SC-SH01"]
+    # a node taken off the run: its month had no run in force
+    with django_capture_on_commit_callbacks(execute=True):
+        run.nodes.remove(Node.objects.get(code="SC-SH01"))
+    assert reviewed() == ["SC-HZ01"]
+    with django_capture_on_commit_callbacks(execute=True):
+        run.nodes.add(Node.objects.get(code="SC-SH01"))
+    assert reviewed() == ["SC-HZ01", "SC-SH01"]
+    with django_capture_on_commit_callbacks(execute=True):
+        run.nodes.clear()
+    assert reviewed() == []
+
+
+def test_a_forecast_edited_on_its_own_is_reviewed_as_edited(history, django_capture_on_commit_callbacks):
+    planner, month, run = _reviewed(history)
+    before = planner.get(f"/api/forecast-review?month={month:%Y-%m}").json()
+    series = ForecastSeries.objects.get(run=run, node__code="SC-HZ01", part__number="BRK-PAD-F01")
+    k = (month.year - series.first_month.year) * 12 + month.month - series.first_month.month
+    series.forecast = [v + 500.0 if i == k else v for i, v in enumerate(series.forecast)]
+    with django_capture_on_commit_callbacks(execute=True):
+        series.save()
+    after = planner.get(f"/api/forecast-review?month={month:%Y-%m}").json()
+    row = next(m for m in after["misses"] if (m["node"], m["part"]) == ("SC-HZ01", "BRK-PAD-F01"))
+    assert row["forecast"] == pytest.approx(series.forecast[k], abs=0.05)
+    assert after["accuracy"] < before["accuracy"]
+
+
+def test_review_store_again_works_out_months_changed_behind_its_back(history, capsys):
+    from partspool.cli import main
+
+    planner, month, run = _reviewed(history)
+    first = planner.get(f"/api/forecast-review?month={month:%Y-%m}").json()
+    ForecastSeries.objects.filter(run=run).update(forecast=[0.0, 0.0, 0.0])  # no signal: the stored month stays
+    assert planner.get(f"/api/forecast-review?month={month:%Y-%m}").json()["accuracy"] == first["accuracy"]
+    assert main(["review-store", "--from", f"{month:%Y-%m}", "--to", f"{month:%Y-%m}", "--again"]) == 0
+    assert "worked out again" in capsys.readouterr().out
+    again = planner.get(f"/api/forecast-review?month={month:%Y-%m}").json()
+    assert again["accuracy"] == 0.0  # nothing forecast: every unit demanded is missed
+
+
 def test_storing_again_after_an_interruption_keeps_one_line_each(history):
     _planner, month, _run = _reviewed(history)
     assert store_months(month, month) == Node.objects.count()

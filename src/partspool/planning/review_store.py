@@ -147,10 +147,21 @@ def forget(pairs: Iterable[tuple[int, date]]) -> None:
             _delete({n: {m for k, m in present if k == n} for n in {k for k, _m in present}})
 
 
-def forget_run(run: ForecastRun) -> None:
-    """Remove the stored months ``run`` forecast, at its nodes (it is being deleted or re-dated)."""
+def forget_months(first: date, last: date) -> None:
+    """Remove every node's stored months from ``first`` to ``last`` (``review-store --again``)."""
+    pairs = ReviewMonth.objects.filter(month__gte=first, month__lte=last).values_list("node_id", "month")
+    forget(list(pairs))
+
+
+def run_months(run: ForecastRun) -> list[date]:
+    """The months ``run`` forecast."""
     from partspool.planning.selectors import month_add
 
-    months = [month_add(run.history_end, k) for k in range(1, run.horizon + 1)]
+    return [month_add(run.history_end, k) for k in range(1, run.horizon + 1)]
+
+
+def forget_run(run: ForecastRun) -> None:
+    """Remove the stored months ``run`` forecast, at its nodes (it is being deleted or re-dated)."""
+    months = run_months(run)
     nodes = list(ForecastRun.nodes.through.objects.filter(forecastrun_id=run.pk).values_list("node_id", flat=True))
     forget((n, m) for n in nodes for m in months)

@@ -1,17 +1,23 @@
-"""Keep the forecast review's stored months true: changed demand of a month, or a run deleted,
-removes the node-months they touch (``review_store.forget``); they are worked out again when asked."""
+"""Keep the forecast review's stored months true: changed demand of a month, a run deleted, re-dated
+or given other nodes, or a forecast edited on its own, removes the node-months they touch
+(``review_store.forget``); they are worked out again when asked.
+
+Not caught (Django sends no signal for them): ``QuerySet.update`` of demand, runs or forecasts, and
+bulk deletes of forecasts apart from their run. The application does neither; a change made so by
+hand is followed by ``partspool review-store --again --from … --to …`` over the months it touched."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db.models.signals import post_save, pre_delete
+from django.db import transaction
+from django.db.models.signals import m2m_changed, post_save, pre_delete, pre_save
 from django.dispatch import receiver
 
 from partspool.network.models import DemandRecord, Part
 from partspool.network.signals import demand_changed
-from partspool.planning.models import ForecastRun, ReviewLine
-from partspool.planning.review_store import forget, forget_run
+from partspool.planning.models import ForecastRun, ForecastSeries, ReviewLine
+from partspool.planning.review_store import forget, forget_run, run_months
 
 
 @receiver(post_save, sender=DemandRecord)
@@ -38,3 +44,48 @@ def _demand_imported(sender: Any, keys: Any, **kwargs: Any) -> None:
 @receiver(pre_delete, sender=ForecastRun)
 def _run_deleted(sender: Any, instance: ForecastRun, **kwargs: Any) -> None:
     forget_run(instance)
+
+
+# What decides which run is in force for a month (review_store's docstring): a change to any of these
+# on a saved run changes the months it was, or now is, in force for. The months are forgotten once the
+# change commits, as a new run's are (forgetting takes the review lock of the nodes, which must not be
+# held through a long transaction); a month stored meanwhile from the old state is removed then.
+_IN_FORCE_FIELDS = ("created_at", "history_end", "horizon")
+
+
+def _forget_on_commit(pairs: list[tuple[int, Any]]) -> None:
+    if pairs:
+        transaction.on_commit(lambda: forget(pairs))
+
+
+@receiver(pre_save, sender=ForecastRun)
+def _run_changing(sender: Any, instance: ForecastRun, raw: bool = False, **kwargs: Any) -> None:
+    if raw or instance.pk is None:
+        return
+    before = ForecastRun.objects.filter(pk=instance.pk).first()
+    if before is not None and any(getattr(before, f) != getattr(instance, f) for f in _IN_FORCE_FIELDS):
+        nodes = list(sender.nodes.through.objects.filter(forecastrun_id=instance.pk).values_list("node_id", flat=True))
+        # the months it was in force for, and those it is in force for now
+        _forget_on_commit([(n, m) for n in nodes for m in run_months(before) + run_months(instance)])
+
+
+@receiver(m2m_changed, sender=ForecastRun.nodes.through)
+def _run_nodes_changed(sender: Any, instance: Any, action: str, reverse: bool, pk_set: set[int] | None,
+                       **kwargs: Any) -> None:
+    if action not in ("post_add", "post_remove", "pre_clear") or reverse:  # nodes have no manager of their runs
+        return
+    nodes = pk_set if action != "pre_clear" else set(
+        sender.objects.filter(forecastrun_id=instance.pk).values_list("node_id", flat=True))
+    _forget_on_commit([(n, m) for n in nodes or () for m in run_months(instance)])
+
+
+@receiver(post_save, sender=ForecastSeries)
+def _forecast_saved(sender: Any, instance: ForecastSeries, created: bool, raw: bool = False, **kwargs: Any) -> None:
+    # a run's own series are written in bulk (no signal) and its months forgotten once it commits;
+    # this is a forecast written or edited on its own afterwards
+    if raw:
+        return
+    from partspool.planning.selectors import month_add
+
+    _forget_on_commit([(instance.node_id, month_add(instance.first_month, k))
+                       for k in range(len(instance.forecast or []))])
