@@ -326,3 +326,37 @@ def test_a_level_below_a_period_of_demand_is_solved_directly_and_matches_a_long_
     many = lost_sales_figures_many([(pmf, 2, 11), (count_pmf(3.0), 2, 11), (pmf, 2, 11)])
     assert many[0] == many[2] == (fill, closing)
     assert len(solved) == 3
+
+
+@pytest.mark.parametrize("lead_time", [0, 1, 2])
+def test_lost_sales_figures_equal_the_definition_at_every_level(lead_time):
+    # E[(d − a)+] and E[(a − d)+] worked out term by term, against the cumulative sums the module uses
+    rng = np.random.default_rng(lead_time)
+    for _ in range(20):
+        pmf = rng.random(int(rng.integers(2, 30)))
+        pmf /= pmf.sum()
+        s = int(rng.integers(0, 40))
+        available = lost_sales._available_distribution(pmf, lead_time, s)
+        short = [sum(max(d - a, 0) * p for d, p in enumerate(pmf)) for a in range(s + 1)]
+        left = [sum(max(a - d, 0) * p for d, p in enumerate(pmf)) for a in range(s + 1)]
+        mean = float(np.arange(len(pmf)) @ pmf)
+        fill, on_hand = lost_sales.lost_sales_figures(pmf, lead_time, s)
+        assert fill == pytest.approx(1 - float(available @ np.array(short)) / mean, abs=1e-9)
+        assert on_hand == pytest.approx(float(available @ np.array(left)), abs=1e-9)
+
+
+def test_a_fast_mover_at_years_of_cover_is_evaluated_without_a_table_of_level_by_demand():
+    import tracemalloc
+
+    model = estimate_demand(np.full(24, 20_000.0), np.arange(24) % 12 + 1, StockRules())
+    tracemalloc.start()
+    try:
+        for lead_time in (0, 1):
+            demand = protection_demand(model, lead_time=lead_time, months=None, rules=StockRules())
+            level = level_for_days(demand, 3650, daily_demand=20_000 / 30.4)
+            assert level.order_up_to > 2_000_000 and level.expected_fill_rate == pytest.approx(1.0)
+            assert level_for_fill_rate(demand, 0.95).expected_fill_rate >= 0.95
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 200e6  # a level × demand table would take tens of gigabytes

@@ -165,11 +165,32 @@ def evaluate_level(demand: ProtectionDemand, order_up_to: int) -> LevelFigures:
     """
     if order_up_to < 0:
         raise ValueError("an order-up-to level is 0 or more")
-    fill, csl, on_hand = curves(demand, order_up_to)
+    fill, csl, on_hand = _at_level(demand, order_up_to)
     exact = _exact(demand, order_up_to)
     if exact is not None:
-        return LevelFigures(order_up_to, exact[0], float(csl[-1]), exact[1], "lost_sales")
-    return LevelFigures(order_up_to, float(fill[-1]), float(csl[-1]), float(on_hand[-1]))
+        return LevelFigures(order_up_to, exact[0], csl, exact[1], "lost_sales")
+    return LevelFigures(order_up_to, fill, csl, on_hand)
+
+
+def _loss_at(pmf: FloatArray, s: int) -> float:
+    """``E[(X - s)+]`` at one level (``_loss``'s last entry, without its table up to ``s``)."""
+    mean = float((np.arange(len(pmf)) * pmf).sum())
+    survival = np.clip(1.0 - np.cumsum(pmf), 0.0, None)  # P(X > k)
+    return max(mean - float(survival[: min(s, len(survival))].sum()), 0.0)
+
+
+def _at_level(demand: ProtectionDemand, s: int) -> tuple[float, float, float]:
+    """``curves``' figures at the one level ``s`` (memory in proportion to the demand's support, not to
+    the level: a level of ten years' cover of a fast mover is millions of units)."""
+    losses = [_loss_at(pmf, s) for pmf in demand.pmfs]
+    fill = 1.0 if demand.review_mean <= 0 else min(max(1.0 - (losses[-1] - losses[0]) / demand.review_mean, 0.0), 1.0)
+    total = demand.pmfs[-1]
+    csl = min(float(total[: s + 1].sum()), 1.0) if s < len(total) else 1.0
+    on_hand = 0.0
+    for j in range(1, len(demand.pmfs)):
+        pmf = demand.pmfs[j]
+        on_hand += s - float((np.arange(len(pmf)) * pmf).sum()) + losses[j]
+    return fill, csl, on_hand / max(len(demand.pmfs) - 1, 1)
 
 
 def _exact(demand: ProtectionDemand, order_up_to: int) -> tuple[float, float] | None:

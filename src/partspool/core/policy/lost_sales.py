@@ -184,6 +184,12 @@ def lost_sales_figures(pmf: FloatArray, lead_time: int, order_up_to: int,
         raise ValueError("level and lead time must be 0 or more")
     if chain_size(lead_time, order_up_to) > max_size:
         return None
+    if lead_time == 0:  # S available every period: no distribution over 0..S to build (S can be millions)
+        mean = float((np.arange(len(pmf)) * pmf).sum())
+        beyond = np.cumsum(pmf[::-1])[::-1][1:]  # P(d > j)
+        short = float(beyond[order_up_to:].sum())  # E[(d − S)+]
+        fill = 1.0 - short / mean if mean > 0 else 1.0
+        return min(max(fill, 0.0), 1.0), order_up_to * float(pmf.sum()) - mean + short
     available = _available_distribution(pmf, lead_time, order_up_to)
     if available is None:
         return None
@@ -194,9 +200,13 @@ def _figures(pmf: FloatArray, available: FloatArray, order_up_to: int) -> tuple[
     """Fill rate and average closing stock from the stationary distribution of the stock available."""
     k = np.arange(len(pmf))
     mean = float((k * pmf).sum())
-    gap = np.arange(len(pmf), dtype=float)[None, :] - np.arange(order_up_to + 1, dtype=float)[:, None]  # d - a
-    short = np.maximum(gap, 0.0) @ pmf  # E[(d - a)+] for each a
-    left = np.maximum(-gap, 0.0) @ pmf  # E[(a - d)+] for each a
+    # E[(d - a)+] = Σ_{j ≥ a} P(d > j): one pass over the distribution, not a table of a × d (which
+    # took gigabytes at a level of 10,000 units)
+    beyond = np.cumsum(pmf[::-1])[::-1][1:]  # P(d > j) for j = 0 … K − 1, from the pmf as given
+    tail = np.concatenate([np.cumsum(beyond[::-1])[::-1], [0.0]])  # Σ_{i ≥ j} P(d > i), j = 0 … K
+    a = np.arange(order_up_to + 1)
+    short = tail[np.minimum(a, len(tail) - 1)]  # E[(d - a)+] for each a (0 from the top of the support)
+    left = a * float(pmf.sum()) - mean + short  # E[(a - d)+] = a − E[d] + E[(d − a)+]
     fill = 1.0 - float(available @ short) / mean if mean > 0 else 1.0
     return min(max(fill, 0.0), 1.0), float(available @ left)
 
