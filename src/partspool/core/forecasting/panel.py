@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd  # type: ignore[import-untyped]
 from numpy.typing import NDArray
 
+from partspool.core.dates import parse_dates
 from partspool.core.forecasting.errors import ForecastInputError
 
 REQUIRED_COLUMNS = ("unique_id", "ds", "y")
@@ -92,17 +93,7 @@ def _fail(code: str, detail: str, *, uid: str | None = None, row: int | None = N
 
 
 def _parse_dates(raw: pd.Series) -> NDArray[np.datetime64]:
-    if pd.api.types.is_datetime64_any_dtype(raw.dtype):
-        parsed = raw.dt.tz_localize(None) if getattr(raw.dt, "tz", None) is not None else raw
-    else:
-        parsed = pd.to_datetime(raw, errors="coerce")
-        bad = parsed.isna().to_numpy()
-        if bad.any():  # a second, slower try for rows in another (consistent) format
-            retry = pd.to_datetime(raw[bad], errors="coerce", format="mixed")
-            parsed = parsed.copy()
-            parsed[bad] = retry
-    if getattr(parsed.dt, "tz", None) is not None:
-        parsed = parsed.dt.tz_localize(None)
+    parsed = parse_dates(raw)
     missing = np.flatnonzero(parsed.isna().to_numpy())
     if missing.size:
         i = int(missing[0])

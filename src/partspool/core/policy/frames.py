@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd  # type: ignore[import-untyped, unused-ignore]
 
+from partspool.core.dates import parse_dates
 from partspool.core.policy.demand import Frequency
 
 REQUIRED = ("unique_id", "ds", "y")
@@ -85,7 +86,7 @@ def read_demand_frame(frame: Any, frequency: Frequency | str | None = None) -> D
     if empty_id.any():
         problems.append(f"unique_id is empty on {int(empty_id.sum())} row(s)")
     data["unique_id"] = data["unique_id"].astype(str).str.strip()
-    ds = pd.to_datetime(data["ds"], errors="coerce")
+    ds = parse_dates(data["ds"])
     bad_ds = data.loc[ds.isna(), "ds"].astype(str).tolist()
     if bad_ds:
         problems.append(f"ds is not a date: {_listed([repr(v) for v in bad_ds])}")
@@ -106,7 +107,7 @@ def read_demand_frame(frame: Any, frequency: Frequency | str | None = None) -> D
         problems.append(f"y must be whole units: {_listed([str(v) for v in y[fractional].tolist()])}")
     if problems:
         raise DemandFrameError(problems)
-    data["ds"] = ds.dt.tz_localize(None) if ds.dt.tz is not None else ds
+    data["ds"] = ds
     data["y"] = np.round(y).astype(np.int64)
     duplicated = data.duplicated(["unique_id", "ds"], keep=False)
     if duplicated.any():
