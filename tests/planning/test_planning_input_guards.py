@@ -60,8 +60,12 @@ def test_months_outside_2000_to_2100_are_refused_not_crashed(history, month):
 
 @pytest.mark.parametrize("value", ["-1", "nan", "inf"])
 def test_rebalancing_refuses_a_distance_limit_that_is_not_a_distance(history, value):
+    import json
+
     bad = login(history.users["planner"]).get(f"/api/rebalance?region=EAST&max_km={value}")
     assert bad.status_code == 400 and bad.json()["code"] == "max_km_range"
+    body = json.loads(bad.content, parse_constant=lambda c: pytest.fail(f"not JSON: {c}"))  # as JSON.parse reads it
+    assert value in str(body["details"]["value"])
 
 
 def test_a_forecast_download_too_big_for_one_file_asks_for_a_narrower_one(history, monkeypatch):

@@ -214,7 +214,7 @@ def region_rebalance(nodes: list[Node], *, lead_time: int = 1, max_km: float | N
     ``max_km`` (None: no limit) must be a finite number, 0 or more (``max_km_range`` otherwise).
     """
     if max_km is not None and (not isinstance(max_km, int | float) or not np.isfinite(max_km) or max_km < 0):
-        raise InvalidInput("max_km_range", value=max_km)
+        raise InvalidInput("max_km_range", value=str(max_km))  # as typed: NaN and ∞ are not JSON
     positions: list[StockPosition] = []
     for node, policy in zip(nodes, node_policies(nodes, lead_time=lead_time, end=end), strict=True):
         positions += positions_for(node, policy)

@@ -97,6 +97,14 @@ def test_routes_beyond_the_limit_are_not_used():
     assert rebalance(positions, KM).moves[0].units == 2
 
 
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -5.0, 1e300])
+def test_a_distance_that_is_no_distance_is_no_route_and_the_rest_still_plans(bad):
+    positions = [StockPosition("X", "P", on_hand=10, order_up_to=2), StockPosition("Y", "P", 0, 5),
+                 StockPosition("Z", "P", 0, 5)]
+    plan = rebalance(positions, {("X", "Y"): bad, ("X", "Z"): 10.0})
+    assert [(m.source, m.destination, m.units) for m in plan.moves] == [("X", "Z", 5)]
+
+
 def test_parts_are_balanced_separately():
     positions = [StockPosition("SH", "P1", 5, 0), StockPosition("HZ", "P2", 0, 3)]
     plan = rebalance(positions, KM)

@@ -301,7 +301,9 @@ def test_a_steady_part_is_not_touched_by_the_cap():
 
 
 @pytest.mark.parametrize(("target", "shown"), [(0.999, "99.9% fill-rate target"), (0.955, "95.5% fill-rate target"),
-                                               (0.95, "95% fill-rate target")])
+                                               (0.95, "95% fill-rate target"),
+                                               (0.99999, "99.999% fill-rate target"),
+                                               (0.99995, "99.995% fill-rate target")])
 def test_the_explanation_shows_the_target_as_typed(target, shown):
     result = simulate(frame({"P": [3, 1, 0, 2] * 6 + [1] * 6}), holdout=6, policy=ServiceLevelPolicy(target),
                       lead_time=1)

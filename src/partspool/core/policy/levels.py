@@ -115,7 +115,13 @@ class StockLevel:
 
 def _pct(value: float | None) -> str:
     """A target as typed: 95%, 95.5%, 99.9% (never rounded up to 100%)."""
-    return "n/a" if value is None else f"{100 * value:.4g}%"
+    if value is None:
+        return "n/a"
+    for digits in range(4, 12):  # as many significant digits as it takes not to round up to 100%
+        shown = f"{100 * value:.{digits}g}"
+        if value >= 1 or float(shown) < 100:
+            return f"{shown}%"
+    return f"{100 * value!r}%"
 
 
 def _num(value: float) -> str:

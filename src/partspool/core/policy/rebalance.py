@@ -16,6 +16,7 @@ why: how far above its level the source is, how far below the destination is, an
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -35,6 +36,7 @@ from partspool.core.policy.replenishment import (
     suggest_replenishment,
 )
 
+MAX_ROUTE_KM = 100_000.0  # more than twice round the earth: a distance beyond it is a data error, not a route
 Distance = Mapping[tuple[str, str], float] | Callable[[str, str], float | None]
 
 
@@ -168,8 +170,9 @@ def _arcs(sources: Sequence[Suggestion], sinks: Sequence[Suggestion], distance: 
             if src.node == dst.node:
                 continue
             km = _km(distance, src.node, dst.node)
-            if km is None or km < 0 or (rules.max_km is not None and km > rules.max_km):
-                continue
+            if (km is None or not math.isfinite(km) or not 0 <= km <= MAX_ROUTE_KM
+                    or (rules.max_km is not None and km > rules.max_km)):
+                continue  # no route: a distance unknown, not a number, or beyond any road is none
             arcs.append((i, j, float(km)))
     return arcs
 
