@@ -129,6 +129,50 @@ def test_kpis_against_targets(history):
     assert "Parts availability" in login(history.users["planner"]).get("/planning/kpis/").content.decode()
 
 
+def test_overstock_judges_a_warehouse_against_the_demand_it_serves(history):
+    import math
+
+    from partspool.core.policy import ReplenishmentRules
+    from partspool.network.models import DemandRecord, Stock
+    from partspool.planning.selectors import last_complete_month, month_add
+
+    end = last_complete_month()
+    year = DemandRecord.objects.filter(month__gt=month_add(end, -12), month__lte=end)
+
+    def monthly(**where) -> float:
+        return sum(r.quantity for r in year.filter(**where)) / 12
+
+    from partspool.network.models import Node
+
+    central = Node.objects.create(code="WH-CN", name_zh="中央库", name_en="Central warehouse", kind="central_wh",
+                                  region=history.regions["SOUTH"], city_zh="广州", city_en="Guangzhou",
+                                  latitude=23.1, longitude=113.3)
+    Stock.objects.create(node=central, part=history.parts["F01"], on_hand=60)
+    margin = ReplenishmentRules().margin
+
+    def expected(stock) -> tuple[float, float]:
+        if stock.node.kind == "regional_wh":  # the region's centers' demand, not its own (none)
+            served = monthly(node__region=stock.node.region, part=stock.part)
+        elif stock.node.kind == "central_wh":  # the network's
+            served = monthly(part=stock.part)
+        else:
+            served = monthly(node=stock.node, part=stock.part)
+        level = math.ceil(served)
+        cost = float(stock.part.unit_cost)
+        return max(stock.on_hand - level - margin(level), 0) * cost, stock.on_hand * cost
+
+    from partspool.accounts.models import Role, User
+
+    south = User.objects.create_user("south_coord", role=Role.REGIONAL_COORDINATOR, region=history.regions["SOUTH"])
+    for user, nodes in ((history.users["planner"], None), (history.users["coordinator"], {"EAST"}), (south, {"SOUTH"})):
+        rows = [expected(s) for s in Stock.objects.filter(on_hand__gt=0).select_related("node", "part")
+                if nodes is None or s.node.region.code in nodes]
+        kpi = {k["name"]: k for k in login(user).get("/api/kpis").json()}["overstock"]
+        assert kpi["value"] == pytest.approx(sum(a for a, _t in rows) / sum(t for _a, t in rows))
+    wh = Stock.objects.get(node__code="WH-EAST", part__number="BRK-PAD-F01")
+    assert monthly(node=wh.node, part=wh.part) == 0 and expected(wh)[0] < wh.on_hand * float(wh.part.unit_cost)
+
+
 def test_pages_and_command_line(history, capsys):
     from partspool.cli import main
 

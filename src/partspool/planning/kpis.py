@@ -2,8 +2,10 @@
 
 Availability: of the node × part pairs with demand in the last 3 complete months, the share with
 stock available now. Stockout rate: the rest. Turnover: last 12 months' demand value ÷ the value of
-stock on hand. Overstock: stock above one month of average demand (plus the margin) as a share of
-stock value. Emergency cost: this quarter's extra cost drawn ÷ the
+stock on hand. Overstock: stock above one month of the average demand each node serves (plus the
+margin) as a share of stock value: a service center serves its own demand, a regional warehouse its
+region's, the central warehouse the network's (their own demand records are next to nothing: they
+restock the centers). Emergency cost: this quarter's extra cost drawn ÷ the
 quarterly parts budget (a setting; when it is 0, what the last 3 months' demand was worth at cost).
 Satisfaction: the ledger's mean this quarter. Supplier on-time, NPS and first-time fix are not
 recorded in PartsPool: shown as not measured."""
@@ -71,9 +73,10 @@ def network_kpis(user: User, today: date | None = None) -> list[Kpi]:
     stock_rows = list(_scoped(Stock.objects.filter(on_hand__gt=0), managed).values_list(
         "node_id", "part_id", "on_hand", "reserved", "in_transit", "part__unit_cost"))
     stock_value = float(sum(on_hand * cost for _n, _p, on_hand, _r, _t, cost in stock_rows))
+    served_monthly = _served_monthly(stock_rows, monthly, managed, end)
     positions = [StockPosition(node=str(n), part=str(p), on_hand=on_hand, reserved=min(reserved, on_hand + transit),
                                in_transit=transit, unit_cost=float(cost),
-                               order_up_to=math.ceil(monthly.get((n, p), 0.0)))
+                               order_up_to=math.ceil(served_monthly(n, p)))
                  for n, p, on_hand, reserved, transit, cost in stock_rows]
     quarter = quarter_label(today)
     drawn = float(_scoped(BudgetDraw.objects.filter(quarter=quarter), managed, "center_id")
@@ -101,6 +104,47 @@ def network_kpis(user: User, today: date | None = None) -> list[Kpi]:
         *service_kpis(satisfaction=float(score) if score is not None else None, targets=targets),
     ]
     return kpis
+
+
+def _served_monthly(stock_rows: list[Any], monthly: dict[tuple[int, int], float], managed: set[int] | None,
+                    end: date) -> Any:
+    """``(node, part) → average monthly demand the node serves`` over the 12 months to ``end``: its own
+    for a service center, its region's for a regional warehouse, the network's for the central one.
+    ``monthly`` holds the scope's own pairs; the region's and network's sums come from it when the
+    scope is the whole network, else from the database for the warehouses' parts only."""
+    from partspool.network.models import Node
+
+    kinds = {pk: (kind, region) for pk, kind, region in Node.objects.values_list("pk", "kind", "region_id")}
+    stocked = {(n, p) for n, p, *_rest in stock_rows if kinds.get(n, ("", 0))[0] != Node.Kind.SERVICE_CENTER}
+    if not stocked:
+        return lambda n, p: monthly.get((n, p), 0.0)
+    by_region: dict[tuple[int, int], float] = {}
+    by_part: dict[int, float] = {}
+    if managed is None:  # every node's demand is in ``monthly`` already
+        for (n, p), q in monthly.items():
+            region = kinds[n][1]
+            by_region[(region, p)] = by_region.get((region, p), 0.0) + q
+            by_part[p] = by_part.get(p, 0.0) + q
+    else:
+        year = DemandRecord.objects.filter(month__gte=months_back(end, 11), month__lte=end,
+                                           part_id__in={p for _n, p in stocked})
+        regions = {kinds[n][1] for n, _p in stocked if kinds[n][0] == Node.Kind.REGIONAL_WAREHOUSE}
+        for region, p, q in (year.filter(node__region_id__in=regions).values("node__region_id", "part_id")
+                             .annotate(q=Sum("quantity")).values_list("node__region_id", "part_id", "q")):
+            by_region[(region, p)] = q / 12
+        if any(kinds[n][0] == Node.Kind.CENTRAL_WAREHOUSE for n, _p in stocked):
+            by_part = {p: q / 12 for p, q in year.values("part_id").annotate(q=Sum("quantity"))
+                       .values_list("part_id", "q")}
+
+    def served(n: int, p: int) -> float:
+        kind, region = kinds.get(n, ("", 0))
+        if kind == Node.Kind.REGIONAL_WAREHOUSE:
+            return by_region.get((region, p), 0.0)
+        if kind == Node.Kind.CENTRAL_WAREHOUSE:
+            return by_part.get(p, 0.0)
+        return monthly.get((n, p), 0.0)
+
+    return served
 
 
 def trends(user: User, months: int = 6) -> list[dict[str, Any]]:
