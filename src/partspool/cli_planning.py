@@ -92,17 +92,19 @@ def cmd_abc(args: argparse.Namespace) -> int:
     from django.utils import translation
     from django.utils.translation import gettext as _
 
-    from partspool.errors import DomainError
+    from partspool.errors import DomainError, InvalidInput
     from partspool.network.exports import table_xlsx
     from partspool.network.selectors import parse_month
     from partspool.planning import policy
     from partspool.planning.explain import abc_reason
-    from partspool.planning.selectors import visible_nodes
+    from partspool.planning.selectors import last_complete_month, visible_nodes
 
     with translation.override(args.lang):
         try:
             user = _user(args.as_user)
             end = parse_month(args.month) if args.month else None
+            if end is not None and end > last_complete_month():  # a month not over mixes in part of its demand
+                raise InvalidInput("history_end_future", month=f"{end:%Y-%m}")
             result, _parts = policy.abc_for(visible_nodes(user, args.node or None), args.basis, end)
         except DomainError as error:
             return _fail(error)

@@ -3,7 +3,7 @@ replenishment, rebalancing into a transfer request, and the KPIs — API, pages,
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date
 
 import pytest
 
@@ -104,6 +104,18 @@ def test_policy_side_by_side_orders_and_surplus(history):
     assert 'id="side-by-side"' in page and "BRK-PAD-F01" in page
 
 
+def test_the_rebalancing_page_offers_only_regions_the_user_can_plan(history):
+    import re
+
+    def offered(user) -> list[str]:
+        page = login(user).get("/planning/rebalance/").content.decode()
+        return re.findall(r'<option value="([A-Z]+)"', page)
+
+    assert offered(history.users["planner"]) == ["EAST", "SOUTH"]
+    assert offered(history.users["coordinator"]) == ["EAST"]
+    assert offered(history.users["gz_manager"]) == ["SOUTH"]
+
+
 def test_rebalancing_moves_surplus_and_a_move_becomes_a_transfer_request(history):
     from partspool.transfers.models import TransferRequest
 
@@ -127,6 +139,27 @@ def test_kpis_against_targets(history):
     assert rows["nps"]["value"] is None and rows["nps"]["met"] is None  # not measured in PartsPool
     assert 0 <= rows["availability"]["value"] <= 1
     assert "Parts availability" in login(history.users["planner"]).get("/planning/kpis/").content.decode()
+
+
+def test_kpis_do_not_depend_on_the_viewers_time_zone(history, monkeypatch):
+    """Just after midnight on the 1st in the site's time zone it is still the month before in Urumqi:
+    the figures (their 3- and 12-month windows, the quarter) are the site's for everyone."""
+    from datetime import datetime, timedelta
+
+    from django.utils import timezone
+
+    from partspool.planning import kpis
+    from partspool.planning.selectors import last_complete_month, month_add
+
+    first = month_add(last_complete_month(), 1)  # the current month's first day
+    moment = datetime(first.year, first.month, 1, tzinfo=UTC) - timedelta(hours=8) + timedelta(minutes=30)
+    monkeypatch.setattr(timezone, "now", lambda: moment)  # 00:30 in Shanghai, 22:30 the day before in Urumqi
+    seen = {}
+    for zone in ("Asia/Shanghai", "Asia/Urumqi"):
+        with timezone.override(zone):
+            seen[zone] = ([(k.name, k.value) for k in kpis.network_kpis(history.users["planner"])],
+                          kpis.trends(history.users["planner"]))
+    assert seen["Asia/Shanghai"] == seen["Asia/Urumqi"]
 
 
 def test_overstock_judges_a_warehouse_against_the_demand_it_serves(history):

@@ -223,6 +223,12 @@ def test_abc_from_the_command_line_follows_the_settings(history, tmp_path, capsy
     assert any("\u4e00" <= ch <= "\u9fff" for ch in why) and "cumulative" not in why
     assert main(["abc", "--as", "hz_manager", "--node", "SC-SH01"]) == 2  # not the manager's node
     assert main(["abc", "--as", "planner", "--month", "13-2026"]) == 1
+    from partspool.planning.selectors import last_complete_month, month_add
+
+    capsys.readouterr()
+    open_month = f"{month_add(last_complete_month(), 1):%Y-%m}"  # not over: part of its demand is still to come
+    assert main(["abc", "--as", "planner", "--month", open_month, "--lang", "en"]) == 1
+    assert open_month in capsys.readouterr().err
 
 
 def test_the_admin_edits_the_same_row_with_the_same_checks(history):

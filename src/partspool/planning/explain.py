@@ -53,13 +53,13 @@ def method_reason(explanation: dict[str, Any], asked: str = "auto") -> str:
     if weights and ";" in str(weights):
         shares = "; ".join(f"{name} {float(w):.0%}" for name, w in
                            (part.strip().rsplit(" ", 1) for part in str(weights).split(";")))
-        text += " " + _("The forecast combines the best methods (weights: %(shares)s).") % {"shares": shares}
+        text += _sep() + _("The forecast combines the best methods (weights: %(shares)s).") % {"shares": shares}
     if explanation.get("adjusted"):
-        text += " " + _("Methods without a seasonal pattern of their own were run on demand adjusted for this "
+        text += _sep() + _("Methods without a seasonal pattern of their own were run on demand adjusted for this "
                         "part's season and growth, then put back on its scale.")
     alive = _number(explanation.get("alive"))
     if alive is not None and alive < NOTED:
-        text += " " + _("Then multiplied by %(chance)s, the chance that this part still has demand: it has been "
+        text += _sep() + _("Then multiplied by %(chance)s, the chance that this part still has demand: it has been "
                         "silent for longer than its own rhythm explains, and some parts of the network stop "
                         "selling for good (obsolescence model).") % {"chance": f"{alive:.2f}"}
     return text
@@ -169,5 +169,9 @@ def region_observation(row: dict[str, Any]) -> str:
     miss = row.get("biggest_miss")
     if miss:
         sentences.append(_("Biggest miss: %(part)s at %(node)s (forecast %(forecast)s, actual %(actual)s).") % miss)
-    # Chinese sentences follow each other without a space; English ones with one
-    return ("" if (get_language() or "").lower().startswith("zh") else " ").join(sentences)
+    return _sep().join(sentences)
+
+
+def _sep() -> str:
+    """Between two sentences: nothing in Chinese (a full stop ends each), a space in English."""
+    return "" if (get_language() or "").lower().startswith("zh") else " "

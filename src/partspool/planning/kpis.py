@@ -7,7 +7,9 @@ margin) as a share of stock value: a service center serves its own demand, a reg
 region's, the central warehouse the network's (their own demand records are next to nothing: they
 restock the centers). Emergency cost: this quarter's extra cost drawn ÷ the
 quarterly parts budget (a setting; when it is 0, what the last 3 months' demand was worth at cost).
-Satisfaction: the ledger's mean this quarter. Supplier on-time, NPS and first-time fix are not
+Satisfaction: the ledger's mean over the cases closed in the last 92 days (a rolling quarter, so
+that it does not start a quarter on a handful of cases). Months and quarters are the site's
+(``TIME_ZONE``), whoever looks. Supplier on-time, NPS and first-time fix are not
 recorded in PartsPool: shown as not measured."""
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from partspool.core.policy import (
 from partspool.network.models import DemandRecord, Stock
 from partspool.network.selectors import months_back
 from partspool.planning import rules
-from partspool.planning.selectors import last_complete_month
+from partspool.planning.selectors import last_complete_month, month_start
 
 if TYPE_CHECKING:
     from partspool.accounts.models import User
@@ -57,7 +59,7 @@ def network_kpis(user: User, today: date | None = None) -> list[Kpi]:
     from partspool.emergencies.models import BudgetDraw, EmergencyCase
     from partspool.emergencies.services import quarter_label
 
-    today = today or timezone.localdate()
+    today = today or timezone.localdate(timezone=timezone.get_default_timezone())  # the site's day, whoever looks
     managed = managed_node_ids(user)
     end = last_complete_month(today)
     recent = _scoped(DemandRecord.objects.filter(month__gte=months_back(end, 2), month__lte=end, quantity__gt=0),
@@ -152,13 +154,13 @@ def trends(user: User, months: int = 6) -> list[dict[str, Any]]:
     from partspool.emergencies.models import EmergencyCase
 
     managed = managed_node_ids(user)
-    end = timezone.localdate().replace(day=1)
+    end = timezone.localdate(timezone=timezone.get_default_timezone()).replace(day=1)
     out = []
     for k in range(months - 1, -1, -1):
         first = months_back(end, k)
         nxt = months_back(end, k - 1) if k else date(end.year + (end.month == 12), end.month % 12 + 1, 1)
-        rows = _scoped(EmergencyCase.objects.filter(status="closed", closed_at__date__gte=first,
-                                                    closed_at__date__lt=nxt), managed, "center_id")
+        rows = _scoped(EmergencyCase.objects.filter(status="closed", closed_at__gte=month_start(first),
+                                                    closed_at__lt=month_start(nxt)), managed, "center_id")
         agg = rows.aggregate(cost=Sum("extra_cost"), score=Avg("satisfaction"))
         out.append({"month": first, "cases": rows.count(), "extra_cost": float(agg["cost"] or 0),
                     "satisfaction": None if agg["score"] is None else round(float(agg["score"]), 1)})

@@ -321,7 +321,8 @@ def forecast_review(user: User, month: date, classes: dict[str, str] | None = No
     # cases closed in the reviewed month and the two before it, never later ones (an old review stays as it was)
     flagged = forecast_review_parts(since=month_start(month_add(month, -2)), until=month_start(month_add(month, 1)))
     out["flagged"] = [{"part": c.part.number, "node": c.center.code, "case": c.number, "note": c.root_cause_note,
-                       "closed": f"{timezone.localtime(c.closed_at):%Y-%m-%d}" if c.closed_at else ""}
+                       "closed": f"{timezone.localtime(c.closed_at, timezone.get_default_timezone()):%Y-%m-%d}"
+                       if c.closed_at else ""}
                       for c in flagged if scope is None or c.center_id in scope]
     out["regions"] = regional_observations(month, scope, out["flagged"])
     for row in out["regions"]:

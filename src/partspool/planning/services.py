@@ -57,7 +57,7 @@ def forecast_run(*, user: User, nodes: list[str] | None = None, horizon: int = 3
     chosen = visible_nodes(user, nodes)
     end = history_end or last_complete_month()
     if end > last_complete_month():
-        raise InvalidInput("history_end_future", month=end.isoformat())
+        raise InvalidInput("history_end_future", month=f"{end:%Y-%m}")
     if max_series is not None:
         count = (DemandRecord.objects.filter(node__in=chosen, month__gt=months_back(end, HISTORY_MONTHS),
                                              month__lte=end, quantity__gt=0)

@@ -248,7 +248,8 @@ def stock_policy(request: HttpRequest) -> HttpResponse:
 @role_page
 def rebalancing(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
-    regions = Region.objects.order_by("code")
+    # only the regions where the user has nodes to plan (a center manager: their own center's)
+    regions = Region.objects.filter(pk__in={n.region_id for n in selectors.visible_nodes(user)}).order_by("code")
     code = request.GET.get("region", "").strip().upper()
     plan = None
     if code:

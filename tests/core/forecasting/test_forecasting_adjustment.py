@@ -106,6 +106,9 @@ def test_the_reason_shown_in_the_application_says_demand_was_adjusted():
         assert "season and growth" not in method_reason({**facts, "adjusted": False})
     with translation.override("zh-hans"):
         assert "按该配件的季节与增长调整" in method_reason(facts)
+        assert "。 " not in method_reason(facts) and "。" in method_reason(facts)  # sentences joined without a space
+    with translation.override("en"):
+        assert ". Methods without" in method_reason(facts)
 
 
 def test_the_season_test_passes_about_four_in_a_hundred_flat_series():
