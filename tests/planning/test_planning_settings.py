@@ -424,3 +424,21 @@ def test_regional_observations_read_the_month_against_the_one_before(history):
     book = load_workbook(io.BytesIO(planner.get(f"/api/forecast-review.xlsx?month={month:%Y-%m}").content))
     names = [row[0] for row in book["Regional observations"].iter_rows(min_row=2, values_only=True)]
     assert set(names) == {"East China", "South China"}
+
+
+def test_the_abc_reason_names_the_rule_in_the_users_language():
+    from django.utils import translation
+
+    from partspool.core.policy import AbcItem, AbcRules, classify_abc
+    from partspool.planning.explain import abc_reason
+
+    rules = AbcRules()
+    rows = classify_abc([AbcItem("P1", 90), AbcItem("P2", 5), AbcItem("P3", 5)], rules).by_key()
+    with translation.override("en"):
+        assert "the largest part is always A" in abc_reason(rows["P1"], rules)
+        why = abc_reason(rows["P2"], rules)
+        assert "tied with 1 other part of equal demand" in why and "no class is skipped" in why
+        assert "cumulative 100%" in why or "cumulative 100.0%" in why
+    with translation.override("zh-hans"):
+        why = abc_reason(rows["P2"], rules)
+        assert "并列" in why and "不跳过" in why and "；" in why

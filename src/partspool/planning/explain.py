@@ -90,13 +90,27 @@ def abc_reason(row: Any, rules: Any) -> str:
     """Why a part is in its ABC class (``AbcRow.explain`` in the user's language)."""
     if row.measure == 0:
         return _("%(part)s: class C, no demand in the period") % {"part": row.key}
+    decided = getattr(row, "decided_on", None)
     facts = {"part": row.key, "klass": row.abc_class, "rank": row.rank, "share": _pct(row.share),
-             "cumulative": _pct(row.cumulative), "a": _pct(rules.a_cut, 0), "b": _pct(rules.b_cut, 0)}
+             "cumulative": _pct(row.cumulative if decided is None else decided), "a": _pct(rules.a_cut, 0),
+             "b": _pct(rules.b_cut, 0)}
     if rules.basis == "value":
-        return _("%(part)s: class %(klass)s, rank %(rank)s, %(share)s of demand value, cumulative %(cumulative)s "
+        text = _("%(part)s: class %(klass)s, rank %(rank)s, %(share)s of demand value, cumulative %(cumulative)s "
                  "(A up to %(a)s, B up to %(b)s)") % facts
-    return _("%(part)s: class %(klass)s, rank %(rank)s, %(share)s of demand units, cumulative %(cumulative)s "
-             "(A up to %(a)s, B up to %(b)s)") % facts
+    else:
+        text = _("%(part)s: class %(klass)s, rank %(rank)s, %(share)s of demand units, cumulative %(cumulative)s "
+                 "(A up to %(a)s, B up to %(b)s)") % facts
+    tied = int(getattr(row, "tied", 1))
+    if tied > 1:
+        text += _("; ") + ngettext("tied with %(n)s other part of equal demand, classed together",
+                                   "tied with %(n)s other parts of equal demand, classed together",
+                                   tied - 1) % {"n": tied - 1}
+    rule = getattr(row, "rule", "cut")
+    if rule == "largest":
+        text += _("; ") + _("the largest part is always A")
+    elif rule == "no_skip":
+        text += _("; ") + _("the first part past the A cut-off is B, since no class is skipped")
+    return text
 
 
 def move_reason(move: Any) -> str:

@@ -136,3 +136,18 @@ def test_class_policies_are_settings_that_can_be_changed():
     assert ServicePolicies(services).for_class("C").stocked
     with pytest.raises(ValueError, match="class C"):
         ServicePolicies({A: services[A], B: services[B]})
+
+
+def test_the_explanation_gives_the_rule_that_set_the_class():
+    rules = AbcRules()
+    tied = classify_abc([AbcItem("P1", 40), AbcItem("P2", 20), AbcItem("P3", 20), AbcItem("P4", 20)], rules)
+    p2 = tied.by_key()["P2"]
+    assert p2.abc_class is AbcClass.B and p2.cumulative == pytest.approx(0.6)
+    why = p2.explain(rules)  # classed with its equals on where their group ends, not on its own 60%
+    assert "cumulative 100.0%" in why and "tied with 2 other part(s)" in why and "no class is skipped" in why
+    steep = classify_abc([AbcItem("P1", 90), AbcItem("P2", 9), AbcItem("P3", 1)], rules)
+    rows = steep.by_key()
+    assert [rows[k].abc_class for k in ("P1", "P2", "P3")] == [AbcClass.A, AbcClass.B, AbcClass.C]
+    assert "the largest part is always A" in rows["P1"].explain(rules)
+    assert "cumulative 99.0%" in rows["P2"].explain(rules) and "no class is skipped" in rows["P2"].explain(rules)
+    assert rows["P3"].explain(rules).endswith("B up to 95%)")  # the cut-offs alone

@@ -260,6 +260,25 @@ def test_class_c_is_compared_without_stock_and_totals_add_up_per_class():
     assert rows[0].abc_class is AbcClass.A
 
 
+def test_a_group_fill_rate_weighs_every_part_on_one_basis():
+    cheap = compare_policies(estimate_demand([1.0] * 24), key="A", lead_time=1, unit_cost=1.0,
+                             frequency=Frequency.MONTH, target=0.6)
+    uncosted = compare_policies(estimate_demand([1000.0] * 24), key="B", lead_time=1, unit_cost=0.0,
+                                frequency=Frequency.MONTH, target=0.99)
+    a, b = cheap.option("service_level"), uncosted.option("service_level")
+    both = summarise_comparisons([cheap, uncosted])["all"][0]
+    # a part without a cost: the whole group is weighed by units (yuan and units do not add up)
+    by_units = (a.fill_rate * a.level.review_mean + b.fill_rate * b.level.review_mean) / (
+        a.level.review_mean + b.level.review_mean)
+    assert both.fill_rate == pytest.approx(by_units)
+    costed = compare_policies(estimate_demand([1000.0] * 24), key="B", lead_time=1, unit_cost=2.0,
+                              frequency=Frequency.MONTH, target=0.99)
+    c = costed.option("service_level")
+    by_value = (a.fill_rate * a.annual_demand_value + c.fill_rate * c.annual_demand_value) / (
+        a.annual_demand_value + c.annual_demand_value)
+    assert summarise_comparisons([cheap, costed])["all"][0].fill_rate == pytest.approx(by_value)
+
+
 # --- one target for a set of parts -----------------------------------------------------------
 
 

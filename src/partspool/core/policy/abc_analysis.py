@@ -79,16 +79,31 @@ class AbcRow:
     share: float
     cumulative: float
     rank: int
+    # how the class was decided: on the cumulative share at the end of the part's group of equal demand
+    # (``decided_on``; parts with equal demand share one class), ``tied``: the group's size; ``rule``:
+    # "cut" (the cut-offs), "largest" (the first part is always A), "no_skip" (B although past the B
+    # cut-off, since no part was B yet: no class is skipped)
+    decided_on: float | None = None
+    tied: int = 1
+    rule: str = "cut"
 
     def explain(self, rules: AbcRules) -> str:
         """Why the part is in its class, in one sentence."""
         if self.measure == 0:
             return f"{self.key}: class C, no demand in the period"
-        return (
+        cumulative = self.cumulative if self.decided_on is None else self.decided_on
+        text = (
             f"{self.key}: class {self.abc_class}, rank {self.rank}, {self.share:.1%} of demand "
-            f"{'value' if rules.basis == 'value' else 'units'}, cumulative {self.cumulative:.1%} "
+            f"{'value' if rules.basis == 'value' else 'units'}, cumulative {cumulative:.1%} "
             f"(A up to {rules.a_cut:.0%}, B up to {rules.b_cut:.0%})"
         )
+        if self.tied > 1:
+            text += f"; tied with {self.tied - 1} other part(s) of equal demand, classed together"
+        if self.rule == "largest":
+            text += "; the largest part is always A"
+        elif self.rule == "no_skip":
+            text += "; the first part past the A cut-off is B, since no class is skipped"
+        return text
 
 
 @dataclass(frozen=True)
@@ -141,17 +156,20 @@ def classify_abc(items: Iterable[AbcItem], rules: AbcRules | None = None) -> Abc
             end += 1
         share = value / total if total > 0 else 0.0
         group_end = min(running + share * (end - start), 1.0)
+        plain = 0 if group_end <= rules.a_cut + 1e-12 else 1 if group_end <= rules.b_cut + 1e-12 else 2
+        rule = "cut"
         if value == 0:
             cls = AbcClass.C
         elif start == 0:
             cls = AbcClass.A
+            rule = "cut" if plain == 0 else "largest"
         else:
-            plain = 0 if group_end <= rules.a_cut + 1e-12 else 1 if group_end <= rules.b_cut + 1e-12 else 2
             cls = _ORDER[min(plain, reached + 1)]
+            rule = "cut" if _ORDER.index(cls) == plain else "no_skip"
             reached = max(reached, _ORDER.index(cls))
         for rank in range(start, end):
             running = min(running + share, 1.0)
-            rows.append(AbcRow(ordered[rank].key, cls, value, share, running, rank + 1))
+            rows.append(AbcRow(ordered[rank].key, cls, value, share, running, rank + 1, group_end, end - start, rule))
         start = end
     return AbcResult(tuple(rows), total, rules)
 

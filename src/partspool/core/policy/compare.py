@@ -119,7 +119,7 @@ class OptionTotals:
     items: int
     capital: float
     annual_demand_value: float
-    fill_rate: float  # weighted by demand value (by units when unit costs are all zero)
+    fill_rate: float  # weighted by demand value (by units when a part of the group has no unit cost)
 
     @property
     def turnover(self) -> float | None:
@@ -131,11 +131,17 @@ def summarise_comparisons(
     comparisons: Iterable[Comparison], group: Callable[[Comparison], str] = lambda c: "all"
 ) -> dict[str, tuple[OptionTotals, ...]]:
     """Totals per group (e.g. ``lambda c: c.abc_class``) and option, options in their order."""
-    sums: dict[str, dict[str, list[float]]] = {}
+    groups: dict[str, list[Comparison]] = {}
     for comparison in comparisons:
-        bucket = sums.setdefault(str(group(comparison)), {})
-        for option in comparison.options:
-            weight = option.annual_demand_value if comparison.unit_cost > 0 else option.level.review_mean
+        groups.setdefault(str(group(comparison)), []).append(comparison)
+    sums: dict[str, dict[str, list[float]]] = {}
+    for name, members in groups.items():
+        bucket = sums.setdefault(name, {})
+        # one basis per group: yuan and units do not add up (a part without a cost would weigh its units
+        # against the others' yuan)
+        by_value = all(c.unit_cost > 0 for c in members)
+        for option in (o for c in members for o in c.options):
+            weight = option.annual_demand_value if by_value else option.level.review_mean
             row = bucket.setdefault(option.name, [0, 0.0, 0.0, 0.0, 0.0])
             row[0] += 1
             row[1] += option.capital
