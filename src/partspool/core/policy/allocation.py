@@ -17,22 +17,31 @@ convex hull of each part's curve; in practice within a fraction of a unit per pa
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
 from partspool.core.policy.demand import FloatArray, ProtectionDemand
-from partspool.core.policy.levels import StockLevel, check_fraction, curves, level_fixed
+from partspool.core.policy.levels import StockLevel, _exact, check_fraction, curves, level_fixed, solvable
 
 
-@dataclass(frozen=True, eq=False)
 class Exchange:
-    """Each part's expected units served and average stock for every level (the exchange curve)."""
+    """Each part's expected units served and average stock for every level (the exchange curve).
 
-    served: tuple[FloatArray, ...]
-    stock: tuple[FloatArray, ...]
-    demand: float
+    Under lost sales exactly where the part's chain can be solved at the top level (as a per-part
+    target is, ``level_for_fill_rate``), else by the backorder formulas: on backorder curves alone the
+    set held more stock than per-part targets for the same fill rate. The exact figures are worked
+    out only at the levels a search visits: from the backorder curve's best level, the level moves
+    while the exact objective improves (served − price × stock is concave in the level).
+    """
+
+    def __init__(self, demands: Sequence[ProtectionDemand], served: Sequence[FloatArray],
+                 stock: Sequence[FloatArray]):
+        self.demands = tuple(demands)
+        self.served, self.stock = tuple(served), tuple(stock)  # the backorder curves, levels 0..top
+        self.demand = float(sum(d.review_mean for d in demands))
+        self._exact = [solvable(d, len(s) - 1) for d, s in zip(demands, served, strict=True)]
+        self._cache: list[dict[int, tuple[float, float]]] = [{} for _ in demands]
 
     @staticmethod
     def of(demands: Sequence[ProtectionDemand], margin: float = 6.0) -> Exchange:
@@ -43,32 +52,89 @@ class Exchange:
             fill, _, on_hand = curves(d, top)
             served.append(fill * d.review_mean)
             stock.append(on_hand)
-        return Exchange(tuple(served), tuple(stock), float(sum(d.review_mean for d in demands)))
+        return Exchange(demands, served, stock)
 
-    def levels(self, price: float) -> list[int]:
+    def figures(self, part: int, level: int, exact: bool = True) -> tuple[float, float]:
+        """(expected units served, average stock) of ``part`` at ``level`` (``exact``: False, the
+        backorder formulas' even where the chain can be solved)."""
+        if not (exact and self._exact[part]):
+            return float(self.served[part][level]), float(self.stock[part][level])
+        cache = self._cache[part]
+        if level not in cache:
+            found = _exact(self.demands[part], level)
+            assert found is not None  # solvable at the top, so at every lower level
+            cache[level] = (found[0] * self.demands[part].review_mean, found[1])
+        return cache[level]
+
+    def _best(self, part: int, price: float, exact: bool) -> int:
+        start = int(np.argmax(self.served[part] - price * self.stock[part]))
+        if not (exact and self._exact[part]):
+            return start
+        top = len(self.served[part]) - 1
+
+        def gain(k: int) -> float:
+            served, stock = self.figures(part, k)
+            return served - price * stock
+
+        best, value = start, gain(start)
+        for step in (1, -1):  # climb whichever way improves
+            k = best + step
+            while 0 <= k <= top and (g := gain(k)) > value + 1e-12:
+                best, value = k, g
+                k += step
+        return best
+
+    @property
+    def has_exact(self) -> bool:
+        return any(self._exact)
+
+    def levels(self, price: float, exact: bool = True) -> list[int]:
         """Each part's level maximising served - price x stock."""
-        return [int(np.argmax(s - price * h)) for s, h in zip(self.served, self.stock, strict=True)]
+        return [self._best(i, price, exact) for i in range(len(self.demands))]
 
-    def fill_rate(self, levels: Sequence[int]) -> float:
+    def fill_rate(self, levels: Sequence[int], exact: bool = True) -> float:
         """Expected units served / units demanded over all parts."""
         if self.demand <= 0:
             return 1.0
-        return float(sum(s[k] for s, k in zip(self.served, levels, strict=True))) / self.demand
+        return float(sum(self.figures(i, k, exact)[0] for i, k in enumerate(levels))) / self.demand
+
+
+LOWEST_PRICE, HIGHEST_PRICE = 1e-9, 1e6
+
+
+def _bisect(reaches: Callable[[float], bool], low: float, high: float, steps: int) -> float:
+    for _ in range(steps):
+        mid = math.sqrt(low * high)
+        low, high = (mid, high) if reaches(mid) else (low, mid)
+    return low
 
 
 def price_for_fill_rate(exchange: Exchange, target: float, steps: int = 60) -> float:
-    """The highest stock price at which the set's expected fill rate still reaches ``target``."""
+    """The highest stock price at which the set's expected fill rate still reaches ``target``.
+
+    First on the backorder curves alone (cheap arrays), then, where parts have exact lost-sales
+    curves, from that price upward on the exact figures: they serve at least as much at a level, so
+    the exact price is no lower, and the search stays near the levels that matter (a price near 0
+    would ask for every part's chain at the top of its curve)."""
     check_fraction(target, "target fill rate")
-    low, high = 1e-9, 1e6
-    if exchange.fill_rate(exchange.levels(low)) < target:
-        return low  # unreachable within the curves: as much stock as they hold
-    for _ in range(steps):
-        mid = math.sqrt(low * high)
-        if exchange.fill_rate(exchange.levels(mid)) >= target:
-            low = mid
-        else:
-            high = mid
-    return low
+
+    def reaches(price: float, exact: bool = False) -> bool:
+        return exchange.fill_rate(exchange.levels(price, exact), exact) >= target
+
+    if not reaches(LOWEST_PRICE):
+        return LOWEST_PRICE  # unreachable within the curves: as much stock as they hold
+    price = _bisect(reaches, LOWEST_PRICE, HIGHEST_PRICE, steps)
+    if not exchange.has_exact:
+        return price
+    low = price
+    while not reaches(low, True) and low > LOWEST_PRICE:  # not expected (a lower bound), but safe
+        low = max(low / 8, LOWEST_PRICE)
+    if not reaches(low, True):
+        return LOWEST_PRICE
+    high = min(low * 8, HIGHEST_PRICE)
+    while reaches(high, True) and high < HIGHEST_PRICE:
+        low, high = high, min(high * 8, HIGHEST_PRICE)
+    return _bisect(lambda p: reaches(p, True), low, high, 30)
 
 
 def allocate_fill_rate(demands: Sequence[ProtectionDemand], target: float,

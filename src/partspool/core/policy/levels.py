@@ -33,7 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from partspool.core.policy.demand import FloatArray, ProtectionDemand
-from partspool.core.policy.lost_sales import lost_sales_figures
+from partspool.core.policy.lost_sales import chain_size, lost_sales_figures
 
 
 @dataclass(frozen=True)
@@ -197,6 +197,12 @@ def _at_level(demand: ProtectionDemand, s: int) -> tuple[float, float, float]:
         pmf = demand.pmfs[j]
         on_hand += s - float((np.arange(len(pmf)) * pmf).sum()) + losses[j]
     return fill, csl, on_hand / max(len(demand.pmfs) - 1, 1)
+
+
+def solvable(demand: ProtectionDemand, order_up_to: int) -> bool:
+    """Whether the exact lost-sales figures (``_exact``) exist at this level, without solving the chain."""
+    return (demand.period_pmf is not None and demand.review == 1 and demand.lead_time <= 2
+            and chain_size(demand.lead_time, order_up_to) <= demand.max_chain_size)
 
 
 def _exact(demand: ProtectionDemand, order_up_to: int) -> tuple[float, float] | None:
