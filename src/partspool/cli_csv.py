@@ -68,6 +68,13 @@ def read_text_csv(path_text: str) -> tuple[Any, RecordLines]:
     path = Path(path_text)
     if not path.is_file():
         raise FileNotFoundError(path_text)
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(65536)
+    except OSError as error:
+        raise CsvReadError(f"cannot read {path_text}: {error.strerror or error}") from None
+    if b"\x00" in head:  # text has no NUL bytes: a spreadsheet, archive or image saved under a .csv name
+        raise CsvReadError(f"{path_text} is not a CSV text file (it holds binary data; save it as CSV, UTF-8)")
     for encoding in ENCODINGS:
         try:
             raw = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True, encoding=encoding,

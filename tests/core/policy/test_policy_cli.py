@@ -197,3 +197,13 @@ def test_an_unreadable_input_file_is_named_not_a_traceback(tmp_path, capsys):
                  "--target-fill-rate", "0.95", "--lead-time", "1"])
     err = capsys.readouterr().err
     assert code != 0 and "Traceback" not in err and str(target.name) in err
+
+
+@pytest.mark.parametrize("command", [["simulate", "--holdout", "3", "--policy", "service-level", "--lead-time", "1"],
+                                     ["backtest", "--horizon", "3"]])
+def test_a_binary_file_under_a_csv_name_is_named_as_such(tmp_path, capsys, command):
+    target = tmp_path / "stock.csv"
+    target.write_bytes(b"PK\x03\x04\x00\x00binary spreadsheet")
+    code = main([command[0], "--input", str(target), *command[1:]])
+    err = capsys.readouterr().err
+    assert code != 0 and "binary data" in err and "is empty" not in err
