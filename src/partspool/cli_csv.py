@@ -73,6 +73,8 @@ def read_text_csv(path_text: str) -> tuple[Any, RecordLines]:
             head = handle.read(65536)
     except OSError as error:
         raise CsvReadError(f"cannot read {path_text}: {error.strerror or error}") from None
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):  # Excel's "Unicode text"
+        raise CsvReadError(f"{path_text} is UTF-16 text; save it as CSV UTF-8 (or GB18030)")
     if b"\x00" in head:  # text has no NUL bytes: a spreadsheet, archive or image saved under a .csv name
         raise CsvReadError(f"{path_text} is not a CSV text file (it holds binary data; save it as CSV, UTF-8)")
     for encoding in ENCODINGS:

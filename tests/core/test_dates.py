@@ -33,6 +33,8 @@ def test_dates_are_read_as_written(written, read):
 def test_what_is_no_date_stays_missing_for_the_caller_to_name():
     out = parse_dates(pd.Series(["2024-01-01T00:00:00+08:00", "soon", None, "2024-03-01T00:00:00+09:00"]))
     assert out.isna().tolist() == [False, True, True, False]
+    far = parse_dates(pd.Series(["2024-01-01", "3024-02-01", "2024-03-01T00:00:00+08:00", "9999-11-01"]))
+    assert far.isna().tolist() == [False, True, False, True]  # a year typed wrong is no date, not a crash
 
 
 def test_forecast_and_simulate_read_a_file_whose_rows_mix_offsets():
@@ -45,6 +47,11 @@ def test_forecast_and_simulate_read_a_file_whose_rows_mix_offsets():
     s1 = simulate(frame, holdout=3, policy=ServiceLevelPolicy(0.9), lead_time=1)
     s2 = simulate(plain, holdout=3, policy=ServiceLevelPolicy(0.9), lead_time=1)
     assert s1.to_dict(per_series=True) == s2.to_dict(per_series=True)
+    far = _rows(MONTHS[:-1] + ["9999-11-01"])
+    with pytest.raises(ForecastInputError, match="9999-11-01"):
+        backtest(far, 3, methods=["WindowAverage"])
+    with pytest.raises(DemandFrameError, match="9999-11-01"):
+        simulate(far, holdout=3, policy=ServiceLevelPolicy(0.9), lead_time=1)
     bad = _rows(stamps[:-1] + ["later"])
     with pytest.raises(ForecastInputError, match="'later'"):
         backtest(bad, 3, methods=["WindowAverage"])

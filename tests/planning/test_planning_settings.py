@@ -442,3 +442,7 @@ def test_the_abc_reason_names_the_rule_in_the_users_language():
     with translation.override("zh-hans"):
         why = abc_reason(rows["P2"], rules)
         assert "并列" in why and "不跳过" in why and "；" in why
+    past = classify_abc([AbcItem("P1", 60000), AbcItem("P2", 10004), AbcItem("P3", 9000), AbcItem("P4", 8000),
+                        AbcItem("P5", 7000), AbcItem("P6", 5996)], rules).by_key()
+    with translation.override("en"):
+        assert "70.004%" in abc_reason(past["P2"], rules)  # class B: not shown as 70.0% beside "A up to 70%"

@@ -22,7 +22,11 @@ def _one(value: object) -> pd.Timestamp:
         return pd.NaT
     if stamp is pd.NaT:
         return pd.NaT
-    return stamp.tz_localize(None) if stamp.tzinfo is not None else stamp
+    stamp = stamp.tz_localize(None) if stamp.tzinfo is not None else stamp
+    try:
+        return stamp.as_unit("ns")  # years 1677–2262: beyond them (3024 typed for 2024) no date here
+    except (ValueError, OverflowError):
+        return pd.NaT
 
 
 def parse_dates(raw: pd.Series) -> pd.Series:

@@ -8,6 +8,7 @@ from django.utils.translation import get_language, gettext_lazy, ngettext, pgett
 from django.utils.translation import gettext as _
 
 from partspool.core.forecasting.chunk import NOTED  # a chance below this is named, as in the core's words
+from partspool.core.policy.abc_analysis import share_beside
 
 HOLDING = {"regional_warehouse": gettext_lazy("regional warehouse"), "service_center": gettext_lazy("service center"),
            "none": gettext_lazy("not stocked")}
@@ -92,7 +93,7 @@ def abc_reason(row: Any, rules: Any) -> str:
         return _("%(part)s: class C, no demand in the period") % {"part": row.key}
     decided = getattr(row, "decided_on", None)
     facts = {"part": row.key, "klass": row.abc_class, "rank": row.rank, "share": _pct(row.share),
-             "cumulative": _pct(row.cumulative if decided is None else decided), "a": _pct(rules.a_cut, 0),
+             "cumulative": share_beside(row.cumulative if decided is None else decided, rules), "a": _pct(rules.a_cut, 0),
              "b": _pct(rules.b_cut, 0)}
     if rules.basis == "value":
         text = _("%(part)s: class %(klass)s, rank %(rank)s, %(share)s of demand value, cumulative %(cumulative)s "

@@ -148,9 +148,15 @@ def forget(pairs: Iterable[tuple[int, date]]) -> None:
 
 
 def forget_months(first: date, last: date) -> None:
-    """Remove every node's stored months from ``first`` to ``last`` (``review-store --again``)."""
-    pairs = ReviewMonth.objects.filter(month__gte=first, month__lte=last).values_list("node_id", "month")
-    forget(list(pairs))
+    """Remove every node's stored months from ``first`` to ``last`` (``review-store --again``), one node
+    at a time: each node's lock is held only while its own lines go, so imports and visits at the
+    other nodes go on meanwhile (national scale is millions of lines)."""
+    stored: dict[int, list[date]] = defaultdict(list)
+    for node_id, month in ReviewMonth.objects.filter(month__gte=first, month__lte=last).values_list(
+            "node_id", "month"):
+        stored[node_id].append(month)
+    for node_id in sorted(stored):
+        forget((node_id, m) for m in stored[node_id])
 
 
 def run_months(run: ForecastRun) -> list[date]:

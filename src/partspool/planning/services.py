@@ -16,7 +16,7 @@ from partspool.errors import InvalidInput, NotPermitted, control_character
 from partspool.network.models import DemandRecord, Node, Part
 from partspool.network.selectors import months_back
 from partspool.planning.models import MAX_HORIZON, ForecastRun, ForecastSeries, ReviewLine, ReviewNote
-from partspool.planning.review_store import forget_run, store_months
+from partspool.planning.review_store import store_months
 from partspool.planning.selectors import (
     demand_panel,
     last_complete_month,
@@ -111,8 +111,8 @@ def _store(user: User, chosen: list[Node], result: Any, horizon: int, method: st
             row.run = run
         ForecastSeries.objects.bulk_create(rows, batch_size=2000)
         # a run written across the end of a month (a long one, or a clock behind) is in force for the
-        # month its created_at falls in: a review stored meanwhile without it is worked out again
-        transaction.on_commit(lambda: forget_run(run))
+        # month its created_at falls in: a review stored meanwhile without it is worked out again once
+        # it commits (``run.nodes.set`` above queued that: planning.signals._run_nodes_changed)
     return run
 
 

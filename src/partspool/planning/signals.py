@@ -2,8 +2,9 @@
 or given other nodes, or a forecast edited on its own, removes the node-months they touch
 (``review_store.forget``); they are worked out again when asked.
 
-Not caught (Django sends no signal for them): ``QuerySet.update`` of demand, runs or forecasts, and
-bulk deletes of forecasts apart from their run. The application does neither; a change made so by
+Not caught: ``QuerySet.update`` of demand, runs or forecasts (Django sends no signal), and forecasts
+deleted apart from their run (a receiver would make deleting a run load and signal its hundreds of
+thousands of forecasts one by one). The application does neither; a change made so by
 hand is followed by ``partspool review-store --again --from … --to …`` over the months it touched."""
 
 from __future__ import annotations
@@ -79,13 +80,22 @@ def _run_nodes_changed(sender: Any, instance: Any, action: str, reverse: bool, p
     _forget_on_commit([(n, m) for n in nodes or () for m in run_months(instance)])
 
 
-@receiver(post_save, sender=ForecastSeries)
-def _forecast_saved(sender: Any, instance: ForecastSeries, created: bool, raw: bool = False, **kwargs: Any) -> None:
-    # a run's own series are written in bulk (no signal) and its months forgotten once it commits;
-    # this is a forecast written or edited on its own afterwards
-    if raw:
-        return
+def _series_months(node_id: int, first: Any, values: Any) -> list[tuple[int, Any]]:
     from partspool.planning.selectors import month_add
 
-    _forget_on_commit([(instance.node_id, month_add(instance.first_month, k))
-                       for k in range(len(instance.forecast or []))])
+    return [(node_id, month_add(first, k)) for k in range(len(values or []))]
+
+
+@receiver(pre_save, sender=ForecastSeries)
+def _forecast_saving(sender: Any, instance: ForecastSeries, raw: bool = False, **kwargs: Any) -> None:
+    # a run's own series are written in bulk (no signal) and its months forgotten once it commits;
+    # this is a forecast written or edited on its own afterwards: the months it covered before (its
+    # first month or its length may change) and those it covers now
+    if raw:
+        return
+    before = (ForecastSeries.objects.filter(pk=instance.pk).values_list("node_id", "first_month", "forecast").first()
+              if instance.pk is not None else None)
+    pairs = _series_months(instance.node_id, instance.first_month, instance.forecast)
+    if before is not None:
+        pairs += _series_months(*before)
+    _forget_on_commit(pairs)

@@ -151,3 +151,13 @@ def test_the_explanation_gives_the_rule_that_set_the_class():
     assert "the largest part is always A" in rows["P1"].explain(rules)
     assert "cumulative 99.0%" in rows["P2"].explain(rules) and "no class is skipped" in rows["P2"].explain(rules)
     assert rows["P3"].explain(rules).endswith("B up to 95%)")  # the cut-offs alone
+
+
+def test_a_share_just_past_a_cut_off_is_not_rounded_onto_it():
+    rules = AbcRules()
+    rows = classify_abc([AbcItem("P1", 60000), AbcItem("P2", 10004), AbcItem("P3", 9000), AbcItem("P4", 8000),
+                        AbcItem("P5", 7000), AbcItem("P6", 5996)], rules).by_key()
+    assert rows["P2"].abc_class is AbcClass.B
+    assert "cumulative 70.004% (A up to 70%" in rows["P2"].explain(rules)
+    exact = classify_abc([AbcItem("P1", 70), AbcItem("P2", 30)], rules).by_key()
+    assert "cumulative 70.0% (A up to 70%" in exact["P1"].explain(rules)  # on the cut-off: A, shown as such

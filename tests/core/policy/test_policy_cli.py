@@ -207,3 +207,11 @@ def test_a_binary_file_under_a_csv_name_is_named_as_such(tmp_path, capsys, comma
     code = main([command[0], "--input", str(target), *command[1:]])
     err = capsys.readouterr().err
     assert code != 0 and "binary data" in err and "is empty" not in err
+
+
+def test_a_utf16_file_is_named_as_such(tmp_path, capsys):
+    target = tmp_path / "demand.csv"
+    target.write_bytes("unique_id,ds,y\nP1,2024-01-01,1\n".encode("utf-16"))
+    code = main(["backtest", "--input", str(target), "--horizon", "3"])
+    err = capsys.readouterr().err
+    assert code != 0 and "UTF-16" in err

@@ -94,7 +94,7 @@ class AbcRow:
         cumulative = self.cumulative if self.decided_on is None else self.decided_on
         text = (
             f"{self.key}: class {self.abc_class}, rank {self.rank}, {self.share:.1%} of demand "
-            f"{'value' if rules.basis == 'value' else 'units'}, cumulative {cumulative:.1%} "
+            f"{'value' if rules.basis == 'value' else 'units'}, cumulative {share_beside(cumulative, rules)} "
             f"(A up to {rules.a_cut:.0%}, B up to {rules.b_cut:.0%})"
         )
         if self.tied > 1:
@@ -104,6 +104,17 @@ class AbcRow:
         elif self.rule == "no_skip":
             text += "; the first part past the A cut-off is B, since no class is skipped"
         return text
+
+
+def share_beside(value: float, rules: AbcRules) -> str:
+    """``value`` as a percentage with one decimal, or more where one decimal would round it onto a
+    cut-off it is not on (70.004% shown as 70.0% beside "A up to 70%" would contradict class B)."""
+    for digits in range(1, 8):
+        shown = f"{100 * value:.{digits}f}"
+        if all((float(shown) == round(100 * cut, digits)) == (abs(value - cut) <= 1e-12)
+               for cut in (rules.a_cut, rules.b_cut)):
+            return f"{shown}%"
+    return f"{100 * value!r}%"
 
 
 @dataclass(frozen=True)

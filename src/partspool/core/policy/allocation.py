@@ -42,6 +42,7 @@ class Exchange:
         self.demand = float(sum(d.review_mean for d in demands))
         self._exact = [solvable(d, len(s) - 1) for d, s in zip(demands, served, strict=True)]
         self._cache: list[dict[int, tuple[float, float]]] = [{} for _ in demands]
+        self._last: list[int | None] = [None] * len(demands)  # each part's best level at the last price asked
 
     @staticmethod
     def of(demands: Sequence[ProtectionDemand], margin: float = 6.0) -> Exchange:
@@ -67,9 +68,12 @@ class Exchange:
         return cache[level]
 
     def _best(self, part: int, price: float, exact: bool) -> int:
-        start = int(np.argmax(self.served[part] - price * self.stock[part]))
         if not (exact and self._exact[part]):
-            return start
+            return int(np.argmax(self.served[part] - price * self.stock[part]))
+        # the climb starts where the last price's ended (prices asked one after another are close, so
+        # only the levels between the two optima are solved), else at the backorder curve's best
+        last = self._last[part]
+        start = last if last is not None else int(np.argmax(self.served[part] - price * self.stock[part]))
         top = len(self.served[part]) - 1
 
         def gain(k: int) -> float:
@@ -82,6 +86,7 @@ class Exchange:
             while 0 <= k <= top and (g := gain(k)) > value + 1e-12:
                 best, value = k, g
                 k += step
+        self._last[part] = best
         return best
 
     @property
@@ -112,10 +117,12 @@ def _bisect(reaches: Callable[[float], bool], low: float, high: float, steps: in
 def price_for_fill_rate(exchange: Exchange, target: float, steps: int = 60) -> float:
     """The highest stock price at which the set's expected fill rate still reaches ``target``.
 
-    First on the backorder curves alone (cheap arrays), then, where parts have exact lost-sales
-    curves, from that price upward on the exact figures: they serve at least as much at a level, so
-    the exact price is no lower, and the search stays near the levels that matter (a price near 0
-    would ask for every part's chain at the top of its curve)."""
+    First on the backorder curves alone (cheap arrays). Where parts have exact lost-sales curves, the
+    price is then refined on the exact figures from there, in small steps: each part's exact level
+    is found by climbing from its level at the price before (``Exchange._best``), so the few levels
+    between two close prices are all that is solved. The exact figures usually serve more at a
+    level than the backorder bound, so the exact price is usually higher; where it is lower (the
+    chain's one-period distribution is wider than the formulas'), the search steps down instead."""
     check_fraction(target, "target fill rate")
 
     def reaches(price: float, exact: bool = False) -> bool:
@@ -127,14 +134,17 @@ def price_for_fill_rate(exchange: Exchange, target: float, steps: int = 60) -> f
     if not exchange.has_exact:
         return price
     low = price
-    while not reaches(low, True) and low > LOWEST_PRICE:  # not expected (a lower bound), but safe
-        low = max(low / 8, LOWEST_PRICE)
-    if not reaches(low, True):
-        return LOWEST_PRICE
-    high = min(low * 8, HIGHEST_PRICE)
+    while not reaches(low, True):  # the exact figures serve less at these levels: lower the price
+        if low <= LOWEST_PRICE:
+            return LOWEST_PRICE
+        low = max(low / EXACT_STEP, LOWEST_PRICE)
+    high = min(low * EXACT_STEP, HIGHEST_PRICE)
     while reaches(high, True) and high < HIGHEST_PRICE:
-        low, high = high, min(high * 8, HIGHEST_PRICE)
-    return _bisect(lambda p: reaches(p, True), low, high, 30)
+        low, high = high, min(high * EXACT_STEP, HIGHEST_PRICE)
+    return _bisect(lambda p: reaches(p, True), low, high, 16)
+
+
+EXACT_STEP = 1.25  # the price's step on the exact figures before bisecting (small: few levels change a step)
 
 
 def allocate_fill_rate(demands: Sequence[ProtectionDemand], target: float,
