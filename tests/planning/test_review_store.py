@@ -293,3 +293,28 @@ def test_demand_imported_while_a_month_is_being_stored_is_not_lost(require_postg
     review = planner.get(f"/api/forecast-review?month={month:%Y-%m}").json()
     row = next(m for m in review["misses"] if (m["node"], m["part"]) == ("SC-HZ01", "BRK-PAD-F01"))
     assert row["actual"] == 999
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_a_transaction_the_months_are_forgotten_after_the_write(history, monkeypatch):
+    """In autocommit an on-commit callback runs at once: queued before the write, a visit between the
+    two could store the month from the old forecast again. The forgetting must see the new row."""
+    from partspool.planning import signals
+
+    _planner, month, run = _reviewed(history)
+    series = ForecastSeries.objects.get(run=run, node__code="SC-HZ01", part__number="BRK-PAD-F01")
+    seen = []
+    real = signals.forget
+
+    def spy(pairs):
+        seen.append(ForecastSeries.objects.get(pk=series.pk).forecast)
+        return real(pairs)
+
+    monkeypatch.setattr(signals, "forget", spy)
+    series.forecast = [v + 100.0 for v in series.forecast]
+    series.save()
+    assert seen == [series.forecast]  # once, with the new forecast already written
+    seen.clear()
+    run.created_at = run.created_at.replace(year=run.created_at.year + 1)
+    run.save()
+    assert len(seen) == 1

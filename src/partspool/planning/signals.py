@@ -48,10 +48,12 @@ def _run_deleted(sender: Any, instance: ForecastRun, **kwargs: Any) -> None:
 
 
 # What decides which run is in force for a month (review_store's docstring): a change to any of these
-# on a saved run changes the months it was, or now is, in force for. The months are forgotten once the
-# change commits, as a new run's are (forgetting takes the review lock of the nodes, which must not be
-# held through a long transaction); a month stored meanwhile from the old state is removed then.
+# on a saved run changes the months it was, or now is, in force for. The pairs are worked out before
+# the write (the old values are gone after it) and forgotten after it, once it commits (at once when
+# there is no transaction): forgetting takes the review lock of the nodes, which must not be held
+# through a long transaction, and a month stored meanwhile from the old state is removed then.
 _IN_FORCE_FIELDS = ("created_at", "history_end", "horizon")
+_PENDING = "_review_forget"  # the pairs a pre_ signal found, on the instance, for the post_ signal
 
 
 def _forget_on_commit(pairs: list[tuple[int, Any]]) -> None:
@@ -59,25 +61,40 @@ def _forget_on_commit(pairs: list[tuple[int, Any]]) -> None:
         transaction.on_commit(lambda: forget(pairs))
 
 
+def _after_write(instance: Any) -> None:
+    _forget_on_commit(getattr(instance, _PENDING, None) or [])
+    setattr(instance, _PENDING, None)
+
+
 @receiver(pre_save, sender=ForecastRun)
 def _run_changing(sender: Any, instance: ForecastRun, raw: bool = False, **kwargs: Any) -> None:
+    setattr(instance, _PENDING, None)
     if raw or instance.pk is None:
         return
     before = ForecastRun.objects.filter(pk=instance.pk).first()
     if before is not None and any(getattr(before, f) != getattr(instance, f) for f in _IN_FORCE_FIELDS):
         nodes = list(sender.nodes.through.objects.filter(forecastrun_id=instance.pk).values_list("node_id", flat=True))
         # the months it was in force for, and those it is in force for now
-        _forget_on_commit([(n, m) for n in nodes for m in run_months(before) + run_months(instance)])
+        setattr(instance, _PENDING, [(n, m) for n in nodes for m in run_months(before) + run_months(instance)])
+
+
+@receiver(post_save, sender=ForecastRun)
+def _run_changed(sender: Any, instance: ForecastRun, raw: bool = False, **kwargs: Any) -> None:
+    _after_write(instance)
 
 
 @receiver(m2m_changed, sender=ForecastRun.nodes.through)
 def _run_nodes_changed(sender: Any, instance: Any, action: str, reverse: bool, pk_set: set[int] | None,
                        **kwargs: Any) -> None:
-    if action not in ("post_add", "post_remove", "pre_clear") or reverse:  # nodes have no manager of their runs
+    if reverse:  # nodes have no manager of their runs
         return
-    nodes = pk_set if action != "pre_clear" else set(
-        sender.objects.filter(forecastrun_id=instance.pk).values_list("node_id", flat=True))
-    _forget_on_commit([(n, m) for n in nodes or () for m in run_months(instance)])
+    if action == "pre_clear":  # which nodes go is known only before
+        nodes = set(sender.objects.filter(forecastrun_id=instance.pk).values_list("node_id", flat=True))
+        setattr(instance, _PENDING, [(n, m) for n in nodes for m in run_months(instance)])
+    elif action == "post_clear":
+        _after_write(instance)
+    elif action in ("post_add", "post_remove"):
+        _forget_on_commit([(n, m) for n in pk_set or () for m in run_months(instance)])
 
 
 def _series_months(node_id: int, first: Any, values: Any) -> list[tuple[int, Any]]:
@@ -91,6 +108,7 @@ def _forecast_saving(sender: Any, instance: ForecastSeries, raw: bool = False, *
     # a run's own series are written in bulk (no signal) and its months forgotten once it commits;
     # this is a forecast written or edited on its own afterwards: the months it covered before (its
     # first month or its length may change) and those it covers now
+    setattr(instance, _PENDING, None)
     if raw:
         return
     before = (ForecastSeries.objects.filter(pk=instance.pk).values_list("node_id", "first_month", "forecast").first()
@@ -98,4 +116,9 @@ def _forecast_saving(sender: Any, instance: ForecastSeries, raw: bool = False, *
     pairs = _series_months(instance.node_id, instance.first_month, instance.forecast)
     if before is not None:
         pairs += _series_months(*before)
-    _forget_on_commit(pairs)
+    setattr(instance, _PENDING, pairs)
+
+
+@receiver(post_save, sender=ForecastSeries)
+def _forecast_saved(sender: Any, instance: ForecastSeries, raw: bool = False, **kwargs: Any) -> None:
+    _after_write(instance)
