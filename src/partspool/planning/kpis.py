@@ -113,7 +113,8 @@ def _served_monthly(stock_rows: list[Any], monthly: dict[tuple[int, int], float]
     """``(node, part) → average monthly demand the node serves`` over the 12 months to ``end``: its own
     for a service center, its region's for a regional warehouse, the network's for the central one.
     ``monthly`` holds the scope's own pairs; the region's and network's sums come from it when the
-    scope is the whole network, else from the database for the warehouses' parts only."""
+    scope is the whole network, else from the database (the warehouses' regions, and the network for a
+    central warehouse)."""
     from partspool.network.models import Node
 
     kinds = {pk: (kind, region) for pk, kind, region in Node.objects.values_list("pk", "kind", "region_id")}
@@ -128,8 +129,9 @@ def _served_monthly(stock_rows: list[Any], monthly: dict[tuple[int, int], float]
             by_region[(region, p)] = by_region.get((region, p), 0.0) + q
             by_part[p] = by_part.get(p, 0.0) + q
     else:
-        year = DemandRecord.objects.filter(month__gte=months_back(end, 11), month__lte=end,
-                                           part_id__in={p for _n, p in stocked})
+        # grouped in the database (no list of the warehouses' parts: 20,000 ids would pass SQLite's limit
+        # on query parameters)
+        year = DemandRecord.objects.filter(month__gte=months_back(end, 11), month__lte=end)
         regions = {kinds[n][1] for n, _p in stocked if kinds[n][0] == Node.Kind.REGIONAL_WAREHOUSE}
         for region, p, q in (year.filter(node__region_id__in=regions).values("node__region_id", "part_id")
                              .annotate(q=Sum("quantity")).values_list("node__region_id", "part_id", "q")):
