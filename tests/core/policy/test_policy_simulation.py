@@ -159,26 +159,26 @@ def test_days_of_cover_levels_follow_the_rule():
     assert result.details[0].order_up_to == 15  # 30 a month / 30.4 days x 15 days = 14.8, rounded up
 
 
+SUMMER = np.where(np.isin(np.arange(48) % 12, [5, 6, 7]), 8.0, 1.0)  # 48 months, demand up in summer
+
+
+def _summer_part(rng: np.random.Generator, **options):  # type: ignore[no-untyped-def]
+    return simulate(frame({"AC": rng.poisson(SUMMER).tolist()}), holdout=12, policy=ServiceLevelPolicy(0.95),
+                    lead_time=1, **options)
+
+
 def test_seasonal_history_moves_the_level_with_the_season():
-    months = 48
     rng = np.random.default_rng(5)
-    season = np.where(np.isin(np.arange(months) % 12, [5, 6, 7]), 8.0, 1.0)
-    result = simulate(frame({"AC": rng.poisson(season).tolist()}), holdout=12,
-                      policy=ServiceLevelPolicy(0.95), lead_time=1)
+    result = _summer_part(rng)
     levels = [s.order_up_to for s in result.details[0].steps]
     assert max(levels) > 2 * min(levels)
-    flat = simulate(frame({"AC": rng.poisson(season).tolist()}), holdout=12, policy=ServiceLevelPolicy(0.95),
-                    lead_time=1, rules=StockRules(seasonal=False))
+    flat = _summer_part(rng, rules=StockRules(seasonal=False))
     assert len({s.order_up_to for s in flat.details[0].steps}) == 1
     assert "levels" not in flat.details[0].to_dict()  # one level all through: "why" says it all
 
 
 def test_each_level_the_season_brings_is_explained():
-    months = 48
-    rng = np.random.default_rng(5)
-    season = np.where(np.isin(np.arange(months) % 12, [5, 6, 7]), 8.0, 1.0)
-    result = simulate(frame({"AC": rng.poisson(season).tolist()}), holdout=12,
-                      policy=ServiceLevelPolicy(0.95), lead_time=1)
+    result = _summer_part(np.random.default_rng(5))
     detail = result.details[0]
     out = detail.to_dict(steps=True)
     changes = out["levels"]

@@ -31,6 +31,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from partspool.core.policy.demand import FloatArray, ProtectionDemand
 from partspool.core.policy.lost_sales import chain_size, lost_sales_figures
@@ -129,38 +130,35 @@ def _num(value: float) -> str:
     return f"{value:.0f}" if abs(value) >= 10 else f"{value:.1f}" if abs(value) >= 1 else f"{value:.2f}"
 
 
-def _loss(pmf: FloatArray, top: int) -> FloatArray:
-    """``E[(X - s)+]`` for s = 0..top (X distributed as ``pmf`` over 0..len-1)."""
-    k = np.arange(len(pmf))
-    mean = float((k * pmf).sum())
+def _loss(pmf: FloatArray, levels: npt.NDArray[np.int64]) -> FloatArray:
+    """``E[(X - s)+]`` at each level ``s`` of ``levels`` (X distributed as ``pmf`` over 0..len-1): the
+    mean less the survival summed below ``s`` (one pass over the support, whatever the levels)."""
+    mean = float((np.arange(len(pmf)) * pmf).sum())
     survival = np.clip(1.0 - np.cumsum(pmf), 0.0, None)  # P(X > k)
-    padded = np.zeros(top + 1)
-    upto = min(top, len(survival))
-    padded[1 : upto + 1] = np.cumsum(survival[:upto])
-    if top > len(survival):
-        padded[len(survival) + 1 :] = padded[len(survival)]
-    return np.clip(mean - padded, 0.0, None)
+    below = np.concatenate([[0.0], np.cumsum(survival)])  # Σ_{k < s} P(X > k), s = 0 … len
+    return np.asarray(np.clip(mean - below[np.minimum(levels, len(survival))], 0.0, None), dtype=float)
+
+
+def _figures_at(demand: ProtectionDemand, levels: npt.NDArray[np.int64]) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Expected fill rate, cycle service level and average on hand at each of ``levels``."""
+    losses = [_loss(pmf, levels) for pmf in demand.pmfs]
+    if demand.review_mean <= 0:
+        fill = np.ones(len(levels))
+    else:
+        fill = np.clip(1.0 - (losses[-1] - losses[0]) / demand.review_mean, 0.0, 1.0)
+    cdf_total = np.cumsum(demand.pmfs[-1])
+    csl = np.where(levels < len(cdf_total), cdf_total[np.minimum(levels, len(cdf_total) - 1)], 1.0)
+    on_hand = np.zeros(len(levels))
+    for j in range(1, len(demand.pmfs)):
+        pmf = demand.pmfs[j]
+        on_hand += levels - float((np.arange(len(pmf)) * pmf).sum()) + losses[j]
+    on_hand /= max(len(demand.pmfs) - 1, 1)
+    return fill, np.minimum(csl, 1.0), on_hand
 
 
 def curves(demand: ProtectionDemand, top: int) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Expected fill rate, cycle service level and average on hand for every level S = 0..top."""
-    s = np.arange(top + 1, dtype=float)
-    losses = [_loss(pmf, top) for pmf in demand.pmfs]
-    served_mean = demand.review_mean
-    if served_mean <= 0:
-        fill = np.ones(top + 1)
-    else:
-        fill = np.clip(1.0 - (losses[-1] - losses[0]) / served_mean, 0.0, 1.0)
-    cdf_total = np.cumsum(demand.pmfs[-1])
-    csl = np.ones(top + 1)
-    csl[: min(top + 1, len(cdf_total))] = cdf_total[: top + 1]
-    on_hand = np.zeros(top + 1)
-    for j in range(1, len(demand.pmfs)):
-        pmf = demand.pmfs[j]
-        mean_j = float((np.arange(len(pmf)) * pmf).sum())
-        on_hand += s - mean_j + losses[j]
-    on_hand /= max(len(demand.pmfs) - 1, 1)
-    return fill, np.minimum(csl, 1.0), on_hand
+    return _figures_at(demand, np.arange(top + 1))
 
 
 def evaluate_level(demand: ProtectionDemand, order_up_to: int) -> LevelFigures:
@@ -171,32 +169,12 @@ def evaluate_level(demand: ProtectionDemand, order_up_to: int) -> LevelFigures:
     """
     if order_up_to < 0:
         raise ValueError("an order-up-to level is 0 or more")
-    fill, csl, on_hand = _at_level(demand, order_up_to)
+    # the one level only (a level of ten years' cover of a fast mover is millions of units)
+    fill, csl, on_hand = (float(v[0]) for v in _figures_at(demand, np.array([order_up_to])))
     exact = _exact(demand, order_up_to)
     if exact is not None:
         return LevelFigures(order_up_to, exact[0], csl, exact[1], "lost_sales")
     return LevelFigures(order_up_to, fill, csl, on_hand)
-
-
-def _loss_at(pmf: FloatArray, s: int) -> float:
-    """``E[(X - s)+]`` at one level (``_loss``'s last entry, without its table up to ``s``)."""
-    mean = float((np.arange(len(pmf)) * pmf).sum())
-    survival = np.clip(1.0 - np.cumsum(pmf), 0.0, None)  # P(X > k)
-    return max(mean - float(survival[: min(s, len(survival))].sum()), 0.0)
-
-
-def _at_level(demand: ProtectionDemand, s: int) -> tuple[float, float, float]:
-    """``curves``' figures at the one level ``s`` (memory in proportion to the demand's support, not to
-    the level: a level of ten years' cover of a fast mover is millions of units)."""
-    losses = [_loss_at(pmf, s) for pmf in demand.pmfs]
-    fill = 1.0 if demand.review_mean <= 0 else min(max(1.0 - (losses[-1] - losses[0]) / demand.review_mean, 0.0), 1.0)
-    total = demand.pmfs[-1]
-    csl = min(float(total[: s + 1].sum()), 1.0) if s < len(total) else 1.0
-    on_hand = 0.0
-    for j in range(1, len(demand.pmfs)):
-        pmf = demand.pmfs[j]
-        on_hand += s - float((np.arange(len(pmf)) * pmf).sum()) + losses[j]
-    return fill, csl, on_hand / max(len(demand.pmfs) - 1, 1)
 
 
 def solvable(demand: ProtectionDemand, order_up_to: int) -> bool:

@@ -185,11 +185,7 @@ def lost_sales_figures(pmf: FloatArray, lead_time: int, order_up_to: int,
     if chain_size(lead_time, order_up_to) > max_size:
         return None
     if lead_time == 0:  # S available every period: no distribution over 0..S to build (S can be millions)
-        mean = float((np.arange(len(pmf)) * pmf).sum())
-        beyond = np.cumsum(pmf[::-1])[::-1][1:]  # P(d > j)
-        short = float(beyond[order_up_to:].sum())  # E[(d − S)+]
-        fill = 1.0 - short / mean if mean > 0 else 1.0
-        return min(max(fill, 0.0), 1.0), order_up_to * float(pmf.sum()) - mean + short
+        return _figures_at(pmf, np.array([1.0]), np.array([order_up_to]))
     available = _available_distribution(pmf, lead_time, order_up_to)
     if available is None:
         return None
@@ -198,17 +194,20 @@ def lost_sales_figures(pmf: FloatArray, lead_time: int, order_up_to: int,
 
 def _figures(pmf: FloatArray, available: FloatArray, order_up_to: int) -> tuple[float, float]:
     """Fill rate and average closing stock from the stationary distribution of the stock available."""
-    k = np.arange(len(pmf))
-    mean = float((k * pmf).sum())
+    return _figures_at(pmf, available, np.arange(order_up_to + 1))
+
+
+def _figures_at(pmf: FloatArray, weights: FloatArray, units: npt.NDArray[np.int64]) -> tuple[float, float]:
+    """Fill rate and average closing stock when ``units`` are available with probabilities ``weights``."""
+    mean = float((np.arange(len(pmf)) * pmf).sum())
     # E[(d - a)+] = Σ_{j ≥ a} P(d > j): one pass over the distribution, not a table of a × d (which
     # took gigabytes at a level of 10,000 units)
     beyond = np.cumsum(pmf[::-1])[::-1][1:]  # P(d > j) for j = 0 … K − 1, from the pmf as given
     tail = np.concatenate([np.cumsum(beyond[::-1])[::-1], [0.0]])  # Σ_{i ≥ j} P(d > i), j = 0 … K
-    a = np.arange(order_up_to + 1)
-    short = tail[np.minimum(a, len(tail) - 1)]  # E[(d - a)+] for each a (0 from the top of the support)
-    left = a * float(pmf.sum()) - mean + short  # E[(a - d)+] = a − E[d] + E[(d − a)+]
-    fill = 1.0 - float(available @ short) / mean if mean > 0 else 1.0
-    return min(max(fill, 0.0), 1.0), float(available @ left)
+    short = tail[np.minimum(units, len(tail) - 1)]  # E[(d - a)+] for each a (0 from the top of the support)
+    left = units * float(pmf.sum()) - mean + short  # E[(a - d)+] = a − E[d] + E[(d − a)+]
+    fill = 1.0 - float(weights @ short) / mean if mean > 0 else 1.0
+    return min(max(fill, 0.0), 1.0), float(weights @ left)
 
 
 SMALL_CHAIN = 20_000  # transitions; the shapes of up to 512 small and 8 big chains are kept (< 100 MB)
