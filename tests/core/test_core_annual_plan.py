@@ -59,5 +59,6 @@ def test_bad_settings_and_history_are_refused():
 def test_an_earlier_summer_moves_the_peak_a_month_earlier():
     last = [1.0] * 12
     last[6] = 13.0  # July peak
-    (line,) = annual_plan([_part(last=last)], Scenario(parc_growth=0.0, summer_shift=1, seasonal_weight=1.0))
+    ac = _part("AC-CMP-E01", "air_conditioning", last=last)  # only a heat category's summer comes earlier
+    (line,) = annual_plan([ac], Scenario(parc_growth=0.0, summer_shift=1, seasonal_weight=1.0))
     assert line.months[5] == pytest.approx(13.0)  # June now has July's profile

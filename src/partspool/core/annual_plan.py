@@ -6,12 +6,15 @@ For each part and calendar month m of next year:
 
 * ``base[m]``: the same month last year, smoothed toward the part's monthly mean by
   ``seasonal_weight`` (1: keep last year's month exactly; 0: flat average), so one odd month does
-  not repeat itself. With ``summer_shift`` the months of the summer profile move earlier.
+  not repeat itself. With ``summer_shift`` the summer of a summer-seasonal part (a category in
+  ``heat_categories``) comes that many months earlier, see ``summer_earlier``; other parts keep
+  their profile, since only a summer that depends on the heat can come earlier.
 * ``growth``: the vehicle parc's growth (a setting, default from the history: last 12 months over
   the 12 before, clipped); the "growth lower than expected" switch scales the growth above 1.
 * ``cohort_uplift``: the share of the parc leaving warranty next year × how much more an
   out-of-warranty car uses a wear part (categories listed in the settings).
-* ``heat``: the "more heat waves" switch raises air-conditioning parts in the hot months.
+* ``heat``: the "more heat waves" switch raises air-conditioning parts in the hot months (moved
+  earlier with the summer when ``summer_shift`` is set).
 * recall: extra units of the recalled parts over the recall's months.
 
 Every line carries its factors so the plan explains itself.
@@ -83,6 +86,7 @@ class PlanLine:
     cohort: float
     heat: bool
     recall: int
+    summer_shift: int = 0  # months earlier this part's summer comes (0: not shifted)
     factors: Mapping[str, float] = field(default_factory=dict)
 
     @property
@@ -97,6 +101,8 @@ class PlanLine:
         parts = [f"last 12 months {self.last_year:g}", f"growth ×{self.growth:.3f}"]
         if self.cohort:
             parts.append(f"out-of-warranty cohort +{self.cohort:.1%}")
+        if self.summer_shift:
+            parts.append(f"summer {self.summer_shift} month{'s' if self.summer_shift > 1 else ''} earlier")
         if self.heat:
             parts.append("heat waves in the hot months")
         if self.recall:
@@ -113,8 +119,46 @@ def history_growth(histories: Sequence[PartHistory], clip: tuple[float, float]) 
     return min(max(recent / before, clip[0]), clip[1])
 
 
+SUMMER_SEASON = (4, 10)
+"""The months (April to October, inclusive) within which an earlier summer moves the profile."""
+
+
+def summer_earlier(base: Sequence[float], shift: int) -> list[float]:
+    """A January..December profile with its summer ``shift`` months earlier, the year's total kept.
+
+    The April–October season window turns ``shift`` months earlier: each of its months takes the
+    profile of the month ``shift`` later, and the last ``shift`` months of the window (the autumn
+    shoulder) take its first ones (the spring shoulder). The peak thus arrives and ends earlier, as
+    a planner expects of an early summer, without adding or losing a unit: only months inside the
+    window are exchanged, so the year's total and the November–March months are unchanged.
+
+    Args:
+        base: twelve monthly values, January first.
+        shift: months earlier (0 leaves the profile as it is).
+
+    Returns:
+        The twelve monthly values with the season window rotated.
+    """
+    first, last = SUMMER_SEASON
+    window = list(base[first - 1:last])
+    k = shift % len(window)
+    return [*base[:first - 1], *window[k:], *window[:k], *base[last:]]
+
+
 def annual_plan(histories: Sequence[PartHistory], scenario: Scenario | None = None) -> list[PlanLine]:
-    """Next year's monthly demand per part under the scenario."""
+    """Next year's monthly demand per part under the scenario.
+
+    ``summer_shift`` applies only to parts whose category is in ``heat_categories`` (see
+    ``summer_earlier``); for them the heat waves' hot months move earlier by the same shift, so the
+    uplift falls on the new peak. A line's ``summer_shift`` is 0 for a part it was not applied to.
+
+    Args:
+        histories: the parts' histories (at least the last 12 months).
+        scenario: the switches; the base case when omitted.
+
+    Returns:
+        One line per part, in the order of ``histories``.
+    """
     s = scenario or Scenario()
     growth = 1 + s.parc_growth if s.parc_growth is not None else history_growth(histories, s.growth_clip)
     if s.growth_lower and growth > 1:
@@ -125,23 +169,22 @@ def annual_plan(histories: Sequence[PartHistory], scenario: Scenario | None = No
         by_month = dict(zip(h.months[-12:], last, strict=True))
         mean = sum(last) / 12
         base = [s.seasonal_weight * by_month.get(m, mean) + (1 - s.seasonal_weight) * mean for m in range(1, 13)]
-        if s.summer_shift:
-            # The summer comes earlier: each month takes the profile of the month ``shift`` later.
-            base = [base[(m + s.summer_shift) % 12] if (m + 1) in _SPRING_SUMMER else base[m] for m in range(12)]
+        shift = s.summer_shift if h.category in s.heat_categories else 0
+        if shift:
+            base = summer_earlier(base, shift)
+        hot_months = {(m - shift - 1) % 12 + 1 for m in s.hot_months}
         cohort = s.cohort_share * s.cohort_uplift if h.category in s.wear_categories else 0.0
         hot = s.heat_waves and h.category in s.heat_categories
         recall = s.recall_units if h.part in s.recall_parts else 0
         months = []
         for m in range(1, 13):
             value = base[m - 1] * growth * (1 + cohort)
-            if hot and m in s.hot_months:
+            if hot and m in hot_months:
                 value *= 1 + s.heat_uplift
             months.append(value + recall / 12)
         lines.append(PlanLine(part=h.part, category=h.category, last_year=sum(last),
                               months=tuple(round(v, 3) for v in months), growth=round(growth, 4),
-                              cohort=round(cohort, 4), heat=hot, recall=recall,
-                              factors={"growth": growth, "cohort": cohort, "heat": s.heat_uplift if hot else 0.0}))
+                              cohort=round(cohort, 4), heat=hot, recall=recall, summer_shift=shift,
+                              factors={"growth": growth, "cohort": cohort, "heat": s.heat_uplift if hot else 0.0,
+                                       "summer_shift": float(shift)}))
     return lines
-
-
-_SPRING_SUMMER = frozenset({4, 5, 6, 7, 8})
