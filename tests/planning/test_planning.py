@@ -96,12 +96,14 @@ def test_policy_side_by_side_orders_and_surplus(history):
     pads = next(p for p in body["parts"] if p["part"] == "BRK-PAD-F01")
     level = next(o for o in pads["options"] if o["policy"] == "service_level")
     assert level["fill_rate"] >= 0.95 and level["order_up_to"] > 0  # class A: > 95%
+    assert "fill-rate target" in pads["why"] and f"order-up-to {level['order_up_to']}" in pads["why"]
+    assert "dispersion" in pads["why"]  # which factors set the level
     order = next(s for s in body["suggestions"] if s["part"] == "BRK-PAD-F01")
     assert order["order"] == level["order_up_to"] - order["position"]  # 杭州 holds none
     assert hz.get("/api/stock-policy?node=SC-HZ01&lead_time=20").json()["code"] == "lead_time_range"
     assert hz.get("/api/stock-policy?node=SC-SH01").status_code == 404
     page = hz.get("/planning/policy/").content.decode()
-    assert 'id="side-by-side"' in page and "BRK-PAD-F01" in page
+    assert 'id="side-by-side"' in page and "BRK-PAD-F01" in page and "How the service level was set" in page
 
 
 def test_the_rebalancing_page_offers_only_regions_the_user_can_plan(history):
@@ -240,6 +242,28 @@ def test_annual_plan_with_scenario_switches(history):
     assert planner.get("/api/annual-plan?growth=lots").status_code == 400
     page = planner.get("/planning/annual/?heat=1").content.decode()
     assert 'id="plan"' in page and "BRK-PAD-F01" in page
+
+
+def test_annual_plan_moves_an_air_conditioning_summer_earlier_in_api_and_page(history):
+    from decimal import Decimal
+
+    from partspool.network.models import DemandRecord
+
+    ac = Part.objects.create(number="AC-CMP-E01", name_zh="空调压缩机", name_en="AC compressor",
+                             category="air_conditioning", unit_cost=Decimal("900"))
+    end = last_complete_month()
+    DemandRecord.objects.bulk_create([
+        DemandRecord(node=history.nodes["SC-HZ01"], part=ac, month=month_add(end, -k),
+                     quantity=9 if month_add(end, -k).month in (6, 7, 8) else 1) for k in range(24)])
+    planner = login(history.users["planner"])
+    base = {x["part"]: x for x in planner.get("/api/annual-plan?growth=0").json()["lines"]}
+    early = {x["part"]: x for x in planner.get("/api/annual-plan?growth=0&summer_shift=1").json()["lines"]}
+    assert early["AC-CMP-E01"]["total"] == pytest.approx(base["AC-CMP-E01"]["total"])  # moved, not added
+    assert early["AC-CMP-E01"]["months"].index(max(early["AC-CMP-E01"]["months"])) == 4  # from June to May
+    assert early["AC-CMP-E01"]["summer_shift"] == 1 and "summer 1 month earlier" in early["AC-CMP-E01"]["why"]
+    assert early["WIP-BLD-01"]["months"] == base["WIP-BLD-01"]["months"] and early["WIP-BLD-01"]["summer_shift"] == 0
+    page = planner.get("/planning/annual/?summer_shift=2&heat=1").content.decode()
+    assert "summer 2 months earlier, heat waves in the hot months" in page
 
 
 def test_a_later_back_test_does_not_rewrite_a_reviewed_month(history):

@@ -191,6 +191,9 @@ def test_the_apis_reasons_follow_the_users_language(history):
     assert "明年" in pads["why"] and "next year" not in pads["why"]
     suggestions = planner.get("/api/stock-policy?node=SC-HZ01", **zh).json()["suggestions"]
     assert all("水位" in s["why"] for s in suggestions)
+    parts = planner.get("/api/stock-policy?node=SC-HZ01", **zh).json()["parts"]
+    assert all("类" in p["why"] and "class" not in p["why"] for p in parts)
+    assert any("满足率目标" in p["why"] for p in parts)
     english = planner.get("/api/rebalance?region=EAST").json()["moves"][0]
     assert english["why"].startswith(f"move {english['units']} {english['part']} from {english['from']} to "
                                      f"{english['to']} ({english['km']:g} km)")

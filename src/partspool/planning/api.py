@@ -15,6 +15,7 @@ from partspool.planning import kpis, policy, rules, selectors, services
 from partspool.planning.explain import (
     abc_reason,
     kpi_reason,
+    level_reason,
     method_reason,
     move_reason,
     plan_reason,
@@ -139,7 +140,8 @@ def stock_policy(request: HttpRequest, node: str, lead_time: int = 1) -> dict[st
                         "turnover": o.turnover} for o in v] for k, v in result.totals.items()},
         "parts": [{"part": c.key, "abc_class": str(c.abc_class), "options": [
             {"policy": o.name, "order_up_to": o.level.order_up_to, "safety_stock": o.level.order_up_to - o.level.protection_mean,
-             "fill_rate": o.fill_rate, "capital": o.capital} for o in c.options]} for c in result.comparisons],
+             "fill_rate": o.fill_rate, "capital": o.capital} for o in c.options], "why": level_reason(c)}
+            for c in result.comparisons],
         "suggestions": [{"part": s.part, "order_up_to": s.order_up_to, "position": s.position,
                          "order": s.order_quantity, "surplus": s.surplus, "why": suggestion_reason(s)}
                         for s in suggestions if s.order_quantity or s.surplus],
@@ -174,7 +176,7 @@ def annual_plan(request: HttpRequest, node: str | None = None, limit: int = 500)
             "last_year": sum(line.last_year for line in lines),
             "lines": [{"part": line.part, "category": line.category, "last_year": line.last_year,
                        "months": list(line.months), "total": line.total, "change": line.change,
-                       "why": plan_reason(line)} for line in lines[:max(1, min(limit, 5000))]]}
+                       "summer_shift": line.summer_shift, "why": plan_reason(line)} for line in lines[:max(1, min(limit, 5000))]]}
 
 
 @router.get("/planning-settings", response=dict,

@@ -114,6 +114,44 @@ def abc_reason(row: Any, rules: Any) -> str:
     return text
 
 
+FAMILIES = {"poisson": gettext_lazy("Poisson"), "negative_binomial": gettext_lazy("negative binomial"),
+            "empirical": gettext_lazy("its own history's frequencies"), "none": gettext_lazy("no demand")}
+
+
+def level_reason(comparison: Any) -> str:
+    """How the service-level option of a ``Comparison`` set its level: the rule, the demand model
+    (with the dispersion of the part's own history beside that of parts with similar demand) and
+    what the level is expected to give."""
+    option = comparison.option("service_level")
+    level = option.level
+    facts: dict[str, Any] = {"part": comparison.key, "klass": comparison.abc_class or "-", "level": level.order_up_to}
+    if level.method == "no_stock":
+        return _("%(part)s: class %(klass)s is kept without stock (ordered on demand) → level %(level)s") % facts
+    facts |= {"target": _pct(level.target or 0.0, 0 if round((level.target or 0) * 100, 6).is_integer() else 1)}
+    sentences = [_("%(part)s: class %(klass)s, fill-rate target %(target)s.") % facts]
+    model = getattr(comparison, "model", None)
+    if model is not None and model.family != "none":
+        about = {"mean": f"{model.mean:.2f}", "family": FAMILIES.get(model.family, model.family),
+                 "dispersion": f"{model.dispersion:.2f}", "periods": model.periods}
+        sentences.append(_("Demand %(mean)s a month over %(periods)s months, %(family)s, dispersion (variance / mean) "
+                           "%(dispersion)s.") % about)
+        if model.own_dispersion is not None and model.prior_dispersion is not None:
+            sentences.append(_("Its own history alone gives a dispersion of %(own)s, parts with similar demand "
+                               "%(prior)s; the figure used weighs the two by how reliable each is.") % {
+                "own": f"{model.own_dispersion:.2f}", "prior": f"{model.prior_dispersion:.2f}"})
+        if model.seasonal_index is not None:
+            sentences.append(_("Seasonal: the months ahead are scaled by their monthly index (%(low)s to %(high)s).") % {
+                "low": f"{min(model.seasonal_index):.2f}", "high": f"{max(model.seasonal_index):.2f}"})
+    sentences.append(_("Over the lead time and the review month demand averages %(mean)s (sd %(sd)s) → order-up-to "
+                       "%(level)s, safety stock %(safety)s, expected fill rate %(fill)s.") % {
+        "mean": f"{level.protection_mean:.1f}", "sd": f"{level.protection_sd:.1f}", "level": level.order_up_to,
+        "safety": f"{level.safety_stock:.1f}", "fill": _pct(level.expected_fill_rate)})
+    if level.capped:
+        sentences.append(_("Demand above %(cap)s units (the history's most over that span, times the cap factor) "
+                           "was counted as %(cap)s.") % {"cap": level.cap})
+    return _sep().join(sentences)
+
+
 def move_reason(move: Any) -> str:
     """Why a rebalancing move (``Move.explain`` in the user's language)."""
     return _("move %(units)s %(part)s from %(source)s to %(destination)s (%(km)s km): %(source)s has %(surplus)s "
@@ -148,6 +186,9 @@ def plan_reason(line: Any) -> str:
     parts = [_("last 12 months %(n)s") % {"n": f"{line.last_year:g}"}, _("growth ×%(g)s") % {"g": f"{line.growth:.3f}"}]
     if line.cohort:
         parts.append(_("out-of-warranty cohort +%(c)s") % {"c": _pct(line.cohort)})
+    shift = int(getattr(line, "summer_shift", 0) or 0)
+    if shift:
+        parts.append(ngettext("summer %(n)s month earlier", "summer %(n)s months earlier", shift) % {"n": shift})
     if line.heat:
         parts.append(_("heat waves in the hot months"))
     if line.recall:

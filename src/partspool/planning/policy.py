@@ -25,6 +25,7 @@ from partspool.core.policy import (
     classify_abc,
     compare_policies_many,
     estimate_demand_many,
+    moderate_dispersion,
     rebalance,
     suggest_replenishment,
     summarise_comparisons,
@@ -162,7 +163,8 @@ def node_policies(nodes: list[Node], *, lead_time: int = 1, basis: str | None = 
         history_months = [d.month for d in wide.columns]
         # the calendar months of the periods after the review: the history's last month + 1, + 2, …
         ahead = [month_add(end, k + 1).month for k in range(len(history_months))]
-        models = estimate_demand_many(wide.to_numpy(dtype=np.float64), history_months)
+        # every node x part of the batch is set together, so the dispersions learn from each other
+        models, _found = moderate_dispersion(estimate_demand_many(wide.to_numpy(dtype=np.float64), history_months))
         found = compare_policies_many(
             models, keys=[number for _code, number in ids], lead_time=lead_time,
             unit_costs=[float(costs.get(number, 0)) for _code, number in ids], frequency=Frequency.MONTH,

@@ -23,7 +23,7 @@ from partspool.network.exports import download, table_xlsx
 from partspool.network.models import Node, Region
 from partspool.network.selectors import node_get, parse_month, part_get
 from partspool.planning import kpis, policy, rules, selectors, services
-from partspool.planning.explain import HOLDING, KPI_NAMES, OPTIONS, REFILL, method_reason
+from partspool.planning.explain import HOLDING, KPI_NAMES, OPTIONS, REFILL, level_reason, method_reason
 from partspool.views_common import parse_int, role_page
 
 
@@ -240,7 +240,7 @@ def stock_policy(request: HttpRequest) -> HttpResponse:
                    for group, options in result.totals.items()],
         "option_names": [OPTIONS.get(o.name, o.name) for o in result.comparisons[0].options]
         if result.comparisons else [],
-        "comparisons": result.comparisons[:300],
+        "comparisons": [(c, level_reason(c)) for c in result.comparisons[:300]],
         "orders": [(s, elsewhere.get(s.part, 0)) for s in suggestions if s.order_quantity],
         "surplus": [s for s in suggestions if s.surplus]})
 

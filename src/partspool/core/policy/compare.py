@@ -39,12 +39,13 @@ class PolicyOption:
 
 @dataclass(frozen=True)
 class Comparison:
-    """The options for one node x part (``key``), with its class and unit cost."""
+    """The options for one node x part (``key``), with its class, unit cost and demand model."""
 
     key: str
     abc_class: AbcClass | None
     unit_cost: float
     options: tuple[PolicyOption, ...]
+    model: DemandModel | None = None
 
     def option(self, name: str) -> PolicyOption:
         """The option called ``name``."""
@@ -108,7 +109,7 @@ def compare_policies(
         PolicyOption(name, level, level.expected_on_hand, level.expected_on_hand * unit_cost,
                      level.expected_fill_rate, annual_value)
         for name, level in zip(names, options, strict=True)
-    ))
+    ), model)
 
 
 @dataclass(frozen=True)

@@ -63,6 +63,9 @@ class StockRules:
     most it ever asked for over one protection interval (the tail's mass is put there), so no level
     goes above it: one spike of 1,000 in two years would otherwise give a negative binomial so
     skewed that a 95% target asks for twice the spike. 0 turns the cap off.
+    ``moderate_dispersion``: where many series are set together (a simulation, a node's or a
+    region's policy), each dispersion is moderated towards that of the parts with similar demand
+    (``moderation``), once at least ``moderation_min_series`` of them have demand.
     """
 
     poisson_dispersion_max: float = 1.2
@@ -83,8 +86,12 @@ class StockRules:
     lost_sales_exact: bool = True
     max_chain_size: int = 200_000
     history_cap: float = 1.5
+    moderate_dispersion: bool = True
+    moderation_min_series: int = 30
 
     def __post_init__(self) -> None:
+        if self.moderation_min_series < 2:
+            raise ValueError("moderation_min_series must be at least 2")
         if not (self.history_cap == 0 or 1 <= self.history_cap <= 100):
             raise ValueError("history_cap must be 0 (off) or between 1 and 100")
         if self.poisson_dispersion_max < 1:
@@ -129,7 +136,9 @@ class DemandModel:
     ``mean``: demand per period (the level, before seasonal indices). ``dispersion``: variance /
     mean of one period's demand (1 for Poisson). ``seasonal_index``: twelve factors by calendar
     month averaging 1, or None. ``seasonal_p``: the p-value of the seasonality test (None when not
-    tested). ``history``: the demands used (kept for the empirical family).
+    tested). ``history``: the demands used (kept for the empirical family). ``own_dispersion`` /
+    ``prior_dispersion``: after moderation (``moderation``), the dispersion of the series' own history
+    and the one expected of a part with its demand (None when not moderated).
     """
 
     periods: int
@@ -141,6 +150,8 @@ class DemandModel:
     seasonal_p: float | None
     history: tuple[int, ...]
     parameter_uncertainty: bool
+    own_dispersion: float | None = None
+    prior_dispersion: float | None = None
 
     def period_means(self, months: Sequence[int] | None, count: int) -> list[float]:
         """Mean demand of the next ``count`` periods, seasonal when ``months`` (1-12) are given."""
@@ -162,7 +173,11 @@ class DemandModel:
         if self.family == "none":
             return f"no demand in {self.periods} periods"
         name = self.family.replace("_", " ")
-        text = f"{name}, mean {self.mean:.2f} per period, dispersion {self.dispersion:.2f}, {self.periods} periods"
+        text = f"{name}, mean {self.mean:.2f} per period, dispersion {self.dispersion:.2f}"
+        if self.own_dispersion is not None and self.prior_dispersion is not None:
+            text += (f" (own history {self.own_dispersion:.2f}, parts with similar demand "
+                     f"{self.prior_dispersion:.2f})")
+        text += f", {self.periods} periods"
         if self.seasonal_index is not None:
             low, high = min(self.seasonal_index), max(self.seasonal_index)
             text += f", seasonal (monthly index {low:.2f}-{high:.2f}, p={self.seasonal_p:.3f})"

@@ -43,6 +43,7 @@ from partspool.core.policy.levels import (
     level_for_days,
     level_for_fill_rate,
 )
+from partspool.core.policy.moderation import moderate_dispersion
 from partspool.core.policy.replay import ReplayArrays, replay
 
 
@@ -233,7 +234,8 @@ def simulate(
         raise DemandFrameError([
             f"{len(short)} series too short for a holdout of {holdout} with {min_history} periods of "
             f"history before it (periods held): {listed}"])
-    models = [estimate_demand(s.y[:-holdout], s.months[:-holdout], rules) for s in panel.series]
+    models, _found = moderate_dispersion(
+        [estimate_demand(s.y[:-holdout], s.months[:-holdout], rules) for s in panel.series], rules)
     classes = _classes(panel, holdout, policy)
     levels, changes = _levels(panel, models, classes, holdout, lead_time, policy, rules)
     demand = np.stack([s.y[-holdout:] for s in panel.series])
