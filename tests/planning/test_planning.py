@@ -123,16 +123,70 @@ def test_rebalancing_moves_surplus_and_a_move_becomes_a_transfer_request(history
 
     planner = login(history.users["planner"])
     body = planner.get("/api/rebalance?region=EAST").json()
-    to_hz = [m for m in body["moves"] if m["to"] == "SC-HZ01" and m["part"] == "BRK-PAD-F01"]
-    assert to_hz and all("below its level" in m["why"] for m in to_hz)
-    move = to_hz[0]
+    pads = [m for m in body["moves"] if m["part"] == "BRK-PAD-F01"]
+    assert pads and all("below its level" in m["why"] for m in pads)
+    move = pads[0]
+    assert (move["from"], move["to"], move["units"]) == ("SC-SZ01", "SC-SH01", 1)
     response = planner.post("/planning/rebalance/request/", {"from": move["from"], "to": move["to"],
                                                             "part": move["part"], "units": str(move["units"]),
                                                             "why": move["why"]})
     assert response.status_code == 302
     made = TransferRequest.objects.get()
-    assert (made.lender.code, made.borrower.code, made.quantity) == (move["from"], "SC-HZ01", move["units"])
+    assert (made.lender.code, made.borrower.code, made.quantity) == (move["from"], "SC-SH01", move["units"])
     assert planner.get("/api/rebalance?region=NOWHERE").status_code == 400
+
+
+def test_a_regional_warehouse_is_not_emptied_by_rebalancing(history):
+    """Its level comes from its region's demand (its own is next to nothing), so its 30 pads stay."""
+    planner = login(history.users["planner"])
+    body = planner.get("/api/stock-policy?node=WH-EAST").json()
+    assert body["demand_served"] == "region"
+    pads = next(p for p in body["parts"] if p["part"] == "BRK-PAD-F01")
+    level = next(o for o in pads["options"] if o["policy"] == "service_level")["order_up_to"]
+    assert level >= 20 and "class A" in pads["why"]
+    moves = planner.get("/api/rebalance?region=EAST").json()["moves"]
+    assert not [m for m in moves if m["from"] == "WH-EAST"]
+    page = planner.get("/planning/policy/?node=WH-EAST").content.decode()
+    assert "set from the demand of every node in the region" in page
+
+
+def test_a_move_between_two_centers_is_capped_by_the_trust_rule_and_can_be_requested(history):
+    from partspool.transfers.models import TransferRequest
+
+    planner = login(history.users["planner"])
+    moves = planner.get("/api/rebalance?region=EAST").json()["moves"]
+    move = next(m for m in moves if m["part"] == "BRK-PAD-F02")
+    assert move["capped_at"] == 1 and move["units"] == 1 and "at most 1 per move" in move["why"]
+    response = planner.post("/planning/rebalance/request/", {"from": move["from"], "to": move["to"],
+                                                            "part": move["part"], "units": "1"})
+    assert response.status_code == 302 and TransferRequest.objects.filter(part__number="BRK-PAD-F02").count() == 1
+    assert "At most 1 per move on this route" in planner.get("/planning/rebalance/?region=EAST").content.decode()
+
+
+def test_a_move_the_stock_no_longer_bears_is_refused_and_changes_nothing(history):
+    from partspool.transfers.models import TransferRequest
+
+    planner = login(history.users["planner"])
+
+    def ask(source: str, destination: str, units: int, part: str = "BRK-PAD-F01") -> str:
+        response = planner.post("/planning/rebalance/request/", {"from": source, "to": destination, "part": part,
+                                                                "units": str(units)})
+        return response.content.decode() if response.status_code != 302 else "made"
+
+    # 上海 holds 5 against a level far above: it has nothing to lend, whatever the form says
+    refused = ask("SC-SH01", "SC-HZ01", 1)
+    assert "SC-SH01 no longer has 1 × BRK-PAD-F01 above its level" in refused
+    # more than the plan's surplus, and more than the borrower is short of
+    assert "no longer has 5 × BRK-PAD-F01" in ask("SC-SZ01", "SC-SH01", 5)
+    assert "no longer needs" in ask("SC-SZ01", "SC-HZ01", 1, "BRK-PAD-F02")  # 杭州 holds none, needs none
+    assert TransferRequest.objects.count() == 0
+    # once the one spare unit is asked for, it cannot be asked for again by another route
+    assert ask("SC-SZ01", "SC-SH01", 1) == "made"
+    assert ask("SC-SZ01", "SC-SH01", 1) == "made"  # the same press again shows the same request
+    assert "1 already asked for" in ask("SC-SZ01", "SC-HZ01", 1)
+    assert TransferRequest.objects.count() == 1
+    # a node of another region is not part of this region's plan
+    assert "not in the same region" in ask("SC-GZ01", "SC-HZ01", 1)
 
 
 def test_kpis_against_targets(history):

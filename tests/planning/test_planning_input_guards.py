@@ -268,3 +268,24 @@ def test_only_the_supply_chain_runs_forecasts_on_dask(history):
     assert not ForecastRun.objects.exists()
     assert 'value="dask"' not in manager.get("/planning/").content.decode()
     assert 'value="dask"' in login(history.users["planner"]).get("/planning/").content.decode()
+
+
+@pytest.mark.parametrize(("query", "named"), [
+    ("page=abc", "The page number must be a whole number, 1 or more (got abc)"),
+    ("series=x", "The series to show is given by its number (got x)"),
+])
+def test_a_page_or_series_that_is_not_a_number_is_named(history, query, named):
+    planner = login(history.users["planner"])
+    made = planner.post("/api/forecast-runs", {"horizon": 3}, content_type="application/json")
+    url = "/planning/?" + query if query.startswith("page") else f"/planning/runs/{made.json()['id']}/?{query}"
+    response = planner.get(url)
+    assert response.status_code == 400 and named in response.content.decode()
+    assert "(got " not in planner.get(url, **ZH).content.decode()
+
+
+def test_a_rebalancing_move_refused_is_named_in_the_users_language(history):
+    planner = login(history.users["planner"])
+    refused = planner.post("/planning/rebalance/request/", {"from": "SC-SH01", "to": "SC-HZ01", "part": "BRK-PAD-F01",
+                                                             "units": "1"}, **ZH)
+    assert refused.status_code == 400 and "SC-SH01" in refused.content.decode()
+    assert "水位" in refused.content.decode() and "level" not in refused.content.decode()

@@ -136,6 +136,7 @@ def stock_policy(request: HttpRequest, node: str, lead_time: int = 1) -> dict[st
     suggestions = policy.replenishment(chosen, result)
     return {
         "node": chosen.code, "lead_time": lead_time,
+        "demand_served": {"center": "own", "regional_wh": "region", "central_wh": "network"}.get(chosen.kind, "own"),
         "totals": {k: [{"policy": o.name, "parts": o.items, "capital": o.capital, "fill_rate": o.fill_rate,
                         "turnover": o.turnover} for o in v] for k, v in result.totals.items()},
         "parts": [{"part": c.key, "abc_class": str(c.abc_class), "options": [
@@ -153,7 +154,7 @@ def rebalance(request: HttpRequest, region: str, lead_time: int = 1, max_km: flo
     nodes = selectors.region_nodes(request.user, region)  # type: ignore[arg-type]
     plan = policy.region_rebalance(nodes, lead_time=lead_time, max_km=max_km)
     return {"moves": [{"part": m.part, "from": m.source, "to": m.destination, "units": m.units, "km": m.km,
-                       "cost": m.cost, "why": move_reason(m)} for m in plan.moves],
+                       "cost": m.cost, "capped_at": m.capped_at, "why": move_reason(m)} for m in plan.moves],
             "parts": [{"part": b.part, "surplus": b.surplus, "shortfall": b.shortfall, "moved": b.moved,
                        "still_short": b.still_short} for b in plan.parts]}
 

@@ -157,7 +157,10 @@ def move_reason(move: Any) -> str:
     return _("move %(units)s %(part)s from %(source)s to %(destination)s (%(km)s km): %(source)s has %(surplus)s "
              "above its level (with margin), %(destination)s is %(short)s below its level") % {
         "units": move.units, "part": move.part, "source": move.source, "destination": move.destination,
-        "km": f"{move.km:g}", "surplus": move.source_surplus, "short": move.destination_shortfall}
+        "km": f"{move.km:g}", "surplus": move.source_surplus, "short": move.destination_shortfall} + (
+        _("; ") + _("at most %(cap)s per move on this route: a first loan between two service centers is kept "
+                    "small until the borrower has returned loans on time") % {"cap": move.capped_at}
+        if getattr(move, "capped_at", None) is not None else "")
 
 
 def suggestion_reason(s: Any) -> str:

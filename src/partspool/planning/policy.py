@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 
 import numpy as np
+import pandas as pd  # type: ignore[import-untyped, unused-ignore]
 from django.db.models import F
 
 from partspool.core.geo import great_circle_km
@@ -34,7 +35,14 @@ from partspool.errors import InvalidInput, NotFound
 from partspool.network.models import Node, Part, Stock
 from partspool.network.rules import geo_rules
 from partspool.planning import rules
-from partspool.planning.selectors import demand_panel, demand_totals, last_complete_month, month_add, split_id
+from partspool.planning.selectors import (
+    demand_panel,
+    demand_totals,
+    last_complete_month,
+    month_add,
+    served_panel,
+    split_id,
+)
 
 HISTORY_MONTHS = 36
 ABC_MONTHS = 12
@@ -61,15 +69,22 @@ def abc_for(nodes: list[Node], basis: str | None = None, end: date | None = None
     return _classify(totals, parts, abc_rules(basis)), {p.number: p for p in parts.values()}
 
 
-def _abc_per_node(nodes: list[Node], basis: str | None, end: date) -> dict[str, dict[str, AbcClass]]:
-    """Each node's own ABC classes, from one query of the nodes' demand (not one per node)."""
-    by_node: dict[int, dict[int, int]] = {node.pk: {} for node in nodes}
-    for (node_id, part), qty in demand_totals(nodes, ABC_MONTHS, end).items():
-        by_node[node_id][part] = qty
-    parts = Part.objects.in_bulk({p for totals in by_node.values() for p in totals})
+def _abc_per_node(nodes: list[Node], frame: Any, basis: str | None, end: date) -> dict[str, dict[str, AbcClass]]:
+    """Each node's own ABC classes by the demand it serves over the last 12 months (``served_panel``'s
+    frame: a warehouse's is its region's), from the frame already read (not one query per node)."""
+    by_node: dict[str, dict[str, int]] = {node.code: {} for node in nodes}
+    if not frame.empty:
+        recent = frame[frame["ds"] >= pd.Timestamp(month_add(end, 1 - ABC_MONTHS))]
+        for unique_id, qty in recent.groupby("unique_id", sort=False)["y"].sum().items():
+            code, number = split_id(str(unique_id))
+            if qty > 0 and code in by_node:
+                by_node[code][number] = int(qty)
+    costs = dict(Part.objects.filter(number__in={p for totals in by_node.values() for p in totals})
+                 .values_list("number", "unit_cost"))
     abc = abc_rules(basis)
-    return {node.code: {row.key: row.abc_class for row in _classify(by_node[node.pk], parts, abc).rows}
-            for node in nodes}
+    return {code: {row.key: row.abc_class for row in classify_abc(
+        [AbcItem(key=number, quantity=float(q), unit_cost=float(costs.get(number, 0))) for number, q in totals.items()],
+        abc).rows} for code, totals in by_node.items()}
 
 
 def review_for(user: Any, month: date) -> dict[str, Any]:
@@ -152,8 +167,8 @@ def node_policies(nodes: list[Node], *, lead_time: int = 1, basis: str | None = 
     _check_policy_inputs(lead_time, target)
     end = end or last_complete_month()
     services = rules.service_policies(rules.current())
-    frame = demand_panel(nodes, months=HISTORY_MONTHS, end=end)
-    per_node = _abc_per_node(nodes, basis, end)
+    frame = served_panel(nodes, months=HISTORY_MONTHS, end=end)
+    per_node = _abc_per_node(nodes, frame, basis, end)
     comparisons: dict[str, list[Comparison]] = {node.code: [] for node in nodes}
     if not frame.empty:
         wide = frame.pivot(index="unique_id", columns="ds", values="y").sort_index().fillna(0.0)
@@ -228,7 +243,69 @@ def region_rebalance(nodes: list[Node], *, lead_time: int = 1, max_km: float | N
             return None
         return round(great_circle_km(*coords[a], *coords[b]) * factor, 1)
 
-    return rebalance(positions, km, RebalanceRules(max_km=max_km))
+    return rebalance(positions, km, RebalanceRules(max_km=max_km), route_cap=trust_caps(nodes))
+
+
+def check_move(user: Any, lender: Node, borrower: Node, part: Part, units: int, lead_time: int = 1) -> None:
+    """Refuse a rebalancing move that the stock no longer supports, before it becomes a request.
+
+    The region's levels are set again as the plan set them, and the lender's surplus and the
+    borrower's shortfall are read from the stock as it is now, less what is already asked for and
+    not yet reserved or shipped (``rebalance_no_surplus`` / ``rebalance_no_shortfall`` otherwise). Both nodes
+    must be in one region the user plans (``unknown_region`` otherwise)."""
+    from partspool.planning.selectors import region_nodes
+    from partspool.transfers.models import Status as TransferStatus
+    from partspool.transfers.models import TransferRequest
+
+    if lender.region_id != borrower.region_id:
+        raise InvalidInput("rebalance_other_region", lender=lender.code, borrower=borrower.code)
+    nodes = region_nodes(user, lender.region.code)
+    codes = {n.code for n in nodes}
+    if lender.code not in codes or borrower.code not in codes:
+        raise InvalidInput("unknown_region", region=lender.region.code)
+    chosen = [n for n in nodes if n.code in (lender.code, borrower.code)]
+    found = {p.node.code: p for p in node_policies(nodes, lead_time=lead_time) if p.node.code in codes}
+    # asked for and not shipped: a lender's accepted units are reserved already (its position counts
+    # them), a borrower's are not on the way yet (its position does not)
+    waiting = TransferRequest.objects.filter(part=part, status__in=[TransferStatus.REQUESTED, TransferStatus.ACCEPTED])
+    for node in chosen:
+        row = next((s for s in suggest_replenishment(positions_for(node, found[node.code])) if s.part == part.number),
+                   None)
+        if node.code == lender.code:
+            asked = sum(waiting.filter(lender=node, status=TransferStatus.REQUESTED).values_list("quantity", flat=True))
+            surplus = max((row.surplus if row else 0) - asked, 0)
+            if units > surplus:
+                raise InvalidInput("rebalance_no_surplus", node=node.code, part=part.number, units=units,
+                                   surplus=surplus, position=row.position if row else 0,
+                                   level=row.order_up_to if row else 0, asked=asked)
+        else:
+            coming = sum(waiting.filter(borrower=node).values_list("quantity", flat=True))
+            short = max((row.shortfall if row else 0) - coming, 0)
+            if units > short:
+                raise InvalidInput("rebalance_no_shortfall", node=node.code, part=part.number, units=units,
+                                   short=short, position=row.position if row else 0,
+                                   level=row.order_up_to if row else 0, asked=coming)
+
+
+def trust_caps(nodes: list[Node]) -> Any:
+    """The most units a move from one of ``nodes`` to another may carry: a service center lends under
+    the alliance's trust rule (a first loan between two centers is small, ``first_deal_cap``), which a
+    transfer request made from the move must pass; the warehouses lend without a cap."""
+    from partspool.core.reliability import first_deal_cap
+    from partspool.transfers.services import loan_history
+
+    by_code = {n.code: n for n in nodes}
+    known: dict[tuple[str, str], int | None] = {}
+
+    def cap(source: str, destination: str) -> int | None:
+        lender, borrower = by_code[source], by_code[destination]
+        if lender.kind != Node.Kind.SERVICE_CENTER:
+            return None
+        if (source, destination) not in known:
+            known[(source, destination)] = first_deal_cap(lender.id, borrower.id, loan_history(lender, borrower))
+        return known[(source, destination)]
+
+    return cap
 
 
 def surplus_elsewhere(node: Node) -> dict[str, int]:

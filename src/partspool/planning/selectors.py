@@ -96,6 +96,42 @@ def demand_panel(nodes: list[Node], months: int = 36, end: date | None = None,
     return long.sort_values(["unique_id", "ds"], kind="stable").reset_index(drop=True)
 
 
+def served_panel(nodes: list[Node], months: int = 36, end: date | None = None) -> pd.DataFrame:
+    """``demand_panel`` of the demand each node serves: a service center its own; a regional
+    warehouse its whole region's (every node of the region, summed per part); the central warehouse
+    the network's. A warehouse's own recorded demand is next to nothing, and a level set from it
+    would be 0 — rebalancing would then empty the warehouse that holds the region's class A stock."""
+    if months < 1:
+        raise InvalidInput("invalid_input")
+    end = end or last_complete_month()
+    start = months_back(end, months - 1)
+    own = [n for n in nodes if n.kind == Node.Kind.SERVICE_CENTER]
+    frames = [demand_panel(own, months, end)] if own else []
+    for node in nodes:
+        if node.kind == Node.Kind.SERVICE_CENTER:
+            continue
+        rows = DemandRecord.objects.filter(month__gte=start, month__lte=end)
+        if node.kind == Node.Kind.REGIONAL_WAREHOUSE:
+            rows = rows.filter(node__region_id=node.region_id)
+        data = list(rows.values("part__number", "month").annotate(q=Sum("quantity"))
+                    .values_list("part__number", "month", "q"))
+        if not data:
+            continue
+        frame = pd.DataFrame(data, columns=["part", "ds", "y"])
+        wide = frame.pivot_table(index="part", columns=pd.to_datetime(frame["ds"]), values="y", aggfunc="sum")
+        wide = wide.reindex(columns=pd.date_range(pd.Timestamp(start), pd.Timestamp(end), freq="MS"),
+                            fill_value=0).fillna(0)
+        long = wide.stack().rename("y").reset_index()
+        long.columns = ["part", "ds", "y"]
+        frames.append(pd.DataFrame({"unique_id": node.code + SEP + long["part"].astype(str), "ds": long["ds"],
+                                    "y": long["y"].astype(float)}))
+    frames = [f for f in frames if not f.empty]
+    if not frames:
+        return demand_panel([], months, end)
+    return (pd.concat(frames, ignore_index=True).sort_values(["unique_id", "ds"], kind="stable")
+            .reset_index(drop=True))
+
+
 def visible_runs(user: User) -> QuerySet[ForecastRun]:
     """Runs that reach the user's nodes."""
     require_role(user)

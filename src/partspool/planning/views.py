@@ -74,7 +74,7 @@ def runs(request: HttpRequest) -> HttpResponse:
     listed = selectors.visible_runs(user)
     total = listed.count()
     pages = max(1, math.ceil(total / RUNS_PER_PAGE))
-    page = _int(request.GET.get("page", ""), 1)
+    page = _int(request.GET.get("page", ""), 1, "page_number")
     if not 1 <= page <= pages:
         raise InvalidInput("page_out_of_range", page=page, pages=pages)
     shown = list(listed[(page - 1) * RUNS_PER_PAGE: page * RUNS_PER_PAGE])
@@ -125,7 +125,7 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
     shown = list(rows[:300])
     chart = None
     if q.get("series"):
-        pick = rows.filter(pk=_int(q["series"], 0)).first()
+        pick = rows.filter(pk=_int(q["series"], 0, "series_number")).first()
         if pick is not None:
             frame = selectors.demand_panel([pick.node], months=36, end=run.history_end, parts=[pick.part])
             chart = _series_chart([(d.date(), y) for d, y in zip(frame["ds"], frame["y"], strict=True)], pick)
@@ -252,9 +252,11 @@ def rebalancing(request: HttpRequest) -> HttpResponse:
     regions = Region.objects.filter(pk__in={n.region_id for n in selectors.visible_nodes(user)}).order_by("code")
     code = request.GET.get("region", "").strip().upper()
     plan = None
+    lead_time = _int(request.GET.get("lead_time", ""), 1, "lead_time_range")
     if code:
-        plan = policy.region_rebalance(selectors.region_nodes(user, code), lead_time=_int(request.GET.get("lead_time", ""), 1, "lead_time_range"))
-    return render(request, "planning/rebalance.html", {"regions": regions, "region": code, "plan": plan})
+        plan = policy.region_rebalance(selectors.region_nodes(user, code), lead_time=lead_time)
+    return render(request, "planning/rebalance.html", {"regions": regions, "region": code, "plan": plan,
+                                                       "lead_time": lead_time})
 
 
 @role_page
@@ -267,6 +269,7 @@ def rebalance_request(request: HttpRequest) -> HttpResponse:
     borrower, lender = node_get(code=data.get("to", "")), node_get(code=data.get("from", ""))
     part = part_get(number=data.get("part", ""))
     units = _int(data.get("units", ""), 0, "quantity_not_positive")
+    lead_time = _int(data.get("lead_time", ""), 1, "lead_time_range")
     # the reason is written here, in the user's language, from the move itself (not from posted text)
     reason = _("Network rebalancing: %(units)s × %(part)s from %(lender)s, which holds more than its level, to "
                "%(borrower)s, which is below its level.") % {"units": units, "part": part.number,
@@ -282,6 +285,8 @@ def rebalance_request(request: HttpRequest) -> HttpResponse:
             lender=lender, borrower=borrower, part=part, quantity=units, requested_by=request.user,
             status=Status.REQUESTED.value).order_by("-pk").first()
         if waiting is None:
+            # the plan was shown a while ago: the stock must still bear the move (same levels as the plan)
+            policy.check_move(request.user, lender, borrower, part, units, lead_time)
             waiting = transfer_request(user=request.user, borrower=borrower, lender=lender,  # type: ignore[arg-type]
                                        part=part, quantity=units,
                                        terms=Terms(deal=Deal.COMPENSATION, reason=reason))

@@ -91,6 +91,22 @@ def test_moving_the_most_units_comes_before_the_cheapest_route():
     assert {(m.source, m.destination, m.units) for m in plan.moves} == {("SH", "HZ", 2), ("SZ", "GZ", 2)}
 
 
+def test_a_route_cap_limits_each_move_and_the_rest_goes_by_other_routes():
+    positions = [StockPosition("SH", "P1", on_hand=11, order_up_to=4),  # 6 spare
+                 StockPosition("HZ", "P1", on_hand=6, order_up_to=10),  # 4 short
+                 StockPosition("NJ", "P1", on_hand=0, order_up_to=3)]  # 3 short
+    for fixed in (0.0, 5.0):  # both solvers: many parts together, and one integer programme per part
+        plan = rebalance(positions, KM, RebalanceRules(fixed_cost_per_move=fixed),
+                         route_cap=lambda a, b: 1 if (a, b) == ("SH", "HZ") else None)
+        moves = {(m.source, m.destination): m for m in plan.moves}
+        assert moves[("SH", "HZ")].units == 1 and moves[("SH", "NJ")].units == 3
+        assert moves[("SH", "HZ")].capped_at == 1 and "at most 1 per move" in moves[("SH", "HZ")].explain()
+        assert moves[("SH", "NJ")].capped_at is None
+    # a cap of 0 closes the route; a cap above what the route would carry is not named
+    closed = rebalance(positions, KM, route_cap=lambda a, b: 0 if b == "HZ" else 10)
+    assert {(m.destination, m.units, m.capped_at) for m in closed.moves} == {("NJ", 3, None)}
+
+
 def test_routes_beyond_the_limit_are_not_used():
     positions = [StockPosition("SZ", "P", on_hand=5, order_up_to=0), StockPosition("HZ", "P", 0, 2)]
     assert rebalance(positions, KM, RebalanceRules(max_km=1000)).moves == ()

@@ -3,7 +3,9 @@
 For each part, the supplies are the nodes' surplus (stock above the level plus the margin, free on
 the shelf; see ``replenishment``) and the demands their shortfall (level - inventory position).
 A move from i to j of x units costs ``x * km(i, j) * cost_per_unit_km`` plus ``fixed_cost_per_move``
-when x > 0. Routes missing from the distance table, or longer than ``max_km``, are not used.
+when x > 0. Routes missing from the distance table, or longer than ``max_km``, are not used; a
+route may also carry a most units per move (``route_cap``: between two service centers the
+alliance's trust rule limits a first loan), and its move is then capped and says so.
 
 The plan is lexicographic: first as many units moved as the routes allow (a unit moved is a unit
 neither ordered nor lying idle), then the cheapest way to move that many. Both steps are solved
@@ -67,13 +69,15 @@ class Move:
     cost: float
     source_surplus: int
     destination_shortfall: int
+    capped_at: int | None = None  # the route's most units per move, when it held the move below both
 
     def explain(self) -> str:
         """One sentence, e.g. ``move 4 P1 from X to Y (120 km): X has 6 above its level (with
         margin), Y is 4 below its level``."""
         return (f"move {self.units} {self.part} from {self.source} to {self.destination} ({self.km:g} km): "
                 f"{self.source} has {self.source_surplus} above its level (with margin), "
-                f"{self.destination} is {self.destination_shortfall} below its level")
+                f"{self.destination} is {self.destination_shortfall} below its level"
+                + (f"; at most {self.capped_at} per move on this route" if self.capped_at is not None else ""))
 
 
 @dataclass(frozen=True)
@@ -121,6 +125,7 @@ def rebalance(
     distance: Distance,
     rules: RebalanceRules | None = None,
     replenishment: ReplenishmentRules | None = None,
+    route_cap: Callable[[str, str], int | None] | None = None,
 ) -> RebalancePlan:
     """Plan transfers of surplus stock to nodes below their level, part by part.
 
@@ -130,6 +135,7 @@ def rebalance(
             returning None where there is no route.
         rules: allowed distance and costs.
         replenishment: the surplus margin.
+        route_cap: the most units one move from a node to another may carry (None: no limit).
 
     Returns:
         The plan: moves with reasons, balances per part, and the suggestions it started from.
@@ -143,22 +149,30 @@ def rebalance(
     for part, rows in by_part.items():
         sources = [s for s in rows if s.surplus > 0]
         sinks = [s for s in rows if s.shortfall > 0]
-        problems.append((part, sources, sinks, _arcs(sources, sinks, distance, rules)))
+        arcs = _arcs(sources, sinks, distance, rules)
+        caps = [_cap(route_cap, sources[i].node, sinks[j].node) for i, j, _km in arcs]
+        kept = [k for k, cap in enumerate(caps) if cap is None or cap > 0]
+        problems.append((part, sources, sinks, [arcs[k] for k in kept], [caps[k] for k in kept]))
     solvable = [(np.array([s.surplus for s in src], dtype=float), np.array([s.shortfall for s in dst], dtype=float),
-                 arcs) for _part, src, dst, arcs in problems if arcs]
+                 arcs) for _part, src, dst, arcs, _caps in problems if arcs]
+    limits = [[math.inf if c is None else float(c) for c in caps] for *_rest, arcs, caps in problems if arcs]
     if rules.fixed_cost_per_move > 0:  # a fixed charge per move: one integer programme per part
-        solved = iter([transport(supply, demand, arcs, rules.cost_per_unit_km, rules.fixed_cost_per_move)
-                       for supply, demand, arcs in solvable])
+        solved = iter([transport(supply, demand, arcs, rules.cost_per_unit_km, rules.fixed_cost_per_move, limit)
+                       for (supply, demand, arcs), limit in zip(solvable, limits, strict=True)])
     else:
-        solved = iter(transport_many(solvable, rules.cost_per_unit_km))
+        solved = iter(transport_many(solvable, rules.cost_per_unit_km, limits))
     moves: list[Move] = []
     balances: list[PartBalance] = []
-    for part, sources, sinks, arcs in problems:
-        part_moves = _moves(part, sources, sinks, arcs, next(solved), rules) if arcs else []
+    for part, sources, sinks, arcs, caps in problems:
+        part_moves = _moves(part, sources, sinks, arcs, next(solved), rules, caps) if arcs else []
         moves.extend(part_moves)
         balances.append(PartBalance(part, sum(s.surplus for s in sources), sum(s.shortfall for s in sinks),
                                     sum(m.units for m in part_moves), sum(m.cost for m in part_moves)))
     return RebalancePlan(tuple(moves), tuple(balances), tuple(suggestions))
+
+
+def _cap(route_cap: Callable[[str, str], int | None] | None, source: str, destination: str) -> int | None:
+    return None if route_cap is None else route_cap(source, destination)
 
 
 def _arcs(sources: Sequence[Suggestion], sinks: Sequence[Suggestion], distance: Distance, rules: RebalanceRules
@@ -178,19 +192,21 @@ def _arcs(sources: Sequence[Suggestion], sinks: Sequence[Suggestion], distance: 
 
 
 def _moves(part: str, sources: Sequence[Suggestion], sinks: Sequence[Suggestion],
-           arcs: Sequence[tuple[int, int, float]], units: Sequence[int], rules: RebalanceRules) -> list[Move]:
+           arcs: Sequence[tuple[int, int, float]], units: Sequence[int], rules: RebalanceRules,
+           caps: Sequence[int | None]) -> list[Move]:
     out = []
-    for (i, j, km), x in zip(arcs, units, strict=True):
+    for (i, j, km), x, cap in zip(arcs, units, caps, strict=True):
         if x > 0:
             cost = x * km * rules.cost_per_unit_km + rules.fixed_cost_per_move
+            capped = cap if cap is not None and x >= cap and cap < min(sources[i].surplus, sinks[j].shortfall) else None
             out.append(Move(part, sources[i].node, sinks[j].node, int(x), km, cost,
-                            sources[i].surplus, sinks[j].shortfall))
+                            sources[i].surplus, sinks[j].shortfall, capped))
     return out
 
 
 def transport(
     supply: np.ndarray, demand: np.ndarray, arcs: Sequence[tuple[int, int, float]],
-    cost_per_unit_km: float = 1.0, fixed_cost_per_move: float = 0.0,
+    cost_per_unit_km: float = 1.0, fixed_cost_per_move: float = 0.0, limits: Sequence[float] | None = None,
 ) -> list[int]:
     """Units on each arc: the most units first, then the least cost (HiGHS, exact).
 
@@ -200,6 +216,7 @@ def transport(
         arcs: allowed (source index, sink index, km).
         cost_per_unit_km: cost of one unit over one km.
         fixed_cost_per_move: cost of using an arc at all.
+        limits: the most units on each arc (None: only the supply and demand limit them).
 
     Returns:
         Units per arc, in the order of ``arcs``.
@@ -214,6 +231,8 @@ def transport(
                        shape=(len(supply) + len(demand), n)).tocsr()
     caps = np.concatenate([supply, demand])
     upper = np.minimum(supply[src], demand[dst])
+    if limits is not None:
+        upper = np.minimum(upper, np.asarray(limits, dtype=float))
     most = linprog(-np.ones(n), A_ub=matrix, b_ub=caps, bounds=list(zip(np.zeros(n), upper, strict=True)),
                    method="highs")
     if most.status != 0:
@@ -245,6 +264,7 @@ TRANSPORT_CHUNK = 500  # parts solved in one programme (their constraints do not
 def transport_many(
     problems: Sequence[tuple[np.ndarray, np.ndarray, Sequence[tuple[int, int, float]]]],
     cost_per_unit_km: float = 1.0,
+    limits: Sequence[Sequence[float]] | None = None,
 ) -> list[list[int]]:
     """``transport`` (without a fixed cost per move) for many independent parts, a few hundred per solve.
 
@@ -256,18 +276,21 @@ def transport_many(
     Args:
         problems: (supply per source, demand per sink, allowed arcs) of each part.
         cost_per_unit_km: cost of one unit over one km.
+        limits: the most units on each arc of each part (None: no limit beyond supply and demand).
 
     Returns:
         Units per arc of each part, in the order of its arcs.
     """
     out: list[list[int]] = []
     for start in range(0, len(problems), TRANSPORT_CHUNK):
-        out.extend(_transport_chunk(problems[start:start + TRANSPORT_CHUNK], cost_per_unit_km))
+        chunk = problems[start:start + TRANSPORT_CHUNK]
+        out.extend(_transport_chunk(chunk, cost_per_unit_km,
+                                    None if limits is None else limits[start:start + TRANSPORT_CHUNK]))
     return out
 
 
 def _transport_chunk(problems: Sequence[tuple[np.ndarray, np.ndarray, Sequence[tuple[int, int, float]]]],
-                     cost_per_unit_km: float) -> list[list[int]]:
+                     cost_per_unit_km: float, limits: Sequence[Sequence[float]] | None = None) -> list[list[int]]:
     if not problems:
         return []
     widths = [len(arcs) for _s, _d, arcs in problems]
@@ -285,6 +308,8 @@ def _transport_chunk(problems: Sequence[tuple[np.ndarray, np.ndarray, Sequence[t
     matrix = coo_array((np.ones(2 * n), (np.concatenate([src, dst]), np.concatenate([cols, cols]))),
                        shape=(int(row_start[-1]), n)).tocsr()
     upper = np.minimum(caps[src], caps[dst])
+    if limits is not None:
+        upper = np.minimum(upper, np.concatenate([np.asarray(limit, dtype=float) for limit in limits]))
     most = linprog(-np.ones(n), A_ub=matrix, b_ub=caps, bounds=np.column_stack([np.zeros(n), upper]),
                    method="highs")
     if most.status != 0:
