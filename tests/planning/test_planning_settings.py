@@ -320,6 +320,8 @@ def test_the_pdf_cuts_a_very_long_note_rather_than_failing(history):
 def test_the_review_workbook_holds_the_whole_review(history, tmp_path):
     from openpyxl import load_workbook
 
+    from partspool.planning.explain import big_miss
+
     planner = login(history.users["planner"])
     end = last_complete_month()
     _runs(planner, [month_add(end, -3), month_add(end, -2)])
@@ -340,6 +342,16 @@ def test_the_review_workbook_holds_the_whole_review(history, tmp_path):
     assert [r[0] for r in trend[1:]] == [t["month"][:7] for t in review["trend"]]
     assert len(misses) == len(review["misses"]) + 1 and len(ahead) == len(review["next_month"]) + 1
     assert len(flagged) == len(review["flagged"]) + 1
+    # next month's forecast carries its basis and its risk notes (SPEC C4), on the page and in the file
+    assert review["next_month"] and all(r["basis"] and r["risk"] for r in review["next_month"])
+    assert [(r[-2], r[-1]) for r in ahead[1:]] == [(r["basis"], r["risk"]) for r in review["next_month"]]
+    missed = {(m["node"], m["part"]) for m in review["misses"] if big_miss(m["forecast"], m["actual"])}
+    assert missed and missed != {(m["node"], m["part"]) for m in review["misses"]}  # some, not every error
+    for row in review["next_month"]:
+        assert ("missed by half or more" in row["risk"]) == ((row["node"], row["part"]) in missed)
+        assert row["method"] in row["basis"]
+    page = planner.get(f"/planning/review/?month={month}").content.decode()
+    assert review["next_month"][0]["risk"].split(";")[0] in page and "Risks" in page
 
 
 @pytest.mark.parametrize("bad", ["a\x01b", "x\x00y", "\x1b[31m"])

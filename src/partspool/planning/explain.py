@@ -66,6 +66,53 @@ def method_reason(explanation: dict[str, Any], asked: str = "auto") -> str:
     return text
 
 
+def forecast_basis(explanation: dict[str, Any] | None, method: str) -> str:
+    """A forecast's basis in a few words, for the review's table of next month (``method_reason`` in full)."""
+    explanation = explanation or {}
+    origins = int(explanation.get("origins") or 0)
+    runner = explanation.get("runner_up")
+    if not explanation.get("winner") or origins == 0:
+        text = _("%(method)s, not back-tested") % {"method": method}
+    elif runner:
+        text = _("%(method)s: best of the back-test over %(origins)s origins, %(margin)s%% ahead of %(runner)s") % {
+            "method": method, "origins": origins, "runner": runner,
+            "margin": round(100 * float(explanation.get("margin") or 0), 1)}
+    else:
+        text = _("%(method)s: best of the back-test over %(origins)s origins") % {"method": method, "origins": origins}
+    if explanation.get("adjusted"):
+        text += _("; ") + _("season and growth allowed for")
+    return text
+
+
+def big_miss(forecast: float, actual: float) -> bool:
+    """A miss worth a risk note: off by at least one unit and by half of the larger of the two (7 for 5
+    is ordinary noise on a part selling a few a month; 2.4 for 6 is not)."""
+    error = abs(float(forecast) - float(actual))
+    return error >= 1 and error >= 0.5 * max(float(forecast), float(actual))
+
+
+def forecast_risks(row: dict[str, Any], misses: list[dict[str, Any]], flagged: list[dict[str, Any]]) -> str:
+    """What could make next month's forecast of a node x part wrong, from what the review shows: a wide
+    interval, a big miss this month (``big_miss``), an emergency blamed on a forecast miss, a chance that the part
+    stops selling. "None noted" when nothing does."""
+    notes = []
+    if row.get("wide"):
+        notes.append(_("wide range: 80%% interval %(lo)s–%(hi)s") % {"lo": f"{row['lo']:.0f}", "hi": f"{row['hi']:.0f}"})
+    miss = next((m for m in misses if (m["node"], m["part"]) == (row["node"], row["part"])), None)
+    if miss is not None and big_miss(miss["forecast"], miss["actual"]):
+        notes.append(_("missed by half or more this month: forecast %(forecast)s, actual %(actual)s") % {
+            "forecast": miss["forecast"], "actual": miss["actual"]})
+    cases = sorted({f["case"] for f in flagged if f["part"] == row["part"]})
+    if cases:
+        notes.append(ngettext("an emergency blamed a forecast miss on this part (%(cases)s)",
+                              "emergencies blamed forecast misses on this part (%(cases)s)", len(cases))
+                     % {"cases": ", ".join(cases)})
+    alive = _number((row.get("explanation") or {}).get("alive"))
+    if alive is not None and alive < NOTED:
+        notes.append(_("may stop selling: chance of further demand %(chance)s") % {"chance": f"{alive:.2f}"})
+    return _("; ").join(notes) if notes else _("none noted")
+
+
 def _number(value: Any) -> float | None:
     try:
         number = float(value)

@@ -140,8 +140,10 @@ def review_xlsx(data: dict[str, Any]) -> bytes:
            m["action"]] for m in data["misses"])),
         (_("Flagged by emergencies"), [_("Part"), _("Node"), _("Case"), _("Note")],
          ([f["part"], f["node"], f["case"], f["note"]] for f in data["flagged"])),
-        (_("Next month's forecast"), [_("Node"), _("Part"), _("Forecast"), _("Lower bound"), _("Upper bound"), _("Method")],
-         ([r["node"], r["part"], r["forecast"], r["lo"], r["hi"], r["method"]] for r in data["next_month"])),
+        (_("Next month's forecast"), [_("Node"), _("Part"), _("Forecast"), _("Lower bound"), _("Upper bound"), _("Method"),
+                                      _("Basis"), _("Risks")],
+         ([r["node"], r["part"], r["forecast"], r["lo"], r["hi"], r["method"], r["basis"], r["risk"]]
+          for r in data["next_month"])),
     ])
 
 

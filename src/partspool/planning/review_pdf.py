@@ -151,11 +151,12 @@ def review_pdf(data: dict[str, Any]) -> bytes:
     if data["next_month"]:
         # xgettext:no-python-format
         interval = _("80% interval")
-        pdf.grid([_("Node"), _("Part"), _("Forecast"), interval, _("Method")],
+        pdf.grid([_("Node"), _("Part"), _("Forecast"), interval, _("Basis"), _("Risks")],
                  ([r["node"], r["part"], _num(r["forecast"]),
-                   f"{r['lo']:.0f}–{r['hi']:.0f}" + (f" ({_('uncertain')})" if r["wide"] else ""), _breakable(r["method"])]
+                   f"{r['lo']:.0f}–{r['hi']:.0f}" + (f" ({_('uncertain')})" if r["wide"] else ""),
+                   _short(_breakable(r["basis"])), _short(r["risk"])]
                   for r in data["next_month"]),
-                 (22, 32, 22, 36, 70), right=(2,))
+                 (20, 28, 18, 26, 46, 44), right=(2,))
     else:
         pdf.note(_("No forecast covers next month yet."))
     return bytes(pdf.output())

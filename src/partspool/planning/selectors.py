@@ -311,7 +311,7 @@ def forecast_review(user: User, month: date, classes: dict[str, str] | None = No
     misses, the parts flagged by emergencies and next month's forecast."""
     from partspool.emergencies.selectors import forecast_review_parts
     from partspool.planning import rules
-    from partspool.planning.explain import region_observation
+    from partspool.planning.explain import forecast_basis, forecast_risks, region_observation
 
     previous = month_add(month, -1)
     targets = rules.accuracy_targets(rules.current())
@@ -364,6 +364,9 @@ def forecast_review(user: User, month: date, classes: dict[str, str] | None = No
     for row in out["regions"]:
         row["observation"] = region_observation(row)
     out["next_month"] = next_month_forecasts(user, month_add(month, 1))
+    for row in out["next_month"]:  # its basis and risk notes, in the user's language
+        row["basis"] = forecast_basis(row["explanation"], row["method"])
+        row["risk"] = forecast_risks(row, misses, out["flagged"])
     return out
 
 
