@@ -79,8 +79,11 @@ def read_text_csv(path_text: str) -> tuple[Any, RecordLines]:
         raise CsvReadError(f"{path_text} is not a CSV text file (it holds binary data; save it as CSV, UTF-8)")
     for encoding in ENCODINGS:
         try:
-            raw = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True, encoding=encoding,
-                              skip_blank_lines=False)
+            # The header is read as a row (``header=None``) so that pandas holds every row to the header's
+            # number of fields: with ``header=0`` a first data row with one field more turns the first
+            # column into the index and shifts every value one column left, silently.
+            raw = pd.read_csv(path, header=None, index_col=False, dtype=str, keep_default_na=False,
+                              skipinitialspace=True, encoding=encoding, skip_blank_lines=False)
         except UnicodeDecodeError:
             continue
         except OSError as error:  # unreadable (permissions, a folder, a device error): named, not a traceback
@@ -89,18 +92,73 @@ def read_text_csv(path_text: str) -> tuple[Any, RecordLines]:
             return pd.DataFrame(), RecordLines(path, encoding, 0)
         except pd.errors.ParserError as error:
             first = str(error).strip().splitlines()[0] if str(error).strip() else "unreadable"
-            raise CsvReadError(f"{path_text} is not a readable CSV file: {first}") from None
+            why = _too_many_fields(path, encoding) or first
+            raise CsvReadError(f"{path_text} is not a readable CSV file: {why}") from None
+        raw = raw.iloc[1:].set_axis(_column_names(raw.iloc[0].tolist()), axis=1)
         blank = (raw.apply(lambda column: column.str.strip()) == "").all(axis=1)
         kept = raw.loc[~blank].reset_index(drop=True)
         return kept, RecordLines(path, encoding, len(kept))
     raise CsvReadError(f"{path_text} is neither UTF-8 nor GB18030 text")
 
 
+def _column_names(header: list[str]) -> list[str]:
+    """The header's names as pandas gives them: ``Unnamed: i`` for an empty one, ``y.1`` for a second ``y``."""
+    names: list[str] = []
+    seen: dict[str, int] = {}
+    for i, text in enumerate(header):
+        name = text if text.strip() else f"Unnamed: {i}"
+        base = name
+        while name in seen:
+            seen[base] += 1
+            name = f"{base}.{seen[base]}"
+        seen[name] = 0
+        names.append(name)
+    return names
+
+
+def _too_many_fields(path: Path, encoding: str) -> str | None:
+    """Which line has more fields than the header, in words (``None``: no such line, another fault).
+
+    pandas counts records, not lines, in its message; the file is read again to name the real line.
+    """
+    limit = csv.field_size_limit()
+    csv.field_size_limit(sys.maxsize)
+    try:
+        with path.open(encoding=encoding, newline="") as handle:
+            reader = csv.reader(handle, skipinitialspace=True)
+            header: list[str] | None = None
+            previous = 0
+            for record in reader:
+                start, previous = previous + 1, reader.line_num
+                if header is None:
+                    header = record
+                elif len(record) > len(header):
+                    extra = record[len(header):]
+                    hint = (" (a comma at the end of a line starts one more, empty field)"
+                            if not any(value.strip() for value in extra) else "")
+                    return (f"line {start} has {len(record)} fields but the header has {len(header)} "
+                            f"({', '.join(header)}){hint}")
+    except (OSError, csv.Error, UnicodeError):
+        return None
+    finally:
+        csv.field_size_limit(limit)
+    return None
+
+
 def check_writable(*paths: str | None) -> None:
-    """Refuse, before any work, output files whose folder does not exist or cannot be written."""
+    """Refuse, before any work, output files whose folder does not exist or cannot be written, and two
+    outputs that name the same file (the second would overwrite the first)."""
+    named: dict[Path, str] = {}
     for text in paths:
         if text is None:
             continue
+        target = Path(text).resolve()
+        same = target if target in named else next(
+            (seen for seen in named if target.is_file() and seen.is_file() and os.path.samefile(seen, target)), None)
+        if same is not None:  # one path, or two paths to one file (a hard link)
+            raise CsvReadError(f"two outputs name the same file ({named[same]} and {text}); "
+                               "give each output its own file")
+        named[target] = text
         folder = Path(text).resolve().parent
         if not folder.is_dir():
             raise CsvReadError(f"cannot write {text}: the folder {folder} does not exist")

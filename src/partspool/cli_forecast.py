@@ -71,6 +71,8 @@ def cmd_forecast(args: argparse.Namespace) -> int:
         writers.append((args.choices, lambda p: result.choices.to_csv(p, index=False, float_format="%.6f")))
     try:
         write_all(writers)  # both files or neither
+    except CsvReadError as error:  # two outputs naming one file (``check_writable`` refuses it before any work)
+        return _error(str(error))
     except OSError as error:
         return _error(f"cannot write the output: {error}")
     # a combination is counted by its kind (Weighted[…], Mean[…], Median[…]), not by its members

@@ -20,7 +20,7 @@ from partspool.core.forecasting.intervals import (
     mixture_quantile,
     smooth_quantile,
 )
-from partspool.core.forecasting.methods import method_names, min_length, resolve
+from partspool.core.forecasting.methods import is_seasonal, method_names, min_length, resolve
 from partspool.core.forecasting.metrics import Scores, score
 from partspool.core.forecasting.obsolescence import Chances, Obsolescence, fit, occurrences
 from partspool.core.forecasting.panel import Frequency, Panel, read_panel
@@ -101,7 +101,8 @@ class BacktestResult:
 
     Attributes:
         summary: one row per method: ``method, series, periods, mae, rmse, rmsse, wrmsse, bias,
-            accuracy, coverage, seconds`` (``seconds``: compute time summed over workers).
+            accuracy, coverage, seconds`` (``seconds``: compute time summed over workers; ``auto``'s
+            includes its work on the whole panel: obsolescence fit, growth pooling, decay choice).
         detail: one row per series and held-out period: ``unique_id, ds, actual`` and a column per method.
         auto_methods: per series, what ``auto`` used (``unique_id, method``).
         seconds: wall-clock time of the run.
@@ -195,6 +196,10 @@ def forecast(frame: pd.DataFrame, horizon: int, method: str = AUTO, engine: str 
         if settings.short_series != "fallback":
             _check_length(panel, auto_min_length(horizon, settings),
                           f"auto with horizon {horizon} ({settings.min_train} to fit and {horizon} to test)")
+    elif is_seasonal(method) and m <= 1:
+        raise ForecastInputError("no_season", f"{method} repeats the demand of one season ago, but "
+                                 f"{panel.freq.name} data has no season; choose auto or a method without a "
+                                 "season (e.g. TSB, SESOpt, HistoricAverage)")
     else:
         _check_length(panel, min_length(method, m, settings), f"{method} on {panel.freq.name} data")
     workers = workers or default_workers()
@@ -246,7 +251,7 @@ def _assemble(panel: Panel, chunks: list[ChunkForecast], horizon: int, method: s
     hi = np.concatenate([c.hi for c in chunks]) if chunks else values
     choices = [choice for c in chunks for choice in c.choices]
     used = np.array([c.method for c in choices], dtype=object)
-    dates = panel.freq.future(panel.last_ds, horizon)
+    dates = panel.future(horizon)  # each series in its own date style
     forecasts = pd.DataFrame({
         "unique_id": np.repeat(np.array(panel.ids, dtype=object), horizon),
         "ds": pd.to_datetime(dates.reshape(-1)),
@@ -310,19 +315,22 @@ def backtest(frame: pd.DataFrame, horizon: int, methods: tuple[str, ...] | None 
                   f"{settings.min_train} to fit and {horizon} to test for auto)")
     workers = workers or default_workers()
     training = tuple(v[:-horizon] for v in panel.values)  # what auto may look at: the training part only
+    panel_started = time.perf_counter()  # auto's work on the whole panel, counted in auto's seconds
     _model, chances = _chances(training, settings)
     m = panel.freq.season_length
     cycles = (panel.last_cycle - horizon) % max(m, 1)
     growth, settings = _growth(training, cycles, horizon, m, settings)
     decay, settings = _decay(training, cycles, horizon, m, settings)
+    panel_seconds = time.perf_counter() - panel_started
     tasks = _tasks(panel, horizon, AUTO, settings, workers, backtest=chosen, chances=chances)
     chunks = [r for r in run_tasks(tasks, engine, workers, client) if isinstance(r, ChunkBacktest)]
-    result = _assemble_backtest(panel, chunks, (*chosen, AUTO), horizon, time.perf_counter() - started)
+    result = _assemble_backtest(panel, chunks, (*chosen, AUTO), horizon, time.perf_counter() - started,
+                                panel_seconds)
     return replace(result, decay=decay, growth=growth)
 
 
 def _assemble_backtest(panel: Panel, chunks: list[ChunkBacktest], methods: tuple[str, ...], horizon: int,
-                       seconds: float) -> BacktestResult:
+                       seconds: float, panel_seconds: float = 0.0) -> BacktestResult:
     def cat(get: Any) -> NDArray[np.float64]:
         return np.concatenate([get(c) for c in chunks]) if chunks else np.empty((0, horizon))
 
@@ -332,9 +340,9 @@ def _assemble_backtest(panel: Panel, chunks: list[ChunkBacktest], methods: tuple
         fc = cat(lambda c, a=alias: c.forecasts[a])
         sc = score(fc, actual, scales, weights, cat(lambda c, a=alias: c.lo[a]), cat(lambda c, a=alias: c.hi[a]))
         scores[alias] = sc
-        rows.append({"method": alias, **sc.as_dict(), "seconds": sum(c.seconds.get(alias, 0.0) for c in chunks)})
-    last = panel.last_ds
-    held = _held_out_dates(panel.freq, last, horizon)
+        spent = sum(c.seconds.get(alias, 0.0) for c in chunks) + (panel_seconds if alias == AUTO else 0.0)
+        rows.append({"method": alias, **sc.as_dict(), "seconds": spent})
+    held = panel.last_dates(horizon)  # the real dates held out, not ones rebuilt from the last
     detail = pd.DataFrame({
         "unique_id": np.repeat(np.array(panel.ids, dtype=object), horizon),
         "ds": pd.to_datetime(held.reshape(-1)),
@@ -344,23 +352,6 @@ def _assemble_backtest(panel: Panel, chunks: list[ChunkBacktest], methods: tuple
     auto_methods = pd.DataFrame({"unique_id": list(panel.ids),
                                  "method": [m for c in chunks for m in c.methods_used]})
     return BacktestResult(pd.DataFrame(rows), detail, auto_methods, scores, horizon, panel.freq, seconds)
-
-
-def _held_out_dates(freq: Frequency, last: NDArray[np.datetime64], horizon: int) -> NDArray[np.datetime64]:
-    """The dates of the last ``horizon`` periods of each series (the held-out ones)."""
-    if freq.code in ("D", "W"):
-        days = 1 if freq.code == "D" else 7
-        back = np.arange(horizon - 1, -1, -1) * days
-        out: NDArray[np.datetime64] = last[:, None] - back[None, :].astype("timedelta64[D]")
-        return out
-    months = {"M": 1, "Q": 3, "Y": 12}[freq.code]
-    start = last.astype("datetime64[M]") - np.timedelta64(horizon * months, "M")
-    anchor_last = start.astype("datetime64[D]")
-    if freq.anchor == "end":
-        anchor_last = (start + np.timedelta64(1, "M")).astype("datetime64[D]") - np.timedelta64(1, "D")
-    elif freq.anchor == "day":
-        anchor_last = start.astype("datetime64[D]") + (last - last.astype("datetime64[M]").astype("datetime64[D]"))
-    return freq.future(anchor_last, horizon)
 
 
 def lead_time_quantiles(result: ForecastResult, lead_time: float,

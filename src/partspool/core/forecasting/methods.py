@@ -66,6 +66,11 @@ def resolve(name: str) -> str:
     return lowered[name.strip().lower()]
 
 
+def is_seasonal(alias: str) -> bool:
+    """Whether the method repeats a season (it cannot run on data without one, such as yearly)."""
+    return METHODS[alias].seasonal
+
+
 def min_length(alias: str, m: int, settings: ForecastSettings) -> int:
     """The shortest history the method forecasts from."""
     if METHODS[alias].seasonal:

@@ -4,10 +4,13 @@ The frequency is inferred from ``ds``: the most common step between two dates of
 monthly (28–31 days), quarterly (90–92), weekly (7), daily (1) or yearly (365–366). Every date is
 then turned into a whole period number; within a series the numbers must follow each other without
 a hole (a missing month is an error, not a zero: the caller knows whether "no row" means "no demand").
+Each series keeps the date style of its own rows (first day, last day or same day of the month), so
+a file may mix month-start and month-end series.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,6 +26,10 @@ _SEASON = {"D": 7, "W": 52, "M": 12, "Q": 4, "Y": 1}
 _PER_YEAR = {"D": 365, "W": 52, "M": 12, "Q": 4, "Y": 1}
 _NAME = {"D": "daily", "W": "weekly", "M": "monthly", "Q": "quarterly", "Y": "yearly"}
 _EPOCH = np.datetime64("1970-01-01", "D")
+# the steps (in days) between two consecutive periods of each frequency, finest first
+_STEPS = (("D", 1, 1), ("W", 7, 7), ("M", 28, 31), ("Q", 89, 92), ("Y", 365, 366))
+_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+MAX_DEMAND = 1e12  # units in one period: above it a value is a typing or unit error (and would overflow the maths)
 
 
 @dataclass(frozen=True)
@@ -30,7 +37,8 @@ class Frequency:
     """The spacing of the periods: ``code`` D/W/M/Q/Y, the season length, and how dates are anchored.
 
     ``anchor`` is ``start`` (first day of the month/quarter/year), ``end`` (last day) or ``day``
-    (the same day of the month as the data) for calendar frequencies; ``week`` and ``day`` otherwise.
+    (the same day of the month as the data) for calendar frequencies, ``mixed`` when the series do
+    not share one (each series' own style is in ``Panel.anchors``); ``week`` and ``day`` otherwise.
     """
 
     code: str
@@ -46,8 +54,16 @@ class Frequency:
         """Periods in a year (365 days, 52 weeks, 12 months, 4 quarters, 1 year)."""
         return _PER_YEAR[self.code]
 
-    def future(self, last: NDArray[np.datetime64], steps: int) -> NDArray[np.datetime64]:
-        """The ``steps`` dates after each date in ``last`` (shape ``(len(last), steps)``), in the data's style."""
+    def future(self, last: NDArray[np.datetime64], steps: int,
+               anchors: tuple[str, ...] | None = None) -> NDArray[np.datetime64]:
+        """The ``steps`` dates after each date in ``last`` (shape ``(len(last), steps)``).
+
+        Args:
+            last: the last date of each series.
+            steps: how many dates after it.
+            anchors: each series' date style (``Panel.anchors``); default: ``anchor`` for all (``mixed``
+                without ``anchors`` keeps the day of the month of each ``last``).
+        """
         last = np.asarray(last, dtype="datetime64[D]")
         k = np.arange(1, steps + 1)
         if self.code in ("D", "W"):
@@ -58,34 +74,50 @@ class Frequency:
         month = last.astype("datetime64[M]")
         target = month[:, None] + (k * months)[None, :].astype("timedelta64[M]")
         start: NDArray[np.datetime64] = target.astype("datetime64[D]")
-        if self.anchor == "start":
+        styles = np.asarray(anchors if anchors is not None else (self.anchor,) * last.size, dtype=object)
+        if bool((styles == "start").all()):
             return start
         next_start = (target + np.timedelta64(1, "M")).astype("datetime64[D]")
-        if self.anchor == "end":
-            end: NDArray[np.datetime64] = next_start - np.timedelta64(1, "D")
-            return end
+        end = next_start - np.timedelta64(1, "D")
         day = (last - month.astype("datetime64[D]")).astype(np.int64)[:, None]
         length = (next_start - start).astype(np.int64)
-        same_day: NDArray[np.datetime64] = start + np.minimum(day, length - 1).astype("timedelta64[D]")
-        return same_day
+        same_day = start + np.minimum(day, length - 1).astype("timedelta64[D]")
+        style = styles[:, None]
+        out = np.where(style == "start", start, np.where(style == "end", end, same_day))
+        return out
 
 
 @dataclass(frozen=True)
 class Panel:
-    """Checked series, sorted by ``unique_id``: values as float arrays, the last date of each, and
-    where the last period of each sits in the seasonal cycle (0 … season_length − 1)."""
+    """Checked series, sorted by ``unique_id``: values as float arrays, the last date of each, where
+    the last period of each sits in the seasonal cycle (0 … season_length − 1), each series' date
+    style (``anchors``: ``start``/``end``/``day`` for calendar frequencies) and its dates."""
 
     ids: tuple[str, ...]
     values: tuple[NDArray[np.float64], ...]
     last_ds: NDArray[np.datetime64]
     last_cycle: NDArray[np.int64]
     freq: Frequency
+    anchors: tuple[str, ...] = ()
+    dates: tuple[NDArray[np.datetime64], ...] = ()
 
     def __len__(self) -> int:
         return len(self.ids)
 
     def lengths(self) -> NDArray[np.int64]:
         return np.fromiter((v.size for v in self.values), dtype=np.int64, count=len(self.values))
+
+    def future(self, steps: int) -> NDArray[np.datetime64]:
+        """The ``steps`` dates after each series' last one, each in its series' style."""
+        return self.freq.future(self.last_ds, steps, self.anchors or None)
+
+    def last_dates(self, count: int) -> NDArray[np.datetime64]:
+        """The dates of the last ``count`` periods of each series (shape ``(len(self), count)``)."""
+        if len(self.dates) != len(self) or any(d.size < count for d in self.dates):
+            raise ValueError(f"every series needs its dates and at least {count} periods")
+        if not self.dates:
+            return np.empty((0, count), dtype="datetime64[D]")
+        return np.stack([d[d.size - count:] for d in self.dates])
 
 
 def _fail(code: str, detail: str, *, uid: str | None = None, row: int | None = None) -> ForecastInputError:
@@ -124,10 +156,28 @@ def _parse_values(raw: pd.Series, uids: _LazyIds) -> NDArray[np.float64]:
         i = int(negative[0])
         raise _fail("negative_y", f"y is negative ({numbers[i]:g}) in row {i + 1} (series {uids[i]!r}); "
                     "demand cannot be below zero", uid=str(uids[i]), row=i + 1)
+    huge = np.flatnonzero(numbers > MAX_DEMAND)
+    if huge.size:
+        i = int(huge[0])
+        raise _fail("huge_y", f"y is {numbers[i]:g} in row {i + 1} (series {uids[i]!r}): above {MAX_DEMAND:,.0f} "
+                    "units in one period, which is a typing or unit error", uid=str(uids[i]), row=i + 1)
     return numbers
 
 
-def _infer(days: NDArray[np.int64], same: NDArray[np.bool_], dates: NDArray[np.datetime64]) -> Frequency:
+def _step_code(step: int) -> str | None:
+    """The frequency whose consecutive periods are ``step`` days apart, if any."""
+    return next((code for code, low, high in _STEPS if low <= step <= high), None)
+
+
+def _spans(step: int, code: str) -> bool:
+    """Whether ``step`` days can be a whole number of periods of frequency ``code``."""
+    low, high = next((low, high) for c, low, high in _STEPS if c == code)
+    return -(-step // high) <= step // low
+
+
+def _infer(days: NDArray[np.int64], same: NDArray[np.bool_], dates: NDArray[np.datetime64],
+           where: Callable[[int], tuple[str, int]]) -> str:
+    """The frequency code of the data; ``where(i)``: the series and input row of sorted row ``i``."""
     steps = np.diff(days)[same]
     if steps.size == 0:
         raise _fail("too_short", "every series has a single period: the frequency cannot be inferred "
@@ -135,21 +185,63 @@ def _infer(days: NDArray[np.int64], same: NDArray[np.bool_], dates: NDArray[np.d
     # the most common step decides; odd steps are then reported as duplicates or gaps
     values, counts = np.unique(steps, return_counts=True)
     step = int(values[np.argmax(counts)])
-    if step == 1:
-        return Frequency("D", _SEASON["D"], "day")
-    if step == 7:
-        return Frequency("W", _SEASON["W"], "week")
-    day = (dates - dates.astype("datetime64[M]")).astype(np.int64) + 1
-    next_day = (dates + np.timedelta64(1, "D")).astype("datetime64[M]") != dates.astype("datetime64[M]")
-    anchor = "start" if bool((day == 1).all()) else "end" if bool(next_day.all()) else "day"
-    if 28 <= step <= 31:
-        return Frequency("M", _SEASON["M"], anchor)
-    if 89 <= step <= 92:
-        return Frequency("Q", _SEASON["Q"], anchor)
-    if 365 <= step <= 366:
-        return Frequency("Y", _SEASON["Y"], anchor)
-    raise _fail("unknown_frequency", f"cannot infer the frequency: the most common step between two dates of "
-                f"a series is {step} days (expected 1, 7, 28–31, 90–92 or 365–366)")
+    code = _step_code(step)
+    if code is not None:
+        return code
+    # Mostly longer steps: if the data also holds steps of a known frequency and every step is a whole
+    # number of its periods, it is that frequency with gaps (reported as such by the caller).
+    present = {_step_code(int(v)) for v in values}
+    for known, _low, _high in _STEPS:
+        if known in present and all(_spans(int(v), known) for v in values):
+            return known
+    i = int(np.flatnonzero(same)[np.flatnonzero(steps == step)[0]]) + 1  # the later date of such a step
+    raise _unknown_frequency(step, dates[i - 1], dates[i], *where(i))
+
+
+def _unknown_frequency(step: int, before: np.datetime64, after: np.datetime64, uid: str,
+                       row: int) -> ForecastInputError:
+    """The error for a step of no known frequency: a known one with a gap, or a spacing not supported."""
+    months = int(after.astype("datetime64[M]").astype(np.int64) - before.astype("datetime64[M]").astype(np.int64))
+    one = np.timedelta64(1, "D")
+    ends = all((d + one).astype("datetime64[M]") != d.astype("datetime64[M]") for d in (before, after))
+    readings = []
+    if step % 7 == 0:
+        readings.append((step // 7, "week", "weekly"))
+    if months >= 2 and (ends or (before - before.astype("datetime64[M]")) == (after - after.astype("datetime64[M]"))):
+        readings.append((months, "month", "monthly"))
+    found = (f"the most common step between two dates of a series is {step} days (e.g. series {uid!r}: "
+             f"{str(before)} then {str(after)})")
+    if not readings:
+        return _fail("unknown_frequency", f"cannot infer the frequency: {found}; expected 1, 7, 28–31, 90–92 "
+                     "or 365–366 days (daily, weekly, monthly, quarterly or yearly data)", uid=uid, row=row)
+    gaps = " or ".join(f"if the data is {name}, series {uid!r} has a gap: {count - 1} {name} period(s) missing "
+                       f"after {str(before)}" for count, _unit, name in readings)
+    every = " or ".join(f"{count} {unit}s" for count, unit, _name in readings)
+    return _fail("unknown_frequency", f"cannot infer the frequency: {found}. {gaps[0].upper()}{gaps[1:]} (give "
+                 f"missing periods as rows with y = 0); if the data really comes every {every}, that spacing is "
+                 "not supported (use daily, weekly, monthly, quarterly or yearly periods)", uid=uid, row=row)
+
+
+def _frequency(code: str, anchors: tuple[str, ...]) -> Frequency:
+    """The frequency of ``code`` with the date style its series share (``mixed`` if they differ)."""
+    if code in ("D", "W"):
+        return Frequency(code, _SEASON[code], "day" if code == "D" else "week")
+    styles = set(anchors)
+    return Frequency(code, _SEASON[code], styles.pop() if len(styles) == 1 else "mixed")
+
+
+def _anchors(code: str, dates: NDArray[np.datetime64], starts: NDArray[np.int64]) -> tuple[str, ...]:
+    """Each series' date style: ``start`` if all its dates are first days of a month, ``end`` if all are
+    last days, else ``day`` (the same day of the month); ``starts``: where each series begins."""
+    if code in ("D", "W"):
+        return ("day" if code == "D" else "week",) * starts.size
+    month = dates.astype("datetime64[M]")
+    first = dates == month.astype("datetime64[D]")
+    last = (dates + np.timedelta64(1, "D")).astype("datetime64[M]") != month
+    all_first = np.logical_and.reduceat(first, starts)
+    all_last = np.logical_and.reduceat(last, starts)
+    styles = np.where(all_first, "start", np.where(all_last, "end", "day"))
+    return tuple(str(style) for style in styles)
 
 
 def _period_numbers(freq: Frequency, dates: NDArray[np.datetime64]) -> NDArray[np.int64]:
@@ -218,15 +310,15 @@ def read_panel(frame: pd.DataFrame) -> Panel:
         raise _fail("duplicate_period", f"series {uid!r} has two rows for {str(dates[i])} "
                     f"(rows {int(order[i - 1]) + 1} and {int(order[i]) + 1})", uid=uid, row=int(order[i]) + 1)
 
-    freq = _infer(days, same, dates)
-    if freq.code == "W":
-        weekday = (days + 3) % 7  # 1970-01-01 was a Thursday; 0 = Monday
-        mixed = np.flatnonzero(weekday != weekday[0])
-        if mixed.size:
-            i = int(mixed[0])
-            raise _fail("mixed_weekdays", f"weekly data must fall on one weekday: row {int(order[i]) + 1} "
-                        f"({str(dates[i])}, series {str(uniques[codes[i]])!r}) does not match row "
-                        f"{int(order[0]) + 1} ({str(dates[0])})", uid=str(uniques[codes[i]]), row=int(order[i]) + 1)
+    def where(i: int) -> tuple[str, int]:
+        return str(uniques[codes[i]]), int(order[i]) + 1
+
+    code = _infer(days, same, dates, where)
+    if code == "W":
+        _check_weekdays(days, dates, codes, order, where)
+    bounds = np.flatnonzero(~same) + 1
+    anchors = _anchors(code, dates, np.append(0, bounds).astype(np.int64))
+    freq = _frequency(code, anchors)
     period = _period_numbers(freq, dates)
     step = np.diff(period)
     clash = np.flatnonzero(same & (step == 0))
@@ -240,13 +332,12 @@ def read_panel(frame: pd.DataFrame) -> Panel:
     if holes.size:
         i = int(holes[0])
         uid = str(uniques[codes[i]])
-        first_missing = str(freq.future(dates[i:i + 1], 1)[0, 0])
+        first_missing = str(freq.future(dates[i:i + 1], 1, (anchors[int(codes[i])],))[0, 0])
         count = int(step[i]) - 1
         raise _fail("gap", f"series {uid!r} has a gap: {count} {freq.name} period(s) missing after "
                     f"{str(dates[i])} (first missing: {first_missing}); give missing periods as rows "
                     "with y = 0 if there was no demand", uid=uid, row=int(order[i + 1]) + 1)
 
-    bounds = np.flatnonzero(~same) + 1
     values = tuple(np.split(y, bounds))
     last_idx = np.append(bounds - 1, y.size - 1)
     last_ds = dates[last_idx]
@@ -256,7 +347,28 @@ def read_panel(frame: pd.DataFrame) -> Panel:
         last_ds=last_ds,
         last_cycle=_cycle(freq, period[last_idx]).astype(np.int64),
         freq=freq,
+        anchors=anchors,
+        dates=tuple(np.split(dates, bounds)),
     )
+
+
+def _check_weekdays(days: NDArray[np.int64], dates: NDArray[np.datetime64], codes: NDArray[np.int64],
+                    order: NDArray[np.int64], where: Callable[[int], tuple[str, int]]) -> None:
+    """Weekly dates must share one weekday: name the first row (in the file) off the most common one."""
+    weekday = (days + 3) % 7  # 1970-01-01 was a Thursday; 0 = Monday
+    common = int(np.bincount(weekday, minlength=7).argmax())
+    off = np.flatnonzero(weekday != common)
+    if not off.size:
+        return
+    i = int(off[np.argmin(order[off])])
+    on = np.flatnonzero(weekday == common)
+    j = int(on[np.argmin(order[on])])
+    (uid, row), (other, other_row) = where(i), where(j)
+    series = int(np.unique(codes[off]).size)
+    more = f"; {series} series are off that weekday" if series > 1 else ""
+    raise _fail("mixed_weekdays", f"weekly data must fall on one weekday: row {row} ({str(dates[i])}, series "
+                f"{uid!r}) is a {_WEEKDAYS[int(weekday[i])]}, but most dates are {_WEEKDAYS[common]}s (e.g. row "
+                f"{other_row}, {str(dates[j])}, series {other!r}){more}", uid=uid, row=row)
 
 
 def cycle_positions(last_cycle: int, length: int, season_length: int) -> NDArray[np.int64]:
