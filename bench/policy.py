@@ -14,6 +14,8 @@ Run on demand:
 
     .venv/bin/python bench/policy.py
     .venv/bin/python bench/policy.py --series 1000 --months 48 --holdout 12 --lead-times 1 2 --seed 7
+    .venv/bin/python bench/policy.py --series 600 --one-shape 2 --seed 1   # fast movers of one shape
+    .venv/bin/python bench/policy.py --no-moderation   # each dispersion from its own history alone
 """
 
 from __future__ import annotations
@@ -38,15 +40,25 @@ from partspool.core.policy import (
 from partspool.core.policy.simulation import warmup_demand
 
 
-def synthetic(series: int, months: int, seed: int, seasonal_share: float, weekly: bool = False) -> pd.DataFrame:
+def synthetic(series: int, months: int, seed: int, seasonal_share: float, weekly: bool = False,
+              one_shape: float | None = None) -> pd.DataFrame:
     """A long frame of monthly (or weekly) demand: a third each Poisson, negative binomial, zero-inflated.
 
-    ``months`` counts periods; weekly series get a twelfth of the monthly rate x 12 / 52.18.
+    ``months`` counts periods; weekly series get a twelfth of the monthly rate x 12 / 52.18. With
+    ``one_shape``, every series is instead negative binomial of that shape with a mean drawn from
+    0.5-20 a period: one coefficient of variation for all, the days-of-cover rule's best case, and
+    fast movers whose lumpy histories make each one's own variance a poor guide.
     """
     rng = np.random.default_rng(seed)
     start = pd.Timestamp("2022-01-03" if weekly else "2022-01-01")
     stamps = pd.date_range(start, periods=months, freq="W-MON" if weekly else "MS")
     frames = []
+    if one_shape is not None:
+        for i in range(series):
+            mean = rng.uniform(0.5, 20.0)
+            y = rng.negative_binomial(one_shape, one_shape / (one_shape + mean), size=months)
+            frames.append(pd.DataFrame({"unique_id": f"nb-{i:04d}", "ds": stamps, "y": y}))
+        return pd.concat(frames, ignore_index=True)
     for i in range(series):
         kind = ("poisson", "negbin", "zero_inflated")[i % 3]
         mean = float(rng.lognormal(mean=0.0, sigma=1.1))  # median 1 unit a month, a long right tail
@@ -100,12 +112,16 @@ def main() -> None:
     parser.add_argument("--family", default="auto", choices=("auto", "poisson", "negative_binomial", "empirical"),
                         help="demand distribution of the service-level policy")
     parser.add_argument("--weekly", action="store_true", help="weekly periods (--months then counts weeks)")
+    parser.add_argument("--one-shape", type=float, default=None, metavar="K",
+                        help="every series negative binomial of shape K, means 0.5-20 (e.g. 2)")
+    parser.add_argument("--no-moderation", action="store_true",
+                        help="each series' dispersion from its own history alone (StockRules.moderate_dispersion off)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
-    frame = synthetic(args.series, args.months, args.seed, args.seasonal_share, args.weekly)
+    frame = synthetic(args.series, args.months, args.seed, args.seasonal_share, args.weekly, args.one_shape)
     unit = "week" if args.weekly else "month"
-    rules = StockRules(family=args.family)
+    rules = StockRules(family=args.family, moderate_dispersion=not args.no_moderation)
     zero_share = float((frame["y"] == 0).mean())
     print(f"{args.series} series x {args.months} {unit}s (holdout {args.holdout}), "
           f"{zero_share:.0%} zero {unit}s, mean {frame['y'].mean():.2f} units/{unit}; target {args.target:.0%}")
