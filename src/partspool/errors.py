@@ -134,10 +134,10 @@ MESSAGES = {
     "series_number": lambda: _("The series to show is given by its number (got %(value)s)."),
     "rebalance_no_surplus": lambda: _(
         "%(node)s no longer has %(units)s × %(part)s above its level to lend: position %(position)s against level "
-        "%(level)s, %(asked)s already asked for, so %(surplus)s could go. Show the plan again."),
+        "%(level)s, counting what is already asked of it, so %(surplus)s could go. Show the plan again."),
     "rebalance_no_shortfall": lambda: _(
-        "%(node)s no longer needs %(units)s × %(part)s: position %(position)s against level %(level)s, %(asked)s "
-        "already on the way or asked for, so it is %(short)s short. Show the plan again."),
+        "%(node)s no longer needs %(units)s × %(part)s: position %(position)s against level %(level)s, counting "
+        "what is on its way or asked for, so it is %(short)s short. Show the plan again."),
     "rebalance_other_region": lambda: _("%(lender)s and %(borrower)s are not in the same region; rebalancing "
                                         "moves stock within a region."),
     "max_km_range": lambda: _("The distance limit must be a number of kilometres, 0 or more (got %(value)s)."),

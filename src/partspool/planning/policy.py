@@ -3,13 +3,13 @@ computed by the pure policy core from the database's demand and stock."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
 import numpy as np
 import pandas as pd  # type: ignore[import-untyped, unused-ignore]
-from django.db.models import F
+from django.db.models import F, Q
 
 from partspool.core.geo import great_circle_km
 from partspool.core.policy import (
@@ -230,13 +230,13 @@ def region_rebalance(nodes: list[Node], *, lead_time: int = 1, max_km: float | N
                      end: date | None = None) -> RebalancePlan:
     """Move surplus to the nodes below their level, part by part, at the least km (HiGHS).
 
-    ``max_km`` (None: no limit) must be a finite number, 0 or more (``max_km_range`` otherwise).
+    Positions count the transfers already asked for (``rebalance_positions``), so a move requested
+    is not proposed again. ``max_km`` (None: no limit) must be a finite number, 0 or more
+    (``max_km_range`` otherwise).
     """
     if max_km is not None and (not isinstance(max_km, int | float) or not np.isfinite(max_km) or max_km < 0):
         raise InvalidInput("max_km_range", value=str(max_km))  # as typed: NaN and ∞ are not JSON
-    positions: list[StockPosition] = []
-    for node, policy in zip(nodes, node_policies(nodes, lead_time=lead_time, end=end), strict=True):
-        positions += positions_for(node, policy)
+    positions = [p for rows in rebalance_positions(nodes, lead_time=lead_time, end=end).values() for p in rows]
     coords = {n.code: (n.latitude, n.longitude) for n in nodes}
     factor = geo_rules().road_factor
 
@@ -248,16 +248,44 @@ def region_rebalance(nodes: list[Node], *, lead_time: int = 1, max_km: float | N
     return rebalance(positions, km, RebalanceRules(max_km=max_km), route_cap=trust_caps(nodes))
 
 
+def rebalance_positions(nodes: list[Node], *, lead_time: int = 1, end: date | None = None,
+                        parts: set[str] | None = None) -> dict[str, list[StockPosition]]:
+    """Each node's positions against its service level, counting the transfers asked for and not yet
+    shipped: a lender's requested units are held for the borrower (an accepted one is reserved in
+    the stock already), a borrower's requested or accepted units are on their way. ``parts``: only
+    those part numbers."""
+    from partspool.transfers.models import Status as TransferStatus
+    from partspool.transfers.models import TransferRequest
+
+    out: dict[str, list[StockPosition]] = {}
+    waiting = TransferRequest.objects.filter(status__in=[TransferStatus.REQUESTED, TransferStatus.ACCEPTED]).filter(
+        Q(lender__in=nodes) | Q(borrower__in=nodes))
+    if parts is not None:
+        waiting = waiting.filter(part__number__in=parts)
+    held: dict[tuple[str, str], int] = {}
+    coming: dict[tuple[str, str], int] = {}
+    for lender, borrower, number, quantity, status in waiting.values_list(
+            "lender__code", "borrower__code", "part__number", "quantity", "status"):
+        if status == TransferStatus.REQUESTED:
+            held[(lender, number)] = held.get((lender, number), 0) + quantity
+        coming[(borrower, number)] = coming.get((borrower, number), 0) + quantity
+    for node, policy in zip(nodes, node_policies(nodes, lead_time=lead_time, end=end), strict=True):
+        rows = positions_for(node, policy)
+        out[node.code] = [
+            replace(p, reserved=min(p.reserved + held.get((p.node, p.part), 0), p.on_hand),
+                    in_transit=p.in_transit + coming.get((p.node, p.part), 0))
+            for p in rows if parts is None or p.part in parts]
+    return out
+
+
 def check_move(user: Any, lender: Node, borrower: Node, part: Part, units: int, lead_time: int = 1) -> None:
     """Refuse a rebalancing move that the stock no longer supports, before it becomes a request.
 
     The region's levels are set again as the plan set them, and the lender's surplus and the
-    borrower's shortfall are read from the stock as it is now, less what is already asked for and
-    not yet reserved or shipped (``rebalance_no_surplus`` / ``rebalance_no_shortfall`` otherwise). Both nodes
-    must be in one region the user plans (``unknown_region`` otherwise)."""
+    borrower's shortfall are read from the stock as it is now, counting what is already asked for
+    (``rebalance_positions``; ``rebalance_no_surplus`` / ``rebalance_no_shortfall`` otherwise). Both
+    nodes must be in one region the user plans (``unknown_region`` otherwise)."""
     from partspool.planning.selectors import region_nodes
-    from partspool.transfers.models import Status as TransferStatus
-    from partspool.transfers.models import TransferRequest
 
     if lender.region_id != borrower.region_id:
         raise InvalidInput("rebalance_other_region", lender=lender.code, borrower=borrower.code)
@@ -265,28 +293,18 @@ def check_move(user: Any, lender: Node, borrower: Node, part: Part, units: int, 
     codes = {n.code for n in nodes}
     if lender.code not in codes or borrower.code not in codes:
         raise InvalidInput("unknown_region", region=lender.region.code)
-    chosen = [n for n in nodes if n.code in (lender.code, borrower.code)]
-    found = {p.node.code: p for p in node_policies(nodes, lead_time=lead_time) if p.node.code in codes}
-    # asked for and not shipped: a lender's accepted units are reserved already (its position counts
-    # them), a borrower's are not on the way yet (its position does not)
-    waiting = TransferRequest.objects.filter(part=part, status__in=[TransferStatus.REQUESTED, TransferStatus.ACCEPTED])
-    for node in chosen:
-        row = next((s for s in suggest_replenishment(positions_for(node, found[node.code])) if s.part == part.number),
-                   None)
-        if node.code == lender.code:
-            asked = sum(waiting.filter(lender=node, status=TransferStatus.REQUESTED).values_list("quantity", flat=True))
-            surplus = max((row.surplus if row else 0) - asked, 0)
-            if units > surplus:
-                raise InvalidInput("rebalance_no_surplus", node=node.code, part=part.number, units=units,
-                                   surplus=surplus, position=row.position if row else 0,
-                                   level=row.order_up_to if row else 0, asked=asked)
-        else:
-            coming = sum(waiting.filter(borrower=node).values_list("quantity", flat=True))
-            short = max((row.shortfall if row else 0) - coming, 0)
-            if units > short:
-                raise InvalidInput("rebalance_no_shortfall", node=node.code, part=part.number, units=units,
-                                   short=short, position=row.position if row else 0,
-                                   level=row.order_up_to if row else 0, asked=coming)
+    positions = rebalance_positions(nodes, lead_time=lead_time, parts={part.number})
+    plain = {s.node: s for s in suggest_replenishment(positions[lender.code] + positions[borrower.code])}
+    free = plain.get(lender.code)
+    if free is None or units > free.surplus:
+        raise InvalidInput("rebalance_no_surplus", node=lender.code, part=part.number, units=units,
+                           surplus=free.surplus if free else 0, position=free.position if free else 0,
+                           level=free.order_up_to if free else 0)
+    need = plain.get(borrower.code)
+    if need is None or units > need.shortfall:
+        raise InvalidInput("rebalance_no_shortfall", node=borrower.code, part=part.number, units=units,
+                           short=need.shortfall if need else 0, position=need.position if need else 0,
+                           level=need.order_up_to if need else 0)
 
 
 def trust_caps(nodes: list[Node]) -> Any:
