@@ -119,7 +119,7 @@ def test_a_transfer_from_rebalancing_gives_its_reason_in_the_users_language(hist
 def test_emergency_cost_is_a_share_of_the_parts_budget_not_of_the_emergency_budget(history):
     from partspool.emergencies import services
     from partspool.emergencies.models import BudgetDraw
-    from partspool.planning import rules
+    from partspool.planning import kpis, rules
 
     case = services.case_open(user=history.users["manager"], center=history.nodes["SC-HZ01"], customer_name="客户",
                               customer_type="regular", ltv=Decimal(20000), part=history.parts["F01"], quantity=1,
@@ -132,7 +132,9 @@ def test_emergency_cost_is_a_share_of_the_parts_budget_not_of_the_emergency_budg
     assert "三个月" in planner.get("/planning/kpis/", **ZH).content.decode()
     rules.update(user=history.users["planner"], changes={"kpi_budget_quarter": 100_000})
     set_ = {k["name"]: k for k in planner.get("/api/kpis").json()}["emergency_cost_share"]
-    assert set_["value"] == pytest.approx(300 / 100_000) and set_["met"] is True
+    gone, days = kpis.quarter_days(timezone.localdate())  # the budget for the days gone, not the whole quarter's
+    assert set_["value"] == pytest.approx(300 / (100_000 * gone / days))
+    assert set_["met"] is (300 / (100_000 * gone / days) < 0.03)
     assert "¥100,000" in planner.get("/planning/kpis/").content.decode()
     # a center manager's draws are their own centers' only: measured against their own demand's value
     mine = {k["name"]: k for k in login(history.users["manager"]).get("/api/kpis").json()}["emergency_cost_share"]
@@ -289,3 +291,64 @@ def test_a_rebalancing_move_refused_is_named_in_the_users_language(history):
                                                              "units": "1"}, **ZH)
     assert refused.status_code == 400 and "SC-SH01" in refused.content.decode()
     assert "水位" in refused.content.decode() and "level" not in refused.content.decode()
+
+
+@pytest.mark.parametrize(("day", "gone", "days"), [
+    ("2026-01-01", 1, 90), ("2026-03-31", 90, 90), ("2026-04-15", 15, 91), ("2028-02-29", 60, 91),
+    ("2026-10-01", 1, 92), ("2026-12-31", 92, 92),
+])
+def test_quarter_days_count_the_days_gone_and_the_days_in_the_quarter(day, gone, days):
+    from datetime import date
+
+    from partspool.planning.kpis import quarter_days
+
+    assert quarter_days(date.fromisoformat(day)) == (gone, days)
+
+
+def test_turnover_divides_by_the_average_stock_of_the_year_not_todays(history):
+    """Stock that came in six months ago counts in the 6 of the 13 month-start readings after it; stock
+    received today is outside the year the demand is counted over and does not move the figure."""
+    from datetime import datetime, time
+
+    from partspool.network.models import StockMovement
+    from partspool.network.services import StockChange, stock_apply
+    from partspool.planning.kpis import network_kpis
+    from partspool.planning.selectors import last_complete_month, month_add
+
+    def turnover():
+        return next(k for k in network_kpis(history.users["planner"]) if k.name == "turnover")
+
+    before = turnover()
+    node, part = history.nodes["WH-EAST"], history.parts["F01"]
+    stock_apply(changes=[StockChange(node, part, on_hand=130)], by=history.users["planner"], kind="adjust",
+                reason="goods received")
+    today = turnover()
+    assert today.denominator == pytest.approx(before.denominator) and today.value == pytest.approx(before.value)
+    six_ago = month_add(last_complete_month(), -5)  # the current month is last_complete_month() + 1
+    moment = datetime.combine(six_ago.replace(day=2), time(10), tzinfo=timezone.get_default_timezone())
+    StockMovement.objects.filter(reason="goods received").update(at=moment)
+    earlier = turnover()
+    assert earlier.denominator == pytest.approx(before.denominator + 130 * float(part.unit_cost) * 6 / 13)
+    assert earlier.numerator == pytest.approx(before.numerator) and earlier.value < before.value
+
+
+def test_satisfaction_counts_the_92_days_to_the_day_asked_for(history):
+    from datetime import datetime, time
+
+    from partspool.emergencies import services
+    from partspool.emergencies.models import EmergencyCase
+    from partspool.planning.kpis import network_kpis
+
+    case = services.case_open(user=history.users["manager"], center=history.nodes["SC-HZ01"], customer_name="客户",
+                              customer_type="regular", ltv=Decimal(20000), part=history.parts["F01"], quantity=1,
+                              deadline=timezone.now() + timedelta(hours=20), vehicle_usable=False)
+    site = timezone.get_default_timezone()
+    closed = datetime.combine(timezone.localdate() - timedelta(days=200), time(12), tzinfo=site)
+    EmergencyCase.objects.filter(pk=case.pk).update(status="closed", closed_at=closed, satisfaction=7)
+
+    def score(day):
+        return next(k for k in network_kpis(history.users["planner"], today=day) if k.name == "satisfaction").value
+
+    assert score(timezone.localdate()) is None  # closed 200 days ago: outside the rolling quarter
+    assert score(closed.date() + timedelta(days=91)) == pytest.approx(7)  # a review of that quarter sees it
+    assert score(closed.date() - timedelta(days=1)) is None  # not yet closed then

@@ -1,13 +1,15 @@
 """The KPI page's figures (SPEC C5) from what the database holds, against the source's targets.
 
 Availability: of the node × part pairs with demand in the last 3 complete months, the share with
-stock available now. Stockout rate: the rest. Turnover: last 12 months' demand value ÷ the value of
-stock on hand. Overstock: stock above one month of the average demand each node serves (plus the
+stock available now. Stockout rate: the rest. Turnover: last 12 months' demand value ÷ the average
+value of stock on hand over those months (at the end of each month and at the start, worked back
+from today's stock through the stock ledger's movements). Overstock: stock above one month of the average demand each node serves (plus the
 margin) as a share of stock value: a service center serves its own demand, a regional warehouse its
 region's, the central warehouse the network's (their own demand records are next to nothing: they
-restock the centers). Emergency cost: this quarter's extra cost drawn ÷ the
-quarterly parts budget (a setting; when it is 0, what the last 3 months' demand was worth at cost).
-Satisfaction: the ledger's mean over the cases closed in the last 92 days (a rolling quarter, so
+restock the centers). Emergency cost: this quarter's extra cost drawn so far ÷ the part of the
+quarterly parts budget for the days gone (a setting; when it is 0, what the last 3 months' demand
+was worth at cost): early in a quarter a whole quarter's budget would make any cost look small.
+Satisfaction: the ledger's mean over the cases closed in the 92 days to ``today`` (a rolling quarter, so
 that it does not start a quarter on a handful of cases). Months and quarters are the site's
 (``TIME_ZONE``), whoever looks. Supplier on-time, NPS and first-time fix are not
 recorded in PartsPool: shown as not measured."""
@@ -15,7 +17,7 @@ recorded in PartsPool: shown as not measured."""
 from __future__ import annotations
 
 import math
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -75,6 +77,7 @@ def network_kpis(user: User, today: date | None = None) -> list[Kpi]:
     stock_rows = list(_scoped(Stock.objects.filter(on_hand__gt=0), managed).values_list(
         "node_id", "part_id", "on_hand", "reserved", "in_transit", "part__unit_cost"))
     stock_value = float(sum(on_hand * cost for _n, _p, on_hand, _r, _t, cost in stock_rows))
+    average_value = average_stock_value(stock_value, managed, end)
     served_monthly = _served_monthly(stock_rows, monthly, managed, end)
     positions = [StockPosition(node=str(n), part=str(p), on_hand=on_hand, reserved=min(reserved, on_hand + transit),
                                in_transit=transit, unit_cost=float(cost),
@@ -87,10 +90,15 @@ def network_kpis(user: User, today: date | None = None) -> list[Kpi]:
     # "emergency cost < 3% of budget" is the supply chain's parts budget, not the emergency budget
     # itself: the network's one in the settings, else (and always for a center manager, whose
     # draws are their own centers' only) what the last three months' demand was worth at cost
-    budget = (settings.kpi_budget_quarter if uses_network_budget(user) else 0.0) or float(
+    quarter_budget = (settings.kpi_budget_quarter if uses_network_budget(user) else 0.0) or float(
         year.filter(month__gte=months_back(end, 2)).aggregate(v=Sum(F("quantity") * F("part__unit_cost")))["v"] or 0)
-    since = timezone.now() - timedelta(days=92)
-    score = _scoped(EmergencyCase.objects.filter(status="closed", closed_at__gte=since, satisfaction__isnull=False),
+    gone, days = quarter_days(today)
+    budget = quarter_budget * gone / days
+    site = timezone.get_default_timezone()
+    since = datetime.combine(today - timedelta(days=91), time.min, tzinfo=site)
+    until = datetime.combine(today + timedelta(days=1), time.min, tzinfo=site)
+    score = _scoped(EmergencyCase.objects.filter(status="closed", closed_at__gte=since, closed_at__lt=until,
+                                                 satisfaction__isnull=False),
                     managed, "center_id").aggregate(s=Avg("satisfaction"))["s"]
     targets = rules.kpi_targets(settings)
     kpis = [
@@ -98,7 +106,7 @@ def network_kpis(user: User, today: date | None = None) -> list[Kpi]:
                                                                        ">"),
         stockout_rate(len(wanted) - served, len(wanted), targets) if wanted else Kpi("stockout_rate", None, None,
                                                                                      "<"),
-        inventory_turnover(demand_value, stock_value, targets),
+        inventory_turnover(demand_value, average_value, targets),
         overstock_share(positions, targets=targets),
         emergency_cost_share(drawn, budget, targets) if budget else Kpi("emergency_cost_share", None,
                                                                         targets.emergency_cost_share, "<"),
@@ -106,6 +114,41 @@ def network_kpis(user: User, today: date | None = None) -> list[Kpi]:
         *service_kpis(satisfaction=float(score) if score is not None else None, targets=targets),
     ]
     return kpis
+
+
+def quarter_days(today: date) -> tuple[int, int]:
+    """Days of ``today``'s quarter gone (today included) and days in the quarter."""
+    first = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+    after = date(first.year + (first.month == 10), (first.month + 2) % 12 + 1, 1)
+    return (today - first).days + 1, (after - first).days
+
+
+def average_stock_value(current: float, managed: set[int] | None, end: date) -> float:
+    """Average value of stock on hand at the start of the 12 months to ``end`` and at the end of each
+    (13 readings), worked back from ``current`` (today's value) through the stock ledger: the value
+    at the start of a month is today's less what the movements since then added. Valued at today's
+    unit costs; the movements are summed per month in the database."""
+    from django.db.models.functions import TruncMonth
+
+    from partspool.network.models import StockMovement
+
+    site = timezone.get_default_timezone()
+    firsts = [months_back(end, 11 - k) for k in range(12)] + [_next_month(end)]  # 13 month starts
+    rows = _scoped(StockMovement.objects.filter(at__gte=datetime.combine(firsts[0], time.min, tzinfo=site)),
+                   managed, "stock__node_id")
+    per_month = {month.date() if isinstance(month, datetime) else month: float(value or 0) for month, value in
+                 rows.annotate(month=TruncMonth("at", tzinfo=site)).values("month")
+                 .annotate(value=Sum((F("on_hand_after") - F("on_hand_before")) * F("stock__part__unit_cost")))
+                 .values_list("month", "value")}
+    readings = []
+    for first in firsts:
+        added = sum(value for month, value in per_month.items() if month >= first)
+        readings.append(max(current - added, 0.0))
+    return sum(readings) / len(readings)
+
+
+def _next_month(day: date) -> date:
+    return date(day.year + (day.month == 12), day.month % 12 + 1, 1)
 
 
 def _served_monthly(stock_rows: list[Any], monthly: dict[tuple[int, int], float], managed: set[int] | None,

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
@@ -300,11 +301,15 @@ def kpi_page(request: HttpRequest) -> HttpResponse:
     rows = [(KPI_NAMES.get(k.name, k.name), k) for k in found]
     cost = next(k for k in found if k.name == "emergency_cost_share")
     if cost.denominator:
-        facts = {"drawn": f"{cost.numerator or 0:,.0f}", "budget": f"{cost.denominator:,.0f}"}
-        note = (_("Emergency cost: ¥%(drawn)s drawn this quarter against the quarterly parts budget of ¥%(budget)s "
-                  "set in the planning settings.") if kpis.uses_network_budget(user) else
-                _("Emergency cost: ¥%(drawn)s drawn this quarter against ¥%(budget)s, what the last three months' "
-                  "demand was worth at cost (no quarterly parts budget is set in the planning settings).")) % facts
+        gone, days = kpis.quarter_days(timezone.localdate(timezone=timezone.get_default_timezone()))
+        facts = {"drawn": f"{cost.numerator or 0:,.0f}", "budget": f"{cost.denominator:,.0f}",
+                 "quarter": f"{cost.denominator * days / gone:,.0f}", "gone": gone, "days": days}
+        note = (_("Emergency cost: ¥%(drawn)s drawn this quarter so far against ¥%(budget)s, the share for the "
+                  "%(gone)s of %(days)s days gone of the quarterly parts budget of ¥%(quarter)s set in the planning "
+                  "settings.") if kpis.uses_network_budget(user) else
+                _("Emergency cost: ¥%(drawn)s drawn this quarter so far against ¥%(budget)s, the share for the "
+                  "%(gone)s of %(days)s days gone of ¥%(quarter)s, what the last three months' demand was worth at "
+                  "cost (no quarterly parts budget is set in the planning settings).")) % facts
     else:
         note = _("Emergency cost is not measured: no parts budget is set and there was no demand to value.")
     return render(request, "planning/kpis.html", {"kpis": rows, "trend": kpis.trends(user), "budget_note": note})
