@@ -49,6 +49,31 @@ def test_targets_reach_the_kpis_the_policy_and_the_review(history):
     assert next(c for c in review["by_class"] if c["abc_class"] == "B")["target"] == 0.6
 
 
+def test_the_surplus_margin_the_rebalancing_distance_and_the_annual_factors_are_settings(history):
+    planner = login(history.users["planner"])
+    moves = planner.get("/api/rebalance?region=EAST").json()["moves"]
+    assert moves and min(m["km"] for m in moves) > 100  # 苏州 to 上海 is about 110 km by road
+    wear = planner.get("/api/annual-plan?growth=0&cohort=30").json()["lines"]
+    pads = next(x for x in wear if x["part"] == "BRK-PAD-F01")
+    assert "+9.0%" in pads["why"]  # 30% of the parc × the source's 30% more use
+    assert _patch(planner, {"rebalance_max_km": 100, "annual_cohort_uplift": 0.5}).status_code == 200
+    assert planner.get("/api/rebalance?region=EAST").json()["moves"] == []  # no move is that short
+    assert planner.get("/api/rebalance?region=EAST&max_km=500").json()["moves"]  # unless asked for one
+    pads = next(x for x in planner.get("/api/annual-plan?growth=0&cohort=30").json()["lines"]
+                if x["part"] == "BRK-PAD-F01")
+    assert "+15.0%" in pads["why"]
+
+    def spare() -> int:
+        rows = planner.get("/api/stock-policy?node=SC-SZ01").json()["suggestions"]
+        return next((s["surplus"] for s in rows if s["part"] == "BRK-PAD-F02"), 0)
+
+    assert spare() == 3  # 4 on the shelf, level 0, one unit kept
+    assert _patch(planner, {"surplus_margin_units": 4}).status_code == 200
+    assert spare() == 0 and planner.get("/api/rebalance?region=EAST&max_km=500").json()["moves"] == []
+    page = planner.get("/planning/settings/").content.decode()
+    assert "Longest rebalancing move, km" in page and "Annual plan: extra use of wear parts" in page
+
+
 @pytest.mark.parametrize(
     ("body", "code"),
     [
@@ -64,6 +89,11 @@ def test_targets_reach_the_kpis_the_policy_and_the_review(history):
         ({"colour": "blue"}, "unknown_setting"),
         ({"days_a": 2.7}, "setting_not_whole"),
         ({"kpi_turnover": True}, "setting_not_number"),
+        ({"rebalance_max_km": -1}, "setting_invalid"),
+        ({"surplus_margin_units": -2}, "setting_invalid"),
+        ({"surplus_margin_share": 1.5}, "setting_invalid"),
+        ({"annual_cohort_uplift": 9}, "setting_invalid"),
+        ({"annual_seasonal_weight": "inf"}, "setting_not_number"),
     ],
 )
 def test_bad_settings_are_named_and_change_nothing(history, body, code):

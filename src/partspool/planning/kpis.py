@@ -107,7 +107,7 @@ def network_kpis(user: User, today: date | None = None) -> list[Kpi]:
         stockout_rate(len(wanted) - served, len(wanted), targets) if wanted else Kpi("stockout_rate", None, None,
                                                                                      "<"),
         inventory_turnover(demand_value, average_value, targets),
-        overstock_share(positions, targets=targets),
+        overstock_share(positions, rules.replenishment_rules(settings), targets=targets),
         emergency_cost_share(drawn, budget, targets) if budget else Kpi("emergency_cost_share", None,
                                                                         targets.emergency_cost_share, "<"),
         Kpi("supplier_on_time", None, targets.supplier_on_time, ">"),

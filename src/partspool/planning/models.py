@@ -70,7 +70,8 @@ def _share(name: str, default: float, least: float = 0.0) -> models.FloatField: 
 
 class PlanningSettings(models.Model):
     """The planning rules a planner may change (one row): ABC cut-offs, each class's promise, the
-    forecast-accuracy targets and the KPI targets. Defaults are the source's values."""
+    forecast-accuracy targets, the KPI targets, the surplus margin and rebalancing distance, and the
+    annual plan's factors. Defaults are the source's values (PartsPool's own where it has none)."""
 
     abc_basis = models.CharField(_("ABC by"), max_length=10, default="quantity",
                                  choices=[("quantity", _("demand in units")), ("value", _("demand value"))])
@@ -97,6 +98,19 @@ class PlanningSettings(models.Model):
     kpi_budget_quarter = models.FloatField(
         _("quarterly parts budget, ¥ (0: the value of the last three months' demand)"), default=0.0,
         validators=[MinValueValidator(0.0)])
+    surplus_margin_units = models.PositiveSmallIntegerField(
+        _("units kept above the level before stock counts as surplus"), default=1)
+    surplus_margin_share = _share(_("share of the level kept above it before stock counts as surplus"), 0.10)
+    rebalance_max_km = models.FloatField(_("longest rebalancing move, km"), default=600.0,
+                                         validators=[MinValueValidator(0.0), MaxValueValidator(100_000.0)])
+    annual_seasonal_weight = _share(_("annual plan: weight of last year's month against the monthly average"), 0.7)
+    annual_growth_lower_factor = _share(_("annual plan: share of the growth kept when it is lower than expected"), 0.5)
+    annual_cohort_uplift = models.FloatField(
+        _("annual plan: extra use of wear parts by a car out of warranty (0.3 = +30%)"), default=0.3,
+        validators=[MinValueValidator(0.0), MaxValueValidator(5.0)])
+    annual_heat_uplift = models.FloatField(
+        _("annual plan: extra demand of air-conditioning parts in a hot month of heat waves (0.25 = +25%)"),
+        default=0.25, validators=[MinValueValidator(0.0), MaxValueValidator(5.0)])
     updated_at = models.DateTimeField(_("changed at"), auto_now=True)
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                    related_name="+", verbose_name=_("changed by"))

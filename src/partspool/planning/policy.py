@@ -223,7 +223,7 @@ def positions_for(node: Node, policy: NodePolicy, option: str = "service_level")
 
 def replenishment(node: Node, policy: NodePolicy, option: str = "service_level") -> list[Suggestion]:
     """Order-up-to suggestions per part at the node, and the surplus that could be lent instead."""
-    return suggest_replenishment(positions_for(node, policy, option))
+    return suggest_replenishment(positions_for(node, policy, option), rules.replenishment_rules(rules.current()))
 
 
 def region_rebalance(nodes: list[Node], *, lead_time: int = 1, max_km: float | None = 600,
@@ -245,7 +245,8 @@ def region_rebalance(nodes: list[Node], *, lead_time: int = 1, max_km: float | N
             return None
         return round(great_circle_km(*coords[a], *coords[b]) * factor, 1)
 
-    return rebalance(positions, km, RebalanceRules(max_km=max_km), route_cap=trust_caps(nodes))
+    return rebalance(positions, km, RebalanceRules(max_km=max_km), rules.replenishment_rules(rules.current()),
+                     route_cap=trust_caps(nodes))
 
 
 def rebalance_positions(nodes: list[Node], *, lead_time: int = 1, end: date | None = None,
@@ -294,7 +295,8 @@ def check_move(user: Any, lender: Node, borrower: Node, part: Part, units: int, 
     if lender.code not in codes or borrower.code not in codes:
         raise InvalidInput("unknown_region", region=lender.region.code)
     positions = rebalance_positions(nodes, lead_time=lead_time, parts={part.number})
-    plain = {s.node: s for s in suggest_replenishment(positions[lender.code] + positions[borrower.code])}
+    plain = {s.node: s for s in suggest_replenishment(positions[lender.code] + positions[borrower.code],
+                                                      rules.replenishment_rules(rules.current()))}
     free = plain.get(lender.code)
     if free is None or units > free.surplus:
         raise InvalidInput("rebalance_no_surplus", node=lender.code, part=part.number, units=units,

@@ -15,7 +15,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, models, transaction
 
 from partspool.accounts.permissions import CENTRAL_ROLES, require_role
-from partspool.core.policy import AbcClass, AbcRules, KpiTargets, ServicePolicies
+from partspool.core.policy import AbcClass, AbcRules, KpiTargets, ReplenishmentRules, ServicePolicies
 from partspool.errors import InvalidInput, NotPermitted
 from partspool.planning.models import PlanningSettings
 
@@ -52,6 +52,17 @@ def service_policies(s: PlanningSettings) -> ServicePolicies:
 
 def kpi_targets(s: PlanningSettings) -> KpiTargets:
     return KpiTargets(**{kpi: getattr(s, field) for kpi, field in KPI_FIELDS.items()})
+
+
+def replenishment_rules(s: PlanningSettings) -> ReplenishmentRules:
+    """The margin above a level before stock counts as surplus (and as overstock)."""
+    return ReplenishmentRules(margin_units=s.surplus_margin_units, margin_share=s.surplus_margin_share)
+
+
+def annual_factors(s: PlanningSettings) -> dict[str, float]:
+    """The annual plan's factors, as ``Scenario`` fields."""
+    return {"seasonal_weight": s.annual_seasonal_weight, "growth_lower_factor": s.annual_growth_lower_factor,
+            "cohort_uplift": s.annual_cohort_uplift, "heat_uplift": s.annual_heat_uplift}
 
 
 def accuracy_targets(s: PlanningSettings) -> dict[str, float]:

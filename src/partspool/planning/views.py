@@ -255,7 +255,8 @@ def rebalancing(request: HttpRequest) -> HttpResponse:
     plan = None
     lead_time = _int(request.GET.get("lead_time", ""), 1, "lead_time_range")
     if code:
-        plan = policy.region_rebalance(selectors.region_nodes(user, code), lead_time=lead_time)
+        plan = policy.region_rebalance(selectors.region_nodes(user, code), lead_time=lead_time,
+                                       max_km=rules.current().rebalance_max_km)
     return render(request, "planning/rebalance.html", {"regions": regions, "region": code, "plan": plan,
                                                        "lead_time": lead_time})
 
@@ -348,7 +349,7 @@ def scenario_from(q: Any) -> Any:
         return value
 
     growth = number("growth")
-    return Scenario(parc_growth=None if growth is None else growth / 100, growth_lower=q.get("growth_lower") == "1",
+    return Scenario(**rules.annual_factors(rules.current()), parc_growth=None if growth is None else growth / 100, growth_lower=q.get("growth_lower") == "1",
                     cohort_share=(number("cohort") or 0.0) / 100, heat_waves=q.get("heat") == "1",
                     summer_shift=int(number("summer_shift") or 0),
                     recall_parts=frozenset(p.strip().upper() for p in (q.get("recall_parts") or "").split(",")
@@ -377,6 +378,9 @@ SETTING_GROUPS = (
     (gettext_lazy("Service promised per class"), ("service_a", "days_a", "service_b", "days_b", "service_c", "days_c")),
     (gettext_lazy("Forecast accuracy targets"), ("accuracy_a", "accuracy_b")),
     (gettext_lazy("KPI targets"), (*rules.KPI_FIELDS.values(), "kpi_budget_quarter")),
+    (gettext_lazy("Surplus and rebalancing"), ("surplus_margin_units", "surplus_margin_share", "rebalance_max_km")),
+    (gettext_lazy("Annual plan"), ("annual_seasonal_weight", "annual_growth_lower_factor", "annual_cohort_uplift",
+                                   "annual_heat_uplift")),
 )
 
 
