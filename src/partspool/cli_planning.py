@@ -13,25 +13,32 @@ from partspool.cli import _fail, _user
 
 def cmd_forecast_run(args: argparse.Namespace) -> int:
     """Forecast the database's demand history and keep the run (see `forecast` for plain CSV files)."""
+    from django.utils import translation
+    from django.utils.translation import gettext as _
+
     from partspool.errors import DomainError
     from partspool.network.selectors import parse_month
     from partspool.planning.services import forecast_run
 
-    try:
-        end = parse_month(args.history_end) if args.history_end else None
-        run = forecast_run(user=_user(args.as_user), nodes=args.node or None, horizon=args.horizon,
-                           method=args.method, engine=args.engine, history_end=end)
-    except DomainError as error:
-        return _fail(error)
-    won = ", ".join(f"{k} {v}" for k, v in sorted(run.summary["methods_won"].items(), key=lambda kv: -kv[1])[:5])
-    print(f"{run.number}: {run.series} series, {run.horizon} months ahead from {run.history_end:%Y-%m}, "
-          f"{run.seconds:.1f} s; back-test winners: {won}")
+    with translation.override(args.lang):
+        try:
+            end = parse_month(args.history_end) if args.history_end else None
+            run = forecast_run(user=_user(args.as_user), nodes=args.node or None, horizon=args.horizon,
+                               method=args.method, engine=args.engine, history_end=end)
+        except DomainError as error:
+            return _fail(error)
+        won = ", ".join(f"{k} {v}" for k, v in sorted(run.summary["methods_won"].items(), key=lambda kv: -kv[1])[:5])
+        print(_("%(run)s: %(series)s series, %(horizon)s months ahead from %(end)s, %(seconds)s s; back-test "
+                "winners: %(won)s") % {"run": run.number, "series": run.series, "horizon": run.horizon,
+                                       "end": f"{run.history_end:%Y-%m}", "seconds": f"{run.seconds:.1f}",
+                                       "won": won or "-"})
     return 0
 
 
 def cmd_forecast_review(args: argparse.Namespace) -> int:
     """The monthly forecast review as JSON, or to a PDF / XLSX file."""
     from django.utils import translation
+    from django.utils.translation import gettext as _
 
     from partspool.errors import DomainError
     from partspool.network.selectors import parse_month
@@ -51,7 +58,7 @@ def cmd_forecast_review(args: argparse.Namespace) -> int:
                 if path:
                     blob = content(data)
                     Path(path).write_bytes(blob)
-                    print(f"wrote {path} ({len(blob)} bytes)")
+                    print(_("wrote %(path)s (%(bytes)s bytes)") % {"path": path, "bytes": len(blob)})
             return 0
     print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
     return 0
@@ -62,27 +69,34 @@ def cmd_review_store(args: argparse.Namespace) -> int:
     import, so that the first visit to a review at national scale does not do it)."""
     import time
 
+    from django.utils import translation
+    from django.utils.translation import gettext as _
+
     from partspool.errors import DomainError, InvalidInput
     from partspool.network.selectors import parse_month
     from partspool.planning.review_store import forget_months, store_months
     from partspool.planning.selectors import TREND_MONTHS, last_complete_month, month_add
 
-    try:
-        last = parse_month(args.to) if args.to else last_complete_month()
-        first = parse_month(args.since) if args.since else month_add(last, -(TREND_MONTHS - 1))
-        if last > last_complete_month():
-            raise InvalidInput("review_month_open", month=f"{last:%Y-%m}")
-        if first > last:
-            raise InvalidInput("month_range", first=f"{first:%Y-%m}", last=f"{last:%Y-%m}")
-    except DomainError as error:
-        return _fail(error)
-    started = time.perf_counter()
-    if args.again:
-        forget_months(first, last)
-    stored = store_months(first, last)
-    kept = "worked out again" if args.again else "those stored before were kept"
-    print(f"{stored} node-month(s) from {first:%Y-%m} to {last:%Y-%m} stored "
-          f"({time.perf_counter() - started:.1f} s; {kept})")
+    with translation.override(args.lang):
+        try:
+            last = parse_month(args.to) if args.to else last_complete_month()
+            first = parse_month(args.since) if args.since else month_add(last, -(TREND_MONTHS - 1))
+            if last > last_complete_month():
+                raise InvalidInput("review_month_open", month=f"{last:%Y-%m}")
+            if first > last:
+                raise InvalidInput("month_range", first=f"{first:%Y-%m}", last=f"{last:%Y-%m}")
+        except DomainError as error:
+            return _fail(error)
+        started = time.perf_counter()
+        if args.again:
+            forget_months(first, last)
+        stored = store_months(first, last)
+        facts = {"stored": stored, "first": f"{first:%Y-%m}", "last": f"{last:%Y-%m}",
+                 "seconds": f"{time.perf_counter() - started:.1f}"}
+        print(_("%(stored)s node-month(s) from %(first)s to %(last)s stored (%(seconds)s s; worked out again)") % facts
+              if args.again else
+              _("%(stored)s node-month(s) from %(first)s to %(last)s stored (%(seconds)s s; those stored before "
+                "were kept)") % facts)
     return 0
 
 
@@ -134,6 +148,7 @@ def register(sub: Any) -> None:
     p.add_argument("--method", default="auto")
     p.add_argument("--engine", choices=["local", "dask"], default="local")
     p.add_argument("--history-end", help="last month of history to use, YYYY-MM (default: last complete month)")
+    p.add_argument("--lang", choices=["zh-hans", "en"], default="zh-hans", help="language of the output")
     p.set_defaults(func=cmd_forecast_run)
 
     p = sub.add_parser("forecast-review", help="the monthly forecast review: JSON, or --pdf / --xlsx files")
@@ -141,7 +156,7 @@ def register(sub: Any) -> None:
     p.add_argument("--month", help="YYYY-MM (default: the last complete month)")
     p.add_argument("--pdf", help="write the review to this PDF file")
     p.add_argument("--xlsx", help="write the misses to this XLSX file")
-    p.add_argument("--lang", choices=["zh-hans", "en"], default="zh-hans", help="language of the PDF")
+    p.add_argument("--lang", choices=["zh-hans", "en"], default="zh-hans", help="language of the output, the PDF and the workbook")
     p.set_defaults(func=cmd_forecast_review)
 
     p = sub.add_parser("review-store", help="store the forecast review's months that are over (monthly, from cron)")
@@ -150,6 +165,7 @@ def register(sub: Any) -> None:
     p.add_argument("--again", action="store_true",
                    help="work the months out again, even those stored (after demand or forecasts were changed "
                         "outside PartsPool, e.g. by SQL)")
+    p.add_argument("--lang", choices=["zh-hans", "en"], default="zh-hans", help="language of the output")
     p.set_defaults(func=cmd_review_store)
 
     p = sub.add_parser("abc", help="ABC classes of the parts (planning settings' cut-offs); --xlsx for every part")

@@ -278,10 +278,12 @@ def test_pages_and_command_line(history, capsys):
     assert "plotly" in hz.get(f"/planning/runs/{run.pk}/?series={series.pk}").content.decode()
     assert hz.post("/planning/", {"horizon": "x"}).status_code == 400
     assert hz.get("/planning/abc/").status_code == 200
-    assert main(["forecast-run", "--as", "planner", "--node", "SC-SH01", "--horizon", "3"]) == 0
+    assert main(["forecast-run", "--as", "planner", "--node", "SC-SH01", "--horizon", "3", "--lang", "en"]) == 0
     assert "series" in capsys.readouterr().out
+    assert main(["forecast-run", "--as", "planner", "--node", "SC-SH01", "--horizon", "3"]) == 0
+    assert "个序列" in capsys.readouterr().out
     assert main(["forecast-run", "--as", "planner", "--history-end", "soon"]) == 1
-    assert ForecastRun.objects.count() == 2
+    assert ForecastRun.objects.count() == 3
     assert isinstance(run.history_end, date)
 
 

@@ -181,7 +181,7 @@ def test_review_store_again_works_out_months_changed_behind_its_back(history, ca
     first = planner.get(f"/api/forecast-review?month={month:%Y-%m}").json()
     ForecastSeries.objects.filter(run=run).update(forecast=[0.0, 0.0, 0.0])  # no signal: the stored month stays
     assert planner.get(f"/api/forecast-review?month={month:%Y-%m}").json()["accuracy"] == first["accuracy"]
-    assert main(["review-store", "--from", f"{month:%Y-%m}", "--to", f"{month:%Y-%m}", "--again"]) == 0
+    assert main(["review-store", "--lang", "en", "--from", f"{month:%Y-%m}", "--to", f"{month:%Y-%m}", "--again"]) == 0
     assert "worked out again" in capsys.readouterr().out
     again = planner.get(f"/api/forecast-review?month={month:%Y-%m}").json()
     assert again["accuracy"] == 0.0  # nothing forecast: every unit demanded is missed
@@ -212,16 +212,18 @@ def test_review_store_command_for_cron(history, capsys):
 
     _planner, month, _run = _reviewed(history)
     end = last_complete_month()
-    assert main(["review-store", "--from", f"{month_add(end, -2):%Y-%m}"]) == 0
+    assert main(["review-store", "--lang", "en", "--from", f"{month_add(end, -2):%Y-%m}"]) == 0
     out = capsys.readouterr().out
     assert f"{3 * Node.objects.count()} node-month(s)" in out
     assert ReviewLine.objects.filter(month=month, part=Part.objects.get(number="BRK-PAD-F01")).count() == 2
-    assert main(["review-store", "--from", f"{month_add(end, -2):%Y-%m}"]) == 0
+    assert main(["review-store", "--lang", "en", "--from", f"{month_add(end, -2):%Y-%m}"]) == 0
     assert "0 node-month(s)" in capsys.readouterr().out
-    assert main(["review-store", "--to", f"{month_add(end, 1):%Y-%m}"]) == 1
+    assert main(["review-store", "--lang", "en", "--to", f"{month_add(end, 1):%Y-%m}"]) == 1
     assert "not over yet" in capsys.readouterr().err
-    assert main(["review-store", "--from", f"{end:%Y-%m}", "--to", f"{month_add(end, -1):%Y-%m}"]) == 1
+    assert main(["review-store", "--lang", "en", "--from", f"{end:%Y-%m}", "--to", f"{month_add(end, -1):%Y-%m}"]) == 1
     assert "after the last month" in capsys.readouterr().err
+    assert main(["review-store", "--from", f"{month_add(end, -2):%Y-%m}"]) == 0  # Chinese unless asked otherwise
+    assert "已保留此前保存的月份" in capsys.readouterr().out
 
 
 @pytest.mark.postgres
