@@ -134,7 +134,8 @@ MESSAGES = {
     "series_number": lambda: _("The series to show is given by its number (got %(value)s)."),
     "rebalance_no_surplus": lambda: _(
         "%(node)s no longer has %(units)s × %(part)s above its level to lend: position %(position)s against level "
-        "%(level)s, counting what is already asked of it, so %(surplus)s could go. Show the plan again."),
+        "%(level)s plus a margin of %(margin)s, counting what is already asked of it and only what is free on "
+        "the shelf, so %(surplus)s could go. Show the plan again."),
     "rebalance_no_shortfall": lambda: _(
         "%(node)s no longer needs %(units)s × %(part)s: position %(position)s against level %(level)s, counting "
         "what is on its way or asked for, so it is %(short)s short. Show the plan again."),

@@ -91,18 +91,18 @@ def big_miss(forecast: float, actual: float) -> bool:
     return error >= 1 and error >= 0.5 * max(float(forecast), float(actual))
 
 
-def forecast_risks(row: dict[str, Any], misses: list[dict[str, Any]], flagged: list[dict[str, Any]]) -> str:
+def forecast_risks(row: dict[str, Any], this_month: dict[str, Any] | None, flagged: list[dict[str, Any]]) -> str:
     """What could make next month's forecast of a node x part wrong, from what the review shows: a wide
-    interval, a big miss this month (``big_miss``), an emergency blamed on a forecast miss, a chance that the part
+    interval, a big miss this month (``this_month``: its forecast and actual; ``big_miss``), an emergency at
+    the node blamed on a forecast miss, a chance that the part
     stops selling. "None noted" when nothing does."""
     notes = []
     if row.get("wide"):
         notes.append(_("wide range: 80%% interval %(lo)s–%(hi)s") % {"lo": f"{row['lo']:.0f}", "hi": f"{row['hi']:.0f}"})
-    miss = next((m for m in misses if (m["node"], m["part"]) == (row["node"], row["part"])), None)
-    if miss is not None and big_miss(miss["forecast"], miss["actual"]):
+    if this_month is not None and big_miss(this_month["forecast"], this_month["actual"]):
         notes.append(_("missed by half or more this month: forecast %(forecast)s, actual %(actual)s") % {
-            "forecast": miss["forecast"], "actual": miss["actual"]})
-    cases = sorted({f["case"] for f in flagged if f["part"] == row["part"]})
+            "forecast": this_month["forecast"], "actual": this_month["actual"]})
+    cases = sorted({f["case"] for f in flagged if (f["part"], f["node"]) == (row["part"], row["node"])})
     if cases:
         notes.append(ngettext("an emergency blamed a forecast miss on this part (%(cases)s)",
                               "emergencies blamed forecast misses on this part (%(cases)s)", len(cases))

@@ -23,10 +23,11 @@ from partspool.core.policy import (
     RebalanceRules,
     StockPosition,
     Suggestion,
+    apply_moderation,
     classify_abc,
     compare_policies_many,
     estimate_demand_many,
-    moderate_dispersion,
+    fit_moderation,
     rebalance,
     suggest_replenishment,
     summarise_comparisons,
@@ -180,8 +181,8 @@ def node_policies(nodes: list[Node], *, lead_time: int = 1, basis: str | None = 
         history_months = [d.month for d in wide.columns]
         # the calendar months of the periods after the review: the history's last month + 1, + 2, …
         ahead = [month_add(end, k + 1).month for k in range(len(history_months))]
-        # every node x part of the batch is set together, so the dispersions learn from each other
-        models, _found = moderate_dispersion(estimate_demand_many(wide.to_numpy(dtype=np.float64), history_months))
+        models = _moderated(nodes, [code for code, _number in ids],
+                            estimate_demand_many(wide.to_numpy(dtype=np.float64), history_months), end)
         found = compare_policies_many(
             models, keys=[number for _code, number in ids], lead_time=lead_time,
             unit_costs=[float(costs.get(number, 0)) for _code, number in ids], frequency=Frequency.MONTH,
@@ -196,6 +197,32 @@ def node_policies(nodes: list[Node], *, lead_time: int = 1, basis: str | None = 
         totals |= summarise_comparisons(rows)
         out.append(NodePolicy(node=node, comparisons=rows, classes=per_node[node.code], totals=totals,
                               lead_time=lead_time))
+    return out
+
+
+def _moderated(nodes: list[Node], codes: list[str], models: list[Any], end: date) -> list[Any]:
+    """The models' dispersions moderated towards those of similar parts in their node's region.
+
+    The trend is learnt from every node × part of the region (a warehouse's demand is its region's),
+    whichever of its nodes were asked for, so a node's levels are the same on its own stock-policy
+    page and in its region's rebalancing plan."""
+    by_code = {n.code: n for n in nodes}
+    out = list(models)
+    for region in sorted({n.region_id for n in nodes}):
+        asked = [n for n in nodes if n.region_id == region]
+        population = list(Node.objects.filter(region_id=region).order_by("code"))
+        rows = [i for i, code in enumerate(codes) if by_code[code].region_id == region]
+        if {n.pk for n in population} == {n.pk for n in asked}:
+            found = fit_moderation([models[i] for i in rows])
+        else:
+            frame = served_panel(population, months=HISTORY_MONTHS, end=end)
+            found = None
+            if not frame.empty:
+                wide = frame.pivot(index="unique_id", columns="ds", values="y").fillna(0.0)
+                found = fit_moderation(estimate_demand_many(wide.to_numpy(dtype=np.float64),
+                                                            [d.month for d in wide.columns]))
+        for i, model in zip(rows, apply_moderation([models[i] for i in rows], found), strict=True):
+            out[i] = model
     return out
 
 
@@ -236,7 +263,8 @@ def region_rebalance(nodes: list[Node], *, lead_time: int = 1, max_km: float | N
     """
     if max_km is not None and (not isinstance(max_km, int | float) or not np.isfinite(max_km) or max_km < 0):
         raise InvalidInput("max_km_range", value=str(max_km))  # as typed: NaN and ∞ are not JSON
-    positions = [p for rows in rebalance_positions(nodes, lead_time=lead_time, end=end).values() for p in rows]
+    policies = node_policies(nodes, lead_time=lead_time, end=end)
+    positions = [p for rows in rebalance_positions(nodes, policies).values() for p in rows]
     coords = {n.code: (n.latitude, n.longitude) for n in nodes}
     factor = geo_rules().road_factor
 
@@ -249,12 +277,12 @@ def region_rebalance(nodes: list[Node], *, lead_time: int = 1, max_km: float | N
                      route_cap=trust_caps(nodes))
 
 
-def rebalance_positions(nodes: list[Node], *, lead_time: int = 1, end: date | None = None,
+def rebalance_positions(nodes: list[Node], policies: list[NodePolicy],
                         parts: set[str] | None = None) -> dict[str, list[StockPosition]]:
-    """Each node's positions against its service level, counting the transfers asked for and not yet
-    shipped: a lender's requested units are held for the borrower (an accepted one is reserved in
-    the stock already), a borrower's requested or accepted units are on their way. ``parts``: only
-    those part numbers."""
+    """Each node's positions against its levels (``policies``, in the order of ``nodes``), counting the
+    transfers asked for and not yet shipped: a lender's requested units are held for the borrower
+    (an accepted one is reserved in the stock already), a borrower's requested units and the
+    accepted part of an accepted transfer are on their way. ``parts``: only those part numbers."""
     from partspool.transfers.models import Status as TransferStatus
     from partspool.transfers.models import TransferRequest
 
@@ -265,27 +293,26 @@ def rebalance_positions(nodes: list[Node], *, lead_time: int = 1, end: date | No
         waiting = waiting.filter(part__number__in=parts)
     held: dict[tuple[str, str], int] = {}
     coming: dict[tuple[str, str], int] = {}
-    for lender, borrower, number, quantity, status in waiting.values_list(
-            "lender__code", "borrower__code", "part__number", "quantity", "status"):
+    for lender, borrower, number, quantity, accepted, status in waiting.values_list(
+            "lender__code", "borrower__code", "part__number", "quantity", "accepted_quantity", "status"):
         if status == TransferStatus.REQUESTED:
             held[(lender, number)] = held.get((lender, number), 0) + quantity
-        coming[(borrower, number)] = coming.get((borrower, number), 0) + quantity
-    for node, policy in zip(nodes, node_policies(nodes, lead_time=lead_time, end=end), strict=True):
+        units = quantity if status == TransferStatus.REQUESTED else (accepted or 0)
+        coming[(borrower, number)] = coming.get((borrower, number), 0) + units
+    for node, policy in zip(nodes, policies, strict=True):
         rows = positions_for(node, policy)
         out[node.code] = [
-            replace(p, reserved=min(p.reserved + held.get((p.node, p.part), 0), p.on_hand),
+            replace(p, reserved=min(p.reserved + held.get((p.node, p.part), 0), p.on_hand + p.in_transit
+                                    + coming.get((p.node, p.part), 0)),
                     in_transit=p.in_transit + coming.get((p.node, p.part), 0))
             for p in rows if parts is None or p.part in parts]
     return out
 
 
-def check_move(user: Any, lender: Node, borrower: Node, part: Part, units: int, lead_time: int = 1) -> None:
-    """Refuse a rebalancing move that the stock no longer supports, before it becomes a request.
-
-    The region's levels are set again as the plan set them, and the lender's surplus and the
-    borrower's shortfall are read from the stock as it is now, counting what is already asked for
-    (``rebalance_positions``; ``rebalance_no_surplus`` / ``rebalance_no_shortfall`` otherwise). Both
-    nodes must be in one region the user plans (``unknown_region`` otherwise)."""
+def move_levels(user: Any, lender: Node, borrower: Node, lead_time: int = 1) -> tuple[list[Node], list[NodePolicy]]:
+    """The region's nodes and their levels, as the rebalancing plan set them, for checking a move
+    between ``lender`` and ``borrower`` (worked out before any lock: levels depend on demand only).
+    Both nodes must be in one region the user plans (``rebalance_other_region`` / ``unknown_region``)."""
     from partspool.planning.selectors import region_nodes
 
     if lender.region_id != borrower.region_id:
@@ -294,14 +321,23 @@ def check_move(user: Any, lender: Node, borrower: Node, part: Part, units: int, 
     codes = {n.code for n in nodes}
     if lender.code not in codes or borrower.code not in codes:
         raise InvalidInput("unknown_region", region=lender.region.code)
-    positions = rebalance_positions(nodes, lead_time=lead_time, parts={part.number})
+    return nodes, node_policies(nodes, lead_time=lead_time)
+
+
+def check_move(nodes: list[Node], policies: list[NodePolicy], lender: Node, borrower: Node, part: Part,
+               units: int) -> None:
+    """Refuse a rebalancing move that the stock no longer supports, before it becomes a request (run
+    it under the lock that orders the requests of the part): the lender's surplus and the borrower's
+    shortfall from the stock as it is now, counting what is already asked for
+    (``rebalance_positions``; ``rebalance_no_surplus`` / ``rebalance_no_shortfall`` otherwise)."""
+    positions = rebalance_positions(nodes, policies, parts={part.number})
     plain = {s.node: s for s in suggest_replenishment(positions[lender.code] + positions[borrower.code],
                                                       rules.replenishment_rules(rules.current()))}
     free = plain.get(lender.code)
     if free is None or units > free.surplus:
         raise InvalidInput("rebalance_no_surplus", node=lender.code, part=part.number, units=units,
                            surplus=free.surplus if free else 0, position=free.position if free else 0,
-                           level=free.order_up_to if free else 0)
+                           level=free.order_up_to if free else 0, margin=free.margin if free else 0)
     need = plain.get(borrower.code)
     if need is None or units > need.shortfall:
         raise InvalidInput("rebalance_no_shortfall", node=borrower.code, part=part.number, units=units,

@@ -364,9 +364,15 @@ def forecast_review(user: User, month: date, classes: dict[str, str] | None = No
     for row in out["regions"]:
         row["observation"] = region_observation(row)
     out["next_month"] = next_month_forecasts(user, month_add(month, 1))
-    for row in out["next_month"]:  # its basis and risk notes, in the user's language
+    # each forecast's basis and risk notes, in the user's language; this month's result of the same node ×
+    # part is read for each (a big miss by share need not be among the biggest by units)
+    pairs = {(r["node"], r["part"]) for r in out["next_month"]}
+    results = {(n, p): {"forecast": round(f, 1), "actual": a} for n, p, f, a in lines.filter(
+        node__code__in={n for n, _p in pairs}, part__number__in={p for _n, p in pairs}).values_list(
+        "node__code", "part__number", "forecast", "actual") if (n, p) in pairs}
+    for row in out["next_month"]:
         row["basis"] = forecast_basis(row["explanation"], row["method"])
-        row["risk"] = forecast_risks(row, misses, out["flagged"])
+        row["risk"] = forecast_risks(row, results.get((row["node"], row["part"])), out["flagged"])
     return out
 
 

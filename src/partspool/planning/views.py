@@ -276,19 +276,22 @@ def rebalance_request(request: HttpRequest) -> HttpResponse:
     reason = _("Network rebalancing: %(units)s × %(part)s from %(lender)s, which holds more than its level, to "
                "%(borrower)s, which is below its level.") % {"units": units, "part": part.number,
                                                                "lender": lender.code, "borrower": borrower.code}
-    from partspool.network.models import Stock
+    from partspool.network.models import Part
     from partspool.transfers.models import TransferRequest
 
+    # the levels as the plan set them (from demand only: worked out before taking any lock)
+    nodes, levels = policy.move_levels(request.user, lender, borrower, lead_time)
     with transaction.atomic():
-        # pressing the button twice asks once: the same move still waiting for the lender is shown
-        # again (the lender's stock row is held, so a second press at the same moment waits for the first)
-        list(Stock.objects.select_for_update().filter(node=lender, part=part))
+        # one rebalancing request of a part at a time (the part's row is held): a second press of the
+        # same move shows the request the first made, and a move from another lender or to another
+        # borrower is checked against the stock and requests as the first left them
+        Part.objects.select_for_update().filter(pk=part.pk).first()
         waiting = TransferRequest.objects.filter(
             lender=lender, borrower=borrower, part=part, quantity=units, requested_by=request.user,
             status=Status.REQUESTED.value).order_by("-pk").first()
         if waiting is None:
-            # the plan was shown a while ago: the stock must still bear the move (same levels as the plan)
-            policy.check_move(request.user, lender, borrower, part, units, lead_time)
+            # the plan was shown a while ago: the stock must still bear the move
+            policy.check_move(nodes, levels, lender, borrower, part, units)
             waiting = transfer_request(user=request.user, borrower=borrower, lender=lender,  # type: ignore[arg-type]
                                        part=part, quantity=units,
                                        terms=Terms(deal=Deal.COMPENSATION, reason=reason))
