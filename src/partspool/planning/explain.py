@@ -71,6 +71,7 @@ def forecast_basis(explanation: dict[str, Any] | None, method: str) -> str:
     explanation = explanation or {}
     origins = int(explanation.get("origins") or 0)
     runner = explanation.get("runner_up")
+    method = method.replace("|", " | ")  # a combination's members, with room to wrap between them
     if not explanation.get("winner") or origins == 0:
         text = _("%(method)s, not back-tested") % {"method": method}
     elif runner:
@@ -193,7 +194,7 @@ def level_reason(comparison: Any) -> str:
                        "%(level)s, safety stock %(safety)s, expected fill rate %(fill)s.") % {
         "mean": f"{level.protection_mean:.1f}", "sd": f"{level.protection_sd:.1f}", "level": level.order_up_to,
         "safety": f"{level.safety_stock:.1f}", "fill": _pct(level.expected_fill_rate)})
-    if level.capped:
+    if level.capped and level.order_up_to >= level.cap:  # the cap held the level down (not merely cut a far tail)
         sentences.append(_("Demand above %(cap)s units (the history's most over that span, times the cap factor) "
                            "was counted as %(cap)s.") % {"cap": level.cap})
     return _sep().join(sentences)

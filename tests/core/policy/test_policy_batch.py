@@ -220,3 +220,11 @@ def test_lost_sales_figures_many_equals_one_by_one_small_and_big_chains():
         assert (a is None) == (b is None)
         if a is not None and b is not None:
             assert b == pytest.approx(a, rel=1e-9, abs=1e-12)
+
+
+def test_a_class_kept_without_stock_has_no_turnover_even_with_rounding_left_in_its_capital():
+    from partspool.core.policy import OptionTotals
+
+    totals = OptionTotals("service_level", items=3, capital=1e-12, annual_demand_value=500.0, fill_rate=0.0)
+    assert totals.turnover is None
+    assert OptionTotals("days_15", 3, 100.0, 500.0, 0.5).turnover == 5.0

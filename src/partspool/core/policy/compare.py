@@ -19,6 +19,8 @@ from partspool.core.policy.abc_analysis import AbcClass, ServicePolicies
 from partspool.core.policy.demand import DemandModel, Frequency, StockRules, protection_demand
 from partspool.core.policy.levels import StockLevel, level_fixed, level_for_days, level_for_fill_rate
 
+MIN_CAPITAL = 0.005  # yuan: less is no stock at all (a level of 0 can leave 1e-17 of rounding)
+
 
 @dataclass(frozen=True)
 class PolicyOption:
@@ -33,8 +35,9 @@ class PolicyOption:
 
     @property
     def turnover(self) -> float | None:
-        """Demand value per year / average stock value (None without stock)."""
-        return self.annual_demand_value / self.capital if self.capital > 0 else None
+        """Demand value per year / average stock value (None without stock: below half a fen of capital,
+        which is rounding left over from a level of 0)."""
+        return self.annual_demand_value / self.capital if self.capital >= MIN_CAPITAL else None
 
 
 @dataclass(frozen=True)
@@ -124,8 +127,8 @@ class OptionTotals:
 
     @property
     def turnover(self) -> float | None:
-        """Demand value per year / capital tied up."""
-        return self.annual_demand_value / self.capital if self.capital > 0 else None
+        """Demand value per year / capital tied up (None without stock, as ``PolicyOption.turnover``)."""
+        return self.annual_demand_value / self.capital if self.capital >= MIN_CAPITAL else None
 
 
 def summarise_comparisons(
