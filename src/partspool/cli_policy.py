@@ -40,6 +40,9 @@ def register(sub: Any) -> None:
     p.add_argument("--freq", choices=("month", "week", "day"), help="period length (default: inferred)")
     p.add_argument("--min-history", type=int, default=6, help="periods needed before the holdout (default 6)")
     p.add_argument("--per-series", action="store_true", help="add each series' result and reasons")
+    p.add_argument("--no-moderation", action="store_true",
+                   help="set each series' dispersion from its own history alone (by default, with 30 or more "
+                        "series, each is moderated towards that of the series with similar demand)")
     p.set_defaults(func=cmd_simulate, needs_database=False)
 
 
@@ -97,7 +100,7 @@ MAX_DAYS = 3650.0  # days of cover: ten years
 
 def cmd_simulate(args: argparse.Namespace) -> int:
     """Run the replay and print one JSON object."""
-    from partspool.core.policy import DemandFrameError, simulate
+    from partspool.core.policy import DemandFrameError, StockRules, simulate
 
     if args.holdout < 1:
         return _error(f"--holdout must be at least 1 period, got {args.holdout}", 2)
@@ -117,7 +120,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         if frame.empty:
             raise CsvReadError(f"{path} is empty")
         result = simulate(frame, holdout=args.holdout, policy=policy, lead_time=args.lead_time,
-                          frequency=args.freq, min_history=args.min_history)
+                          frequency=args.freq, min_history=args.min_history,
+                          rules=StockRules(moderate_dispersion=not args.no_moderation))
     except DemandFrameError as error:
         return _error(f"{path.name}: {error}")
     except ValueError as error:

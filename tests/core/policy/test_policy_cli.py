@@ -215,3 +215,19 @@ def test_a_utf16_file_is_named_as_such(tmp_path, capsys):
     code = main(["backtest", "--input", str(target), "--horizon", "3"])
     err = capsys.readouterr().err
     assert code != 0 and "UTF-16" in err
+
+
+def test_dispersions_are_moderated_across_series_unless_asked_not_to(tmp_path, capsys):
+    rng = np.random.default_rng(5)
+    stamps = pd.date_range("2022-01-01", periods=36, freq="MS")
+    rows = [pd.DataFrame({"unique_id": f"P{i:02d}", "ds": stamps.strftime("%Y-%m-%d"),
+                          "y": rng.negative_binomial(2, 2 / (2 + rng.uniform(1, 10)), 36)}) for i in range(40)]
+    path = tmp_path / "many.csv"
+    pd.concat(rows).to_csv(path, index=False)
+    common = ["--input", str(path), "--holdout", "12", "--policy", "service-level", "--lead-time", "1", "--per-series"]
+    code, out, err = run(capsys, *common)
+    assert code == 0, err
+    assert all("parts with similar demand" in s["demand_model"] for s in json.loads(out)["per_series"])
+    code, out, err = run(capsys, *common, "--no-moderation")
+    assert code == 0, err
+    assert not any("parts with similar demand" in s["demand_model"] for s in json.loads(out)["per_series"])
