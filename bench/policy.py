@@ -16,6 +16,8 @@ Run on demand:
     .venv/bin/python bench/policy.py --series 1000 --months 48 --holdout 12 --lead-times 1 2 --seed 7
     .venv/bin/python bench/policy.py --series 600 --one-shape 2 --seed 1   # fast movers of one shape
     .venv/bin/python bench/policy.py --no-moderation   # each dispersion from its own history alone
+    .venv/bin/python bench/policy.py --demo-like --series 3000   # drawn like the demo: growth, seasons, new parts
+    .venv/bin/python bench/policy.py --input demand.csv          # any unique_id,ds,y file
 """
 
 from __future__ import annotations
@@ -114,14 +116,29 @@ def main() -> None:
     parser.add_argument("--weekly", action="store_true", help="weekly periods (--months then counts weeks)")
     parser.add_argument("--one-shape", type=float, default=None, metavar="K",
                         help="every series negative binomial of shape K, means 0.5-20 (e.g. 2)")
+    parser.add_argument("--demo-like", action="store_true",
+                        help="series drawn with the demo's rules (growth, seasons, new parts; "
+                             "bench/forecast_accuracy.demo_like) instead of the stationary mix")
+    parser.add_argument("--input", help="a unique_id,ds,y CSV to replay instead of drawn series")
+    parser.add_argument("--no-growth", action="store_true",
+                        help="a flat mean of each history (StockRules.project_growth off)")
     parser.add_argument("--no-moderation", action="store_true",
                         help="each series' dispersion from its own history alone (StockRules.moderate_dispersion off)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
-    frame = synthetic(args.series, args.months, args.seed, args.seasonal_share, args.weekly, args.one_shape)
+    if args.input:
+        frame = pd.read_csv(args.input)
+    elif args.demo_like:
+        from forecast_accuracy import demo_like, wide_to_long
+
+        counts, _mean, _kind = demo_like(args.series, months=args.months, seed=args.seed)
+        frame = wide_to_long(counts, pd.date_range("2022-01-01", periods=args.months, freq="MS"), "demo")
+    else:
+        frame = synthetic(args.series, args.months, args.seed, args.seasonal_share, args.weekly, args.one_shape)
     unit = "week" if args.weekly else "month"
-    rules = StockRules(family=args.family, moderate_dispersion=not args.no_moderation)
+    rules = StockRules(family=args.family, moderate_dispersion=not args.no_moderation,
+                       project_growth=not args.no_growth)
     zero_share = float((frame["y"] == 0).mean())
     print(f"{args.series} series x {args.months} {unit}s (holdout {args.holdout}), "
           f"{zero_share:.0%} zero {unit}s, mean {frame['y'].mean():.2f} units/{unit}; target {args.target:.0%}")

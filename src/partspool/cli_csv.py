@@ -10,11 +10,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from partspool.cli_messages import _
+
 ENCODINGS = ("utf-8-sig", "gb18030")  # UTF-8 with or without a BOM, else the Chinese Windows encoding
 
 
 class CsvReadError(ValueError):
-    """The file cannot be read as a CSV table (its text, not its values, is at fault)."""
+    """The file cannot be read as a CSV table (its text, not its values, is at fault); the message is in
+    the language active when it is raised (``cli_messages.speaking``)."""
 
 
 class RecordLines:
@@ -72,11 +75,13 @@ def read_text_csv(path_text: str) -> tuple[Any, RecordLines]:
         with path.open("rb") as handle:
             head = handle.read(65536)
     except OSError as error:
-        raise CsvReadError(f"cannot read {path_text}: {error.strerror or error}") from None
+        raise CsvReadError(_("cannot read %(path)s: %(reason)s") % {
+            "path": path_text, "reason": error.strerror or error}) from None
     if head[:2] in (b"\xff\xfe", b"\xfe\xff"):  # Excel's "Unicode text"
-        raise CsvReadError(f"{path_text} is UTF-16 text; save it as CSV UTF-8 (or GB18030)")
+        raise CsvReadError(_("%(path)s is UTF-16 text; save it as CSV UTF-8 (or GB18030)") % {"path": path_text})
     if b"\x00" in head:  # text has no NUL bytes: a spreadsheet, archive or image saved under a .csv name
-        raise CsvReadError(f"{path_text} is not a CSV text file (it holds binary data; save it as CSV, UTF-8)")
+        raise CsvReadError(_("%(path)s is not a CSV text file (it holds binary data; save it as CSV, UTF-8)")
+                           % {"path": path_text})
     for encoding in ENCODINGS:
         try:
             # The header is read as a row (``header=None``) so that pandas holds every row to the header's
@@ -87,18 +92,20 @@ def read_text_csv(path_text: str) -> tuple[Any, RecordLines]:
         except UnicodeDecodeError:
             continue
         except OSError as error:  # unreadable (permissions, a folder, a device error): named, not a traceback
-            raise CsvReadError(f"cannot read {path_text}: {error.strerror or error}") from None
+            raise CsvReadError(_("cannot read %(path)s: %(reason)s") % {
+                "path": path_text, "reason": error.strerror or error}) from None
         except pd.errors.EmptyDataError:
             return pd.DataFrame(), RecordLines(path, encoding, 0)
         except pd.errors.ParserError as error:
             first = str(error).strip().splitlines()[0] if str(error).strip() else "unreadable"
             why = _too_many_fields(path, encoding) or first
-            raise CsvReadError(f"{path_text} is not a readable CSV file: {why}") from None
+            raise CsvReadError(_("%(path)s is not a readable CSV file: %(reason)s") % {
+                "path": path_text, "reason": why}) from None
         raw = raw.iloc[1:].set_axis(_column_names(raw.iloc[0].tolist()), axis=1)
         blank = (raw.apply(lambda column: column.str.strip()) == "").all(axis=1)
         kept = raw.loc[~blank].reset_index(drop=True)
         return kept, RecordLines(path, encoding, len(kept))
-    raise CsvReadError(f"{path_text} is neither UTF-8 nor GB18030 text")
+    raise CsvReadError(_("%(path)s is neither UTF-8 nor GB18030 text") % {"path": path_text})
 
 
 def _column_names(header: list[str]) -> list[str]:
@@ -133,11 +140,14 @@ def _too_many_fields(path: Path, encoding: str) -> str | None:
                 if header is None:
                     header = record
                 elif len(record) > len(header):
-                    extra = record[len(header):]
-                    hint = (" (a comma at the end of a line starts one more, empty field)"
-                            if not any(value.strip() for value in extra) else "")
-                    return (f"line {start} has {len(record)} fields but the header has {len(header)} "
-                            f"({', '.join(header)}){hint}")
+                    figures = {"line": start, "fields": len(record), "columns": len(header),
+                               "header": ", ".join(header)}
+                    if not any(value.strip() for value in record[len(header):]):
+                        text = _("line %(line)s has %(fields)s fields but the header has %(columns)s "
+                                 "(%(header)s) (a comma at the end of a line starts one more, empty field)")
+                    else:
+                        text = _("line %(line)s has %(fields)s fields but the header has %(columns)s (%(header)s)")
+                    return text % figures
     except (OSError, csv.Error, UnicodeError):
         return None
     finally:
@@ -156,16 +166,18 @@ def check_writable(*paths: str | None) -> None:
         same = target if target in named else next(
             (seen for seen in named if target.is_file() and seen.is_file() and os.path.samefile(seen, target)), None)
         if same is not None:  # one path, or two paths to one file (a hard link)
-            raise CsvReadError(f"two outputs name the same file ({named[same]} and {text}); "
-                               "give each output its own file")
+            raise CsvReadError(_("two outputs name the same file (%(first)s and %(second)s); give each output "
+                                 "its own file") % {"first": named[same], "second": text})
         named[target] = text
         folder = Path(text).resolve().parent
         if not folder.is_dir():
-            raise CsvReadError(f"cannot write {text}: the folder {folder} does not exist")
+            raise CsvReadError(_("cannot write %(path)s: the folder %(folder)s does not exist") % {
+                "path": text, "folder": folder})
         if not os.access(folder, os.W_OK):
-            raise CsvReadError(f"cannot write {text}: the folder {folder} is not writable")
+            raise CsvReadError(_("cannot write %(path)s: the folder %(folder)s is not writable") % {
+                "path": text, "folder": folder})
         if Path(text).is_dir():
-            raise CsvReadError(f"cannot write {text}: it is a folder")
+            raise CsvReadError(_("cannot write %(path)s: it is a folder") % {"path": text})
 
 
 def write_all(writers: list[tuple[str, Callable[[str], None]]]) -> None:
@@ -177,10 +189,10 @@ def write_all(writers: list[tuple[str, Callable[[str], None]]]) -> None:
     """
     targets = [str(Path(target).resolve()) for target, _write in writers]
     if len(set(targets)) < len(targets):
-        raise CsvReadError("two outputs name the same file")
+        raise CsvReadError(_("two outputs name the same file"))
     for target in targets:
         if Path(target).is_dir():
-            raise CsvReadError(f"cannot write {target}: it is a folder")
+            raise CsvReadError(_("cannot write %(path)s: it is a folder") % {"path": target})
     umask = os.umask(0)
     os.umask(umask)
     staged: list[tuple[str, str]] = []

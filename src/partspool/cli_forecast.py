@@ -9,6 +9,19 @@ import sys
 from typing import Any
 
 from partspool.cli_csv import CsvReadError, RecordLines, check_writable, read_text_csv, write_all
+from partspool.cli_messages import (
+    _,
+    add_language_option,
+    decay_description,
+    error_line,
+    forecast_message,
+    frequency_name,
+    growth_description,
+    pad,
+    pgettext,
+    speaking,
+    where_message,
+)
 
 FORECAST_HELP = "forecast demand from a CSV of unique_id,ds,y (no database needed)"
 BACKTEST_HELP = "score each forecasting method and auto on the last H periods of a CSV (no database needed)"
@@ -26,6 +39,7 @@ def register(sub: Any) -> None:
                    help="auto (choose per series by back-test; default) or one method, e.g. TSB")
     p.add_argument("--engine", default="local", choices=ENGINES, help="local processes (default) or dask")
     p.add_argument("--choices", help="also write, per series, the choice and its explanation to this CSV")
+    add_language_option(p)
     p.set_defaults(func=cmd_forecast, needs_database=False)
 
     p = sub.add_parser("backtest", help=BACKTEST_HELP, description=BACKTEST_HELP)
@@ -34,30 +48,38 @@ def register(sub: Any) -> None:
     p.add_argument("--methods", help="comma-separated methods to score beside auto (default: all)")
     p.add_argument("--engine", default="local", choices=ENGINES)
     p.add_argument("--json", action="store_true", help="print JSON instead of the table")
+    add_language_option(p)
     p.set_defaults(func=cmd_backtest, needs_database=False)
 
 
 def _error(message: str, code: int = 1) -> int:
-    print(f"error: {message}", file=sys.stderr)
+    print(error_line(message), file=sys.stderr)
     return code
 
 
 def _input_error(error: Any, path: str, lines: RecordLines) -> int:
-    where = ""
-    if error.row is not None:
-        line = lines.line(error.row)
-        where = f" (line {line} of {path})" if line is not None else f" (data row {error.row} of {path})"
-    return _error(f"{error.detail}{where}")
+    line = lines.line(error.row) if error.row is not None else None
+    return _error(where_message(forecast_message(error), path, line, error.row))
+
+
+def _no_file(path: str) -> int:
+    return _error(_("no such file: %(path)s") % {"path": path}, 2)
 
 
 def cmd_forecast(args: argparse.Namespace) -> int:
+    """Forecast a CSV's series and write the forecasts (and the choices), messages in ``--lang``."""
+    with speaking(getattr(args, "lang", None)):
+        return _forecast(args)
+
+
+def _forecast(args: argparse.Namespace) -> int:
     from partspool.core.forecasting import ForecastInputError, forecast
 
     try:
         check_writable(args.output, args.choices)
         frame, lines = read_text_csv(args.input)
     except FileNotFoundError:
-        return _error(f"no such file: {args.input}", 2)
+        return _no_file(args.input)
     except CsvReadError as error:
         return _error(str(error))
     try:
@@ -74,20 +96,23 @@ def cmd_forecast(args: argparse.Namespace) -> int:
     except CsvReadError as error:  # two outputs naming one file (``check_writable`` refuses it before any work)
         return _error(str(error))
     except OSError as error:
-        return _error(f"cannot write the output: {error}")
+        return _error(_("cannot write the output: %(reason)s") % {"reason": error})
     # a combination is counted by its kind (Weighted[…], Mean[…], Median[…]), not by its members
     methods = result.choices["method"].map(lambda m: m.split("[", 1)[0] + "[…]" if "[" in m else m)
     counts = ", ".join(f"{name} {count}" for name, count in methods.value_counts().items())
-    print(f"wrote {args.output}: {len(result.choices)} series × {result.horizon} {result.frequency.name} "
-          f"period(s) in {result.seconds:.1f} s ({counts})")
+    print(_("wrote %(path)s: %(series)s series × %(horizon)s %(frequency)s period(s) in %(seconds)s s "
+            "(%(counts)s)") % {"path": args.output, "series": len(result.choices), "horizon": result.horizon,
+                               "frequency": frequency_name(result.frequency.name),
+                               "seconds": f"{result.seconds:.1f}", "counts": counts})
     if result.decay is not None:
-        print(f"back-test: {result.decay.describe()}")
+        print(_("back-test: %(description)s") % {"description": decay_description(result.decay)})
     if result.growth is not None:
-        print(f"growth: {result.growth.describe()}")
+        print(_("growth: %(description)s") % {"description": growth_description(result.growth)})
     if result.obsolescence is not None and result.chances is not None:
         likely = int((result.choices["alive"] < 0.5).sum())
-        print(f"obsolescence: {result.chances.stop_rate:.2%} of series stop for good per period (fitted on "
-              f"{result.obsolescence.series} series); {likely} series more likely stopped than not, forecast down")
+        print(_("obsolescence: %(rate)s of series stop for good per period (fitted on %(fitted)s series); "
+                "%(likely)s series more likely stopped than not, forecast down") % {
+            "rate": f"{result.chances.stop_rate:.2%}", "fitted": result.obsolescence.series, "likely": likely})
     return 0
 
 
@@ -98,12 +123,18 @@ def _cell(value: float, digits: int = 3, percent: bool = False) -> str:
 
 
 def cmd_backtest(args: argparse.Namespace) -> int:
+    """Score the methods on a CSV's last periods and print the table (or JSON), messages in ``--lang``."""
+    with speaking(getattr(args, "lang", None)):
+        return _backtest(args)
+
+
+def _backtest(args: argparse.Namespace) -> int:
     from partspool.core.forecasting import ForecastInputError, backtest
 
     try:
         frame, lines = read_text_csv(args.input)
     except FileNotFoundError:
-        return _error(f"no such file: {args.input}", 2)
+        return _no_file(args.input)
     except CsvReadError as error:
         return _error(str(error))
     methods = tuple(m for m in args.methods.split(",") if m.strip()) if args.methods else None
@@ -124,24 +155,28 @@ def cmd_backtest(args: argparse.Namespace) -> int:
                               "season_profiles": result.growth.profiles}},
                          indent=2))
         return 0
-    print(f"back-test: {len(result.auto_methods)} series, last {result.horizon} {result.frequency.name} "
-          f"period(s) held out, {result.seconds:.1f} s")
-    header = (f"{'method':<22} {'series':>7} {'MAE':>8} {'RMSE':>8} {'RMSSE':>7} {'wRMSSE':>7} {'bias':>8} "
-              f"{'accuracy':>9} {'cover80':>8} {'seconds':>8}")
+    print(_("back-test: %(series)s series, last %(horizon)s %(frequency)s period(s) held out, %(seconds)s s") % {
+        "series": len(result.auto_methods), "horizon": result.horizon,
+        "frequency": frequency_name(result.frequency.name), "seconds": f"{result.seconds:.1f}"})
+    titles = ((pgettext("back-test column", "method"), 22), (pgettext("back-test column", "series"), 7),
+              ("MAE", 8), ("RMSE", 8), ("RMSSE", 7), ("wRMSSE", 7), (pgettext("back-test column", "bias"), 8),
+              (pgettext("back-test column", "accuracy"), 9), (pgettext("back-test column", "cover80"), 8),
+              (pgettext("back-test column", "seconds"), 8))
+    header = " ".join(pad(title, columns, right=i > 0) for i, (title, columns) in enumerate(titles))
     print(header)
-    print("-" * len(header))
+    print("-" * len(" ".join(" " * columns for _title, columns in titles)))
     for r in rows:
         print(f"{r['method']:<22} {r['series']:>7} {_cell(r['mae']):>8} {_cell(r['rmse']):>8} "
               f"{_cell(r['rmsse']):>7} {_cell(r['wrmsse']):>7} {_cell(r['bias']):>8} "
               f"{_cell(r['accuracy'], percent=True):>9} {_cell(r['coverage'], percent=True):>8} "
               f"{_cell(r['seconds'], 2):>8}")
-    print("RMSSE: mean over series; wRMSSE: weighted by each series' demand in its last season; bias: mean of "
-          "forecast − actual; accuracy: 1 − WAPE; cover80: actuals inside the 80% interval; seconds: compute "
-          "time summed over workers (auto includes its own back-test).")
+    print(_("RMSSE: mean over series; wRMSSE: weighted by each series' demand in its last season; bias: mean of "
+            "forecast − actual; accuracy: 1 − WAPE; cover80: actuals inside the 80%% interval; seconds: compute "
+            "time summed over workers (auto includes its own back-test).") % {})
     if result.decay is not None:
-        print(f"auto's {result.decay.describe()}")
+        print(_("auto's %(description)s") % {"description": decay_description(result.decay)})
     if result.growth is not None:
-        print(f"auto's growth: {result.growth.describe()}")
+        print(_("auto's growth: %(description)s") % {"description": growth_description(result.growth)})
     return 0
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from partspool.cli_csv import CsvReadError, read_text_csv
+from partspool.cli_messages import _, add_language_option, error_line, frame_message, speaking
 
 POLICIES = ("service-level", "days-of-cover", "abc-class")
 
@@ -43,11 +44,12 @@ def register(sub: Any) -> None:
     p.add_argument("--no-moderation", action="store_true",
                    help="set each series' dispersion from its own history alone (by default, with 30 or more "
                         "series, each is moderated towards that of the series with similar demand)")
+    add_language_option(p)
     p.set_defaults(func=cmd_simulate, needs_database=False)
 
 
 def _error(message: str, code: int = 1) -> int:
-    print(f"error: {message}", file=sys.stderr)
+    print(error_line(message), file=sys.stderr)
     return code
 
 
@@ -60,13 +62,13 @@ def parse_fill_rate(text: str) -> float:
     try:
         value = float(raw.removesuffix("%"))
     except ValueError:
-        raise ValueError(f"--target-fill-rate must be a number, got {text!r}") from None
+        raise ValueError(_("--target-fill-rate must be a number, got %(value)s") % {"value": repr(text)}) from None
     percent = raw.endswith("%") or 50 <= value <= 100
     if percent:
         value /= 100
     if not math.isfinite(value) or not 0 < value <= 1:
-        raise ValueError(f"--target-fill-rate must lie in (0, 1] as a fraction, or 50-100 as a percentage "
-                         f"(any percentage with %), got {text}")
+        raise ValueError(_("--target-fill-rate must lie in (0, 1] as a fraction, or 50-100 as a percentage "
+                           "(any percentage with %%), got %(value)s") % {"value": text})
     return value
 
 
@@ -74,22 +76,27 @@ def _policy(args: argparse.Namespace) -> Any:
     from partspool.core.policy import ClassPolicy, DaysOfCoverPolicy, ServiceLevelPolicy
 
     if args.policy not in POLICIES:
-        raise ValueError(f"unknown policy {args.policy!r} (use {', '.join(POLICIES)})")
+        raise ValueError(_("unknown policy %(policy)s (use %(choices)s)") % {
+            "policy": repr(args.policy), "choices": ", ".join(POLICIES)})
     if args.policy != "service-level" and args.target_fill_rate is not None:
-        raise ValueError("--target-fill-rate goes with --policy service-level")
+        raise ValueError(_("%(option)s goes with --policy %(policy)s") % {
+            "option": "--target-fill-rate", "policy": "service-level"})
     if args.policy != "service-level" and args.scope is not None:
-        raise ValueError("--scope goes with --policy service-level")
+        raise ValueError(_("%(option)s goes with --policy %(policy)s") % {
+            "option": "--scope", "policy": "service-level"})
     if args.policy != "days-of-cover" and args.days is not None:
-        raise ValueError("--days goes with --policy days-of-cover")
+        raise ValueError(_("%(option)s goes with --policy %(policy)s") % {
+            "option": "--days", "policy": "days-of-cover"})
     if args.policy == "service-level":
         scope = args.scope or "series"
         if scope not in ("series", "pooled"):
-            raise ValueError(f"unknown --scope {scope!r} (use series or pooled)")
+            raise ValueError(_("unknown --scope %(scope)s (use series or pooled)") % {"scope": repr(scope)})
         return ServiceLevelPolicy(parse_fill_rate(args.target_fill_rate or "0.95"), scope=scope)
     if args.policy == "days-of-cover":
         days = 15.0 if args.days is None else args.days
         if not math.isfinite(days) or not 0 <= days <= MAX_DAYS:
-            raise ValueError(f"--days must be 0 to {MAX_DAYS:g}, got {args.days}")
+            raise ValueError(_("--days must be 0 to %(most)s, got %(days)s") % {
+                "most": f"{MAX_DAYS:g}", "days": args.days})
         return DaysOfCoverPolicy(days)
     return ClassPolicy()
 
@@ -99,31 +106,39 @@ MAX_DAYS = 3650.0  # days of cover: ten years
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
-    """Run the replay and print one JSON object."""
+    """Run the replay and print one JSON object (messages in ``--lang``; the JSON's keys stay English)."""
+    with speaking(getattr(args, "lang", None)):
+        return _simulate(args)
+
+
+def _simulate(args: argparse.Namespace) -> int:
     from partspool.core.policy import DemandFrameError, StockRules, simulate
 
     if args.holdout < 1:
-        return _error(f"--holdout must be at least 1 period, got {args.holdout}", 2)
+        return _error(_("%(option)s must be at least 1 period, got %(value)s") % {
+            "option": "--holdout", "value": args.holdout}, 2)
     if not 0 <= args.lead_time <= MAX_LEAD_TIME:
-        return _error(f"--lead-time must be 0 to {MAX_LEAD_TIME} periods, got {args.lead_time}", 2)
+        return _error(_("--lead-time must be 0 to %(most)s periods, got %(value)s") % {
+            "most": MAX_LEAD_TIME, "value": args.lead_time}, 2)
     if args.min_history < 1:
-        return _error(f"--min-history must be at least 1 period, got {args.min_history}", 2)
+        return _error(_("%(option)s must be at least 1 period, got %(value)s") % {
+            "option": "--min-history", "value": args.min_history}, 2)
     try:
         policy = _policy(args)
     except ValueError as error:
         return _error(str(error), 2)
     path = Path(args.input)
     if not path.is_file():
-        return _error(f"no such file: {path}", 2)
+        return _error(_("no such file: %(path)s") % {"path": path}, 2)
     try:
         frame, _lines = read_text_csv(str(path))
         if frame.empty:
-            raise CsvReadError(f"{path} is empty")
+            raise CsvReadError(_("%(path)s is empty") % {"path": path})
         result = simulate(frame, holdout=args.holdout, policy=policy, lead_time=args.lead_time,
                           frequency=args.freq, min_history=args.min_history,
                           rules=StockRules(moderate_dispersion=not args.no_moderation))
     except DemandFrameError as error:
-        return _error(f"{path.name}: {error}")
+        return _error(_("%(file)s: %(problems)s") % {"file": path.name, "problems": frame_message(error)})
     except ValueError as error:
         return _error(str(error))
     out = result.to_dict(per_series=args.per_series)

@@ -554,3 +554,31 @@ def test_each_manager_counts_the_stopped_parts_of_their_own_center(parts_that_st
     assert seen["manager"]["summary"]["obsolescence"]["likely_stopped"] == 12
     assert seen["sh_manager"]["summary"]["obsolescence"]["likely_stopped"] == 3
     assert seen["sh_manager"]["summary"]["obsolescence"]["fitted_on"] == 50  # the network's model, their count
+
+
+def test_levels_carry_the_networks_growth_forward_and_say_so(history):
+    from decimal import Decimal
+
+    import numpy as np
+
+    from partspool.network.models import DemandRecord
+    from partspool.planning import policy
+
+    end = last_complete_month()
+    assert policy.network_growth(end) == 1.0  # a handful of series: too few to read a growth from
+    rng = np.random.default_rng(6)
+    records = []
+    for k in range(12):
+        part = Part.objects.create(number=f"OIL-{k:03d}", name_zh="机油滤芯", name_en="oil filter", category="filters",
+                                   unit_cost=Decimal("30"))
+        for code in ("SC-HZ01", "SC-SH01", "SC-SZ01"):
+            base = rng.uniform(3, 12)
+            for m in range(36):
+                records.append(DemandRecord(node=history.nodes[code], part=part, month=month_add(end, m - 35),
+                                            quantity=int(rng.poisson(base * 1.02 ** (m - 35)))))
+    DemandRecord.objects.bulk_create(records)
+    growth = policy.network_growth(end)
+    assert 1.15 < growth < 1.3
+    body = login(history.users["manager"]).get("/api/stock-policy?node=SC-HZ01").json()
+    oil = next(p for p in body["parts"] if p["part"] == "OIL-000")
+    assert f"changed ×{growth:.2f} over the last year" in oil["why"]

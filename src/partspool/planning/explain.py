@@ -187,6 +187,10 @@ def level_reason(comparison: Any) -> str:
             sentences.append(_("Its own history alone gives a dispersion of %(own)s, parts with similar demand "
                                "%(prior)s; the figure used weighs the two by how reliable each is.") % {
                 "own": f"{model.own_dispersion:.2f}", "prior": f"{model.prior_dispersion:.2f}"})
+        if getattr(model, "growth", 1.0) != 1.0:
+            sentences.append(_("Demand across the network changed ×%(growth)s over the last year against the year "
+                               "before; the mean is carried forward at that rate from the middle of the history to "
+                               "the months ahead.") % {"growth": f"{model.growth:.2f}"})
         if model.seasonal_index is not None:
             sentences.append(_("Seasonal: the months ahead are scaled by their monthly index (%(low)s to %(high)s).") % {
                 "low": f"{min(model.seasonal_index):.2f}", "high": f"{max(model.seasonal_index):.2f}"})

@@ -28,6 +28,7 @@ from partspool.core.policy import (
     compare_policies_many,
     estimate_demand_many,
     fit_moderation,
+    project_growth,
     rebalance,
     suggest_replenishment,
     summarise_comparisons,
@@ -183,6 +184,7 @@ def node_policies(nodes: list[Node], *, lead_time: int = 1, basis: str | None = 
         ahead = [month_add(end, k + 1).month for k in range(len(history_months))]
         models = _moderated(nodes, [code for code, _number in ids],
                             estimate_demand_many(wide.to_numpy(dtype=np.float64), history_months), end)
+        models = project_growth(models, network_growth(end), 12)
         found = compare_policies_many(
             models, keys=[number for _code, number in ids], lead_time=lead_time,
             unit_costs=[float(costs.get(number, 0)) for _code, number in ids], frequency=Frequency.MONTH,
@@ -198,6 +200,34 @@ def node_policies(nodes: list[Node], *, lead_time: int = 1, basis: str | None = 
         out.append(NodePolicy(node=node, comparisons=rows, classes=per_node[node.code], totals=totals,
                               lead_time=lead_time))
     return out
+
+
+def network_growth(end: date) -> float:
+    """The network's demand over the 12 months to ``end`` against the 12 before, clipped as the policy
+    core clips a set's growth (1 without demand the year before, or with fewer than the core's
+    ``growth_min_series`` node x part pairs selling in both years: a few series' growth is mostly
+    noise): it carries each part's mean from the middle of its history to the months ahead, the same
+    for every page and region."""
+    from django.db.models import Max, Min, Sum
+
+    from partspool.core.policy import StockRules
+    from partspool.network.models import DemandRecord
+    from partspool.network.selectors import months_back
+
+    def total(first: date, last: date) -> float:
+        return float(DemandRecord.objects.filter(month__gte=first, month__lte=last)
+                     .aggregate(q=Sum("quantity"))["q"] or 0)
+
+    rules = StockRules()
+    # as the core asks of a set: enough node x part pairs with demand in both years to read a growth from
+    both = (DemandRecord.objects.filter(month__gte=months_back(end, 23), month__lte=end, quantity__gt=0)
+            .values("node_id", "part_id").annotate(first=Min("month"), last=Max("month"))
+            .filter(first__lte=months_back(end, 12), last__gte=months_back(end, 11)).count())
+    recent, before = total(months_back(end, 11), end), total(months_back(end, 23), months_back(end, 12))
+    if before <= 0 or both < rules.growth_min_series:
+        return 1.0
+    low, high = rules.growth_clip
+    return min(max(recent / before, low), high)
 
 
 def _moderated(nodes: list[Node], codes: list[str], models: list[Any], end: date) -> list[Any]:

@@ -47,7 +47,8 @@ def canonical_method(name: str) -> str:
         return resolve(name)
     except KeyError:
         raise ForecastInputError("unknown_method", f"unknown method {name!r}; valid methods: "
-                                 f"{', '.join(valid_methods())}") from None
+                                 f"{', '.join(valid_methods())}",
+                                 params={"method": name, "valid": list(valid_methods())}) from None
 
 
 @dataclass(frozen=True)
@@ -125,18 +126,22 @@ class BacktestResult:
 def _check_horizon(horizon: int) -> int:
     if isinstance(horizon, bool) or not isinstance(horizon, int | np.integer) or not 1 <= horizon <= MAX_HORIZON:
         raise ForecastInputError("bad_horizon", f"horizon must be a whole number from 1 to {MAX_HORIZON}, "
-                                 f"got {horizon!r}")
+                                 f"got {horizon!r}", params={"horizon": horizon, "most": MAX_HORIZON})
     return int(horizon)
 
 
-def _check_length(panel: Panel, needed: int, why: str) -> None:
+def _check_length(panel: Panel, needed: int, why: str, **purpose: Any) -> None:
+    """Refuse a panel with a series shorter than ``needed``; ``why`` says what needs them (``purpose``:
+    the same as figures, for the error's ``params``)."""
     lengths = panel.lengths()
     short = np.flatnonzero(lengths < needed)
     if short.size:
         i = int(short[0])
         more = f" (and {short.size - 1} more series)" if short.size > 1 else ""
         raise ForecastInputError("too_short", f"series {panel.ids[i]!r} has {int(lengths[i])} periods; {why} "
-                                 f"needs at least {needed}{more}", unique_id=panel.ids[i])
+                                 f"needs at least {needed}{more}", unique_id=panel.ids[i],
+                                 params={"series": panel.ids[i], "periods": int(lengths[i]), "needed": needed,
+                                         "more": int(short.size - 1), **purpose})
 
 
 def _tasks(panel: Panel, horizon: int, method: str, settings: ForecastSettings, workers: int,
@@ -188,20 +193,24 @@ def forecast(frame: pd.DataFrame, horizon: int, method: str = AUTO, engine: str 
     horizon = _check_horizon(horizon)
     method = canonical_method(method)
     if engine not in ENGINES:
-        raise ForecastInputError("unknown_engine", f"unknown engine {engine!r}; valid: {', '.join(ENGINES)}")
+        raise ForecastInputError("unknown_engine", f"unknown engine {engine!r}; valid: {', '.join(ENGINES)}",
+                                 params={"engine": engine, "valid": list(ENGINES)})
     panel = read_panel(frame)
     settings = settings.for_periods(panel.freq.periods_per_year)  # windows and smoothing in calendar time
     m = panel.freq.season_length
     if method == AUTO:
         if settings.short_series != "fallback":
             _check_length(panel, auto_min_length(horizon, settings),
-                          f"auto with horizon {horizon} ({settings.min_train} to fit and {horizon} to test)")
+                          f"auto with horizon {horizon} ({settings.min_train} to fit and {horizon} to test)",
+                          purpose="auto", horizon=horizon, min_train=settings.min_train)
     elif is_seasonal(method) and m <= 1:
         raise ForecastInputError("no_season", f"{method} repeats the demand of one season ago, but "
                                  f"{panel.freq.name} data has no season; choose auto or a method without a "
-                                 "season (e.g. TSB, SESOpt, HistoricAverage)")
+                                 "season (e.g. TSB, SESOpt, HistoricAverage)",
+                                 params={"method": method, "frequency": panel.freq.name})
     else:
-        _check_length(panel, min_length(method, m, settings), f"{method} on {panel.freq.name} data")
+        _check_length(panel, min_length(method, m, settings), f"{method} on {panel.freq.name} data",
+                      purpose="method", method=method, frequency=panel.freq.name)
     workers = workers or default_workers()
     model, chances = _chances(panel.values, settings) if method == AUTO else (None, None)
     growth, used = _growth(panel.values, panel.last_cycle, horizon, m, settings) if method == AUTO else (None, settings)
@@ -307,12 +316,14 @@ def backtest(frame: pd.DataFrame, horizon: int, methods: tuple[str, ...] | None 
     chosen = tuple(dict.fromkeys(canonical_method(a) for a in (methods or method_names())
                                  if a.strip().lower() != AUTO))
     if engine not in ENGINES:
-        raise ForecastInputError("unknown_engine", f"unknown engine {engine!r}; valid: {', '.join(ENGINES)}")
+        raise ForecastInputError("unknown_engine", f"unknown engine {engine!r}; valid: {', '.join(ENGINES)}",
+                                 params={"engine": engine, "valid": list(ENGINES)})
     panel = read_panel(frame)
     settings = settings.for_periods(panel.freq.periods_per_year)
     needed = horizon + auto_min_length(horizon, settings)
     _check_length(panel, needed, f"a back-test with horizon {horizon} ({horizon} held out, then "
-                  f"{settings.min_train} to fit and {horizon} to test for auto)")
+                  f"{settings.min_train} to fit and {horizon} to test for auto)",
+                  purpose="backtest", horizon=horizon, min_train=settings.min_train)
     workers = workers or default_workers()
     training = tuple(v[:-horizon] for v in panel.values)  # what auto may look at: the training part only
     panel_started = time.perf_counter()  # auto's work on the whole panel, counted in auto's seconds
@@ -370,7 +381,8 @@ def lead_time_quantiles(result: ForecastResult, lead_time: float,
         not exceeded with that probability (a reorder point at that service level).
     """
     if lead_time <= 0:
-        raise ForecastInputError("bad_lead_time", f"lead_time must be > 0, got {lead_time!r}")
+        raise ForecastInputError("bad_lead_time", f"lead_time must be > 0, got {lead_time!r}",
+                                 params={"lead_time": lead_time})
     h = result.horizon
     paths = result.forecasts["forecast"].to_numpy(dtype=np.float64).reshape(-1, h)
     steps = np.arange(int(np.ceil(lead_time)))

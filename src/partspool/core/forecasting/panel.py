@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd  # type: ignore[import-untyped]
@@ -120,8 +121,12 @@ class Panel:
         return np.stack([d[d.size - count:] for d in self.dates])
 
 
-def _fail(code: str, detail: str, *, uid: str | None = None, row: int | None = None) -> ForecastInputError:
-    return ForecastInputError(code, detail, unique_id=uid, row=row)
+def _fail(code: str, detail: str, *, uid: str | None = None, row: int | None = None,
+          **params: Any) -> ForecastInputError:
+    """The error, its ``params`` holding the series (``series``) and row (``row``) blamed and ``params``."""
+    figures = {**({"series": uid} if uid is not None else {}), **({"row": row} if row is not None else {}),
+               **params}
+    return ForecastInputError(code, detail, unique_id=uid, row=row, params=figures)
 
 
 def _parse_dates(raw: pd.Series) -> NDArray[np.datetime64]:
@@ -129,7 +134,8 @@ def _parse_dates(raw: pd.Series) -> NDArray[np.datetime64]:
     missing = np.flatnonzero(parsed.isna().to_numpy())
     if missing.size:
         i = int(missing[0])
-        raise _fail("bad_ds", f"ds {raw.iloc[i]!r} in row {i + 1} is not a date", row=i + 1)
+        raise _fail("bad_ds", f"ds {raw.iloc[i]!r} in row {i + 1} is not a date", row=i + 1,
+                    value=raw.iloc[i])
     out: NDArray[np.datetime64] = parsed.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
     return out
 
@@ -150,17 +156,18 @@ def _parse_values(raw: pd.Series, uids: _LazyIds) -> NDArray[np.float64]:
     if bad.size:
         i = int(bad[0])
         raise _fail("bad_y", f"y {raw.iloc[i]!r} in row {i + 1} (series {uids[i]!r}) is not a number",
-                    uid=str(uids[i]), row=i + 1)
+                    uid=str(uids[i]), row=i + 1, value=raw.iloc[i])
     negative = np.flatnonzero(numbers < 0)
     if negative.size:
         i = int(negative[0])
         raise _fail("negative_y", f"y is negative ({numbers[i]:g}) in row {i + 1} (series {uids[i]!r}); "
-                    "demand cannot be below zero", uid=str(uids[i]), row=i + 1)
+                    "demand cannot be below zero", uid=str(uids[i]), row=i + 1, y=float(numbers[i]))
     huge = np.flatnonzero(numbers > MAX_DEMAND)
     if huge.size:
         i = int(huge[0])
         raise _fail("huge_y", f"y is {numbers[i]:g} in row {i + 1} (series {uids[i]!r}): above {MAX_DEMAND:,.0f} "
-                    "units in one period, which is a typing or unit error", uid=str(uids[i]), row=i + 1)
+                    "units in one period, which is a typing or unit error", uid=str(uids[i]), row=i + 1,
+                    y=float(numbers[i]), limit=MAX_DEMAND)
     return numbers
 
 
@@ -181,7 +188,7 @@ def _infer(days: NDArray[np.int64], same: NDArray[np.bool_], dates: NDArray[np.d
     steps = np.diff(days)[same]
     if steps.size == 0:
         raise _fail("too_short", "every series has a single period: the frequency cannot be inferred "
-                    "(at least 2 periods are needed)")
+                    "(at least 2 periods are needed)", purpose="frequency", needed=2)
     # the most common step decides; odd steps are then reported as duplicates or gaps
     values, counts = np.unique(steps, return_counts=True)
     step = int(values[np.argmax(counts)])
@@ -209,17 +216,21 @@ def _unknown_frequency(step: int, before: np.datetime64, after: np.datetime64, u
         readings.append((step // 7, "week", "weekly"))
     if months >= 2 and (ends or (before - before.astype("datetime64[M]")) == (after - after.astype("datetime64[M]"))):
         readings.append((months, "month", "monthly"))
+    figures: dict[str, Any] = {"step": step, "before": str(before), "after": str(after)}
     found = (f"the most common step between two dates of a series is {step} days (e.g. series {uid!r}: "
              f"{str(before)} then {str(after)})")
     if not readings:
         return _fail("unknown_frequency", f"cannot infer the frequency: {found}; expected 1, 7, 28–31, 90–92 "
-                     "or 365–366 days (daily, weekly, monthly, quarterly or yearly data)", uid=uid, row=row)
+                     "or 365–366 days (daily, weekly, monthly, quarterly or yearly data)", uid=uid, row=row,
+                     **figures)
     gaps = " or ".join(f"if the data is {name}, series {uid!r} has a gap: {count - 1} {name} period(s) missing "
                        f"after {str(before)}" for count, _unit, name in readings)
     every = " or ".join(f"{count} {unit}s" for count, unit, _name in readings)
     return _fail("unknown_frequency", f"cannot infer the frequency: {found}. {gaps[0].upper()}{gaps[1:]} (give "
                  f"missing periods as rows with y = 0); if the data really comes every {every}, that spacing is "
-                 "not supported (use daily, weekly, monthly, quarterly or yearly periods)", uid=uid, row=row)
+                 "not supported (use daily, weekly, monthly, quarterly or yearly periods)", uid=uid, row=row,
+                 readings=[{"count": count, "unit": unit, "frequency": name} for count, unit, name in readings],
+                 **figures)
 
 
 def _frequency(code: str, anchors: tuple[str, ...]) -> Frequency:
@@ -280,7 +291,8 @@ def read_panel(frame: pd.DataFrame) -> Panel:
     missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
     if missing:
         raise _fail("missing_columns", f"missing column(s): {', '.join(missing)} "
-                    f"(expected {', '.join(REQUIRED_COLUMNS)}; found {', '.join(map(str, frame.columns))})")
+                    f"(expected {', '.join(REQUIRED_COLUMNS)}; found {', '.join(map(str, frame.columns))})",
+                    missing=missing, expected=list(REQUIRED_COLUMNS), found=[str(c) for c in frame.columns])
     if len(frame) == 0:
         raise _fail("empty", "the input has no rows")
     raw_codes, raw_uniques = pd.factorize(frame["unique_id"])
@@ -308,7 +320,8 @@ def read_panel(frame: pd.DataFrame) -> Panel:
         i = int(dup[0]) + 1
         uid = str(uniques[codes[i]])
         raise _fail("duplicate_period", f"series {uid!r} has two rows for {str(dates[i])} "
-                    f"(rows {int(order[i - 1]) + 1} and {int(order[i]) + 1})", uid=uid, row=int(order[i]) + 1)
+                    f"(rows {int(order[i - 1]) + 1} and {int(order[i]) + 1})", uid=uid, row=int(order[i]) + 1,
+                    date=str(dates[i]), first_row=int(order[i - 1]) + 1)
 
     def where(i: int) -> tuple[str, int]:
         return str(uniques[codes[i]]), int(order[i]) + 1
@@ -327,7 +340,8 @@ def read_panel(frame: pd.DataFrame) -> Panel:
         uid = str(uniques[codes[i]])
         raise _fail("duplicate_period", f"series {uid!r} has two rows in the same {freq.name[:-2]} period "
                     f"({str(dates[i - 1])} and {str(dates[i])}, rows {int(order[i - 1]) + 1} and "
-                    f"{int(order[i]) + 1})", uid=uid, row=int(order[i]) + 1)
+                    f"{int(order[i]) + 1})", uid=uid, row=int(order[i]) + 1, frequency=freq.name,
+                    first_date=str(dates[i - 1]), date=str(dates[i]), first_row=int(order[i - 1]) + 1)
     holes = np.flatnonzero(same & (step > 1))
     if holes.size:
         i = int(holes[0])
@@ -336,7 +350,8 @@ def read_panel(frame: pd.DataFrame) -> Panel:
         count = int(step[i]) - 1
         raise _fail("gap", f"series {uid!r} has a gap: {count} {freq.name} period(s) missing after "
                     f"{str(dates[i])} (first missing: {first_missing}); give missing periods as rows "
-                    "with y = 0 if there was no demand", uid=uid, row=int(order[i + 1]) + 1)
+                    "with y = 0 if there was no demand", uid=uid, row=int(order[i + 1]) + 1,
+                    missing=count, frequency=freq.name, after=str(dates[i]), first_missing=first_missing)
 
     values = tuple(np.split(y, bounds))
     last_idx = np.append(bounds - 1, y.size - 1)
@@ -368,7 +383,9 @@ def _check_weekdays(days: NDArray[np.int64], dates: NDArray[np.datetime64], code
     more = f"; {series} series are off that weekday" if series > 1 else ""
     raise _fail("mixed_weekdays", f"weekly data must fall on one weekday: row {row} ({str(dates[i])}, series "
                 f"{uid!r}) is a {_WEEKDAYS[int(weekday[i])]}, but most dates are {_WEEKDAYS[common]}s (e.g. row "
-                f"{other_row}, {str(dates[j])}, series {other!r}){more}", uid=uid, row=row)
+                f"{other_row}, {str(dates[j])}, series {other!r}){more}", uid=uid, row=row,
+                date=str(dates[i]), weekday=int(weekday[i]), common=common, other_row=other_row,
+                other_date=str(dates[j]), other_series=other, series_off=series)
 
 
 def cycle_positions(last_cycle: int, length: int, season_length: int) -> NDArray[np.int64]:

@@ -50,6 +50,8 @@ from partspool.core.policy.demand import (
     StockRules,
     count_pmf,
     estimate_demand,
+    panel_growth,
+    project_growth,
     protection_demand,
     protection_from_forecast,
 )
@@ -114,7 +116,7 @@ __all__ = [
     "ReplenishmentRules", "ReplayArrays", "Series", "SeriesResult", "ServiceLevelPolicy", "ServicePolicies",
     "SimulationResult", "StockLevel", "StockPosition", "StockRules", "Suggestion", "availability",
     "classify_abc", "compare_policies", "compare_policies_many", "count_pmf", "cover_units", "emergency_cost_share", "estimate_demand",
-    "estimate_demand_many", "moderate_dispersion", "Moderation", "fit_moderation", "apply_moderation", "evaluate_level", "inventory_turnover", "level_fixed", "level_for_days", "level_for_fill_rate",
+    "estimate_demand_many", "panel_growth", "project_growth", "moderate_dispersion", "Moderation", "fit_moderation", "apply_moderation", "evaluate_level", "inventory_turnover", "level_fixed", "level_for_days", "level_for_fill_rate",
     "level_from_quantile", "overstock_share", "protection_demand", "protection_from_forecast",
     "read_demand_frame", "rebalance", "replay", "service_kpis", "simulate", "stockout_rate",
     "summarise_comparisons", "suggest_replenishment", "supplier_on_time", "transport", "transport_many",

@@ -27,11 +27,12 @@ series use the calendar month of each week, which keeps twelve indices instead o
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -66,6 +67,10 @@ class StockRules:
     ``moderate_dispersion``: where many series are set together (a simulation, a node's or a
     region's policy), each dispersion is moderated towards that of the parts with similar demand
     (``moderation``), once at least ``moderation_min_series`` of them have demand.
+    ``project_growth``: there too, the demand of the whole set over its last year against the year
+    before (``panel_growth``, clipped to ``growth_clip``, from ``growth_min_series`` series with two
+    years of history) carries each series' mean from the middle of its history to the periods a level
+    protects: a network growing 25% a year otherwise runs a flat mean of the past two years a third short.
     """
 
     poisson_dispersion_max: float = 1.2
@@ -88,10 +93,17 @@ class StockRules:
     history_cap: float = 1.5
     moderate_dispersion: bool = True
     moderation_min_series: int = 30
+    project_growth: bool = True
+    growth_clip: tuple[float, float] = (0.8, 1.3)
+    growth_min_series: int = 30
 
     def __post_init__(self) -> None:
         if self.moderation_min_series < 2:
             raise ValueError("moderation_min_series must be at least 2")
+        if not 0 < self.growth_clip[0] <= 1 <= self.growth_clip[1] <= 10:
+            raise ValueError("growth_clip must hold 1 and lie between 0 and 10")
+        if self.growth_min_series < 1:
+            raise ValueError("growth_min_series must be at least 1")
         if not (self.history_cap == 0 or 1 <= self.history_cap <= 100):
             raise ValueError("history_cap must be 0 (off) or between 1 and 100")
         if self.poisson_dispersion_max < 1:
@@ -152,14 +164,20 @@ class DemandModel:
     parameter_uncertainty: bool
     own_dispersion: float | None = None
     prior_dispersion: float | None = None
+    growth: float = 1.0
+    growth_lag: float = 0.0
+    periods_per_year: float = 12.0
 
     def period_means(self, months: Sequence[int] | None, count: int) -> list[float]:
-        """Mean demand of the next ``count`` periods, seasonal when ``months`` (1-12) are given."""
+        """Mean demand of the next ``count`` periods, seasonal when ``months`` (1-12) are given, and
+        grown from the middle of the history (``growth`` a year, ``growth_lag`` periods before the first)."""
+        grown = [self.mean * self.growth ** ((self.growth_lag + 1 + k) / self.periods_per_year)
+                 for k in range(count)] if self.growth != 1.0 else [self.mean] * count
         if self.seasonal_index is None or months is None:
-            return [self.mean] * count
+            return grown
         if len(months) < count:
             raise ValueError(f"{count} calendar months needed, {len(months)} given")
-        return [self.mean * self.seasonal_index[int(m) - 1] for m in months[:count]]
+        return [g * self.seasonal_index[int(m) - 1] for g, m in zip(grown, months[:count], strict=False)]
 
     @property
     def mean_uncertainty(self) -> float:
@@ -181,7 +199,45 @@ class DemandModel:
         if self.seasonal_index is not None:
             low, high = min(self.seasonal_index), max(self.seasonal_index)
             text += f", seasonal (monthly index {low:.2f}-{high:.2f}, p={self.seasonal_p:.3f})"
+        if self.growth != 1.0:
+            text += (f", demand growing x{self.growth:.2f} a year across the set, the mean carried "
+                     f"{self.growth_lag + 1:.1f} periods forward from the middle of the history")
         return text
+
+
+def panel_growth(histories: Sequence[Any], periods_per_year: float,
+                 rules: StockRules | None = None) -> float:
+    """Annual growth of a set of demand histories: their total over the last year against the year
+    before, over the series with two years of history (1 when fewer than ``growth_min_series`` have
+    them or the year before had no demand), clipped to ``growth_clip``."""
+    rules = rules or StockRules()
+    year = int(round(periods_per_year))
+    recent = before = 0.0
+    counted = 0
+    for history in histories:
+        y = np.asarray(history, dtype=float)
+        if rules.window is not None:
+            y = y[-rules.window:]
+        if len(y) < 2 * year:
+            continue
+        counted += 1
+        recent += float(y[-year:].sum())
+        before += float(y[-2 * year:-year].sum())
+    if counted < rules.growth_min_series or before <= 0:
+        return 1.0
+    low, high = rules.growth_clip
+    return min(max(recent / before, low), high)
+
+
+def project_growth(models: Sequence[DemandModel], growth: float, periods_per_year: float,
+                   ahead: float = 0.0) -> list[DemandModel]:
+    """The models with ``growth`` a year applied from the middle of each history to the periods after
+    it, starting ``ahead`` periods after the history's end (the models as they are when growth is 1)."""
+    if growth == 1.0:
+        return list(models)
+    return [dataclasses.replace(m, growth=growth, growth_lag=(m.periods - 1) / 2 + ahead,
+                                periods_per_year=periods_per_year) if m.mean > 0 and m.family != "empirical"
+            else m for m in models]
 
 
 def demand_family(mean: float, variance: float, n: int,

@@ -9,7 +9,8 @@ be complete (no missing period) and hold each period once.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -23,13 +24,26 @@ REQUIRED = ("unique_id", "ds", "y")
 MAX_LISTED = 5
 
 
-class DemandFrameError(ValueError):
-    """A demand frame cannot be used; ``problems`` lists what is wrong (most important first)."""
+@dataclass(frozen=True)
+class FrameProblem:
+    """One thing wrong with a demand frame: a stable ``code``, the English ``detail``, and the figures
+    behind it (``params``: series, values, dates, counts; lists hold at most ``MAX_LISTED`` examples,
+    ``more`` says how many were left out), so that a caller can say the same in another language."""
 
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("; ".join(problems[:MAX_LISTED]) + (
-            f" (and {len(problems) - MAX_LISTED} more)" if len(problems) > MAX_LISTED else ""))
-        self.problems = tuple(problems)
+    code: str
+    detail: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+class DemandFrameError(ValueError):
+    """A demand frame cannot be used; ``problems`` lists what is wrong (most important first), as
+    English text, and ``found`` the same as ``FrameProblem``s (a plain text is one of code ``other``)."""
+
+    def __init__(self, problems: Sequence[FrameProblem | str]) -> None:
+        self.found = tuple(p if isinstance(p, FrameProblem) else FrameProblem("other", p) for p in problems)
+        self.problems = tuple(p.detail for p in self.found)
+        super().__init__("; ".join(self.problems[:MAX_LISTED]) + (
+            f" (and {len(self.problems) - MAX_LISTED} more)" if len(self.problems) > MAX_LISTED else ""))
 
 
 @dataclass(frozen=True, eq=False)
@@ -58,6 +72,11 @@ def _listed(values: list[str]) -> str:
     return head + (f" and {len(values) - MAX_LISTED} more" if len(values) > MAX_LISTED else "")
 
 
+def _examples(values: list[Any]) -> dict[str, Any]:
+    """The figures of a ``_listed`` text: the first ``MAX_LISTED`` values and how many more there are."""
+    return {"listed": values[:MAX_LISTED], "more": max(len(values) - MAX_LISTED, 0)}
+
+
 MAX_UNITS = 1_000_000  # units of one part in one period at one place: more is a typing error, not demand
 
 
@@ -77,49 +96,62 @@ def read_demand_frame(frame: Any, frequency: Frequency | str | None = None) -> D
     """
     missing = [c for c in REQUIRED if c not in frame.columns]
     if missing:
-        raise DemandFrameError([f"missing column(s): {', '.join(missing)} (expected unique_id, ds, y)"])
+        raise DemandFrameError([FrameProblem(
+            "missing_columns", f"missing column(s): {', '.join(missing)} (expected unique_id, ds, y)",
+            {"missing": missing, "expected": list(REQUIRED)})])
     if len(frame) == 0:
-        raise DemandFrameError(["the frame has no rows"])
-    data = frame.loc[:, list(REQUIRED)].copy()
-    problems: list[str] = []
+        raise DemandFrameError([FrameProblem("empty", "the frame has no rows")])
+    # a fresh index: frames concatenated without ``ignore_index`` repeat their labels, which would align
+    # the masks below on the wrong rows
+    data = frame.loc[:, list(REQUIRED)].reset_index(drop=True)
+    problems: list[FrameProblem] = []
     empty_id = data["unique_id"].isna() | (data["unique_id"].astype(str).str.strip() == "")
     if empty_id.any():
-        problems.append(f"unique_id is empty on {int(empty_id.sum())} row(s)")
+        problems.append(FrameProblem("missing_unique_id", f"unique_id is empty on {int(empty_id.sum())} row(s)",
+                                     {"rows": int(empty_id.sum())}))
     data["unique_id"] = data["unique_id"].astype(str).str.strip()
     ds = parse_dates(data["ds"])
     bad_ds = data.loc[ds.isna(), "ds"].astype(str).tolist()
     if bad_ds:
-        problems.append(f"ds is not a date: {_listed([repr(v) for v in bad_ds])}")
+        problems.append(FrameProblem("bad_ds", f"ds is not a date: {_listed([repr(v) for v in bad_ds])}",
+                                     _examples(bad_ds)))
     y = pd.to_numeric(data["y"], errors="coerce")
     y = y.where(np.isfinite(y))  # inf is no demand figure either
     bad_y = data.loc[y.isna(), "y"].astype(str).tolist()
     if bad_y:
-        problems.append(f"y is not a number: {_listed([repr(v) for v in bad_y])}")
+        problems.append(FrameProblem("bad_y", f"y is not a number: {_listed([repr(v) for v in bad_y])}",
+                                     _examples(bad_y)))
     huge = y > MAX_UNITS
     if huge.any():
-        problems.append(f"y is above {MAX_UNITS:,} units in a period for "
-                        f"{_listed(sorted(set(data.loc[huge, 'unique_id'].astype(str))))}")
+        ids = sorted(set(data.loc[huge, "unique_id"].astype(str)))
+        problems.append(FrameProblem("huge_y", f"y is above {MAX_UNITS:,} units in a period for {_listed(ids)}",
+                                     {"limit": MAX_UNITS, **_examples(ids)}))
     negative = y < 0
     if negative.any():
-        problems.append(f"y is negative for {_listed(sorted(set(data.loc[negative, 'unique_id'])))}")
+        ids = sorted(set(data.loc[negative, "unique_id"]))
+        problems.append(FrameProblem("negative_y", f"y is negative for {_listed(ids)}", _examples(ids)))
     fractional = (~y.isna()) & ~negative & ~huge & (np.abs(y - np.round(y)) > 1e-9)
     if fractional.any():
-        problems.append(f"y must be whole units: {_listed([str(v) for v in y[fractional].tolist()])}")
+        values = [str(v) for v in y[fractional].tolist()]
+        problems.append(FrameProblem("fractional_y", f"y must be whole units: {_listed(values)}",
+                                     _examples(values)))
     if problems:
         raise DemandFrameError(problems)
     data["ds"] = ds
     data["y"] = np.round(y).astype(np.int64)
     duplicated = data.duplicated(["unique_id", "ds"], keep=False)
     if duplicated.any():
-        pairs = data.loc[duplicated, ["unique_id", "ds"]].drop_duplicates()
-        raise DemandFrameError([
-            "duplicate periods: " + _listed([f"{u} {d.date()}" for u, d in pairs.itertuples(index=False)])])
+        pairs = [(str(u), str(d.date())) for u, d in
+                 data.loc[duplicated, ["unique_id", "ds"]].drop_duplicates().itertuples(index=False)]
+        raise DemandFrameError([FrameProblem(
+            "duplicate_period", "duplicate periods: " + _listed([f"{u} {d}" for u, d in pairs]),
+            _examples([{"series": u, "date": d} for u, d in pairs]))])
     data = data.sort_values(["unique_id", "ds"], kind="stable")
     freq = Frequency(frequency) if frequency is not None else _infer(data)
     order = list(dict.fromkeys(frame["unique_id"].astype(str).str.strip()))
     groups = {str(uid): group for uid, group in data.groupby("unique_id", sort=False)}
     series: list[Series] = []
-    gaps: list[str] = []
+    gaps: list[dict[str, str]] = []
     for uid in order:
         group = groups[uid]
         stamps = pd.DatetimeIndex(group["ds"])
@@ -127,13 +159,16 @@ def read_demand_frame(frame: Any, frequency: Frequency | str | None = None) -> D
         wrong = np.nonzero(step != 1)[0]
         if len(wrong):
             i = int(wrong[0])
-            gaps.append(f"{uid}: {stamps[i].date()} is followed by {stamps[i + 1].date()} "
-                        f"(expected the next {freq.value})")
+            gaps.append({"series": uid, "date": str(stamps[i].date()), "next": str(stamps[i + 1].date())})
             continue
         series.append(Series(uid, tuple(stamps), np.asarray(stamps.month, dtype=np.int64),
                              np.asarray(group["y"], dtype=np.int64)))
     if gaps:
-        raise DemandFrameError([f"gap or irregular dates in {len(gaps)} series: {_listed(gaps)}"])
+        texts = [f"{g['series']}: {g['date']} is followed by {g['next']} (expected the next {freq.value})"
+                 for g in gaps]
+        raise DemandFrameError([FrameProblem(
+            "gap", f"gap or irregular dates in {len(gaps)} series: {_listed(texts)}",
+            {"count": len(gaps), "frequency": freq.value, **_examples(gaps)})])
     return DemandPanel(tuple(series), freq)
 
 
@@ -154,8 +189,8 @@ def _steps(stamps: pd.DatetimeIndex, freq: Frequency) -> npt.NDArray[np.int64]:
 def _infer(data: Any) -> Frequency:
     diffs = data.groupby("unique_id", sort=False)["ds"].diff().dropna().dt.days
     if len(diffs) == 0:
-        raise DemandFrameError(["cannot tell the period length: every series has a single row "
-                                "(give the frequency)"])
+        raise DemandFrameError([FrameProblem("single_period", "cannot tell the period length: every series has a "
+                                             "single row (give the frequency)")])
     # each series votes with its own most common step (one vote per series, however many rows it
     # has), and the most common vote decides: one odd series is then the one named as irregular
     kinds = pd.Series(np.select([diffs == 1, diffs == 7, (diffs >= 28) & (diffs <= 31)], [1, 2, 3], default=0),
@@ -169,5 +204,6 @@ def _infer(data: Any) -> Frequency:
         common = int(pd.Series(votes).value_counts().idxmax())
         return {1: Frequency.DAY, 2: Frequency.WEEK, 3: Frequency.MONTH}[common]
     smallest = int(diffs.min())
-    raise DemandFrameError([f"cannot tell the period length: the closest dates are {smallest} days apart "
-                            "(expected monthly, weekly or daily periods)"])
+    raise DemandFrameError([FrameProblem(
+        "unknown_frequency", f"cannot tell the period length: the closest dates are {smallest} days apart "
+        "(expected monthly, weekly or daily periods)", {"days": smallest})])

@@ -33,9 +33,17 @@ from partspool.core.policy.demand import (
     Frequency,
     StockRules,
     estimate_demand,
+    panel_growth,
+    project_growth,
     protection_demand,
 )
-from partspool.core.policy.frames import DemandFrameError, DemandPanel, Series, read_demand_frame
+from partspool.core.policy.frames import (
+    DemandFrameError,
+    DemandPanel,
+    FrameProblem,
+    Series,
+    read_demand_frame,
+)
 from partspool.core.policy.levels import (
     StockLevel,
     check_fraction,
@@ -231,11 +239,17 @@ def simulate(
     short = [f"{s.unique_id} ({len(s)})" for s in panel.series if len(s) < holdout + min_history]
     if short:
         listed = ", ".join(short[:5]) + (f" and {len(short) - 5} more" if len(short) > 5 else "")
-        raise DemandFrameError([
-            f"{len(short)} series too short for a holdout of {holdout} with {min_history} periods of "
-            f"history before it (periods held): {listed}"])
+        raise DemandFrameError([FrameProblem(
+            "too_short", f"{len(short)} series too short for a holdout of {holdout} with {min_history} periods "
+            f"of history before it (periods held): {listed}",
+            {"count": len(short), "holdout": holdout, "min_history": min_history, "listed": short[:5],
+             "more": max(len(short) - 5, 0)})])
     models, _found = moderate_dispersion(
         [estimate_demand(s.y[:-holdout], s.months[:-holdout], rules) for s in panel.series], rules)
+    if rules.project_growth:  # one policy for the whole replay: the mean grown to the middle of it
+        per_year = rules.periods_per_year(panel.frequency)
+        growth = panel_growth([s.y[:-holdout] for s in panel.series], per_year, rules)
+        models = project_growth(models, growth, per_year, ahead=holdout / 2)
     classes = _classes(panel, holdout, policy)
     levels, changes = _levels(panel, models, classes, holdout, lead_time, policy, rules)
     demand = np.stack([s.y[-holdout:] for s in panel.series])
