@@ -127,6 +127,8 @@ def main() -> None:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
+    if args.demo_like and args.weekly:
+        parser.error("--demo-like draws monthly series; leave out --weekly")
     if args.input:
         frame = pd.read_csv(args.input)
     elif args.demo_like:
@@ -140,7 +142,8 @@ def main() -> None:
     rules = StockRules(family=args.family, moderate_dispersion=not args.no_moderation,
                        project_growth=not args.no_growth)
     zero_share = float((frame["y"] == 0).mean())
-    print(f"{args.series} series x {args.months} {unit}s (holdout {args.holdout}), "
+    counted = frame.groupby("unique_id", observed=True).size()
+    print(f"{len(counted)} series x {int(counted.max())} {unit}s (holdout {args.holdout}), "
           f"{zero_share:.0%} zero {unit}s, mean {frame['y'].mean():.2f} units/{unit}; target {args.target:.0%}")
     report = []
     for lead_time in args.lead_times:

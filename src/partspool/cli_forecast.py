@@ -21,6 +21,7 @@ from partspool.cli_messages import (
     pgettext,
     speaking,
     where_message,
+    width,
 )
 
 FORECAST_HELP = "forecast demand from a CSV of unique_id,ds,y (no database needed)"
@@ -162,14 +163,14 @@ def _backtest(args: argparse.Namespace) -> int:
               ("MAE", 8), ("RMSE", 8), ("RMSSE", 7), ("wRMSSE", 7), (pgettext("back-test column", "bias"), 8),
               (pgettext("back-test column", "accuracy"), 9), (pgettext("back-test column", "cover80"), 8),
               (pgettext("back-test column", "seconds"), 8))
-    header = " ".join(pad(title, columns, right=i > 0) for i, (title, columns) in enumerate(titles))
-    print(header)
-    print("-" * len(" ".join(" " * columns for _title, columns in titles)))
+    widths = [max(columns, width(title)) for title, columns in titles]  # a Chinese title takes two columns a character
+    print(" ".join(pad(title, w, right=i > 0) for i, ((title, _c), w) in enumerate(zip(titles, widths, strict=True))))
+    print("-" * (sum(widths) + len(widths) - 1))
     for r in rows:
-        print(f"{r['method']:<22} {r['series']:>7} {_cell(r['mae']):>8} {_cell(r['rmse']):>8} "
-              f"{_cell(r['rmsse']):>7} {_cell(r['wrmsse']):>7} {_cell(r['bias']):>8} "
-              f"{_cell(r['accuracy'], percent=True):>9} {_cell(r['coverage'], percent=True):>8} "
-              f"{_cell(r['seconds'], 2):>8}")
+        cells = [r["method"], str(r["series"]), _cell(r["mae"]), _cell(r["rmse"]), _cell(r["rmsse"]),
+                 _cell(r["wrmsse"]), _cell(r["bias"]), _cell(r["accuracy"], percent=True),
+                 _cell(r["coverage"], percent=True), _cell(r["seconds"], 2)]
+        print(" ".join(pad(cell, w, right=i > 0) for i, (cell, w) in enumerate(zip(cells, widths, strict=True))))
     print(_("RMSSE: mean over series; wRMSSE: weighted by each series' demand in its last season; bias: mean of "
             "forecast − actual; accuracy: 1 − WAPE; cover80: actuals inside the 80%% interval; seconds: compute "
             "time summed over workers (auto includes its own back-test).") % {})

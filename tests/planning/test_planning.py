@@ -582,3 +582,25 @@ def test_levels_carry_the_networks_growth_forward_and_say_so(history):
     body = login(history.users["manager"]).get("/api/stock-policy?node=SC-HZ01").json()
     oil = next(p for p in body["parts"] if p["part"] == "OIL-000")
     assert f"changed ×{growth:.2f} over the last year" in oil["why"]
+
+
+def test_a_network_with_less_than_two_years_of_records_reads_no_growth(history):
+    """Flat demand over 18 months: the year before is half empty, which must not read as growth."""
+    from decimal import Decimal
+
+    import numpy as np
+
+    from partspool.network.models import DemandRecord
+    from partspool.planning import policy
+
+    end = last_complete_month()
+    rng = np.random.default_rng(8)
+    records = []
+    for k in range(12):
+        part = Part.objects.create(number=f"CAB-{k:03d}", name_zh="空调滤芯", name_en="cabin filter", category="filters",
+                                   unit_cost=Decimal("25"))
+        for code in ("SC-HZ01", "SC-SH01", "SC-SZ01"):
+            records += [DemandRecord(node=history.nodes[code], part=part, month=month_add(end, m - 17),
+                                     quantity=int(rng.poisson(8))) for m in range(18)]
+    DemandRecord.objects.bulk_create(records)
+    assert policy.network_growth(end) == 1.0

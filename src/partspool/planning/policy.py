@@ -203,28 +203,36 @@ def node_policies(nodes: list[Node], *, lead_time: int = 1, basis: str | None = 
 
 
 def network_growth(end: date) -> float:
-    """The network's demand over the 12 months to ``end`` against the 12 before, clipped as the policy
-    core clips a set's growth (1 without demand the year before, or with fewer than the core's
-    ``growth_min_series`` node x part pairs selling in both years: a few series' growth is mostly
-    noise): it carries each part's mean from the middle of its history to the months ahead, the same
-    for every page and region."""
-    from django.db.models import Max, Min, Sum
+    """The network's growth over the 12 months to ``end``, like for like as the policy core reads a set's
+    (``panel_growth``): the last year's demand against the year before's, over the node x part pairs
+    already selling in the first half of the year before (a pair that started later, or a network with
+    less than two years of records, would read as growth), clipped as the core clips it; 1 with fewer than
+    the core's ``growth_min_series`` such pairs. It carries each part's mean from the middle of its
+    history to the months ahead, the same for every page and region."""
+    from django.db.models import Case, IntegerField, Sum, When
 
     from partspool.core.policy import StockRules
     from partspool.network.models import DemandRecord
     from partspool.network.selectors import months_back
 
-    def total(first: date, last: date) -> float:
-        return float(DemandRecord.objects.filter(month__gte=first, month__lte=last)
-                     .aggregate(q=Sum("quantity"))["q"] or 0)
-
     rules = StockRules()
-    # as the core asks of a set: enough node x part pairs with demand in both years to read a growth from
-    both = (DemandRecord.objects.filter(month__gte=months_back(end, 23), month__lte=end, quantity__gt=0)
-            .values("node_id", "part_id").annotate(first=Min("month"), last=Max("month"))
-            .filter(first__lte=months_back(end, 12), last__gte=months_back(end, 11)).count())
-    recent, before = total(months_back(end, 11), end), total(months_back(end, 23), months_back(end, 12))
-    if before <= 0 or both < rules.growth_min_series:
+    first, early_end, cut = months_back(end, 23), months_back(end, 18), months_back(end, 11)
+
+    def part_of(**when: Any) -> Sum:
+        return Sum(Case(When(then="quantity", **when), default=0, output_field=IntegerField()))
+
+    rows = (DemandRecord.objects.filter(month__gte=first, month__lte=end).values("node_id", "part_id")
+            .annotate(early=part_of(month__lte=early_end), recent=part_of(month__gte=cut),
+                      before=part_of(month__lt=cut))
+            .filter(early__gt=0).values_list("recent", "before"))
+    counted, recent, before = 0, 0.0, 0.0
+    for pair_recent, pair_before in rows.iterator(chunk_size=10_000):
+        counted += 1
+        recent += pair_recent
+        before += pair_before
+    if counted < rules.growth_min_series:
+        return 1.0
+    if before <= 0:
         return 1.0
     low, high = rules.growth_clip
     return min(max(recent / before, low), high)

@@ -38,6 +38,9 @@ def test_a_grown_mean_rises_period_by_period_from_the_middle_of_the_history():
     assert means[0] == pytest.approx(4.0 * 1.21 ** (12.5 / 12))  # 11.5 periods to the end, then 1 more
     assert means[2] / means[0] == pytest.approx(1.21 ** (2 / 12))
     assert "growing x1.21 a year" in grown.describe()
+    # the year the stock serves: its demand value (for turnover) is next year's, not the history's average
+    assert grown.year_ahead_mean == pytest.approx(np.mean(grown.period_means(None, 12)))
+    assert grown.year_ahead_mean > 4.0 * 1.21 and model.year_ahead_mean == model.mean
     assert project_growth([model], 1.0, 12)[0] is model
     assert project_growth([estimate_demand([0.0] * 24)], 1.21, 12)[0].growth == 1.0  # nothing to grow
 
@@ -60,3 +63,12 @@ def test_a_frame_with_repeated_index_labels_is_read_by_its_rows():
     glued = pd.concat(parts)  # index 0..23 three times
     result = simulate(glued, holdout=6, policy=ServiceLevelPolicy(0.95), lead_time=1)
     assert result.series == 3 and result.demanded == 6 * (1 + 2 + 3)
+
+
+def test_zeros_before_a_part_existed_do_not_read_as_growth():
+    """Flat demand, but most series start in the second half of the year before (zero-padded before)."""
+    rng = np.random.default_rng(9)
+    counts = rng.poisson(5.0, (100, 36)).astype(float)
+    counts[:70, :18] = 0.0  # 70 parts appear in month 18 of 36, halfway through the year before
+    assert panel_growth(list(counts), 12) == pytest.approx(1.0, abs=0.05)  # the 30 selling all along
+    assert panel_growth(list(counts[:60]), 12) == 1.0  # too few series were selling early enough

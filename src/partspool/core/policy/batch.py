@@ -312,7 +312,7 @@ def _comparisons(models: Sequence[DemandModel], keys: Sequence[str], plans: list
         chosen: list[tuple[str, int, float | None, float | None]] = [
             ("fill_rate", searches[(id(u), goal)], goal, None) if goal is not None else ("no_stock", 0, None, None)]
         chosen += [("days_of_cover", s, None, d) for s, d in zip(levels, days, strict=True)]
-        annual_value = models[i].mean * per_year * cost
+        annual_value = models[i].year_ahead_mean * per_year * cost  # the year the stock serves
         options = []
         for name, (method, s, level_target, d) in zip(names, chosen, strict=True):
             level_key = (id(u), method, s, level_target, d, label)

@@ -106,7 +106,7 @@ def compare_policies(
     days = tuple(cover_days) if cover_days is not None else (rules.cover_days, rules.raised_cover_days)
     options.extend(level_for_days(demand, d, daily_demand=daily, rounding=rules.cover_rounding, label=label)
                    for d in days)
-    annual_value = model.mean * rules.periods_per_year(frequency) * unit_cost
+    annual_value = model.year_ahead_mean * rules.periods_per_year(frequency) * unit_cost  # the year the stock serves
     names = ["service_level", *(f"days_{d:g}" for d in days)]
     return Comparison(key, cls, unit_cost, tuple(
         PolicyOption(name, level, level.expected_on_hand, level.expected_on_hand * unit_cost,

@@ -180,6 +180,14 @@ class DemandModel:
         return [g * self.seasonal_index[int(m) - 1] for g, m in zip(grown, months[:count], strict=False)]
 
     @property
+    def year_ahead_mean(self) -> float:
+        """Mean demand per period over the year after the history (``mean`` unless it grows)."""
+        if self.growth == 1.0:
+            return self.mean
+        count = max(int(round(self.periods_per_year)), 1)
+        return float(np.mean(self.period_means(None, count)))
+
+    @property
     def mean_uncertainty(self) -> float:
         """Relative variance of the estimated mean (0 when the uncertainty is not modelled)."""
         if not self.parameter_uncertainty or self.mean <= 0 or self.family == "empirical":
@@ -207,9 +215,11 @@ class DemandModel:
 
 def panel_growth(histories: Sequence[Any], periods_per_year: float,
                  rules: StockRules | None = None) -> float:
-    """Annual growth of a set of demand histories: their total over the last year against the year
-    before, over the series with two years of history (1 when fewer than ``growth_min_series`` have
-    them or the year before had no demand), clipped to ``growth_clip``."""
+    """Annual growth of a set of demand histories, like for like: the last year's total against the
+    year before's, over the series already selling early in the year before (some demand in its first
+    half). A series that started later would count a part year as a whole one, and a file padded with
+    zeros before a part existed would read as growth; a series that stopped still counts. 1 when fewer
+    than ``growth_min_series`` series qualify or the year before had no demand; clipped to ``growth_clip``."""
     rules = rules or StockRules()
     year = int(round(periods_per_year))
     recent = before = 0.0
@@ -218,7 +228,7 @@ def panel_growth(histories: Sequence[Any], periods_per_year: float,
         y = np.asarray(history, dtype=float)
         if rules.window is not None:
             y = y[-rules.window:]
-        if len(y) < 2 * year:
+        if len(y) < 2 * year or not y[-2 * year:-2 * year + year // 2].any():
             continue
         counted += 1
         recent += float(y[-year:].sum())
