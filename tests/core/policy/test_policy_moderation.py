@@ -107,3 +107,15 @@ def test_fast_movers_of_one_shape_reach_the_target_held_out():
     together = simulate(frame, holdout=12, policy=ServiceLevelPolicy(0.95), lead_time=1)
     assert alone.fill_rate < 0.95 <= together.fill_rate
     assert "parts with similar demand" in together.details[0].model
+
+
+def test_a_part_selling_once_in_two_years_is_told_with_a_dispersion_a_planner_can_read():
+    histories, _means = negative_binomial(60, 24, seed=3)
+    rare = np.zeros(24)
+    rare[5] = 3
+    models = [estimate_demand(h) for h in [*histories, rare]]
+    moderated, found = moderate_dispersion(models)
+    assert found is not None
+    one = moderated[-1]
+    assert one.own_dispersion <= 2 * max(models[-1].variance / models[-1].mean, 0.1)  # at most twice its own
+    assert one.own_dispersion < 100 and "e+" not in one.describe()

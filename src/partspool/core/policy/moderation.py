@@ -41,6 +41,7 @@ FloatArray = npt.NDArray[np.float64]
 
 _MIN_DISPERSION = 0.1  # a history with (almost) no variance counts as this dispersion in the fit
 _MIN_TAU2 = 1e-4
+_MAX_BIAS = math.log(2.0)
 
 
 @dataclass(frozen=True)
@@ -86,7 +87,7 @@ def fit_moderation(models: Sequence[DemandModel], rules: StockRules | None = Non
     z, v = raw, 2.0 / df
     for _ in range(3):  # the sampling variance depends on the trend, the trend's weights on it
         v = _sampling_variance(mean, n, df, trend)
-        z = raw + v / 2.0
+        z = raw + _bias(v)
         beta = _coefficients(design, z, 1.0 / v)
         trend = design @ beta
     tau2 = max(float(np.average((z - trend) ** 2 - v, weights=1.0 / v)), _MIN_TAU2)
@@ -115,7 +116,7 @@ def apply_moderation(models: Sequence[DemandModel], found: Moderation | None,
     mean, n, df, raw = _inputs(chosen)
     trend = _design(mean) @ np.asarray(found.coefficients)
     v = _sampling_variance(mean, n, df, trend)
-    z = raw + v / 2.0
+    z = raw + _bias(v)
     posterior = (z / v + trend / found.tau2) / (1.0 / v + 1.0 / found.tau2)
     for k, i in enumerate(idx):
         m = models[i]
@@ -124,6 +125,13 @@ def apply_moderation(models: Sequence[DemandModel], found: Moderation | None,
         out[i] = dataclasses.replace(m, variance=variance, dispersion=dispersion, family=family,
                                      own_dispersion=float(math.exp(z[k])), prior_dispersion=float(math.exp(trend[k])))
     return out
+
+
+def _bias(v: FloatArray) -> FloatArray:
+    """The log's downward bias, half the sampling variance, at most a factor of 2: the second-order
+    correction only holds while the variance is small, and a part selling once in two years would
+    otherwise be said to show a dispersion of 10^90 on its own (its weight is next to nothing anyway)."""
+    return np.asarray(np.minimum(v / 2.0, _MAX_BIAS), dtype=float)
 
 
 def _eligible(m: DemandModel) -> bool:
