@@ -206,12 +206,13 @@ def network_growth(end: date) -> float:
     """The network's growth over the 12 months to ``end``, like for like as the policy core reads a set's
     (``panel_growth``): the last year's demand against the year before's, over the node x part pairs
     already selling in the first half of the year before (a pair that started later, or a network with
-    less than two years of records, would read as growth), clipped as the core clips it; 1 with fewer than
-    the core's ``growth_min_series`` such pairs. It carries each part's mean from the middle of its
+    less than two years of records, would read as growth), taken when beyond chance and clipped as the
+    core does (``growth_of``). It carries each part's mean from the middle of its
     history to the months ahead, the same for every page and region."""
     from django.db.models import Case, IntegerField, Sum, When
 
     from partspool.core.policy import StockRules
+    from partspool.core.policy.demand import growth_of
     from partspool.network.models import DemandRecord
     from partspool.network.selectors import months_back
 
@@ -225,17 +226,11 @@ def network_growth(end: date) -> float:
             .annotate(early=part_of(month__lte=early_end), recent=part_of(month__gte=cut),
                       before=part_of(month__lt=cut))
             .filter(early__gt=0).values_list("recent", "before"))
-    counted, recent, before = 0, 0.0, 0.0
+    recent, before = [], []
     for pair_recent, pair_before in rows.iterator(chunk_size=10_000):
-        counted += 1
-        recent += pair_recent
-        before += pair_before
-    if counted < rules.growth_min_series:
-        return 1.0
-    if before <= 0:
-        return 1.0
-    low, high = rules.growth_clip
-    return min(max(recent / before, low), high)
+        recent.append(float(pair_recent))
+        before.append(float(pair_before))
+    return growth_of(recent, before, rules)
 
 
 def _moderated(nodes: list[Node], codes: list[str], models: list[Any], end: date) -> list[Any]:

@@ -68,8 +68,8 @@ class StockRules:
     region's policy), each dispersion is moderated towards that of the parts with similar demand
     (``moderation``), once at least ``moderation_min_series`` of them have demand.
     ``project_growth``: there too, the demand of the whole set over its last year against the year
-    before (``panel_growth``, clipped to ``growth_clip``, from ``growth_min_series`` series with two
-    years of history) carries each series' mean from the middle of its history to the periods a level
+    before (``panel_growth``: like for like, when beyond chance at ``growth_p_value``, clipped to
+    ``growth_clip``, from ``growth_min_series`` series) carries each series' mean from the middle of its history to the periods a level
     protects: a network growing 25% a year otherwise runs a flat mean of the past two years a third short.
     """
 
@@ -96,6 +96,7 @@ class StockRules:
     project_growth: bool = True
     growth_clip: tuple[float, float] = (0.8, 1.3)
     growth_min_series: int = 30
+    growth_p_value: float = 0.05
 
     def __post_init__(self) -> None:
         if self.moderation_min_series < 2:
@@ -104,6 +105,8 @@ class StockRules:
             raise ValueError("growth_clip must hold 1 and lie between 0 and 10")
         if self.growth_min_series < 1:
             raise ValueError("growth_min_series must be at least 1")
+        if not 0 < self.growth_p_value < 1:
+            raise ValueError("growth_p_value must lie between 0 and 1")
         if not (self.history_cap == 0 or 1 <= self.history_cap <= 100):
             raise ValueError("history_cap must be 0 (off) or between 1 and 100")
         if self.poisson_dispersion_max < 1:
@@ -218,25 +221,40 @@ def panel_growth(histories: Sequence[Any], periods_per_year: float,
     """Annual growth of a set of demand histories, like for like: the last year's total against the
     year before's, over the series already selling early in the year before (some demand in its first
     half). A series that started later would count a part year as a whole one, and a file padded with
-    zeros before a part existed would read as growth; a series that stopped still counts. 1 when fewer
-    than ``growth_min_series`` series qualify or the year before had no demand; clipped to ``growth_clip``."""
+    zeros before a part existed would read as growth; a series that stopped still counts. See
+    ``growth_of`` for when it counts as growth at all."""
     rules = rules or StockRules()
     year = int(round(periods_per_year))
-    recent = before = 0.0
-    counted = 0
+    recent: list[float] = []
+    before: list[float] = []
     for history in histories:
         y = np.asarray(history, dtype=float)
         if rules.window is not None:
             y = y[-rules.window:]
         if len(y) < 2 * year or not y[-2 * year:-2 * year + year // 2].any():
             continue
-        counted += 1
-        recent += float(y[-year:].sum())
-        before += float(y[-2 * year:-year].sum())
-    if counted < rules.growth_min_series or before <= 0:
+        recent.append(float(y[-year:].sum()))
+        before.append(float(y[-2 * year:-year].sum()))
+    return growth_of(recent, before, rules)
+
+
+def growth_of(recent: Sequence[float], before: Sequence[float], rules: StockRules | None = None) -> float:
+    """The growth of a set from each series' last-year and year-before totals: the ratio of the sums,
+    taken only when it is beyond chance (a two-sided test at ``growth_p_value``; its standard error from
+    the series' own deviations from the ratio, so lumpy demand counts as the noise it is) and clipped to
+    ``growth_clip``. 1 with fewer than ``growth_min_series`` series or no demand the year before: a
+    flat network read from two noisy years would otherwise move every level by a point or two."""
+    rules = rules or StockRules()
+    r = np.asarray(recent, dtype=float)
+    b = np.asarray(before, dtype=float)
+    if r.size < rules.growth_min_series or b.sum() <= 0:
+        return 1.0
+    ratio = float(r.sum() / b.sum())
+    error = float(np.sqrt(((r - ratio * b) ** 2).sum()) / b.sum())
+    if abs(ratio - 1.0) <= float(stats.norm.ppf(1 - rules.growth_p_value / 2)) * error:
         return 1.0
     low, high = rules.growth_clip
-    return min(max(recent / before, low), high)
+    return min(max(ratio, low), high)
 
 
 def project_growth(models: Sequence[DemandModel], growth: float, periods_per_year: float,
