@@ -245,18 +245,44 @@ def _moderated(nodes: list[Node], codes: list[str], models: list[Any], end: date
         asked = [n for n in nodes if n.region_id == region]
         population = list(Node.objects.filter(region_id=region).order_by("code"))
         rows = [i for i, code in enumerate(codes) if by_code[code].region_id == region]
-        if {n.pk for n in population} == {n.pk for n in asked}:
-            found = fit_moderation([models[i] for i in rows])
-        else:
-            frame = served_panel(population, months=HISTORY_MONTHS, end=end)
-            found = None
-            if not frame.empty:
-                wide = frame.pivot(index="unique_id", columns="ds", values="y").fillna(0.0)
-                found = fit_moderation(estimate_demand_many(wide.to_numpy(dtype=np.float64),
-                                                            [d.month for d in wide.columns]))
+        whole = {n.pk for n in population} == {n.pk for n in asked}
+        found = _region_fit(region, end, lambda rows=rows, whole=whole, population=population: (
+            fit_moderation([models[i] for i in rows]) if whole else _population_fit(population, end)))
         for i, model in zip(rows, apply_moderation([models[i] for i in rows], found), strict=True):
             out[i] = model
     return out
+
+
+def _population_fit(population: list[Node], end: date) -> Any:
+    """The moderation learnt from every node x part of a region (read from the database)."""
+    frame = served_panel(population, months=HISTORY_MONTHS, end=end)
+    if frame.empty:
+        return None
+    wide = frame.pivot(index="unique_id", columns="ds", values="y").fillna(0.0)
+    return fit_moderation(estimate_demand_many(wide.to_numpy(dtype=np.float64), [d.month for d in wide.columns]))
+
+
+_UNSET = object()
+
+
+def _region_fit(region: int, end: date, fit: Any) -> Any:
+    """A region's moderation, kept for six hours under a fingerprint of its demand in the window (how
+    many records, the newest, their total), so a center's page does not read its whole region each time
+    and any change to the demand learns again."""
+    from django.core.cache import cache
+    from django.db.models import Count, Max, Sum
+
+    from partspool.network.models import DemandRecord
+    from partspool.network.selectors import months_back
+
+    stamp = DemandRecord.objects.filter(node__region_id=region, month__gte=months_back(end, HISTORY_MONTHS - 1),
+                                        month__lte=end).aggregate(n=Count("id"), top=Max("id"), q=Sum("quantity"))
+    key = f"partspool:moderation:{region}:{end:%Y-%m}:{stamp['n']}:{stamp['top']}:{stamp['q']}"
+    found = cache.get(key, _UNSET)
+    if found is _UNSET:
+        found = fit()
+        cache.set(key, found, 6 * 3600)
+    return found
 
 
 def node_policy(node: Node, *, lead_time: int = 1, basis: str | None = None, target: float | None = None,
