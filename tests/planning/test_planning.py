@@ -214,28 +214,39 @@ def test_an_accepted_transfer_counts_only_its_accepted_units_as_on_the_way(histo
     assert sh_in_transit() == 3  # and 2 more asked for
 
 
-def test_a_nodes_levels_are_the_same_on_its_page_and_in_its_regions_plan(history):
-    """With 30+ series in the region the dispersions are moderated; the trend is learnt from the whole
-    region whichever page asks, so 杭州's own page and the region's plan agree."""
+def add_filter_parts(history, prefix: str, name_en: str, cost: str, series) -> None:
+    """12 filter parts × 杭州, 上海 and 苏州 (36 series, enough to learn from), each series' monthly demand
+    to the last complete month drawn by ``series()``."""
     from decimal import Decimal
 
-    import numpy as np
-
     from partspool.network.models import DemandRecord
-    from partspool.planning import policy
 
-    rng = np.random.default_rng(4)
     end = last_complete_month()
     records = []
     for k in range(12):
-        part = Part.objects.create(number=f"FLT-{k:03d}", name_zh="滤清器", name_en="filter", category="filters",
-                                   unit_cost=Decimal("40"))
+        part = Part.objects.create(number=f"{prefix}-{k:03d}", name_zh="滤清器", name_en=name_en, category="filters",
+                                   unit_cost=Decimal(cost))
         for code in ("SC-HZ01", "SC-SH01", "SC-SZ01"):
-            mean = rng.uniform(0.5, 15)
-            for m, y in enumerate(rng.negative_binomial(2, 2 / (2 + mean), 36)):
-                records.append(DemandRecord(node=history.nodes[code], part=part, month=month_add(end, m - 35),
-                                            quantity=int(y)))
+            values = series()
+            records += [DemandRecord(node=history.nodes[code], part=part, month=month_add(end, m + 1 - len(values)),
+                                     quantity=int(y)) for m, y in enumerate(values)]
     DemandRecord.objects.bulk_create(records)
+
+
+def test_a_nodes_levels_are_the_same_on_its_page_and_in_its_regions_plan(history):
+    """With 30+ series in the region the dispersions are moderated; the trend is learnt from the whole
+    region whichever page asks, so 杭州's own page and the region's plan agree."""
+    import numpy as np
+
+    from partspool.planning import policy
+
+    rng = np.random.default_rng(4)
+
+    def lumpy():
+        mean = rng.uniform(0.5, 15)
+        return rng.negative_binomial(2, 2 / (2 + mean), 36)
+
+    add_filter_parts(history, "FLT", "filter", "40", lumpy)
     east = [n for n in history.nodes.values() if n.region.code == "EAST"]
     alone = policy.node_policy(history.nodes["SC-HZ01"])
     together = next(p for p in policy.node_policies(east) if p.node.code == "SC-HZ01")
@@ -557,26 +568,19 @@ def test_each_manager_counts_the_stopped_parts_of_their_own_center(parts_that_st
 
 
 def test_levels_carry_the_networks_growth_forward_and_say_so(history):
-    from decimal import Decimal
-
     import numpy as np
 
-    from partspool.network.models import DemandRecord
     from partspool.planning import policy
 
     end = last_complete_month()
     assert policy.network_growth(end) == 1.0  # a handful of series: too few to read a growth from
     rng = np.random.default_rng(6)
-    records = []
-    for k in range(12):
-        part = Part.objects.create(number=f"OIL-{k:03d}", name_zh="机油滤芯", name_en="oil filter", category="filters",
-                                   unit_cost=Decimal("30"))
-        for code in ("SC-HZ01", "SC-SH01", "SC-SZ01"):
-            base = rng.uniform(3, 12)
-            for m in range(36):
-                records.append(DemandRecord(node=history.nodes[code], part=part, month=month_add(end, m - 35),
-                                            quantity=int(rng.poisson(base * 1.02 ** (m - 35)))))
-    DemandRecord.objects.bulk_create(records)
+
+    def growing():
+        base = rng.uniform(3, 12)
+        return [rng.poisson(base * 1.02 ** (m - 35)) for m in range(36)]
+
+    add_filter_parts(history, "OIL", "oil filter", "30", growing)
     growth = policy.network_growth(end)
     assert 1.15 < growth < 1.3
     body = login(history.users["manager"]).get("/api/stock-policy?node=SC-HZ01").json()
@@ -586,21 +590,10 @@ def test_levels_carry_the_networks_growth_forward_and_say_so(history):
 
 def test_a_network_with_less_than_two_years_of_records_reads_no_growth(history):
     """Flat demand over 18 months: the year before is half empty, which must not read as growth."""
-    from decimal import Decimal
-
     import numpy as np
 
-    from partspool.network.models import DemandRecord
     from partspool.planning import policy
 
-    end = last_complete_month()
     rng = np.random.default_rng(8)
-    records = []
-    for k in range(12):
-        part = Part.objects.create(number=f"CAB-{k:03d}", name_zh="空调滤芯", name_en="cabin filter", category="filters",
-                                   unit_cost=Decimal("25"))
-        for code in ("SC-HZ01", "SC-SH01", "SC-SZ01"):
-            records += [DemandRecord(node=history.nodes[code], part=part, month=month_add(end, m - 17),
-                                     quantity=int(rng.poisson(8))) for m in range(18)]
-    DemandRecord.objects.bulk_create(records)
-    assert policy.network_growth(end) == 1.0
+    add_filter_parts(history, "CAB", "cabin filter", "25", lambda: [rng.poisson(8) for _m in range(18)])
+    assert policy.network_growth(last_complete_month()) == 1.0

@@ -38,7 +38,7 @@ from partspool.core.policy import (
 from partspool.network.models import DemandRecord, Stock
 from partspool.network.selectors import months_back
 from partspool.planning import rules
-from partspool.planning.selectors import last_complete_month, month_start
+from partspool.planning.selectors import last_complete_month, month_add, month_start
 
 if TYPE_CHECKING:
     from partspool.accounts.models import User
@@ -133,7 +133,7 @@ def average_stock_value(current: float, managed: set[int] | None, end: date) -> 
     from partspool.network.models import StockMovement
 
     site = timezone.get_default_timezone()
-    firsts = [months_back(end, 11 - k) for k in range(12)] + [_next_month(end)]  # 13 month starts
+    firsts = [months_back(end, 11 - k) for k in range(12)] + [month_add(end, 1)]  # 13 month starts
     rows = _scoped(StockMovement.objects.filter(at__gte=datetime.combine(firsts[0], time.min, tzinfo=site)),
                    managed, "stock__node_id")
     per_month = {month.date() if isinstance(month, datetime) else month: float(value or 0) for month, value in
@@ -145,10 +145,6 @@ def average_stock_value(current: float, managed: set[int] | None, end: date) -> 
         added = sum(value for month, value in per_month.items() if month >= first)
         readings.append(max(current - added, 0.0))
     return sum(readings) / len(readings)
-
-
-def _next_month(day: date) -> date:
-    return date(day.year + (day.month == 12), day.month % 12 + 1, 1)
 
 
 def _served_monthly(stock_rows: list[Any], monthly: dict[tuple[int, int], float], managed: set[int] | None,

@@ -86,9 +86,15 @@ def demand_panel(nodes: list[Node], months: int = 36, end: date | None = None,
         return pd.DataFrame({"unique_id": pd.Series(dtype=str), "ds": pd.Series(dtype="datetime64[ns]"),
                              "y": pd.Series(dtype=float)})
     frame = pd.DataFrame(data, columns=["node", "part", "ds", "y"])
-    frame["unique_id"] = frame["node"] + SEP + frame["part"]
+    return _filled(frame["node"] + SEP + frame["part"], frame["ds"], frame["y"], start, end)
+
+
+def _filled(ids: Any, months: Any, quantities: Any, start: date, end: date) -> pd.DataFrame:
+    """A long frame ``unique_id, ds, y`` with every month from ``start`` to ``end`` of each id (0 where
+    nothing was recorded), sorted by id and month."""
+    frame = pd.DataFrame({"unique_id": ids, "ds": pd.to_datetime(months), "y": quantities})
     calendar = pd.date_range(pd.Timestamp(start), pd.Timestamp(end), freq="MS")
-    wide = frame.pivot_table(index="unique_id", columns=pd.to_datetime(frame["ds"]), values="y",
+    wide = frame.pivot_table(index="unique_id", columns="ds", values="y",
                              aggfunc="sum").reindex(columns=calendar, fill_value=0).fillna(0)
     long = wide.stack().rename("y").reset_index()
     long.columns = ["unique_id", "ds", "y"]
@@ -118,13 +124,7 @@ def served_panel(nodes: list[Node], months: int = 36, end: date | None = None) -
         if not data:
             continue
         frame = pd.DataFrame(data, columns=["part", "ds", "y"])
-        wide = frame.pivot_table(index="part", columns=pd.to_datetime(frame["ds"]), values="y", aggfunc="sum")
-        wide = wide.reindex(columns=pd.date_range(pd.Timestamp(start), pd.Timestamp(end), freq="MS"),
-                            fill_value=0).fillna(0)
-        long = wide.stack().rename("y").reset_index()
-        long.columns = ["part", "ds", "y"]
-        frames.append(pd.DataFrame({"unique_id": node.code + SEP + long["part"].astype(str), "ds": long["ds"],
-                                    "y": long["y"].astype(float)}))
+        frames.append(_filled(node.code + SEP + frame["part"].astype(str), frame["ds"], frame["y"], start, end))
     frames = [f for f in frames if not f.empty]
     if not frames:
         return demand_panel([], months, end)

@@ -28,6 +28,7 @@ from partspool.core.forecasting.api import lead_time_quantiles
 from partspool.core.forecasting.seasonal import GrowthPrior
 from partspool.core.forecasting.selection import DecayChoice
 from partspool.core.policy import DemandFrameError, ServiceLevelPolicy, read_demand_frame, simulate
+from tests.core.forecasting.test_forecasting_cli import write_history
 
 ENGLISH_SENTENCE = re.compile(r"[A-Za-z]{2,} [A-Za-z]{2,}")  # two English words in a row
 HAN = re.compile(r"[\u4e00-\u9fff]")
@@ -38,18 +39,6 @@ def assert_chinese(text: str, *paths: Path) -> None:
         text = text.replace(str(path), "")
     assert HAN.search(text), text
     assert not ENGLISH_SENTENCE.search(text), text
-
-
-MONTHS = 30
-
-
-def write_history(path: Path, series: int = 8, months: int = MONTHS) -> Path:
-    rng = np.random.default_rng(1)
-    ds = pd.date_range("2023-01-01", periods=months, freq="MS").strftime("%Y-%m-%d")
-    values = np.where(rng.random((series, months)) < 0.5, rng.poisson(2.0, (series, months)), 0)
-    pd.DataFrame({"unique_id": np.repeat([f"BRK-{i:02d}" for i in range(series)], months),
-                  "ds": np.tile(ds, series), "y": values.reshape(-1)}).to_csv(path, index=False)
-    return path
 
 
 def changed(tmp_path: Path, change) -> Path:
