@@ -407,20 +407,22 @@ def check_move(nodes: list[Node], policies: list[NodePolicy], lender: Node, borr
 def trust_caps(nodes: list[Node]) -> Any:
     """The most units a move from one of ``nodes`` to another may carry: a service center lends under
     the alliance's trust rule (a first loan between two centers is small, ``first_deal_cap``), which a
-    transfer request made from the move must pass; the warehouses lend without a cap."""
+    transfer request made from the move must pass; the warehouses lend without a cap. Each borrower's
+    record with the region's centers is read once (one query per borrower, not per route)."""
     from partspool.core.reliability import first_deal_cap
-    from partspool.transfers.services import loan_history
+    from partspool.transfers.services import loans_to
 
     by_code = {n.code: n for n in nodes}
-    known: dict[tuple[str, str], int | None] = {}
+    centers = {n.id for n in nodes if n.kind == Node.Kind.SERVICE_CENTER}
+    records: dict[int, list[Any]] = {}
 
     def cap(source: str, destination: str) -> int | None:
         lender, borrower = by_code[source], by_code[destination]
         if lender.kind != Node.Kind.SERVICE_CENTER:
             return None
-        if (source, destination) not in known:
-            known[(source, destination)] = first_deal_cap(lender.id, borrower.id, loan_history(lender, borrower))
-        return known[(source, destination)]
+        if borrower.id not in records:
+            records[borrower.id] = loans_to(borrower.id, centers)
+        return first_deal_cap(lender.id, borrower.id, records[borrower.id])
 
     return cap
 
