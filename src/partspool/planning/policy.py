@@ -389,7 +389,8 @@ def check_move(nodes: list[Node], policies: list[NodePolicy], lender: Node, borr
     it under the lock that orders the requests of the part): the lender's surplus and the borrower's
     shortfall from the stock as it is now, counting what is already asked for
     (``rebalance_positions``; ``rebalance_no_surplus`` / ``rebalance_no_shortfall`` otherwise)."""
-    positions = rebalance_positions(nodes, policies, parts={part.number})
+    pair = [(n, p) for n, p in zip(nodes, policies, strict=True) if n.code in (lender.code, borrower.code)]
+    positions = rebalance_positions([n for n, _p in pair], [p for _n, p in pair], parts={part.number})
     plain = {s.node: s for s in suggest_replenishment(positions[lender.code] + positions[borrower.code],
                                                       rules.replenishment_rules(rules.current()))}
     free = plain.get(lender.code)
