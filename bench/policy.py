@@ -16,6 +16,7 @@ Run on demand:
     .venv/bin/python bench/policy.py --series 1000 --months 48 --holdout 12 --lead-times 1 2 --seed 7
     .venv/bin/python bench/policy.py --series 600 --one-shape 2 --seed 1   # fast movers of one shape
     .venv/bin/python bench/policy.py --no-moderation   # each dispersion from its own history alone
+    .venv/bin/python bench/policy.py --demo-like --no-shape   # one like-for-like growth, own seasons only
     .venv/bin/python bench/policy.py --demo-like --series 3000   # drawn like the demo: growth, seasons, new parts
     .venv/bin/python bench/policy.py --input demand.csv          # any unique_id,ds,y file
 """
@@ -122,6 +123,9 @@ def main() -> None:
     parser.add_argument("--input", help="a unique_id,ds,y CSV to replay instead of drawn series")
     parser.add_argument("--no-growth", action="store_true",
                         help="a flat mean of each history (StockRules.project_growth off)")
+    parser.add_argument("--no-shape", action="store_true",
+                        help="no growth and season read against the set's, no start at the first demand "
+                             "(StockRules.pool_shape off, start_p_value 0): one like-for-like growth for all")
     parser.add_argument("--no-moderation", action="store_true",
                         help="each series' dispersion from its own history alone (StockRules.moderate_dispersion off)")
     parser.add_argument("--json", action="store_true")
@@ -140,7 +144,8 @@ def main() -> None:
         frame = synthetic(args.series, args.months, args.seed, args.seasonal_share, args.weekly, args.one_shape)
     unit = "week" if args.weekly else "month"
     rules = StockRules(family=args.family, moderate_dispersion=not args.no_moderation,
-                       project_growth=not args.no_growth)
+                       project_growth=not args.no_growth, pool_shape=not args.no_shape,
+                       start_p_value=0.0 if args.no_shape else StockRules().start_p_value)
     zero_share = float((frame["y"] == 0).mean())
     counted = frame.groupby("unique_id", observed=True).size()
     print(f"{len(counted)} series x {int(counted.max())} {unit}s (holdout {args.holdout}), "

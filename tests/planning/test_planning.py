@@ -573,7 +573,7 @@ def test_levels_carry_the_networks_growth_forward_and_say_so(history):
     from partspool.planning import policy
 
     end = last_complete_month()
-    assert policy.network_growth(end) == 1.0  # a handful of series: too few to read a growth from
+    assert policy.network_shape(end) is None  # a handful of series: too few to read a growth from
     rng = np.random.default_rng(6)
 
     def growing():
@@ -581,19 +581,24 @@ def test_levels_carry_the_networks_growth_forward_and_say_so(history):
         return [rng.poisson(base * 1.02 ** (m - 35)) for m in range(36)]
 
     add_filter_parts(history, "OIL", "oil filter", "30", growing)
-    growth = policy.network_growth(end)
-    assert 1.15 < growth < 1.3
+    shape = policy.network_shape(end)
+    assert shape is not None and 1.15 < shape.growth < 1.35
     body = login(history.users["manager"]).get("/api/stock-policy?node=SC-HZ01").json()
     oil = next(p for p in body["parts"] if p["part"] == "OIL-000")
-    assert f"changed ×{growth:.2f} over the last year" in oil["why"]
+    assert f"the network's ×{shape.growth:.2f}, weighed against the part's own trend" in oil["why"]
 
 
 def test_a_network_with_less_than_two_years_of_records_reads_no_growth(history):
-    """Flat demand over 18 months: the year before is half empty, which must not read as growth."""
+    """Flat demand over 18 months: the months before the records began must not read as growth."""
     import numpy as np
 
     from partspool.planning import policy
 
     rng = np.random.default_rng(8)
     add_filter_parts(history, "CAB", "cabin filter", "25", lambda: [rng.poisson(8) for _m in range(18)])
-    assert policy.network_growth(last_complete_month()) == 1.0
+    shape = policy.network_shape(last_complete_month())
+    assert shape is not None and abs(shape.growth - 1.0) < 0.08
+    body = login(history.users["manager"]).get("/api/stock-policy?node=SC-HZ01").json()
+    cab = next(p for p in body["parts"] if p["part"] == "CAB-000")
+    # records for 18 months of the 36-month window: modelled from the first, not diluted by the empty months
+    assert "the 18 months with no demand before its first are left out" in cab["why"]

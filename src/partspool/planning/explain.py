@@ -179,7 +179,7 @@ def level_reason(comparison: Any) -> str:
     sentences = [_("%(part)s: class %(klass)s, fill-rate target %(target)s.") % facts]
     model = getattr(comparison, "model", None)
     if model is not None and model.family != "none":
-        about = {"mean": f"{model.mean:.2f}", "family": FAMILIES.get(model.family, model.family),
+        about = {"mean": f"{model.flat_mean:.2f}", "family": FAMILIES.get(model.family, model.family),
                  "dispersion": f"{model.dispersion:.2f}", "periods": model.periods}
         sentences.append(_("Demand %(mean)s a month over %(periods)s months, %(family)s, dispersion (variance / mean) "
                            "%(dispersion)s.") % about)
@@ -187,11 +187,23 @@ def level_reason(comparison: Any) -> str:
             sentences.append(_("Its own history alone gives a dispersion of %(own)s, parts with similar demand "
                                "%(prior)s; the figure used weighs the two by how reliable each is.") % {
                 "own": f"{model.own_dispersion:.2f}", "prior": f"{model.prior_dispersion:.2f}"})
-        if getattr(model, "growth", 1.0) != 1.0:
-            sentences.append(_("Demand across the network changed ×%(growth)s over the last year against the year "
-                               "before; the mean is carried forward at that rate from the middle of the history to "
-                               "the months ahead.") % {"growth": f"{model.growth:.2f}"})
-        if model.seasonal_index is not None:
+        if getattr(model, "started", 0):
+            sentences.append(ngettext("It started selling partway through: the %(n)s month with no demand before its "
+                                      "first is left out.",
+                                      "It started selling partway through: the %(n)s months with no demand before its "
+                                      "first are left out.", model.started) % {"n": model.started})
+        if getattr(model, "growth", 1.0) != 1.0 and getattr(model, "panel_growth", None) is not None:
+            sentences.append(_("Its demand is taken to change ×%(growth)s a year: the network's ×%(network)s, weighed "
+                               "against the part's own trend by how clearly each shows; the mean is carried forward at "
+                               "that rate from the middle of the history to the months ahead.") % {
+                "growth": f"{model.growth:.2f}", "network": f"{model.panel_growth:.2f}"})
+        if model.seasonal_index is not None and getattr(model, "season_source", None) == "profile":
+            sentences.append(_("Seasonal: too few sales to show a season alone, it follows one of the network's "
+                               "seasonal profiles (%(likely)s likely); the months ahead are scaled by their monthly "
+                               "index (%(low)s to %(high)s).") % {
+                "likely": _pct(model.profile_mass, 0), "low": f"{min(model.seasonal_index):.2f}",
+                "high": f"{max(model.seasonal_index):.2f}"})
+        elif model.seasonal_index is not None:
             sentences.append(_("Seasonal: the months ahead are scaled by their monthly index (%(low)s to %(high)s).") % {
                 "low": f"{min(model.seasonal_index):.2f}", "high": f"{max(model.seasonal_index):.2f}"})
     sentences.append(_("Over the lead time and the review month demand averages %(mean)s (sd %(sd)s) → order-up-to "

@@ -28,8 +28,9 @@ from partspool.core.policy import (
     compare_policies_many,
     estimate_demand_many,
     fit_moderation,
-    project_growth,
+    learn_shape,
     rebalance,
+    shape_models,
     suggest_replenishment,
     summarise_comparisons,
 )
@@ -184,7 +185,8 @@ def node_policies(nodes: list[Node], *, lead_time: int = 1, basis: str | None = 
         ahead = [month_add(end, k + 1).month for k in range(len(history_months))]
         models = _moderated(nodes, [code for code, _number in ids],
                             estimate_demand_many(wide.to_numpy(dtype=np.float64), history_months), end)
-        models = project_growth(models, network_growth(end), 12)
+        models = shape_models(models, list(wide.to_numpy(dtype=np.float64)), [end.month] * len(models),
+                              network_shape(end))
         found = compare_policies_many(
             models, keys=[number for _code, number in ids], lead_time=lead_time,
             unit_costs=[float(costs.get(number, 0)) for _code, number in ids], frequency=Frequency.MONTH,
@@ -202,35 +204,29 @@ def node_policies(nodes: list[Node], *, lead_time: int = 1, basis: str | None = 
     return out
 
 
-def network_growth(end: date) -> float:
-    """The network's growth over the 12 months to ``end``, like for like as the policy core reads a set's
-    (``panel_growth``): the last year's demand against the year before's, over the node x part pairs
-    already selling in the first half of the year before (a pair that started later, or a network with
-    less than two years of records, would read as growth), taken when beyond chance and clipped as the
-    core does (``growth_of``). It carries each part's mean from the middle of its
-    history to the months ahead, the same for every page and region."""
-    from django.db.models import Case, IntegerField, Sum, When
+def network_shape(end: date) -> Any:
+    """The network's growth and seasonal profiles (the core's ``learn_shape``), read from every node x part
+    pair with demand in the ``HISTORY_MONTHS`` to ``end``; None where too few series show a trend. Each
+    part's growth and season are read against them, the same on every page and region. Kept for six hours
+    under a fingerprint of the network's demand in the window, so a page does not refit it each time."""
+    from django.core.cache import cache
+    from django.db.models import Count, Max, Sum
 
-    from partspool.core.policy import StockRules
-    from partspool.core.policy.demand import growth_of
     from partspool.network.models import DemandRecord
     from partspool.network.selectors import months_back
 
-    rules = StockRules()
-    first, early_end, cut = months_back(end, 23), months_back(end, 18), months_back(end, 11)
-
-    def part_of(**when: Any) -> Sum:
-        return Sum(Case(When(then="quantity", **when), default=0, output_field=IntegerField()))
-
-    rows = (DemandRecord.objects.filter(month__gte=first, month__lte=end).values("node_id", "part_id")
-            .annotate(early=part_of(month__lte=early_end), recent=part_of(month__gte=cut),
-                      before=part_of(month__lt=cut))
-            .filter(early__gt=0).values_list("recent", "before"))
-    recent, before = [], []
-    for pair_recent, pair_before in rows.iterator(chunk_size=10_000):
-        recent.append(float(pair_recent))
-        before.append(float(pair_before))
-    return growth_of(recent, before, rules)
+    stamp = DemandRecord.objects.filter(month__gte=months_back(end, HISTORY_MONTHS - 1), month__lte=end).aggregate(
+        n=Count("id"), top=Max("id"), q=Sum("quantity"))
+    key = f"partspool:shape:{end:%Y-%m}:{stamp['n']}:{stamp['top']}:{stamp['q']}"
+    found = cache.get(key, _UNSET)
+    if found is _UNSET:
+        frame = demand_panel(list(Node.objects.all()), months=HISTORY_MONTHS, end=end)
+        found = None
+        if not frame.empty:
+            wide = frame.pivot(index="unique_id", columns="ds", values="y").fillna(0.0)
+            found = learn_shape(list(wide.to_numpy(dtype=np.float64)), [end.month] * len(wide))
+        cache.set(key, found, 6 * 3600)
+    return found
 
 
 def _moderated(nodes: list[Node], codes: list[str], models: list[Any], end: date) -> list[Any]:

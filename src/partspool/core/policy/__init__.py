@@ -13,6 +13,7 @@ Pure computations over plain data (no Django). The pieces:
 * ``kpi``: the joint KPIs against their targets;
 * ``batch``: ``estimate_demand_many`` / ``compare_policies_many``, the same for many series at once.
 * ``moderation``: each dispersion moderated towards that of the parts with similar demand.
+* ``shape``: each part's growth and season read against the whole set's (monthly data).
 """
 
 from __future__ import annotations
@@ -95,6 +96,7 @@ from partspool.core.policy.replenishment import (
     Suggestion,
     suggest_replenishment,
 )
+from partspool.core.policy.shape import PanelShape, learn_shape, shape_models
 from partspool.core.policy.simulation import (
     ClassPolicy,
     DaysOfCoverPolicy,
@@ -116,7 +118,7 @@ __all__ = [
     "ReplenishmentRules", "ReplayArrays", "Series", "SeriesResult", "ServiceLevelPolicy", "ServicePolicies",
     "SimulationResult", "StockLevel", "StockPosition", "StockRules", "Suggestion", "availability",
     "classify_abc", "compare_policies", "compare_policies_many", "count_pmf", "cover_units", "emergency_cost_share", "estimate_demand",
-    "estimate_demand_many", "panel_growth", "project_growth", "moderate_dispersion", "Moderation", "fit_moderation", "apply_moderation", "evaluate_level", "inventory_turnover", "level_fixed", "level_for_days", "level_for_fill_rate",
+    "estimate_demand_many", "panel_growth", "project_growth", "moderate_dispersion", "PanelShape", "learn_shape", "shape_models", "Moderation", "fit_moderation", "apply_moderation", "evaluate_level", "inventory_turnover", "level_fixed", "level_for_days", "level_for_fill_rate",
     "level_from_quantile", "overstock_share", "protection_demand", "protection_from_forecast",
     "read_demand_frame", "rebalance", "replay", "service_kpis", "simulate", "stockout_rate",
     "summarise_comparisons", "suggest_replenishment", "supplier_on_time", "transport", "transport_many",

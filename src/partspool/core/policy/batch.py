@@ -34,6 +34,8 @@ from partspool.core.policy.demand import (
     StockRules,
     _protection,
     demand_family,
+    demand_start,
+    estimate_demand,
     history_cap,
 )
 from partspool.core.policy.levels import StockLevel, check_fraction, cover_units, curves
@@ -82,13 +84,16 @@ def estimate_demand_many(histories: Histories, months: Months = None,
         else list(np.asarray(histories, dtype=float))
     calendars = _per_series_months(months, len(rows))
     groups: dict[tuple[int, bytes | None], list[int]] = {}
+    out: list[DemandModel | None] = [None] * len(rows)
     for i, (y, m) in enumerate(zip(rows, calendars, strict=True)):
         if y.ndim != 1 or len(y) == 0:
             raise ValueError("a demand history needs at least one period")
         if m is not None and len(m) != len(y):
             raise ValueError("history and months differ in length")
+        if demand_start(y[-rules.window:] if rules.window else y, rules):  # modelled from its first demand
+            out[i] = estimate_demand(y, m, rules)
+            continue
         groups.setdefault((len(y), None if m is None else m.tobytes()), []).append(i)
-    out: list[DemandModel | None] = [None] * len(rows)
     for members in groups.values():
         block = np.stack([rows[i] for i in members])
         for i, model in zip(members, _estimate_block(block, calendars[members[0]], rules), strict=True):
@@ -121,7 +126,8 @@ def _estimate_block(y: FloatArray, months: IntArray | None, rules: StockRules) -
         v = float(variance[i])
         family, dispersion = demand_family(m, v, n, rules)
         models.append(DemandModel(n, m, v, dispersion, family, index[i], p_value[i],
-                                  tuple(counts[i]), rules.parameter_uncertainty))
+                                  tuple(counts[i]), rules.parameter_uncertainty,
+                                  season_source=None if index[i] is None else "own"))
     return models
 
 
@@ -274,7 +280,7 @@ def compare_policies_many(
                 goal = service.target_availability if service else 0.95
             check_fraction(goal, "target fill rate")
             searches[(id(unique), goal)] = -1
-        daily = model.mean / period_days
+        daily = model.flat_mean / period_days
         levels = [cover_units(daily, d, rules.cover_rounding) for d in days]
         unique.needed = max([unique.needed, *levels])
         plans.append((unique, cls, costs[i], goal, levels))

@@ -102,7 +102,7 @@ def compare_policies(
     else:
         goal = target if target is not None else (service.target_availability if service else 0.95)
         options.append(level_for_fill_rate(demand, goal, label=label))
-    daily = model.mean / rules.period_days(frequency)
+    daily = model.flat_mean / rules.period_days(frequency)
     days = tuple(cover_days) if cover_days is not None else (rules.cover_days, rules.raised_cover_days)
     options.extend(level_for_days(demand, d, daily_demand=daily, rounding=rules.cover_rounding, label=label)
                    for d in days)

@@ -94,17 +94,24 @@ class StockRules:
     moderate_dispersion: bool = True
     moderation_min_series: int = 30
     project_growth: bool = True
+    pool_shape: bool = True
+    shape_sample: int = 3000
     growth_clip: tuple[float, float] = (0.8, 1.3)
     growth_min_series: int = 30
     growth_p_value: float = 0.05
+    start_p_value: float = 0.01
 
     def __post_init__(self) -> None:
         if self.moderation_min_series < 2:
             raise ValueError("moderation_min_series must be at least 2")
         if not 0 < self.growth_clip[0] <= 1 <= self.growth_clip[1] <= 10:
             raise ValueError("growth_clip must hold 1 and lie between 0 and 10")
+        if self.shape_sample < self.growth_min_series:
+            raise ValueError("shape_sample must be at least growth_min_series")
         if self.growth_min_series < 1:
             raise ValueError("growth_min_series must be at least 1")
+        if not 0 <= self.start_p_value < 1:
+            raise ValueError("start_p_value must lie in [0, 1)")
         if not 0 < self.growth_p_value < 1:
             raise ValueError("growth_p_value must lie between 0 and 1")
         if not (self.history_cap == 0 or 1 <= self.history_cap <= 100):
@@ -153,7 +160,13 @@ class DemandModel:
     month averaging 1, or None. ``seasonal_p``: the p-value of the seasonality test (None when not
     tested). ``history``: the demands used (kept for the empirical family). ``own_dispersion`` /
     ``prior_dispersion``: after moderation (``moderation``), the dispersion of the series' own history
-    and the one expected of a part with its demand (None when not moderated).
+    and the one expected of a part with its demand (None when not moderated). ``growth``: a year,
+    applied ``growth_lag`` periods before the first period ahead; ``panel_growth``: the set's, when the
+    series' growth was read against it (``shape``). ``season_source``: ``own`` when the season is the
+    series' own, ``profile`` when it follows one of the set's seasonal profiles (``profile_mass``: how
+    likely it follows one rather than none). ``started``: periods with no demand left out at the start
+    of the history (``demand_start``: a part that started selling partway through). ``average``: the
+    history's plain average when ``mean`` is not it (see ``flat_mean``).
     """
 
     periods: int
@@ -170,6 +183,17 @@ class DemandModel:
     growth: float = 1.0
     growth_lag: float = 0.0
     periods_per_year: float = 12.0
+    panel_growth: float | None = None
+    season_source: Literal["own", "profile"] | None = None
+    profile_mass: float = 0.0
+    started: int = 0
+    average: float | None = None
+
+    @property
+    def flat_mean(self) -> float:
+        """The history's plain average per period (the days-of-cover rule's demand); ``mean`` differs from
+        it once season and growth are taken out (``shape``)."""
+        return self.mean if self.average is None else self.average
 
     def period_means(self, months: Sequence[int] | None, count: int) -> list[float]:
         """Mean demand of the next ``count`` periods, seasonal when ``months`` (1-12) are given, and
@@ -207,10 +231,22 @@ class DemandModel:
             text += (f" (own history {self.own_dispersion:.2f}, parts with similar demand "
                      f"{self.prior_dispersion:.2f})")
         text += f", {self.periods} periods"
+        if self.started:
+            text += f" from its first demand ({self.started} periods with none before it left out)"
         if self.seasonal_index is not None:
             low, high = min(self.seasonal_index), max(self.seasonal_index)
-            text += f", seasonal (monthly index {low:.2f}-{high:.2f}, p={self.seasonal_p:.3f})"
-        if self.growth != 1.0:
+            text += f", seasonal (monthly index {low:.2f}-{high:.2f}"
+            if self.season_source == "profile":
+                text += f", following a seasonal profile of the set, {self.profile_mass:.0%} likely)"
+            elif self.seasonal_p is not None:
+                text += f", p={self.seasonal_p:.3f})"
+            else:
+                text += ", its own pattern beyond noise)"
+        if self.growth != 1.0 and self.panel_growth is not None:
+            text += (f", demand growing x{self.growth:.2f} a year (the set's x{self.panel_growth:.2f}, "
+                     f"weighed against this series' own trend), the mean carried {self.growth_lag + 1:.1f} "
+                     "periods forward from the middle of the history")
+        elif self.growth != 1.0:
             text += (f", demand growing x{self.growth:.2f} a year across the set, the mean carried "
                      f"{self.growth_lag + 1:.1f} periods forward from the middle of the history")
         return text
@@ -308,6 +344,10 @@ def estimate_demand(
     if rules.window is not None:
         y = y[-rules.window:]
         month_arr = None if month_arr is None else month_arr[-rules.window:]
+    started = demand_start(y, rules)
+    if started:
+        y = y[started:]
+        month_arr = None if month_arr is None else month_arr[started:]
     n = len(y)
     mean = float(y.mean())
     counts = tuple(int(round(v)) for v in y)
@@ -317,7 +357,21 @@ def estimate_demand(
     variance = within if index is not None else (float(y.var(ddof=1)) if n > 1 else mean)
     family, dispersion = demand_family(mean, variance, n, rules)
     return DemandModel(n, mean, variance, dispersion, family, index, p_value, counts,
-                       rules.parameter_uncertainty)
+                       rules.parameter_uncertainty, season_source=None if index is None else "own", started=started)
+
+
+def demand_start(y: FloatArray, rules: StockRules | None = None) -> int:
+    """Periods of zeros opening a history when they are too many to be chance: the part started selling
+    partway through (0 otherwise). With ``k`` periods of demand spread at random over ``n`` periods, all of
+    them falling after the first ``f`` has probability ``((n - f) / n) ** k``; below
+    ``StockRules.start_p_value`` the history is taken to begin at its first demand. Counting periods with
+    demand rather than units keeps one lumpy order from passing for a steady rate."""
+    rules = rules or StockRules()
+    nonzero = np.flatnonzero(np.asarray(y) > 0)
+    if rules.start_p_value <= 0 or nonzero.size == 0 or nonzero[0] == 0:
+        return 0
+    n, first = len(y), int(nonzero[0])
+    return first if ((n - first) / n) ** nonzero.size < rules.start_p_value else 0
 
 
 def _seasonality(

@@ -53,6 +53,7 @@ from partspool.core.policy.levels import (
 )
 from partspool.core.policy.moderation import moderate_dispersion
 from partspool.core.policy.replay import ReplayArrays, replay
+from partspool.core.policy.shape import learn_shape, shape_models
 
 
 @dataclass(frozen=True)
@@ -246,7 +247,14 @@ def simulate(
              "more": max(len(short) - 5, 0)})])
     models, _found = moderate_dispersion(
         [estimate_demand(s.y[:-holdout], s.months[:-holdout], rules) for s in panel.series], rules)
-    if rules.project_growth:  # one policy for the whole replay: the mean grown to the middle of it
+    if rules.project_growth and rules.pool_shape and panel.frequency is Frequency.MONTH:
+        # one policy for the whole replay: each mean grown to the middle of it, season and growth read
+        # against the whole set's
+        histories = [s.y[:-holdout] for s in panel.series]
+        last_months = [int(s.months[-holdout - 1]) for s in panel.series]
+        models = shape_models(models, histories, last_months, learn_shape(histories, last_months, rules),
+                              ahead=holdout / 2, rules=rules)
+    elif rules.project_growth:  # one policy for the whole replay: the mean grown to the middle of it
         per_year = rules.periods_per_year(panel.frequency)
         growth = panel_growth([s.y[:-holdout] for s in panel.series], per_year, rules)
         models = project_growth(models, growth, per_year, ahead=holdout / 2)
@@ -332,7 +340,7 @@ def _one_level(
             return level_at_price(demand, price, policy.target_fill_rate)
         return level_for_fill_rate(demand, policy.target_fill_rate)
     if isinstance(policy, DaysOfCoverPolicy):
-        daily = model.mean / rules.period_days(frequency)
+        daily = model.flat_mean / rules.period_days(frequency)
         return level_for_days(demand, policy.days, daily_demand=daily, rounding=rules.cover_rounding)
     if isinstance(policy, ClassPolicy):
         assert cls is not None
