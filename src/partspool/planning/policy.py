@@ -273,7 +273,7 @@ def _region_fit(region: int, end: date, fit: Any) -> Any:
 
     stamp = DemandRecord.objects.filter(node__region_id=region, month__gte=months_back(end, HISTORY_MONTHS - 1),
                                         month__lte=end).aggregate(n=Count("id"), top=Max("id"), q=Sum("quantity"))
-    key = f"partspool:moderation:{region}:{end:%Y-%m}:{stamp['n']}:{stamp['top']}:{stamp['q']}"
+    key = f"partspool:moderation2:{region}:{end:%Y-%m}:{stamp['n']}:{stamp['top']}:{stamp['q']}"
     found = cache.get(key, _UNSET)
     if found is _UNSET:
         found = fit()

@@ -100,7 +100,20 @@ def test_a_flat_lumpy_network_is_left_flat():
     rng = np.random.default_rng(4)
     counts = rng.negative_binomial(1.0, 1 / 4.0, (300, 36)).astype(float)  # mean 3, very lumpy
     shape = learn_shape(list(counts), [12] * 300)
-    assert shape is not None and shape.growth == pytest.approx(1.0, abs=0.05)
+    assert shape is not None and shape.growth == 1.0  # no growth beyond chance: none at all
+    models = [estimate_demand(h) for h in counts]
+    assert all(m.growth == 1.0 for m in shape_models(models, list(counts), [12] * 300, shape))
+
+
+def test_a_part_with_a_strong_season_of_its_own_is_not_said_to_borrow_one():
+    counts, _mean, seasonal = network(1500, 36, seed=7, superseded=0.0)
+    histories = list(counts)
+    shape = learn_shape(histories, [12] * len(histories))
+    shaped = shape_models([estimate_demand(h) for h in histories], histories, [12] * len(histories), shape)
+    busy = [m for m, s, h in zip(shaped, seasonal, histories, strict=True) if s and h.sum() >= 36 * 3]
+    assert len(busy) >= 10  # three units a month or more
+    assert all(m.season_source == "own" and m.seasonal_index is not None for m in busy)
+    assert all("its own pattern beyond noise" in m.describe() for m in busy)  # no chi-square test was run
 
 
 def test_too_few_series_leave_the_models_as_they_are_and_bad_input_is_refused():

@@ -13,7 +13,8 @@ growing network with seasonal parts:
 So, on monthly data, the policy uses the forecasting core's ``SeasonalTrend`` (``forecasting.seasonal``):
 
 1. ``learn_shape`` measures each series' trend on a sample of the panel and pools them as a
-   random-effects meta-analysis (the panel's growth and how much the parts' true growths differ), and
+   random-effects meta-analysis (the panel's growth and how much the parts' true growths differ; no
+   growth at all unless the like-for-like test of ``demand.panel_growth`` finds some beyond chance), and
    finds the panel's seasonal profiles (``season_groups``: the shapes of the series whose own season
    is clear);
 2. ``shape_models`` fits each series with that prior: its growth is its own measurement weighed
@@ -45,6 +46,7 @@ from partspool.core.forecasting.seasonal import (
 )
 from partspool.core.forecasting.settings import SeasonalTrendSettings
 from partspool.core.policy.demand import DemandModel, StockRules
+from partspool.core.policy.demand import panel_growth as panel_growth_like_for_like
 
 FloatArray = npt.NDArray[np.float64]
 SEASON = 12  # monthly data: a season is a year of twelve calendar months
@@ -90,6 +92,11 @@ def learn_shape(histories: Sequence[Any], last_months: Sequence[int],
                                              yearly=True, seasons=True)[0]
     if prior is None or prior.series < rules.growth_min_series:
         return None
+    if panel_growth_like_for_like(arrays, SEASON, rules) == 1.0:
+        # no growth beyond chance between the last two years: none for any series (a flat network read
+        # from noisy trends would otherwise move every level by a point or two)
+        fitted = dataclasses.replace(base, trend_mean=0.0, trend_prior=0.0, season_groups=prior.groups)
+        return PanelShape(1.0, 0.0, prior.groups, prior.series, fitted)
     fitted = dataclasses.replace(base, trend_mean=prior.mean, trend_prior=prior.sd, season_groups=prior.groups)
     return PanelShape(float(np.exp(prior.mean)), float(prior.sd), prior.groups, prior.series, fitted)
 
@@ -115,10 +122,11 @@ def shape_models(models: Sequence[DemandModel], histories: Sequence[Any],
             out.append(model)
             continue
         fit = fit_seasonal_trend(y, int(cycle), SEASON, shape.rules)
-        profile = fit.profile_mass > 0.5 and fit.shrink <= threshold
-        seasonal = fit.shrink > threshold or profile
+        own = _stands_out(fit, threshold)
+        profile = fit.profile_mass > 0.5 and not own
+        seasonal = own or fit.shrink > threshold or profile
         factors = fit.seasonal if seasonal else np.ones(SEASON)
-        yearly = float(min(max(fit.growth ** SEASON, low), high))
+        yearly = float(min(max(fit.growth ** SEASON, low), high)) if shape.growth != 1.0 else 1.0
         per_period = yearly ** (1.0 / SEASON)
         n = y.size
         ages = np.arange(n, dtype=np.float64) - (n - 1) / 2  # from the middle of the history
@@ -129,9 +137,19 @@ def shape_models(models: Sequence[DemandModel], histories: Sequence[Any],
             model, mean=mean, average=model.flat_mean, growth=yearly, growth_lag=(n - 1) / 2 + ahead,
             periods_per_year=float(SEASON),
             seasonal_index=index, panel_growth=shape.growth,
+            seasonal_p=model.seasonal_p if model.seasonal_index is not None else None,
             season_source=("profile" if profile else "own") if seasonal else model.season_source,
             profile_mass=float(fit.profile_mass)))
     return out
+
+
+def _stands_out(fit: Any, threshold: float) -> bool:
+    """Whether the series' own measured season stands out from a flat one beyond noise (the James-Stein
+    factor against flat above the test's threshold), whatever profile it was shrunk towards."""
+    if fit.raw_seasonal is None or fit.seasonal_variance is None or not np.isfinite(fit.seasonal_variance).all():
+        return False
+    spread = float(np.dot(fit.raw_seasonal - 1.0, fit.raw_seasonal - 1.0))
+    return spread > 0 and 1.0 - float(fit.seasonal_variance.sum()) / spread > threshold
 
 
 def _cycles(last_months: Sequence[int]) -> npt.NDArray[np.int64]:
