@@ -166,6 +166,8 @@ def main() -> None:
         row = {
             "lead_time": lead_time,
             "service_level": {"fill_rate": service.fill_rate, "average_inventory": service.average_inventory,
+                              "fill_rate_with_history": service.fill_rate_with_history,
+                              "demanded_without_history": service.demanded_without_history,
                               "stockout_rate": service.stockout_rate, "seconds": round(seconds, 2)},
             "service_level_pooled": {"fill_rate": pooled.fill_rate, "average_inventory": pooled.average_inventory,
                                      "stockout_rate": pooled.stockout_rate},
@@ -180,6 +182,9 @@ def main() -> None:
         print(f"\nlead time {lead_time} {unit}(s)")
         print(f"  service level {args.target:.0%}:   fill {service.fill_rate:6.1%}  "
               f"avg inventory {service.average_inventory:6.2f}  ({seconds:.1f} s)")
+        if service.demanded_without_history and service.fill_rate_with_history is not None:
+            print(f"    on the series with any demand before the holdout: fill {service.fill_rate_with_history:6.1%}; "
+                  f"{service.demanded_without_history / service.demanded:.1%} of the demand fell on series with none")
         print(f"  pooled {args.target:.0%}:          fill {pooled.fill_rate:6.1%}  "
               f"avg inventory {pooled.average_inventory:6.2f}  (one target for all series together)")
         for d, r in fixed.items():

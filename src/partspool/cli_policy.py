@@ -6,7 +6,10 @@
 The CSV has the columns ``unique_id,ds,y`` (one row per series and period; months or weeks,
 inferred from the dates). The policy is set from each series' history before the last H periods,
 those periods are replayed, and one JSON object is printed: ``fill_rate``, ``average_inventory``,
-``stockout_rate``, ``series`` and the totals behind them (see ``partspool.core.policy.simulation``).
+``stockout_rate``, ``series`` and the totals behind them (see ``partspool.core.policy.simulation``),
+with the shortfall split in two: ``demanded_without_history`` (units asked for of series with no demand
+at all before the holdout, which no rule that reads history stocks) and ``fill_rate_with_history``
+(the fill rate on the other series).
 """
 
 from __future__ import annotations
@@ -44,6 +47,11 @@ def register(sub: Any) -> None:
     p.add_argument("--no-moderation", action="store_true",
                    help="set each series' dispersion from its own history alone (by default, with 30 or more "
                         "series, each is moderated towards that of the series with similar demand)")
+    p.add_argument("--no-shape", action="store_true",
+                   help="read each series' growth and season from its own history and the set's like-for-like "
+                        "growth, and model every history from its first period (by default, on monthly data, "
+                        "growth and season are read against the whole set's, and a series that started selling "
+                        "partway through is modelled from its first demand)")
     add_language_option(p)
     p.set_defaults(func=cmd_simulate, needs_database=False)
 
@@ -136,7 +144,9 @@ def _simulate(args: argparse.Namespace) -> int:
             raise CsvReadError(_("%(path)s is empty") % {"path": path})
         result = simulate(frame, holdout=args.holdout, policy=policy, lead_time=args.lead_time,
                           frequency=args.freq, min_history=args.min_history,
-                          rules=StockRules(moderate_dispersion=not args.no_moderation))
+                          rules=StockRules(moderate_dispersion=not args.no_moderation,
+                                           pool_shape=not args.no_shape,
+                                           start_p_value=0.0 if args.no_shape else StockRules().start_p_value))
     except DemandFrameError as error:
         return _error(_("%(file)s: %(problems)s") % {"file": path.name, "problems": frame_message(error)})
     except ValueError as error:

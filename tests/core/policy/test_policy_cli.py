@@ -231,3 +231,30 @@ def test_dispersions_are_moderated_across_series_unless_asked_not_to(tmp_path, c
     code, out, err = run(capsys, *common, "--no-moderation")
     assert code == 0, err
     assert not any("parts with similar demand" in s["demand_model"] for s in json.loads(out)["per_series"])
+
+
+def test_the_shortfall_on_parts_that_never_sold_is_told_apart_and_the_shape_can_be_turned_off(tmp_path, capsys):
+    rng = np.random.default_rng(7)
+    stamps = pd.date_range("2022-01-01", periods=36, freq="MS")
+    rows = []
+    for i in range(40):
+        y = rng.poisson(3.0 * 1.02 ** np.arange(36))
+        if i < 4:  # four parts first asked for in the held-out year
+            y[:24] = 0
+        rows.append(pd.DataFrame({"unique_id": f"P{i:02d}", "ds": stamps.strftime("%Y-%m-%d"), "y": y}))
+    path = tmp_path / "growing.csv"
+    pd.concat(rows).to_csv(path, index=False)
+    common = ["--input", str(path), "--holdout", "12", "--policy", "service-level", "--lead-time", "1", "--per-series"]
+    code, out, err = run(capsys, *common)
+    assert code == 0, err
+    result = json.loads(out)
+    never = sum(s["demanded"] for s in result["per_series"][:4])
+    assert result["demanded_without_history"] == never > 0
+    known = result["demanded"] - never
+    served_never = sum(s["served"] for s in result["per_series"][:4])
+    assert result["fill_rate_with_history"] == pytest.approx((result["served"] - served_never) / known)
+    assert result["fill_rate_with_history"] > result["fill_rate"]
+    assert "the set's x" in result["per_series"][10]["demand_model"]
+    code, out, err = run(capsys, *common, "--no-shape")
+    assert code == 0, err
+    assert not any("the set's x" in s["demand_model"] for s in json.loads(out)["per_series"])

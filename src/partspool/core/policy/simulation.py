@@ -182,6 +182,10 @@ class SimulationResult:
     turnover: float | None
     average_inventory_value: float | None
     details: tuple[SeriesResult, ...]
+    # the demand on series with none in their history (a part that never sold there: no rule that reads
+    # history stocks it) and the fill rate on the others, so the two parts of a shortfall can be told apart
+    demanded_without_history: int = 0
+    fill_rate_with_history: float | None = None
 
     def to_dict(self, per_series: bool = False) -> dict[str, Any]:
         """Plain data for JSON (per-series rows on request)."""
@@ -193,6 +197,8 @@ class SimulationResult:
             "stockout_rate_demand_periods": self.stockout_rate_demand_periods,
             "demanded": self.demanded, "served": self.served, "lost": self.lost,
             "turnover": self.turnover, "average_inventory_value": self.average_inventory_value,
+            "demanded_without_history": self.demanded_without_history,
+            "fill_rate_with_history": self.fill_rate_with_history,
         }
         if per_series:
             out["per_series"] = [d.to_dict() for d in self.details]
@@ -401,6 +407,9 @@ def _result(
     else:
         stock_units = avg_inventory * n
         turnover = demanded * per_year / stock_units if stock_units > 0 else None
+    dormant = np.array([m.family == "none" for m in models], dtype=bool)
+    without = int(arrays.demand[dormant].sum())
+    known = demanded - without
     return SimulationResult(
         policy=policy.name, parameters=_parameters(policy), frequency=panel.frequency, holdout=holdout,
         lead_time=lead_time, series=n, demanded=demanded, served=served, lost=demanded - served,
@@ -408,6 +417,8 @@ def _result(
         stockout_rate=float((arrays.lost > 0).sum()) / (n * holdout),
         stockout_rate_demand_periods=float((arrays.lost > 0).sum()) / with_demand if with_demand else 0.0,
         turnover=turnover, average_inventory_value=value, details=tuple(details),
+        demanded_without_history=without,
+        fill_rate_with_history=int(arrays.served[~dormant].sum()) / known if known else None,
     )
 
 
