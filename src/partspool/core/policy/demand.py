@@ -166,7 +166,9 @@ class DemandModel:
     series' own, ``profile`` when it follows one of the set's seasonal profiles (``profile_mass``: how
     likely it follows one rather than none). ``started``: periods with no demand left out at the start
     of the history (``demand_start``: a part that started selling partway through). ``average``: the
-    history's plain average when ``mean`` is not it (see ``flat_mean``).
+    history's plain average when ``mean`` is not it (see ``flat_mean``). ``growth_uncertainty``: the
+    relative variance the uncertain growth adds to the mean carried forward (``shape``), part of
+    ``mean_uncertainty``.
     """
 
     periods: int
@@ -188,6 +190,7 @@ class DemandModel:
     profile_mass: float = 0.0
     started: int = 0
     average: float | None = None
+    growth_uncertainty: float = 0.0
 
     @property
     def flat_mean(self) -> float:
@@ -219,7 +222,7 @@ class DemandModel:
         """Relative variance of the estimated mean (0 when the uncertainty is not modelled)."""
         if not self.parameter_uncertainty or self.mean <= 0 or self.family == "empirical":
             return 0.0
-        return self.dispersion / (self.mean * self.periods)
+        return self.dispersion / (self.mean * self.periods) + self.growth_uncertainty
 
     def describe(self) -> str:
         """One line on the model, e.g. ``negative binomial (dispersion 2.4) from 36 periods``."""

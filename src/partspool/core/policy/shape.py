@@ -13,8 +13,9 @@ growing network with seasonal parts:
 So, on monthly data, the policy uses the forecasting core's ``SeasonalTrend`` (``forecasting.seasonal``):
 
 1. ``learn_shape`` measures each series' trend on a sample of the panel and pools them as a
-   random-effects meta-analysis (the panel's growth and how much the parts' true growths differ; no
-   growth at all unless the like-for-like test of ``demand.panel_growth`` finds some beyond chance), and
+   random-effects meta-analysis (the panel's growth and how much the parts' true growths differ; the
+   parts' growths are read around none unless the like-for-like test of ``demand.panel_growth`` finds
+   growth of the whole beyond chance), and
    finds the panel's seasonal profiles (``season_groups``: the shapes of the series whose own season
    is clear);
 2. ``shape_models`` fits each series with that prior: its growth is its own measurement weighed
@@ -93,10 +94,11 @@ def learn_shape(histories: Sequence[Any], last_months: Sequence[int],
     if prior is None or prior.series < rules.growth_min_series:
         return None
     if panel_growth_like_for_like(arrays, SEASON, rules) == 1.0:
-        # no growth beyond chance between the last two years: none for any series (a flat network read
-        # from noisy trends would otherwise move every level by a point or two)
-        fitted = dataclasses.replace(base, trend_mean=0.0, trend_prior=0.0, season_groups=prior.groups)
-        return PanelShape(1.0, 0.0, prior.groups, prior.series, fitted)
+        # no growth of the whole beyond chance between the last two years: the parts' growths are read
+        # around none (a flat network read from noisy trends would otherwise move every level by a point
+        # or two); where they differ beyond their noise (the spread), each still keeps its own
+        fitted = dataclasses.replace(base, trend_mean=0.0, trend_prior=prior.sd, season_groups=prior.groups)
+        return PanelShape(1.0, float(prior.sd), prior.groups, prior.series, fitted)
     fitted = dataclasses.replace(base, trend_mean=prior.mean, trend_prior=prior.sd, season_groups=prior.groups)
     return PanelShape(float(np.exp(prior.mean)), float(prior.sd), prior.groups, prior.series, fitted)
 
@@ -126,20 +128,28 @@ def shape_models(models: Sequence[DemandModel], histories: Sequence[Any],
         profile = fit.profile_mass > 0.5 and not own
         seasonal = own or fit.shrink > threshold or profile
         factors = fit.seasonal if seasonal else np.ones(SEASON)
-        yearly = float(min(max(fit.growth ** SEASON, low), high)) if shape.growth != 1.0 else 1.0
+        yearly = float(min(max(fit.growth ** SEASON, low), high))
         per_period = yearly ** (1.0 / SEASON)
         n = y.size
         ages = np.arange(n, dtype=np.float64) - (n - 1) / 2  # from the middle of the history
         positions = (int(cycle) - np.arange(n - 1, -1, -1)) % SEASON
         mean = float(y.sum() / (factors[positions] * per_period**ages).sum())
         index = tuple(float(v) for v in factors) if seasonal else model.seasonal_index
+        # the growth's posterior variance (its measurement against the network's spread), carried over the
+        # periods from the middle of the history to the first one protected: the projected mean's uncertainty
+        tau2 = (shape.rules.trend_prior / SEASON) ** 2
+        posterior = 0.0 if tau2 <= 0 else (
+            tau2 if not np.isfinite(fit.growth_variance) or fit.growth_variance <= 0
+            else 1.0 / (1.0 / tau2 + 1.0 / fit.growth_variance))
+        lag = (n - 1) / 2 + ahead + 1
         out.append(dataclasses.replace(
             model, mean=mean, average=model.flat_mean, growth=yearly, growth_lag=(n - 1) / 2 + ahead,
             periods_per_year=float(SEASON),
             seasonal_index=index, panel_growth=shape.growth,
             seasonal_p=model.seasonal_p if model.seasonal_index is not None else None,
             season_source=("profile" if profile else "own") if seasonal else model.season_source,
-            profile_mass=float(fit.profile_mass)))
+            profile_mass=float(fit.profile_mass),
+            growth_uncertainty=float(posterior * lag * lag) if model.parameter_uncertainty else 0.0))
     return out
 
 
