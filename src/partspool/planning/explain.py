@@ -192,7 +192,7 @@ def level_reason(comparison: Any) -> str:
                                       "first is left out.",
                                       "It started selling partway through: the %(n)s months with no demand before its "
                                       "first are left out.", model.started) % {"n": model.started})
-        if getattr(model, "growth", 1.0) != 1.0 and getattr(model, "panel_growth", None) is not None:
+        if abs(getattr(model, "growth", 1.0) - 1.0) >= 0.005 and getattr(model, "panel_growth", None) is not None:
             sentences.append(_("Its demand is taken to change ×%(growth)s a year: the network's ×%(network)s, weighed "
                                "against the part's own trend by how clearly each shows; the mean is carried forward at "
                                "that rate from the middle of the history to the months ahead.") % {

@@ -217,7 +217,7 @@ def network_shape(end: date) -> Any:
 
     stamp = DemandRecord.objects.filter(month__gte=months_back(end, HISTORY_MONTHS - 1), month__lte=end).aggregate(
         n=Count("id"), top=Max("id"), q=Sum("quantity"))
-    key = f"partspool:shape:{end:%Y-%m}:{stamp['n']}:{stamp['top']}:{stamp['q']}"
+    key = f"partspool:shape2:{end:%Y-%m}:{stamp['n']}:{stamp['top']}:{stamp['q']}"
     found = cache.get(key, _UNSET)
     if found is _UNSET:
         frame = demand_panel(list(Node.objects.all()), months=HISTORY_MONTHS, end=end)

@@ -63,7 +63,7 @@ def test_a_growing_network_reaches_its_target_held_out_only_with_growth_carried_
                     rules=StockRules(project_growth=False))
     grown = simulate(frame, holdout=12, policy=ServiceLevelPolicy(0.95), lead_time=1)
     assert flat.fill_rate < 0.93 and grown.fill_rate >= 0.95
-    assert "growing x1.2" in grown.details[0].model
+    assert "changing x1.2" in grown.details[0].model
 
 
 def test_a_frame_with_repeated_index_labels_is_read_by_its_rows():

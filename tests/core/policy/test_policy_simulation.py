@@ -355,3 +355,15 @@ def test_one_target_for_the_set_reaches_it_with_less_stock_than_one_per_series()
     assert 0.95 <= expected < 0.955  # the set's target, reached and not overshot
     stock = {scope: sum(d.level.expected_on_hand for d in run.details) for scope, run in runs.items()}
     assert stock["pooled"] < stock["series"]
+
+
+def test_a_part_that_sold_only_before_the_window_still_counts_as_having_history():
+    stamps = pd.date_range("2022-01-01", periods=36, freq="MS")
+    early = [2.0] * 6 + [0.0] * 18 + [1.0] * 12  # sold in its first six months, not in the 12 before the holdout
+    never = [0.0] * 24 + [1.0] * 12
+    frame = pd.concat([pd.DataFrame({"unique_id": u, "ds": stamps, "y": y})
+                       for u, y in (("early", early), ("never", never))], ignore_index=True)
+    result = simulate(frame, holdout=12, policy=ServiceLevelPolicy(0.95), lead_time=1,
+                      rules=StockRules(window=12))
+    assert result.demanded_without_history == 12  # only the part with no demand at all before the holdout
+    assert result.fill_rate_with_history == result.details[0].served / 12

@@ -16,7 +16,9 @@ The mean is an estimate from a short history, and an underestimated mean costs f
 ``parameter_uncertainty`` on, the variance of the demand over ``k`` periods gets the variance of
 the estimated mean added: ``var = d * M + M**2 * d / (m * n)`` for a total mean ``M``, dispersion
 ``d``, per-period mean ``m`` and ``n`` periods of history. For Poisson demand this is exactly the
-predictive distribution of a Poisson rate with a vague gamma prior (a negative binomial).
+predictive distribution of a Poisson rate with a vague gamma prior (a negative binomial). Where the
+mean is carried forward at an estimated growth (``shape``), the growth's own uncertainty over the
+periods ahead is added to that relative variance too (``DemandModel.growth_uncertainty``).
 
 Seasonality (air-conditioning in summer, wipers in the typhoon season) is recognised when the
 history covers at least ``seasonal_min_cycles`` years: the demand per calendar month is tested
@@ -245,8 +247,8 @@ class DemandModel:
                 text += f", p={self.seasonal_p:.3f})"
             else:
                 text += ", its own pattern beyond noise)"
-        if self.growth != 1.0 and self.panel_growth is not None:
-            text += (f", demand growing x{self.growth:.2f} a year (the set's x{self.panel_growth:.2f}, "
+        if abs(self.growth - 1.0) >= 0.005 and self.panel_growth is not None:
+            text += (f", demand changing x{self.growth:.2f} a year (the set's x{self.panel_growth:.2f}, "
                      f"weighed against this series' own trend), the mean carried {self.growth_lag + 1:.1f} "
                      "periods forward from the middle of the history")
         elif self.growth != 1.0:

@@ -13,9 +13,9 @@ growing network with seasonal parts:
 So, on monthly data, the policy uses the forecasting core's ``SeasonalTrend`` (``forecasting.seasonal``):
 
 1. ``learn_shape`` measures each series' trend on a sample of the panel and pools them as a
-   random-effects meta-analysis (the panel's growth and how much the parts' true growths differ; the
-   parts' growths are read around none unless the like-for-like test of ``demand.panel_growth`` finds
-   growth of the whole beyond chance), and
+   random-effects meta-analysis (the panel's growth and how much the parts' true growths differ; no
+   growth for any part unless the like-for-like test of ``demand.panel_growth`` finds growth of the
+   whole beyond chance), and
    finds the panel's seasonal profiles (``season_groups``: the shapes of the series whose own season
    is clear);
 2. ``shape_models`` fits each series with that prior: its growth is its own measurement weighed
@@ -94,11 +94,12 @@ def learn_shape(histories: Sequence[Any], last_months: Sequence[int],
     if prior is None or prior.series < rules.growth_min_series:
         return None
     if panel_growth_like_for_like(arrays, SEASON, rules) == 1.0:
-        # no growth of the whole beyond chance between the last two years: the parts' growths are read
-        # around none (a flat network read from noisy trends would otherwise move every level by a point
-        # or two); where they differ beyond their noise (the spread), each still keeps its own
-        fitted = dataclasses.replace(base, trend_mean=0.0, trend_prior=prior.sd, season_groups=prior.groups)
-        return PanelShape(1.0, float(prior.sd), prior.groups, prior.series, fitted)
+        # no growth of the whole beyond chance between the last two years: none for any part. A flat
+        # network read from noisy trends would otherwise move every level by a point or two, and the
+        # spread cannot be trusted there: the trends' sampling variances run some 15% small, so on
+        # stationary panels of a few hundred series a spread is always found
+        fitted = dataclasses.replace(base, trend_mean=0.0, trend_prior=0.0, season_groups=prior.groups)
+        return PanelShape(1.0, 0.0, prior.groups, prior.series, fitted)
     fitted = dataclasses.replace(base, trend_mean=prior.mean, trend_prior=prior.sd, season_groups=prior.groups)
     return PanelShape(float(np.exp(prior.mean)), float(prior.sd), prior.groups, prior.series, fitted)
 

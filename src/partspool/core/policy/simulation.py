@@ -407,7 +407,7 @@ def _result(
     else:
         stock_units = avg_inventory * n
         turnover = demanded * per_year / stock_units if stock_units > 0 else None
-    dormant = np.array([m.family == "none" for m in models], dtype=bool)
+    dormant = np.array([not np.asarray(s.y[:-holdout]).any() for s in panel.series], dtype=bool)
     without = int(arrays.demand[dormant].sum())
     known = demanded - without
     return SimulationResult(
