@@ -602,3 +602,32 @@ def test_a_network_with_less_than_two_years_of_records_reads_no_growth(history):
     cab = next(p for p in body["parts"] if p["part"] == "CAB-000")
     # records for 18 months of the 36-month window: modelled from the first, not diluted by the empty months
     assert "the 18 months with no demand before its first are left out" in cab["why"]
+
+
+def test_a_regions_demand_models_are_fitted_once_until_its_demand_changes(history, monkeypatch):
+    """The region's pages and every rebalancing request's check ask for the same levels: the parts are
+    fitted once, and again only when the demand changes (a corrected month included)."""
+    import numpy as np
+
+    from partspool.network.models import DemandRecord
+    from partspool.planning import policy
+
+    rng = np.random.default_rng(12)
+    add_filter_parts(history, "OIL", "oil filter", "30", lambda: [rng.poisson(5 * 1.02 ** (m - 35)) for m in range(36)])
+    fits = []
+    real = policy.shape_models
+    monkeypatch.setattr(policy, "shape_models", lambda *a, **k: fits.append(1) or real(*a, **k))
+    nodes = [history.nodes[c] for c in ("SC-HZ01", "SC-SH01")]
+    first = policy.node_policies(nodes)
+    again = policy.node_policies(nodes)
+    assert len(fits) == 1
+    assert [c.option("service_level").level.order_up_to for p in again for c in p.comparisons] == \
+        [c.option("service_level").level.order_up_to for p in first for c in p.comparisons]
+    record = DemandRecord.objects.filter(node=history.nodes["SC-HZ01"], part__number="OIL-000").latest("month")
+    record.quantity += 40  # a month corrected: same records, same newest, a different total
+    record.save()
+    changed = policy.node_policies(nodes)
+    assert len(fits) == 2
+    level = next(c for c in changed[0].comparisons if c.key == "OIL-000").option("service_level").level
+    before = next(c for c in first[0].comparisons if c.key == "OIL-000").option("service_level").level
+    assert level.order_up_to > before.order_up_to

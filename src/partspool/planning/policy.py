@@ -183,10 +183,7 @@ def node_policies(nodes: list[Node], *, lead_time: int = 1, basis: str | None = 
         history_months = [d.month for d in wide.columns]
         # the calendar months of the periods after the review: the history's last month + 1, + 2, …
         ahead = [month_add(end, k + 1).month for k in range(len(history_months))]
-        models = _moderated(nodes, [code for code, _number in ids],
-                            estimate_demand_many(wide.to_numpy(dtype=np.float64), history_months), end)
-        models = shape_models(models, list(wide.to_numpy(dtype=np.float64)), [end.month] * len(models),
-                              network_shape(end))
+        models = _demand_models(nodes, [code for code, _number in ids], wide, end)
         found = compare_policies_many(
             models, keys=[number for _code, number in ids], lead_time=lead_time,
             unit_costs=[float(costs.get(number, 0)) for _code, number in ids], frequency=Frequency.MONTH,
@@ -204,12 +201,9 @@ def node_policies(nodes: list[Node], *, lead_time: int = 1, basis: str | None = 
     return out
 
 
-def network_shape(end: date) -> Any:
-    """The network's growth and seasonal profiles (the core's ``learn_shape``), read from every node x part
-    pair with demand in the ``HISTORY_MONTHS`` to ``end``; None where too few series show a trend. Each
-    part's growth and season are read against them, the same on every page and region. Kept for six hours
-    under a fingerprint of the network's demand in the window, so a page does not refit it each time."""
-    from django.core.cache import cache
+def _network_stamp(end: date) -> str:
+    """A fingerprint of the network's demand in the ``HISTORY_MONTHS`` to ``end`` (how many records, the
+    newest, their total): what the network's shape is learnt from."""
     from django.db.models import Count, Max, Sum
 
     from partspool.network.models import DemandRecord
@@ -217,7 +211,40 @@ def network_shape(end: date) -> Any:
 
     stamp = DemandRecord.objects.filter(month__gte=months_back(end, HISTORY_MONTHS - 1), month__lte=end).aggregate(
         n=Count("id"), top=Max("id"), q=Sum("quantity"))
-    key = f"partspool:shape2:{end:%Y-%m}:{stamp['n']}:{stamp['top']}:{stamp['q']}"
+    return f"{end:%Y-%m}:{stamp['n']}:{stamp['top']}:{stamp['q']}"
+
+
+def _demand_models(nodes: list[Node], codes: list[str], wide: pd.DataFrame, end: date) -> list[Any]:
+    """The demand models of the rows of ``wide`` (node x part, months as columns): estimated, their
+    dispersions moderated in their region, their growth and season read against the network's. Kept for
+    six hours under the rows' own demand and the network's fingerprint, so the region's pages and each
+    rebalancing request's check do not fit every part again."""
+    import hashlib
+
+    from django.core.cache import cache
+
+    values = wide.to_numpy(dtype=np.float64)
+    digest = hashlib.sha256()
+    digest.update("\n".join(map(str, wide.index)).encode())
+    digest.update(np.ascontiguousarray(values).tobytes())
+    key = f"partspool:models:{_network_stamp(end)}:{digest.hexdigest()}"
+    found = cache.get(key)
+    if found is None:
+        months = [d.month for d in wide.columns]
+        found = _moderated(nodes, codes, estimate_demand_many(values, months), end)
+        found = shape_models(found, list(values), [end.month] * len(found), network_shape(end))
+        cache.set(key, found, 6 * 3600)
+    return list(found)
+
+
+def network_shape(end: date) -> Any:
+    """The network's growth and seasonal profiles (the core's ``learn_shape``), read from every node x part
+    pair with demand in the ``HISTORY_MONTHS`` to ``end``; None where too few series show a trend. Each
+    part's growth and season are read against them, the same on every page and region. Kept for six hours
+    under a fingerprint of the network's demand in the window, so a page does not refit it each time."""
+    from django.core.cache import cache
+
+    key = f"partspool:shape2:{_network_stamp(end)}"
     found = cache.get(key, _UNSET)
     if found is _UNSET:
         frame = demand_panel(list(Node.objects.all()), months=HISTORY_MONTHS, end=end)
