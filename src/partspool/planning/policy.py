@@ -227,24 +227,26 @@ def _demand_models(nodes: list[Node], codes: list[str], wide: pd.DataFrame, end:
     digest = hashlib.sha256()
     digest.update("\n".join(map(str, wide.index)).encode())
     digest.update(np.ascontiguousarray(values).tobytes())
-    key = f"partspool:models:{_network_stamp(end)}:{digest.hexdigest()}"
+    stamp = _network_stamp(end)
+    key = f"partspool:models:{stamp}:{digest.hexdigest()}"
     found = cache.get(key)
     if found is None:
         months = [d.month for d in wide.columns]
         found = _moderated(nodes, codes, estimate_demand_many(values, months), end)
-        found = shape_models(found, list(values), [end.month] * len(found), network_shape(end))
+        found = shape_models(found, list(values), [end.month] * len(found), network_shape(end, stamp))
         cache.set(key, found, 6 * 3600)
     return list(found)
 
 
-def network_shape(end: date) -> Any:
+def network_shape(end: date, stamp: str | None = None) -> Any:
     """The network's growth and seasonal profiles (the core's ``learn_shape``), read from every node x part
     pair with demand in the ``HISTORY_MONTHS`` to ``end``; None where too few series show a trend. Each
     part's growth and season are read against them, the same on every page and region. Kept for six hours
-    under a fingerprint of the network's demand in the window, so a page does not refit it each time."""
+    under a fingerprint of the network's demand in the window (``stamp``, when the caller has read it
+    already), so a page does not refit it each time."""
     from django.core.cache import cache
 
-    key = f"partspool:shape2:{_network_stamp(end)}"
+    key = f"partspool:shape2:{stamp or _network_stamp(end)}"
     found = cache.get(key, _UNSET)
     if found is _UNSET:
         frame = demand_panel(list(Node.objects.all()), months=HISTORY_MONTHS, end=end)

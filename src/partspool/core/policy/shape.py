@@ -41,6 +41,7 @@ import numpy.typing as npt
 
 from partspool.core.forecasting.seasonal import (
     GrowthPrior,
+    TrendFit,
     _season_threshold,
     fit_seasonal_trend,
     panel_growth,
@@ -154,7 +155,7 @@ def shape_models(models: Sequence[DemandModel], histories: Sequence[Any],
     return out
 
 
-def _stands_out(fit: Any, threshold: float) -> bool:
+def _stands_out(fit: TrendFit, threshold: float) -> bool:
     """Whether the series' own measured season stands out from a flat one beyond noise (the James-Stein
     factor against flat above the test's threshold), whatever profile it was shrunk towards."""
     if fit.raw_seasonal is None or fit.seasonal_variance is None or not np.isfinite(fit.seasonal_variance).all():
