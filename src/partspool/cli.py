@@ -167,16 +167,55 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    """A table to XLSX or CSV (by the file's ending); ``--series``: demand as the forecasting
+    commands read it (``unique_id,ds,y``, every month of the window, zeros filled in)."""
     from partspool.errors import DomainError
-    from partspool.network.exports import export_xlsx
+    from partspool.network.exports import export_csv, export_xlsx
 
+    suffix = Path(args.file).suffix.lower()
+    if suffix not in (".xlsx", ".csv"):
+        print(f"error: {args.file}: the file must end in .xlsx or .csv", file=sys.stderr)
+        return 1
     try:
-        content = export_xlsx(user=_user(args.as_user), kind=args.kind)
+        if args.series:
+            if args.kind != "demand" or suffix != ".csv":
+                print("error: --series writes demand as CSV: partspool export demand FILE.csv --series",
+                      file=sys.stderr)
+                return 1
+            if not 1 <= args.months <= 240:
+                print(f"error: --months {args.months}: give 1 to 240 months", file=sys.stderr)
+                return 1
+            content = _demand_series(_user(args.as_user), args.months, args.end)
+        elif suffix == ".csv":
+            content = export_csv(user=_user(args.as_user), kind=args.kind)
+        else:
+            content = export_xlsx(user=_user(args.as_user), kind=args.kind)
     except DomainError as error:
         return _fail(error)
     Path(args.file).write_bytes(content)
     print(f"wrote {args.file} ({len(content)} bytes)")
     return 0
+
+
+def _demand_series(user: Any, months: int, end: str | None) -> bytes:
+    """The user's node x part demand over ``months`` months to ``end`` (default: the last month
+    that is over), as ``unique_id,ds,y`` CSV (``unique_id`` = NODE|PART)."""
+    from partspool.accounts.permissions import managed_node_ids, require_role
+    from partspool.errors import InvalidInput
+    from partspool.network.models import Node
+    from partspool.network.selectors import parse_month
+    from partspool.planning.selectors import demand_panel, last_complete_month
+
+    require_role(user)
+    last = last_complete_month()
+    month = parse_month(end) if end else last
+    if month > last:
+        raise InvalidInput("history_end_future", month=f"{month:%Y-%m}")
+    managed = managed_node_ids(user)
+    nodes = list(Node.objects.all() if managed is None else Node.objects.filter(id__in=managed))
+    frame = demand_panel(nodes, months=months, end=month)
+    frame["ds"] = frame["ds"].dt.strftime("%Y-%m-%d")
+    return frame.to_csv(index=False, lineterminator="\n").encode("utf-8")
 
 
 def cmd_ledger(args: argparse.Namespace) -> int:
@@ -297,10 +336,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dry-run", action="store_true", help="check only, write nothing")
     p.set_defaults(func=cmd_import)
 
-    p = sub.add_parser("export", help="export a table to XLSX")
+    p = sub.add_parser("export", help="export a table to XLSX or CSV (by the file's ending)")
     p.add_argument("kind", choices=sorted(SCHEMAS))
-    p.add_argument("file")
+    p.add_argument("file", help="FILE.xlsx or FILE.csv")
     p.add_argument("--as", dest="as_user", required=True)
+    p.add_argument("--series", action="store_true",
+                   help="demand only: write unique_id,ds,y (NODE|PART, every month, zeros filled in) "
+                        "for partspool forecast / backtest / simulate")
+    p.add_argument("--months", type=int, default=36, help="with --series: months of history (default 36)")
+    p.add_argument("--end", help="with --series: the last month, YYYY-MM (default: the last month that is over)")
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("ledger", help="the emergency ledger to XLSX (filters), or --review a month as JSON")

@@ -75,6 +75,7 @@ MESSAGES = {
     "unknown_node": lambda: _("Unknown node: %(node)s."),
     "unknown_region": lambda: _("Unknown region: %(region)s."),
     "unknown_kind": lambda: _("Unknown import kind: %(kind)s."),
+    "unknown_format": lambda: _("Unknown file format %(format)s: choose xlsx or csv."),
     "invalid_input": lambda: _("Invalid input."),
     "quantity_not_positive": lambda: _("The quantity must be a whole number above zero (got %(quantity)s)."),
     "insufficient_stock": lambda: _(

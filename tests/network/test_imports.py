@@ -351,6 +351,65 @@ def test_command_line_import_and_export(stocked, tmp_path, capsys):
     assert out.read_bytes().startswith(b"PK")
 
 
+def test_command_line_export_to_csv_and_as_series(stocked, tmp_path, capsys):
+    """A .csv file gets CSV (re-importable, UTF-8 with a BOM); --series gives what partspool forecast
+    reads; a wrong ending, --series of another table or a month not over are refused, nothing written."""
+    import pandas as pd
+
+    from partspool.cli import main
+    from partspool.core.policy import read_demand_frame
+    from partspool.planning.selectors import last_complete_month, months_back
+
+    end = last_complete_month()
+    manager = stocked.users["manager"]
+    _import(manager, "demand", _csv(f"node,part,month,quantity\nSC-HZ01,BRK-PAD-F01,{months_back(end, 2):%Y-%m},4\n"
+                                    f"SC-HZ01,BRK-PAD-F01,{end:%Y-%m},2"))
+    out = tmp_path / "stock.csv"
+    assert main(["export", "stock", str(out), "--as", "hz_manager"]) == 0
+    data = out.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbfnode,part,on_hand,reserved,in_transit,available,confirmed_at\n")
+    before = sorted(Stock.objects.values_list("node_id", "part_id", "on_hand", "reserved", "in_transit"))
+    assert main(["import", "stock", str(out), "--as", "hz_manager"]) == 0  # re-imports: a count that confirms
+    assert sorted(Stock.objects.values_list("node_id", "part_id", "on_hand", "reserved", "in_transit")) == before
+    demand = tmp_path / "demand.csv"
+    assert main(["export", "demand", str(demand), "--as", "hz_manager"]) == 0
+    assert f"SC-HZ01,BRK-PAD-F01,{end:%Y-%m},2" in demand.read_text(encoding="utf-8-sig")
+
+    series = tmp_path / "series.csv"
+    assert main(["export", "demand", str(series), "--series", "--months", "6", "--as", "hz_manager"]) == 0
+    frame = pd.read_csv(series)
+    assert list(frame.columns) == ["unique_id", "ds", "y"]
+    ours = frame[frame["unique_id"] == "SC-HZ01|BRK-PAD-F01"]
+    assert ours["y"].tolist() == [0, 0, 0, 4, 0, 2]  # six months, zeros filled in
+    assert ours["ds"].iloc[-1] == f"{end:%Y-%m}-01"
+    assert len(read_demand_frame(frame).series) == frame["unique_id"].nunique()
+    capsys.readouterr()
+
+    for argv, says in ((["export", "stock", str(tmp_path / "x.txt")], "must end in .xlsx or .csv"),
+                       (["export", "stock", str(tmp_path / "x.csv"), "--series"], "--series writes demand"),
+                       (["export", "demand", str(tmp_path / "x.xlsx"), "--series"], "--series writes demand"),
+                       (["export", "demand", str(tmp_path / "x.csv"), "--series", "--months", "0"], "--months 0"),
+                       (["export", "demand", str(tmp_path / "x.csv"), "--series", "--end", "2999-01"], "2999-01")):
+        assert main([*argv, "--as", "hz_manager"]) == 1
+        assert says in capsys.readouterr().err
+        assert not (tmp_path / "x.csv").exists() and not (tmp_path / "x.xlsx").exists()
+
+
+def test_export_as_csv_through_the_page_and_the_api(stocked):
+    client = login(stocked.users["manager"])
+    page = client.get("/exports/stock.csv")
+    assert page.status_code == 200 and page["Content-Type"].startswith("text/csv")
+    assert 'filename="partspool-stock.csv"' in page["Content-Disposition"]
+    lines = page.content.decode("utf-8-sig").splitlines()
+    assert lines[0] == "node,part,on_hand,reserved,in_transit,available,confirmed_at"
+    assert {line.split(",")[0] for line in lines[1:]} <= {"SC-HZ01"}  # only the manager's center
+    api = client.get("/api/exports/stock", {"format": "csv"})
+    assert api.status_code == 200 and api.content == page.content
+    bad = client.get("/api/exports/stock", {"format": "pdf"})
+    assert bad.status_code == 400 and bad.json()["code"] == "unknown_format" and "pdf" in bad.json()["message"]
+    assert "/exports/stock.csv" in client.get("/imports/").content.decode()
+
+
 def test_problems_name_the_column_as_the_file_spells_it(stocked):
     with pytest.raises(ImportRejected) as excinfo:
         _import(stocked.users["manager"], "stock", _csv("网点,配件号,库存\nSC-HZ01,BRK-PAD-F01,-2\nSC-HZ01,XX,1"))

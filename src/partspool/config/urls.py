@@ -16,6 +16,7 @@ urlpatterns = [
     path("parts/<str:number>/", network_views.part_detail, name="part"),
     path("imports/", network_views.import_page, name="import"),
     path("exports/<str:kind>.xlsx", network_views.export, name="export"),
+    path("exports/<str:kind>.csv", network_views.export, {"fmt": "csv"}, name="export_csv"),
     path("me/tokens/", account_views.tokens, name="tokens"),
     path("transfers/", transfer_views.inbox, name="transfers"),
     path("transfers/new/", transfer_views.request_new, name="transfer_new"),

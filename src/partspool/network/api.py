@@ -329,9 +329,9 @@ def import_upload(request: HttpRequest, kind: str, file: File[UploadedFile],
                      batch_id=report.batch_id, dry_run=report.dry_run)
 
 
-@router.get("/exports/{kind}", summary="Export a table as XLSX", response={200: None})
-def export(request: HttpRequest, kind: str) -> HttpResponse:
-    return exports.xlsx_response(user=request.user, kind=kind)  # type: ignore[arg-type]
+@router.get("/exports/{kind}", summary="Export a table as XLSX (or CSV: format=csv)", response={200: None})
+def export(request: HttpRequest, kind: str, format: str = "xlsx") -> HttpResponse:  # noqa: A002
+    return exports.xlsx_response(user=request.user, kind=kind, fmt=format)  # type: ignore[arg-type]
 
 
 class RegionHealthOut(Schema):

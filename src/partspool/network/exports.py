@@ -1,16 +1,18 @@
-"""The imported tables, out to XLSX with the same column names (a file exported can be re-imported)."""
+"""The imported tables, out to XLSX or CSV with the same column names (a file exported can be re-imported)."""
 
 from __future__ import annotations
 
+import csv
 import io
 from collections.abc import Iterable, Iterator
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.http import HttpResponse
 from django.utils import timezone
 
 from partspool.accounts.permissions import managed_node_ids, require_role
-from partspool.errors import NotFound, NotPermitted
+from partspool.errors import InvalidInput, NotFound, NotPermitted
 from partspool.network.models import (
     DemandRecord,
     DistanceOverride,
@@ -70,12 +72,41 @@ def _rows(kind: str, managed: set[int] | None) -> tuple[list[str], Iterator[tupl
 
 def export_xlsx(*, user: User, kind: str) -> bytes:
     """One sheet named after the kind, the nodes the user manages (all for the supply chain)."""
+    header, rows = _export_rows(user, kind)
+    return table_xlsx(kind, header, rows)
+
+
+def export_csv(*, user: User, kind: str) -> bytes:
+    """The same table as ``export_xlsx``, as CSV in UTF-8 with a byte-order mark (so Excel in China
+    reads the Chinese right; PartsPool's imports take it as it is)."""
+    header, rows = _export_rows(user, kind)
+    return table_csv(header, rows)
+
+
+def _export_rows(user: User, kind: str) -> tuple[list[str], Iterator[tuple[Any, ...]]]:
     require_role(user)
     if kind not in EXPORT_KINDS:
         raise NotFound("unknown_kind", kind=kind)
+    return _rows(kind, managed_node_ids(user))
 
-    header, rows = _rows(kind, managed_node_ids(user))
-    return table_xlsx(kind, header, rows)
+
+def table_csv(header: list[str], rows: Iterable[Iterable[Any]]) -> bytes:
+    """A header row, then the rows; times to the second, as the imports read them. A text cell that starts with ``=``, ``+``,
+    ``-`` or ``@`` gets a leading apostrophe so a spreadsheet never runs it as a formula."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+
+    def cell(value: Any) -> Any:
+        if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+            return "'" + value
+        if isinstance(value, datetime):
+            return value.strftime("%Y-%m-%d %H:%M:%S")
+        return value
+
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([cell(v) for v in row])
+    return out.getvalue().encode("utf-8-sig")
 
 
 def table_xlsx(title: str, header: list[str], rows: Iterable[Iterable[Any]]) -> bytes:
@@ -113,8 +144,10 @@ def workbook_xlsx(sheets: Iterable[tuple[str, list[str], Iterable[Iterable[Any]]
 
 
 def download(content: bytes, filename: str) -> HttpResponse:
-    """A file to save: XLSX, or PDF when the name ends in .pdf."""
-    response = HttpResponse(content, content_type="application/pdf" if filename.endswith(".pdf") else XLSX_TYPE)
+    """A file to save: XLSX, or PDF / CSV when the name ends in .pdf / .csv."""
+    kind = "application/pdf" if filename.endswith(".pdf") else "text/csv; charset=utf-8" \
+        if filename.endswith(".csv") else XLSX_TYPE
+    response = HttpResponse(content, content_type=kind)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
@@ -122,6 +155,10 @@ def download(content: bytes, filename: str) -> HttpResponse:
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def xlsx_response(*, user: User, kind: str) -> HttpResponse:
-    """The export as a download, for the page and the API alike."""
+def xlsx_response(*, user: User, kind: str, fmt: str = "xlsx") -> HttpResponse:
+    """The export as a download (``fmt`` xlsx or csv), for the page and the API alike."""
+    if fmt == "csv":
+        return download(export_csv(user=user, kind=kind), f"partspool-{kind}.csv")
+    if fmt != "xlsx":
+        raise InvalidInput("unknown_format", format=fmt)
     return download(export_xlsx(user=user, kind=kind), f"partspool-{kind}.xlsx")

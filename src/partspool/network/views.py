@@ -214,8 +214,8 @@ def request_kinds(request: HttpRequest) -> list[str]:
 
 
 @role_page
-def export(request: HttpRequest, kind: str) -> HttpResponse:
-    return exports.xlsx_response(user=request.user, kind=kind)  # type: ignore[arg-type]
+def export(request: HttpRequest, kind: str, fmt: str = "xlsx") -> HttpResponse:
+    return exports.xlsx_response(user=request.user, kind=kind, fmt=fmt)  # type: ignore[arg-type]
 
 
 @functools.cache
