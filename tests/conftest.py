@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import numpy as np
@@ -88,7 +88,9 @@ def net(db) -> Net:
         "WIP": Part.objects.create(number="WIP-BLD-01", name_zh="雨刮片", name_en="Wiper blade",
                                    category="wipers", unit_cost=Decimal("60")),
     }
-    Supersession.objects.create(old=parts["F01"], new=parts["F02"])
+    # announced, not yet in force: sourcing offers F02 for F01 already, the stock levels still stock F01
+    # (tests of a supersession in force date their own)
+    Supersession.objects.create(old=parts["F01"], new=parts["F02"], effective_on=date(2099, 1, 1))
     Compatibility.objects.create(part=parts["F01"], alternative=parts["ALT"], level="third_party",
                                  conditions="需客户同意")
     users = {

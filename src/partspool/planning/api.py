@@ -139,7 +139,8 @@ def stock_policy(request: HttpRequest, node: str, lead_time: int = 1) -> dict[st
         "demand_served": {"center": "own", "regional_wh": "region", "central_wh": "network"}.get(chosen.kind, "own"),
         "totals": {k: [{"policy": o.name, "parts": o.items, "capital": o.capital, "fill_rate": o.fill_rate,
                         "turnover": o.turnover} for o in v] for k, v in result.totals.items()},
-        "parts": [{"part": c.key, "abc_class": str(c.abc_class), "options": [
+        "parts": [{"part": c.key, "abc_class": c.abc_class and str(c.abc_class), "replaced_by": c.replaced_by,
+                   "inherits": list(c.inherits), "options": [
             {"policy": o.name, "order_up_to": o.level.order_up_to, "safety_stock": o.level.order_up_to - o.level.protection_mean,
              "fill_rate": o.fill_rate, "capital": o.capital} for o in c.options], "why": level_reason(c)}
             for c in result.comparisons],

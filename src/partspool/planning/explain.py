@@ -175,8 +175,16 @@ def level_reason(comparison: Any) -> str:
     facts: dict[str, Any] = {"part": comparison.key, "klass": comparison.abc_class or "-", "level": level.order_up_to}
     if level.method == "no_stock":
         return _("%(part)s: class %(klass)s is kept without stock (ordered on demand) → level %(level)s") % facts
+    if level.method == "run_down":
+        facts |= {"successor": comparison.replaced_by, "date": comparison.effective or _("now")}
+        return _("%(part)s: replaced by %(successor)s from %(date)s → no more is ordered; what is on the shelf is used "
+                 "up, then %(successor)s serves its demand (counted in %(successor)s's level).") % facts
     facts |= {"target": _pct(level.target or 0.0, 0 if round((level.target or 0) * 100, 6).is_integer() else 1)}
     sentences = [_("%(part)s: class %(klass)s, fill-rate target %(target)s.") % facts]
+    if getattr(comparison, "inherits", ()):
+        sentences.append(_("It replaces %(parts)s: its level is set on their demand and its own together, and its "
+                           "order is net of their stock still to be used up.") % {
+            "parts": ("、" if _sep() == "" else ", ").join(comparison.inherits)})
     model = getattr(comparison, "model", None)
     if model is not None and model.family != "none":
         about = {"mean": f"{model.flat_mean:.2f}", "family": FAMILIES.get(model.family, model.family),

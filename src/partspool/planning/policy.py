@@ -3,7 +3,7 @@ computed by the pure policy core from the database's demand and stock."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -22,6 +22,7 @@ from partspool.core.policy import (
     RebalancePlan,
     RebalanceRules,
     StockPosition,
+    StockRules,
     Suggestion,
     apply_moderation,
     classify_abc,
@@ -30,10 +31,12 @@ from partspool.core.policy import (
     fit_moderation,
     learn_shape,
     rebalance,
+    run_down_comparison,
     shape_models,
     suggest_replenishment,
     summarise_comparisons,
 )
+from partspool.core.policy.supersession import Link, SupersessionCycle, successor_heads
 from partspool.errors import InvalidInput, NotFound
 from partspool.network.models import Node, Part, Stock
 from partspool.network.rules import geo_rules
@@ -157,6 +160,7 @@ class NodePolicy:
     classes: dict[str, AbcClass]
     totals: dict[str, Any]
     lead_time: int
+    successors: dict[str, str] = field(default_factory=dict)  # every part replaced -> its last successor
 
 
 def _check_policy_inputs(lead_time: int, target: float | None) -> None:
@@ -168,18 +172,24 @@ def _check_policy_inputs(lead_time: int, target: float | None) -> None:
 
 def node_policies(nodes: list[Node], *, lead_time: int = 1, basis: str | None = None, target: float | None = None,
                   end: date | None = None) -> list[NodePolicy]:
-    """``node_policy`` of several nodes, every node × part of them set in one batch of the core."""
+    """``node_policy`` of several nodes, every node × part of them set in one batch of the core.
+
+    A part replaced by another (a supersession in force by the end of the month after ``end``) is run
+    down, and its last successor's level is set on the family's demand (``core.policy.supersession``)."""
     _check_policy_inputs(lead_time, target)
     end = end or last_complete_month()
     services = rules.service_policies(rules.current())
-    frame = served_panel(nodes, months=HISTORY_MONTHS, end=end)
+    heads = supersession_heads(end)
+    frame, replaced = _families(served_panel(nodes, months=HISTORY_MONTHS, end=end), heads)
     per_node = _abc_per_node(nodes, frame, basis, end)
     comparisons: dict[str, list[Comparison]] = {node.code: [] for node in nodes}
+    numbers = {number for _code, number in map(split_id, frame["unique_id"].unique())} | {n for _c, n in replaced}
+    costs = dict(Part.objects.filter(number__in=numbers).values_list("number", "unit_cost"))
+    cover = StockRules()
+    names = ["service_level", *(f"days_{d:g}" for d in (cover.cover_days, cover.raised_cover_days))]
     if not frame.empty:
         wide = frame.pivot(index="unique_id", columns="ds", values="y").sort_index().fillna(0.0)
         ids = [split_id(str(u)) for u in wide.index]
-        costs = dict(Part.objects.filter(number__in={number for _code, number in ids})
-                     .values_list("number", "unit_cost"))
         history_months = [d.month for d in wide.columns]
         # the calendar months of the periods after the review: the history's last month + 1, + 2, …
         ahead = [month_add(end, k + 1).month for k in range(len(history_months))]
@@ -189,16 +199,66 @@ def node_policies(nodes: list[Node], *, lead_time: int = 1, basis: str | None = 
             unit_costs=[float(costs.get(number, 0)) for _code, number in ids], frequency=Frequency.MONTH,
             abc_classes=[per_node[code].get(number, AbcClass.C) for code, number in ids], target=target,
             services=services, months=ahead)
-        for (code, _number), comparison in zip(ids, found, strict=True):
+        names = [o.name for o in found[0].options]
+        inherits: dict[tuple[str, str], list[str]] = {}
+        for (code, old), head in replaced.items():
+            inherits.setdefault((code, head), []).append(old)
+        for (code, number), comparison in zip(ids, found, strict=True):
+            if (code, number) in inherits:
+                comparison = replace(comparison, inherits=tuple(sorted(inherits[(code, number)])))
             comparisons[code].append(comparison)
+    for (code, old), head in replaced.items():
+        comparisons[code].append(run_down_comparison(
+            old, successor=head, effective=heads[old][1], unit_cost=float(costs.get(old, 0)), lead_time=lead_time,
+            option_names=names))
     out = []
     for node in nodes:
-        rows = comparisons[node.code]
+        rows = sorted(comparisons[node.code], key=lambda c: c.key)
         totals = summarise_comparisons(rows, group=lambda c: str(c.abc_class or "C"))
         totals |= summarise_comparisons(rows)
         out.append(NodePolicy(node=node, comparisons=rows, classes=per_node[node.code], totals=totals,
-                              lead_time=lead_time))
+                              lead_time=lead_time, successors={old: head for old, (head, _on) in heads.items()}))
     return out
+
+
+def supersession_heads(end: date) -> dict[str, tuple[str, str | None]]:
+    """Each replaced part's last successor and the date the replacement is in force, for the
+    supersessions in force by the end of the month after ``end`` (the month the levels are set for).
+    Links that go round in a circle (a data error) are left out, and logged."""
+    import logging
+
+    from partspool.network.models import Supersession
+
+    rows = (Supersession.objects.filter(Q(effective_on__isnull=True) | Q(effective_on__lt=month_add(end, 2)))
+            .order_by("effective_on", "id").values_list("old__number", "new__number", "effective_on"))
+    links = [Link(old, new, on) for old, new, on in rows]
+    while True:
+        try:
+            heads = successor_heads(links)
+            break
+        except SupersessionCycle as cycle:
+            logging.getLogger(__name__).warning("%s: left out of the stock levels", cycle)
+            links = [link for link in links if link.old not in cycle.parts]
+    return {old: (head, None if path[-1].effective is None else f"{path[-1].effective:%Y-%m-%d}")
+            for old, (head, path) in heads.items()}
+
+
+def _families(frame: pd.DataFrame, heads: dict[str, tuple[str, str | None]]
+              ) -> tuple[pd.DataFrame, dict[tuple[str, str], str]]:
+    """``frame`` (``unique_id, ds, y``) with each replaced part's demand moved onto its last successor at
+    the same node (month by month; a successor with no demand of its own there gets a row), and the
+    (node, replaced part) pairs moved, with their successor."""
+    if frame.empty or not heads:
+        return frame, {}
+    pairs = frame["unique_id"].map(lambda u: split_id(str(u)))
+    old = pairs.map(lambda p: p[1] in heads)
+    if not old.any():
+        return frame, {}
+    replaced = {(code, number): heads[number][0] for code, number in pairs[old].unique()}
+    moved = frame[old].assign(unique_id=[f"{code}|{heads[number][0]}" for code, number in pairs[old]])
+    merged = (pd.concat([frame[~old], moved], ignore_index=True).groupby(["unique_id", "ds"], as_index=False)["y"]
+              .sum().sort_values(["unique_id", "ds"], kind="stable").reset_index(drop=True))
+    return merged, replaced
 
 
 def _network_stamp(end: date) -> str:
@@ -318,10 +378,18 @@ def node_policy(node: Node, *, lead_time: int = 1, basis: str | None = None, tar
 
 
 def positions_for(node: Node, policy: NodePolicy, option: str = "service_level") -> list[StockPosition]:
+    """The node's stock against its levels. A part being run down is held at what it has (nothing to
+    order, nothing to lend: it is used up where it is), and its successor's level is net of it."""
     levels = {c.key: c.option(option).level.order_up_to for c in policy.comparisons}
     rows = Stock.objects.filter(node=node).select_related("part").only(
         "on_hand", "reserved", "in_transit", "part__number", "part__unit_cost")
     held = {s.part.number: s for s in rows}
+    for old in sorted((set(levels) | set(held)) & set(policy.successors)):
+        s = held.get(old)
+        left = max(s.on_hand + s.in_transit - s.reserved, 0) if s else 0
+        levels[old] = left
+        head = policy.successors[old]
+        levels[head] = max(levels.get(head, 0) - left, 0)
     out = []
     for number in sorted(set(levels) | {n for n, s in held.items() if s.on_hand or s.in_transit}):
         s = held.get(number)

@@ -42,6 +42,7 @@ from partspool.core.policy.compare import (
     OptionTotals,
     PolicyOption,
     compare_policies,
+    run_down_comparison,
     summarise_comparisons,
 )
 from partspool.core.policy.demand import (
@@ -121,5 +122,6 @@ __all__ = [
     "estimate_demand_many", "panel_growth", "project_growth", "moderate_dispersion", "PanelShape", "learn_shape", "shape_models", "Moderation", "fit_moderation", "apply_moderation", "evaluate_level", "inventory_turnover", "level_fixed", "level_for_days", "level_for_fill_rate",
     "level_from_quantile", "overstock_share", "protection_demand", "protection_from_forecast",
     "read_demand_frame", "rebalance", "replay", "service_kpis", "simulate", "stockout_rate",
-    "summarise_comparisons", "suggest_replenishment", "supplier_on_time", "transport", "transport_many",
+    "summarise_comparisons",
+    "run_down_comparison", "suggest_replenishment", "supplier_on_time", "transport", "transport_many",
 ]

@@ -49,6 +49,9 @@ class Comparison:
     unit_cost: float
     options: tuple[PolicyOption, ...]
     model: DemandModel | None = None
+    replaced_by: str | None = None  # run down: its successor (see ``supersession``) ...
+    effective: str | None = None  # ... in force from this date (as the data gives it)
+    inherits: tuple[str, ...] = ()  # a successor: the replaced parts whose demand its level counts
 
     def option(self, name: str) -> PolicyOption:
         """The option called ``name``."""
@@ -113,6 +116,19 @@ def compare_policies(
                      level.expected_fill_rate, annual_value)
         for name, level in zip(names, options, strict=True)
     ), model)
+
+
+def run_down_comparison(key: str, *, successor: str, effective: str | None, unit_cost: float, lead_time: int,
+                        option_names: Sequence[str], rules: StockRules | None = None) -> Comparison:
+    """A replaced part: level 0 under every option (nothing more is ordered; its shelf is used up), no
+    demand of its own (its successor's level counts it), so it weighs nothing in the totals."""
+    rules = rules or StockRules()
+    level = StockLevel(method="run_down", order_up_to=0, lead_time=lead_time, review=rules.review_periods,
+                       protection_mean=0.0, protection_sd=0.0, review_mean=0.0, family="none",
+                       expected_fill_rate=1.0, cycle_service_level=1.0, expected_on_hand=0.0)
+    return Comparison(key, None, unit_cost, tuple(PolicyOption(name, level, 0.0, 0.0, 1.0, 0.0)
+                                                   for name in option_names),
+                      replaced_by=successor, effective=effective)
 
 
 @dataclass(frozen=True)

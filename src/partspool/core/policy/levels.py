@@ -55,7 +55,8 @@ class StockLevel:
     ``method``: ``fill_rate`` (smallest S whose expected fill rate reaches ``target``),
     ``pooled_fill_rate`` (the part's share of a target for a whole set, see ``allocation``),
     ``days_of_cover`` (``days`` of average demand), ``quantile`` (a lead-time demand quantile
-    given by the caller), ``fixed`` or ``no_stock`` (a class held without stock).
+    given by the caller), ``fixed``, ``no_stock`` (a class held without stock) or ``run_down`` (a
+    part replaced by another, see ``supersession``).
     ``safety_stock`` = S minus the mean demand over the protection interval. ``label`` carries the
     ABC class or other context for the explanation.
     """
@@ -100,6 +101,8 @@ class StockLevel:
             rule = "the given lead-time demand quantile"
         elif self.method == "no_stock":
             rule = "no stock (ordered on demand)"
+        elif self.method == "run_down":
+            rule = "replaced by another part: run down, nothing more ordered"
         else:
             rule = "a fixed level"
         return (

@@ -1,0 +1,106 @@
+"""A part replaced by another: run down, its successor stocked on the family's demand (SPEC C5, supersession)."""
+
+from __future__ import annotations
+
+import pytest
+from django.utils import translation
+
+from partspool.core.policy.supersession import Link, SupersessionCycle, family_totals, successor_heads
+from partspool.network.models import Part, Supersession
+from partspool.planning import policy
+from partspool.planning.selectors import last_complete_month, month_add
+from tests.conftest import login
+
+
+def _in_force(months_ago: int = 3) -> None:
+    Supersession.objects.filter(old__number="BRK-PAD-F01").update(
+        effective_on=month_add(last_complete_month(), -months_ago))
+
+
+def _parts(client, node: str) -> dict[str, dict]:
+    body = client.get(f"/api/stock-policy?node={node}&lead_time=1").json()
+    return {p["part"]: p for p in body["parts"]}, body
+
+
+def _level(part: dict, option: str = "service_level") -> int:
+    return next(o["order_up_to"] for o in part["options"] if o["policy"] == option)
+
+
+def test_chains_go_to_the_last_successor_and_a_circle_is_named():
+    heads = successor_heads([Link("A", "B", "2026-01-01"), Link("B", "C", "2026-06-01"), Link("X", "Y")])
+    assert heads["A"][0] == "C" and [link.new for link in heads["A"][1]] == ["B", "C"]
+    assert heads["B"][0] == "C" and heads["X"][0] == "Y" and "C" not in heads
+    with pytest.raises(SupersessionCycle, match="A -> B -> A"):
+        successor_heads([Link("A", "B"), Link("B", "A")])
+    totals, inherits = family_totals({"A": [1, 0, 2], "B": [0, 1, 1], "Z": [3, 3, 3]}, heads)
+    assert totals == {"C": [1.0, 1.0, 3.0], "Z": [3, 3, 3]} and inherits == {"C": ["A", "B"]}
+
+
+def test_an_announced_supersession_changes_no_level(history):
+    parts, _body = _parts(login(history.users["planner"]), "SC-SH01")
+    assert parts["BRK-PAD-F01"]["replaced_by"] is None and _level(parts["BRK-PAD-F01"]) > 0
+    assert parts["BRK-PAD-F02"]["inherits"] == []
+
+
+def test_the_replaced_part_is_run_down_and_its_successor_stocked_for_both(history):
+    manager = login(history.users["planner"])
+    before, _ = _parts(manager, "SC-SH01")
+    _in_force()
+    parts, body = _parts(manager, "SC-SH01")
+    old, new = parts["BRK-PAD-F01"], parts["BRK-PAD-F02"]
+    assert old["replaced_by"] == "BRK-PAD-F02" and old["abc_class"] is None
+    assert all(o["order_up_to"] == 0 and o["capital"] == 0 for o in old["options"])
+    assert "replaced by BRK-PAD-F02" in old["why"] and "used up" in old["why"]
+    assert new["inherits"] == ["BRK-PAD-F01"] and new["abc_class"] == "A"  # the family's demand sets its class
+    # about 8 + 0.5 a month: the successor's level is the old part's (at least), not its own 0.5's
+    assert _level(new) >= _level(before["BRK-PAD-F01"]) > _level(before["BRK-PAD-F02"])
+    assert _level(new, "days_30") >= _level(before["BRK-PAD-F01"], "days_30")
+    assert "It replaces BRK-PAD-F01" in new["why"]
+    # 上海 holds 5 of the old part: nothing to order or lend of it; the successor's order is net of them
+    suggested = {s["part"]: s for s in body["suggestions"]}
+    assert "BRK-PAD-F01" not in suggested
+    assert suggested["BRK-PAD-F02"]["order_up_to"] == _level(new) - 5
+    assert suggested["BRK-PAD-F02"]["order"] == _level(new) - 5
+    # the run-down part's demand is counted once, in its successor's
+    all_service = next(o for o in body["totals"]["all"] if o["policy"] == "service_level")
+    assert all_service["fill_rate"] >= 0.9
+
+
+def test_a_successor_with_no_demand_of_its_own_is_stocked(history):
+    from partspool.network.models import DemandRecord
+
+    DemandRecord.objects.filter(part__number="BRK-PAD-F02").delete()
+    _in_force()
+    parts, body = _parts(login(history.users["manager"]), "SC-HZ01")
+    assert parts["BRK-PAD-F02"]["inherits"] == ["BRK-PAD-F01"] and _level(parts["BRK-PAD-F02"]) > 0
+    assert next(s for s in body["suggestions"] if s["part"] == "BRK-PAD-F02")["order"] > 0
+
+
+def test_rebalancing_leaves_the_old_part_where_it_is(history):
+    _in_force()
+    nodes = [history.nodes[c] for c in ("SC-HZ01", "SC-SH01", "SC-SZ01", "SC-NB01", "WH-EAST")]
+    plan = policy.region_rebalance(nodes)
+    assert all(m.part != "BRK-PAD-F01" for m in plan.moves)
+    positions = policy.rebalance_positions(nodes, policy.node_policies(nodes))
+    old = {p.node: p for rows in positions.values() for p in rows if p.part == "BRK-PAD-F01"}
+    assert old["SC-SZ01"].order_up_to == 2 and old["WH-EAST"].order_up_to == 30  # held to be used up
+
+
+def test_a_future_date_waits_and_a_circle_in_the_data_is_left_out(history):
+    end = last_complete_month()
+    Supersession.objects.filter(old__number="BRK-PAD-F01").update(effective_on=month_add(end, 1))
+    assert policy.supersession_heads(end) == {"BRK-PAD-F01": ("BRK-PAD-F02", f"{month_add(end, 1):%Y-%m-%d}")}
+    Supersession.objects.filter(old__number="BRK-PAD-F01").update(effective_on=month_add(end, 2))
+    assert policy.supersession_heads(end) == {}  # beyond the month the levels are set for
+    _in_force()
+    Supersession.objects.create(old=Part.objects.get(number="BRK-PAD-F02"), new=Part.objects.get(number="BRK-PAD-F01"))
+    assert policy.supersession_heads(end) == {}
+    assert login(history.users["planner"]).get("/api/stock-policy?node=SC-SH01").status_code == 200
+
+
+def test_the_page_says_why_in_chinese(history):
+    _in_force()
+    with translation.override("zh-hans"):
+        page = login(history.users["planner"]).get("/planning/policy/?node=SC-SH01",
+                                                    HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "被 BRK-PAD-F02 替代" in page and "它替代 BRK-PAD-F01" in page
