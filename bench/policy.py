@@ -27,6 +27,7 @@ import argparse
 import json
 import math
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -40,7 +41,8 @@ from partspool.core.policy import (
     replay,
     simulate,
 )
-from partspool.core.policy.simulation import warmup_demand
+from partspool.core.policy.simulation import _supersessions, warmup_demand
+from partspool.core.policy.supersession import Link
 
 
 def synthetic(series: int, months: int, seed: int, seasonal_share: float, weekly: bool = False,
@@ -86,18 +88,35 @@ def synthetic(series: int, months: int, seed: int, seasonal_share: float, weekly
     return pd.concat(frames, ignore_index=True)
 
 
-def cover_scan(frame: pd.DataFrame, holdout: int, lead_time: int, rules: StockRules, max_days: int
-               ) -> list[tuple[int, float, float]]:
-    """(D, fill rate, average inventory) for D = 0..max_days, replaying with the rule's levels."""
-    panel = read_demand_frame(frame)
+def cover_scan(frame: pd.DataFrame, holdout: int, lead_time: int, rules: StockRules, max_days: int,
+               links: list[Link] | None = None) -> list[tuple[int, float, float]]:
+    """(D, fill rate, average inventory) for D = 0..max_days, replaying with the rule's levels (with
+    ``links``, supersessions as ``simulate`` handles them: the successor's mean is the family's from a lead
+    time before the link holds, the replaced series' level 0 from then, its shortfall served by the successor)."""
+    panel, family = _supersessions(read_demand_frame(frame), links or [], holdout)
     period_days = rules.period_days(panel.frequency)
     means = np.array([estimate_demand(s.y[:-holdout], None, rules).mean for s in panel.series])
+    family_means = means.copy()
+    for head, olds in family.olds.items():
+        history = panel.series[head].y[:-holdout] + sum(panel.series[o].y[:-holdout] for o in olds)
+        family_means[head] = estimate_demand(history, None, rules).mean
+    switch = np.full(len(means), holdout + 1)
+    for head, olds in family.olds.items():
+        switch[head] = max(min(int(family.since[o]) for o in olds) - lead_time, 0)
+    reviews = np.arange(holdout + 1)[None, :]
+    off = np.zeros((len(means), holdout + 1), dtype=bool)
+    for old in np.flatnonzero(family.successor >= 0):
+        off[old, int(family.since[old]):] = True
     demand = np.stack([s.y[-holdout:] for s in panel.series])
     warmup = warmup_demand(panel, holdout, lead_time)  # the same start as ``simulate``: orders on the way
     out = []
     for days in range(max_days + 1):
         level = np.ceil(means / period_days * days - 1e-9).astype(np.int64)
-        arrays = replay(demand, np.repeat(level[:, None], holdout + 1, axis=1), lead_time, warmup=warmup)
+        family_level = np.ceil(family_means / period_days * days - 1e-9).astype(np.int64)
+        levels = np.where(reviews >= switch[:, None], family_level[:, None], level[:, None])
+        levels[off] = 0
+        arrays = replay(demand, levels, lead_time, warmup=warmup, successors=family.successor,
+                        linked_from=family.since)
         out.append((days, float(arrays.served.sum() / arrays.demand.sum()), float(arrays.on_hand.mean())))
     return out
 
@@ -121,6 +140,8 @@ def main() -> None:
                         help="series drawn with the demo's rules (growth, seasons, new parts; "
                              "bench/forecast_accuracy.demo_like) instead of the stationary mix")
     parser.add_argument("--input", help="a unique_id,ds,y CSV to replay instead of drawn series")
+    parser.add_argument("--supersessions", help="with --input: an old,new[,effective] CSV of series replaced by "
+                        "others (as partspool simulate --supersessions; partspool export demand --series writes one)")
     parser.add_argument("--no-growth", action="store_true",
                         help="a flat mean of each history (StockRules.project_growth off)")
     parser.add_argument("--no-shape", action="store_true",
@@ -133,6 +154,11 @@ def main() -> None:
 
     if args.demo_like and args.weekly:
         parser.error("--demo-like draws monthly series; leave out --weekly")
+    links = None
+    if args.supersessions:
+        from partspool.cli_policy import read_links
+
+        links = read_links(Path(args.supersessions))
     if args.input:
         frame = pd.read_csv(args.input)
     elif args.demo_like:
@@ -154,13 +180,13 @@ def main() -> None:
     for lead_time in args.lead_times:
         started = time.perf_counter()
         service = simulate(frame, holdout=args.holdout, policy=ServiceLevelPolicy(args.target),
-                           lead_time=lead_time, rules=rules)
+                           lead_time=lead_time, rules=rules, supersessions=links)
         seconds = time.perf_counter() - started
         pooled = simulate(frame, holdout=args.holdout, policy=ServiceLevelPolicy(args.target, scope="pooled"),
-                          lead_time=lead_time, rules=rules)
+                          lead_time=lead_time, rules=rules, supersessions=links)
         fixed = {d: simulate(frame, holdout=args.holdout, policy=DaysOfCoverPolicy(d), lead_time=lead_time,
-                             rules=rules) for d in (rules.cover_days, rules.raised_cover_days)}
-        scan = cover_scan(frame, args.holdout, lead_time, rules, args.max_days)
+                             rules=rules, supersessions=links) for d in (rules.cover_days, rules.raised_cover_days)}
+        scan = cover_scan(frame, args.holdout, lead_time, rules, args.max_days, links)
         at_target = next((row for row in scan if row[1] >= args.target), None)
         at_match = next((row for row in scan if row[1] >= service.fill_rate), None)
         row = {

@@ -178,14 +178,19 @@ def cmd_export(args: argparse.Namespace) -> int:
         return 1
     try:
         if args.series:
-            if args.kind != "demand" or suffix != ".csv":
-                print("error: --series writes demand as CSV: partspool export demand FILE.csv --series",
-                      file=sys.stderr)
+            if args.kind != "demand" or suffix != ".csv" or (args.supersessions and
+                                                             not args.supersessions.lower().endswith(".csv")):
+                print("error: --series writes demand as CSV: partspool export demand FILE.csv --series "
+                      "[--supersessions LINKS.csv]", file=sys.stderr)
                 return 1
             if not 1 <= args.months <= 240:
                 print(f"error: --months {args.months}: give 1 to 240 months", file=sys.stderr)
                 return 1
-            content = _demand_series(_user(args.as_user), args.months, args.end)
+            content, links = _demand_series(_user(args.as_user), args.months, args.end)
+            if args.supersessions:
+                Path(args.supersessions).write_bytes(links)
+                count = len(links.splitlines()) - 1
+                print(f"wrote {args.supersessions} ({count} links)")
         elif suffix == ".csv":
             content = export_csv(user=_user(args.as_user), kind=args.kind)
         else:
@@ -197,12 +202,13 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def _demand_series(user: Any, months: int, end: str | None) -> bytes:
+def _demand_series(user: Any, months: int, end: str | None) -> tuple[bytes, bytes]:
     """The user's node x part demand over ``months`` months to ``end`` (default: the last month
-    that is over), as ``unique_id,ds,y`` CSV (``unique_id`` = NODE|PART)."""
+    that is over), as ``unique_id,ds,y`` CSV (``unique_id`` = NODE|PART), and the supersessions between
+    them as ``old,new,effective`` CSV (every link whose replaced part has a series at the node)."""
     from partspool.accounts.permissions import managed_node_ids, require_role
     from partspool.errors import InvalidInput
-    from partspool.network.models import Node
+    from partspool.network.models import Node, Supersession
     from partspool.network.selectors import parse_month
     from partspool.planning.selectors import demand_panel, last_complete_month
 
@@ -215,7 +221,14 @@ def _demand_series(user: Any, months: int, end: str | None) -> bytes:
     nodes = list(Node.objects.all() if managed is None else Node.objects.filter(id__in=managed))
     frame = demand_panel(nodes, months=months, end=month)
     frame["ds"] = frame["ds"].dt.strftime("%Y-%m-%d")
-    return frame.to_csv(index=False, lineterminator="\n").encode("utf-8")
+    ids = set(frame["unique_id"])
+    rows = ["old,new,effective"]
+    for old, new, on in Supersession.objects.order_by("old__number", "new__number").values_list(
+            "old__number", "new__number", "effective_on"):
+        for node in sorted(n.code for n in nodes):
+            if f"{node}|{old}" in ids:
+                rows.append(f"{node}|{old},{node}|{new},{'' if on is None else f'{on:%Y-%m-%d}'}")
+    return (frame.to_csv(index=False, lineterminator="\n").encode("utf-8"), ("\n".join(rows) + "\n").encode("utf-8"))
 
 
 def cmd_ledger(args: argparse.Namespace) -> int:
@@ -345,6 +358,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "for partspool forecast / backtest / simulate")
     p.add_argument("--months", type=int, default=36, help="with --series: months of history (default 36)")
     p.add_argument("--end", help="with --series: the last month, YYYY-MM (default: the last month that is over)")
+    p.add_argument("--supersessions", metavar="FILE",
+                   help="with --series: also write the supersessions between the series (old,new,effective) "
+                        "for partspool simulate --supersessions")
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("ledger", help="the emergency ledger to XLSX (filters), or --review a month as JSON")

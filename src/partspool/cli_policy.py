@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,8 @@ def register(sub: Any) -> None:
     p.add_argument("--lead-time", type=int, required=True, help="periods between an order and its arrival")
     p.add_argument("--freq", choices=("month", "week", "day"), help="period length (default: inferred)")
     p.add_argument("--min-history", type=int, default=6, help="periods needed before the holdout (default 6)")
+    p.add_argument("--supersessions", help="CSV with columns old,new[,effective]: series replaced by other series "
+                   "(unique_ids) from a date; the replaced one is run down, its successor stocked for both")
     p.add_argument("--per-series", action="store_true", help="add each series' result and reasons")
     p.add_argument("--no-moderation", action="store_true",
                    help="set each series' dispersion from its own history alone (by default, with 30 or more "
@@ -121,6 +124,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
 def _simulate(args: argparse.Namespace) -> int:
     from partspool.core.policy import DemandFrameError, StockRules, simulate
+    from partspool.core.policy.supersession import SupersessionCycle
 
     if args.holdout < 1:
         return _error(_("%(option)s must be at least 1 period, got %(value)s") % {
@@ -138,17 +142,26 @@ def _simulate(args: argparse.Namespace) -> int:
     path = Path(args.input)
     if not path.is_file():
         return _error(_("no such file: %(path)s") % {"path": path}, 2)
+    links = None
+    if args.supersessions:
+        try:
+            links = read_links(Path(args.supersessions))
+        except (CsvReadError, ValueError) as error:
+            return _error(str(error), 2)
     try:
         frame, _lines = read_text_csv(str(path))
         if frame.empty:
             raise CsvReadError(_("%(path)s is empty") % {"path": path})
         result = simulate(frame, holdout=args.holdout, policy=policy, lead_time=args.lead_time,
-                          frequency=args.freq, min_history=args.min_history,
+                          frequency=args.freq, min_history=args.min_history, supersessions=links,
                           rules=StockRules(moderate_dispersion=not args.no_moderation,
                                            pool_shape=not args.no_shape,
                                            start_p_value=0.0 if args.no_shape else StockRules().start_p_value))
     except DemandFrameError as error:
         return _error(_("%(file)s: %(problems)s") % {"file": path.name, "problems": frame_message(error)})
+    except SupersessionCycle as cycle:
+        return _error(_("%(file)s: the supersessions go round in a circle: %(parts)s") % {
+            "file": args.supersessions, "parts": " -> ".join(cycle.parts)})
     except ValueError as error:
         return _error(str(error))
     out = result.to_dict(per_series=args.per_series)
@@ -157,4 +170,38 @@ def _simulate(args: argparse.Namespace) -> int:
     return 0
 
 
-__all__ = ["register", "cmd_simulate", "parse_fill_rate"]
+def read_links(path: Path) -> list[Any]:
+    """The supersession links of a CSV (``old,new[,effective]``; effective blank: before the holdout)."""
+    import pandas as pd
+
+    from partspool.core.policy.supersession import Link
+
+    if not path.is_file():
+        raise CsvReadError(_("no such file: %(path)s") % {"path": path})
+    frame, lines = read_text_csv(str(path))
+    missing = [c for c in ("old", "new") if c not in frame.columns]
+    if missing:
+        raise CsvReadError(_("%(path)s: missing column(s) %(columns)s (needs old,new and optionally effective)") % {
+            "path": path.name, "columns": ", ".join(missing)})
+    links = []
+    for k, record in enumerate(frame.to_dict("records"), start=1):
+        row = lines.line(k) or k + 1
+        old, new = (str(record[c]).strip() for c in ("old", "new"))
+        raw = str(record.get("effective", "")).strip()
+        if not old or not new:
+            raise CsvReadError(_("%(path)s line %(row)s: old and new must both be given") % {
+                "path": path.name, "row": row})
+        effective = None
+        if raw:
+            try:
+                if not re.fullmatch(r"\d{4}[-/]\d{1,2}([-/]\d{1,2})?", raw):
+                    raise ValueError(raw)
+                effective = pd.Timestamp(raw.replace("/", "-") + ("-01" if raw.count("-") + raw.count("/") == 1 else ""))
+            except (ValueError, OverflowError):
+                raise CsvReadError(_("%(path)s line %(row)s: effective %(value)s is not a date") % {
+                    "path": path.name, "row": row, "value": repr(raw)}) from None
+        links.append(Link(old, new, effective))
+    return links
+
+
+__all__ = ["register", "cmd_simulate", "parse_fill_rate", "read_links"]

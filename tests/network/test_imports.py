@@ -383,6 +383,13 @@ def test_command_line_export_to_csv_and_as_series(stocked, tmp_path, capsys):
     assert ours["y"].tolist() == [0, 0, 0, 4, 0, 2]  # six months, zeros filled in
     assert ours["ds"].iloc[-1] == f"{end:%Y-%m}-01"
     assert len(read_demand_frame(frame).series) == frame["unique_id"].nunique()
+    links = tmp_path / "links.csv"
+    from partspool.network.models import Supersession
+
+    Supersession.objects.update(effective_on=months_back(end, 1))
+    assert main(["export", "demand", str(series), "--series", "--supersessions", str(links), "--as", "planner"]) == 0
+    assert links.read_text().splitlines() == ["old,new,effective",
+                                              f"SC-HZ01|BRK-PAD-F01,SC-HZ01|BRK-PAD-F02,{months_back(end, 1):%Y-%m-%d}"]
     capsys.readouterr()
 
     for argv, says in ((["export", "stock", str(tmp_path / "x.txt")], "must end in .xlsx or .csv"),

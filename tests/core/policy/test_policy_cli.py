@@ -258,3 +258,31 @@ def test_the_shortfall_on_parts_that_never_sold_is_told_apart_and_the_shape_can_
     code, out, err = run(capsys, *common, "--no-shape")
     assert code == 0, err
     assert not any("the set's x" in s["demand_model"] for s in json.loads(out)["per_series"])
+
+
+def test_supersessions_from_a_file_and_their_bad_input(tmp_path, capsys):
+    rng = np.random.default_rng(5)
+    stamps = pd.date_range("2022-01-01", periods=36, freq="MS").strftime("%Y-%m-%d")
+    old = list(rng.poisson(6.0, 27)) + list(rng.poisson(2.4, 9))
+    new = [0] * 27 + list(rng.poisson(3.6, 9))
+    data = tmp_path / "d.csv"
+    pd.concat([pd.DataFrame({"unique_id": u, "ds": stamps, "y": y}) for u, y in (("HZ|A", old), ("HZ|B", new))]
+              ).to_csv(data, index=False)
+    links = tmp_path / "links.csv"
+    links.write_text("old,new,effective\nHZ|A,HZ|B,2024-04-01\n", encoding="utf-8")
+    base = ["--input", str(data), "--holdout", "12", "--policy", "service-level", "--lead-time", "1"]
+    code, out, err = run(capsys, *base)
+    alone = json.loads(out)
+    code, out, err = run(capsys, *base, "--supersessions", str(links))
+    assert code == 0, err
+    linked = json.loads(out)
+    assert linked["supersessions"] == 1 and linked["fill_rate"] > alone["fill_rate"]
+    for text, says in (("old,to\nHZ|A,HZ|B\n", "missing column(s) new"),
+                       ("old,new,effective\nHZ|A,,2024-04\n", "line 2: old and new must both be given"),
+                       ("old,new,effective\nHZ|A,HZ|B,April\n", "line 2: effective 'April' is not a date"),
+                       ("old,new\nHZ|A,HZ|B\nHZ|B,HZ|A\n", "go round in a circle: HZ|A -> HZ|B -> HZ|A")):
+        links.write_text(text, encoding="utf-8")
+        code, out, err = run(capsys, *base, "--supersessions", str(links))
+        assert code != 0 and out == "" and says in err, err
+    code, out, err = run(capsys, *base, "--supersessions", str(tmp_path / "none.csv"))
+    assert code == 2 and "no such file" in err

@@ -367,3 +367,78 @@ def test_a_part_that_sold_only_before_the_window_still_counts_as_having_history(
                       rules=StockRules(window=12))
     assert result.demanded_without_history == 12  # only the part with no demand at all before the holdout
     assert result.fill_rate_with_history == result.details[0].served / 12
+
+
+def test_a_replaced_part_is_served_from_its_successor_shelf_by_hand():
+    """Old part (row 0) replaced by row 1 from the start; lead time 0, no warm-up.
+
+    The old part opens with 3 on its shelf and a level of 0 after (run down); the successor's level is 4.
+    Each period the old part's demand is served from its own shelf first, the rest from the successor's
+    (after the successor's own demand), and the successor's order counts the old stock still to use up.
+
+    ====  ==========================  ==================================================
+    t     old: demand, served, left   new: available, demand, on hand, order
+    ====  ==========================  ==================================================
+    0     2, 2 (own),        1        4, 1, 3, order 4 - 3 - 1 (old stock) = 0
+    1     3, 1 own + 2 new,  0        3, 1, 3 - 1 - 2 = 0, order 4
+    2     1, 0 own + 1 new,  0        4, 0, 4 - 1 = 3, order 1
+    3     2, 0 own + 2 new,  0        4, 1, 4 - 1 - 2 = 1, order 3
+    ====  ==========================  ==================================================
+    """
+    demand = np.array([[2, 3, 1, 2], [1, 1, 0, 1]])
+    levels = np.array([[3, 0, 0, 0, 0], [4, 4, 4, 4, 4]])
+    arrays = replay(demand, levels, 0, successors=np.array([1, -1]), linked_from=np.array([0, 0]))
+    assert arrays.served[0].tolist() == [2, 3, 1, 2] and arrays.lost.sum() == 0
+    assert arrays.on_hand.tolist() == [[1, 0, 0, 0], [3, 0, 3, 1]]
+    assert arrays.ordered.tolist() == [[0, 0, 0, 0], [0, 4, 1, 3]]
+    unlinked = replay(demand, levels, 0)
+    assert unlinked.lost[0].tolist() == [0, 2, 1, 2]  # alone, the old part's demand is lost once its shelf is empty
+    with pytest.raises(ValueError, match="successors"):
+        replay(demand, levels, 0, successors=np.array([0, -1]), linked_from=np.array([0, 0]))
+
+
+def _superseded(seed: int = 5) -> pd.DataFrame:
+    """Part A sells about 6 a month for two years; from the fourth held-out month B replaces it (B takes
+    60% of the demand, A keeps 40% as customers still ask for it by number)."""
+    rng = np.random.default_rng(seed)
+    a = list(rng.poisson(6.0, 24)) + list(rng.poisson(6.0, 3)) + list(rng.poisson(2.4, 9))
+    b = [0] * 27 + list(rng.poisson(3.6, 9))
+    return frame({"A": a, "B": b, "Z": list(rng.poisson(2.0, 36))}, start="2022-01-01")
+
+
+def test_a_supersession_stocks_the_successor_and_runs_the_old_part_down():
+    from partspool.core.policy.supersession import Link
+
+    data = _superseded()
+    alone = simulate(data, holdout=12, policy=ServiceLevelPolicy(0.95), lead_time=1)
+    linked = simulate(data, holdout=12, policy=ServiceLevelPolicy(0.95), lead_time=1,
+                      supersessions=[Link("A", "B", "2024-04-01")])
+    by_id = {d.unique_id: d for d in linked.details}
+    assert linked.supersessions == 1 and linked.successors_added == 0
+    assert alone.details[1].fill_rate == 0.0 and by_id["B"].fill_rate >= 0.9  # B was not stocked at all alone
+    assert linked.fill_rate > alone.fill_rate and linked.fill_rate >= 0.95
+    levels = [s.order_up_to for s in by_id["A"].steps]
+    assert levels[:2] == [by_id["A"].order_up_to] * 2 and levels[3:] == [0] * 9  # run down from April
+    assert [s.order_up_to for s in by_id["B"].steps][3] >= by_id["A"].order_up_to  # the family's level
+    assert by_id["A"].changes[-1][2].method == "run_down" and by_id["A"].changes[-1][0] == 3
+    assert linked.demanded_without_history == 0  # B inherits A's history
+    assert alone.demanded_without_history == by_id["B"].demanded
+
+
+def test_a_successor_without_a_series_is_added_and_circles_are_named():
+    from partspool.core.policy.supersession import Link, SupersessionCycle
+
+    data = _superseded()
+    data = data[data["unique_id"] != "B"]
+    linked = simulate(data, holdout=12, policy=ServiceLevelPolicy(0.95), lead_time=1,
+                      supersessions=[Link("A", "NEW", None), Link("ghost", "A", None)])
+    assert linked.successors_added == 1 and linked.series == 3 and linked.supersessions == 1
+    new = next(d for d in linked.details if d.unique_id == "NEW")
+    assert new.demanded == 0 and new.order_up_to > 0  # stocked for A's demand, which it serves
+    assert linked.details[0].lost <= 2
+    later = simulate(data, holdout=12, policy=ServiceLevelPolicy(0.95), lead_time=1,
+                     supersessions=[Link("A", "NEW", "2030-01-01")])
+    assert later.supersessions == 0  # in force only after the replay
+    with pytest.raises(SupersessionCycle, match="A -> Z -> A"):
+        simulate(data, holdout=12, policy=ServiceLevelPolicy(0.95), lead_time=1,
+                 supersessions=[Link("A", "Z"), Link("Z", "A")])

@@ -14,6 +14,11 @@ So with L = 0 an order placed at the end of a period is on the shelf for the nex
 (the same as reviewing at the start of a period and receiving at once); with L = 1 one whole
 period's demand passes before it arrives.
 
+**Supersession** (optional): a replaced part's row names its successor's row and the period from
+which the link holds. From then on, what its own shelf cannot serve is served from the successor's
+shelf after the successor's own demand (step 2), and at the review the successor's position counts
+the replaced part's stock still on the shelf (it is used up first), so the two are not stocked twice.
+
 **Start**: the replay opens as if the policy had already been running. Before period 0 the same
 steps run over a warm-up of the last periods of history (``L + 1`` of them in ``simulate``) at level
 S[0], starting from S[0] on hand and nothing on order; their figures are not counted. Period 0
@@ -47,7 +52,8 @@ class ReplayArrays:
     on_order: IntArray
 
 
-def replay(demand: IntArray, levels: IntArray, lead_time: int, warmup: IntArray | None = None) -> ReplayArrays:
+def replay(demand: IntArray, levels: IntArray, lead_time: int, warmup: IntArray | None = None,
+           successors: IntArray | None = None, linked_from: IntArray | None = None) -> ReplayArrays:
     """Replay ``demand`` (series x H periods) under order-up-to ``levels`` (series x H+1).
 
     Args:
@@ -58,6 +64,8 @@ def replay(demand: IntArray, levels: IntArray, lead_time: int, warmup: IntArray 
         warmup: demand of the periods just before period 0 (series x W, W >= 0), replayed at level
             ``levels[:, 0]`` and not counted, so that period 0 opens with the pipeline a running
             policy would have (see the module's start).
+        successors: per series the row of its successor (-1: none), see the module's supersession.
+        linked_from: per series the period from which its successor serves it (0: also in the warm-up).
 
     Returns:
         The period-by-period arrays of periods 0 .. H-1.
@@ -75,6 +83,11 @@ def replay(demand: IntArray, levels: IntArray, lead_time: int, warmup: IntArray 
         raise ValueError("demand and levels must be 0 or more")
     n, horizon = d.shape
     start = w.shape[1]
+    succ = np.full(n, -1, dtype=np.int64) if successors is None else np.asarray(successors, dtype=np.int64)
+    since = np.zeros(n, dtype=np.int64) if linked_from is None else np.asarray(linked_from, dtype=np.int64)
+    if succ.shape != (n,) or since.shape != (n,) or np.any(succ >= n) or np.any(succ == np.arange(n)):
+        raise ValueError("successors must name another row of each series, or -1")
+    linked = np.flatnonzero(succ >= 0)
     due = np.zeros((n, start + horizon + lead_time + 2), dtype=np.int64)
     shape = (n, horizon)
     out = {name: np.zeros(shape, dtype=np.int64) for name in
@@ -90,7 +103,16 @@ def replay(demand: IntArray, levels: IntArray, lead_time: int, warmup: IntArray 
         available = stock
         served = np.minimum(stock, wanted)
         stock = stock - served
-        order = np.maximum((s[:, 0] if t < 0 else s[:, t + 1]) - stock - pipeline, 0)
+        older = np.zeros(n, dtype=np.int64)  # a successor's share of its predecessors' stock still on the shelf
+        if linked.size:
+            for i in linked[(since[linked] <= max(t, 0))]:
+                j = succ[i]
+                extra = min(wanted[i] - served[i], stock[j])
+                served[i] += extra
+                stock[j] -= extra
+            active = linked[(since[linked] <= max(t, 0))]
+            np.add.at(older, succ[active], stock[active])
+        order = np.maximum((s[:, 0] if t < 0 else s[:, t + 1]) - stock - pipeline - older, 0)
         due[:, k + lead_time + 1] += order
         pipeline = pipeline + order
         if t < 0:

@@ -20,7 +20,7 @@ availability targets, C without stock), ``FixedLevelPolicy`` (given levels, e.g.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import numpy as np
@@ -54,6 +54,7 @@ from partspool.core.policy.levels import (
 from partspool.core.policy.moderation import moderate_dispersion
 from partspool.core.policy.replay import ReplayArrays, replay
 from partspool.core.policy.shape import learn_shape, shape_models
+from partspool.core.policy.supersession import Link, successor_heads
 
 
 @dataclass(frozen=True)
@@ -186,6 +187,8 @@ class SimulationResult:
     # history stocks it) and the fill rate on the others, so the two parts of a shortfall can be told apart
     demanded_without_history: int = 0
     fill_rate_with_history: float | None = None
+    supersessions: int = 0  # links in force during the replay
+    successors_added: int = 0  # successors with no series of their own, replayed from zero demand
 
     def to_dict(self, per_series: bool = False) -> dict[str, Any]:
         """Plain data for JSON (per-series rows on request)."""
@@ -199,6 +202,7 @@ class SimulationResult:
             "turnover": self.turnover, "average_inventory_value": self.average_inventory_value,
             "demanded_without_history": self.demanded_without_history,
             "fill_rate_with_history": self.fill_rate_with_history,
+            "supersessions": self.supersessions, "successors_added": self.successors_added,
         }
         if per_series:
             out["per_series"] = [d.to_dict() for d in self.details]
@@ -215,6 +219,7 @@ def simulate(
     unit_costs: Mapping[str, float] | None = None,
     frequency: Frequency | str | None = None,
     min_history: int = 6,
+    supersessions: Sequence[Link] | None = None,
 ) -> SimulationResult:
     """Set a policy from each series' history before the last ``holdout`` periods and replay them.
 
@@ -227,6 +232,12 @@ def simulate(
         unit_costs: unit cost per series, for the inventory value and the turnover in value.
         frequency: the period length; None infers it.
         min_history: periods each series needs before the holdout.
+        supersessions: links between series (``supersession.Link`` of unique_ids, ``effective`` a date:
+            from the first held-out period on or after it; None: from the start). From then on the
+            replaced series is run down (level 0; what its shelf cannot serve its successor serves) and
+            its last successor's level is set on the family's history (its own plus theirs), its
+            order net of their stock (``replay``'s supersession). The planner knows them in advance, as
+            a supersession is announced before it is in force.
 
     Returns:
         The totals and each series' result.
@@ -251,25 +262,103 @@ def simulate(
             f"of history before it (periods held): {listed}",
             {"count": len(short), "holdout": holdout, "min_history": min_history, "listed": short[:5],
              "more": max(len(short) - 5, 0)})])
+    panel, family = _supersessions(panel, supersessions or (), holdout)
+    n = len(panel.series)
+    histories = [s.y[:-holdout] for s in panel.series]
+    heads = sorted(family.olds)
+    inherited = [histories[h] + sum(histories[o] for o in family.olds[h]) for h in heads]
     models, _found = moderate_dispersion(
-        [estimate_demand(s.y[:-holdout], s.months[:-holdout], rules) for s in panel.series], rules)
+        [estimate_demand(y, s.months[:-holdout], rules) for y, s in
+         zip(histories + inherited, [*panel.series, *(panel.series[h] for h in heads)], strict=True)], rules)
+    last_months = [int(s.months[-holdout - 1]) for s in panel.series]
     if rules.project_growth and rules.pool_shape and panel.frequency is Frequency.MONTH:
         # one policy for the whole replay: each mean grown to the middle of it, season and growth read
         # against the whole set's
-        histories = [s.y[:-holdout] for s in panel.series]
-        last_months = [int(s.months[-holdout - 1]) for s in panel.series]
-        models = shape_models(models, histories, last_months, learn_shape(histories, last_months, rules),
+        shape = learn_shape(histories, last_months, rules)
+        models = shape_models(models, histories + inherited, last_months + [last_months[h] for h in heads], shape,
                               ahead=holdout / 2, rules=rules)
     elif rules.project_growth:  # one policy for the whole replay: the mean grown to the middle of it
         per_year = rules.periods_per_year(panel.frequency)
-        growth = panel_growth([s.y[:-holdout] for s in panel.series], per_year, rules)
+        growth = panel_growth(histories, per_year, rules)
         models = project_growth(models, growth, per_year, ahead=holdout / 2)
+    models, family_models = list(models[:n]), list(models[n:])
     classes = _classes(panel, holdout, policy)
     levels, changes = _levels(panel, models, classes, holdout, lead_time, policy, rules)
+    if heads:
+        _family_levels(panel, family, heads, inherited, family_models, levels, changes, holdout, lead_time, policy,
+                       rules)
     demand = np.stack([s.y[-holdout:] for s in panel.series])
-    arrays = replay(demand, levels, lead_time, warmup=warmup_demand(panel, holdout, lead_time))
+    arrays = replay(demand, levels, lead_time, warmup=warmup_demand(panel, holdout, lead_time),
+                    successors=family.successor, linked_from=family.since)
     return _result(panel, models, classes, changes, levels, arrays, policy, holdout, lead_time, rules,
-                   unit_costs)
+                   unit_costs, family)
+
+
+@dataclass
+class _Family:
+    """The supersessions in force in a replay: per row its successor's row (-1: none) and the
+    held-out period from which it holds; per successor row the rows it replaces."""
+
+    successor: np.ndarray[Any, np.dtype[np.int64]]
+    since: np.ndarray[Any, np.dtype[np.int64]]
+    olds: dict[int, list[int]]
+    links: int = 0
+    added: int = 0
+
+
+def _supersessions(panel: DemandPanel, links: Sequence[Link], holdout: int) -> tuple[DemandPanel, _Family]:
+    """The links between series of ``panel`` (``old``/``new`` are unique_ids; ``effective`` a date or
+    None: before the holdout). A link whose replaced series is not in the panel is left out (nothing to
+    run down); a successor that is not gets a series of zeros (it is stocked for its predecessors).
+    A link in force only after the last held-out period changes nothing."""
+    index = {s.unique_id: i for i, s in enumerate(panel.series)}
+    heads = successor_heads([link for link in links if link.old in index])
+    series = list(panel.series)
+    for old, (head, _path) in heads.items():
+        if head not in index:
+            template = series[index[old]]
+            index[head] = len(series)
+            series.append(Series(head, template.ds, template.months, np.zeros(len(template), dtype=np.int64)))
+    family = _Family(np.full(len(series), -1, dtype=np.int64), np.zeros(len(series), dtype=np.int64), {},
+                     added=len(series) - len(panel.series))
+    for old, (head, path) in heads.items():
+        i = index[old]
+        stamps = series[i].ds[-holdout:]
+        effective = path[0].effective
+        since = 0 if effective is None else int(sum(pd.Timestamp(t) < pd.Timestamp(effective) for t in stamps))
+        if since >= holdout:
+            continue
+        family.successor[i], family.since[i] = index[head], since
+        family.olds.setdefault(index[head], []).append(i)
+        family.links += 1
+    return DemandPanel(tuple(series), panel.frequency), family
+
+
+def _family_levels(panel: DemandPanel, family: _Family, heads: list[int], inherited: list[Any],
+                   models: list[DemandModel], levels: np.ndarray[Any, np.dtype[np.int64]],
+                   changes: list[list[tuple[int, StockLevel]]], holdout: int, lead_time: int, policy: Policy,
+                   rules: StockRules) -> None:
+    """From each link's first held-out period: the replaced series' level 0 (run down), and from a lead
+    time before it the successor's level set on its family's history. Changes ``levels`` and
+    ``changes`` in place."""
+    sub = DemandPanel(tuple(
+        Series(panel.series[h].unique_id, panel.series[h].ds, panel.series[h].months,
+               np.concatenate([np.asarray(y, dtype=np.int64), panel.series[h].y[-holdout:]]))
+        for h, y in zip(heads, inherited, strict=True)), panel.frequency)
+    sub_levels, sub_changes = _levels(sub, models, _classes(sub, holdout, policy), holdout, lead_time, policy, rules)
+    for k, h in enumerate(heads):
+        # ordered a lead time ahead, so the first units are on the shelf when the link holds
+        since = max(int(min(family.since[o] for o in family.olds[h])) - lead_time, 0)
+        levels[h, since:] = sub_levels[k, since:]
+        before = [c for c in changes[h] if c[0] < since]
+        at = [c for c in sub_changes[k] if c[0] <= since][-1:]
+        changes[h] = before + [(since, level) for _r, level in at] + [c for c in sub_changes[k] if c[0] > since]
+        for o in family.olds[h]:
+            start = int(family.since[o])
+            levels[o, start:] = 0
+            run_down = replace(changes[o][-1][1] if changes[o] else sub_changes[k][0][1], method="run_down",
+                               order_up_to=0, expected_fill_rate=1.0, cycle_service_level=1.0, expected_on_hand=0.0)
+            changes[o] = [c for c in changes[o] if c[0] < start] + [(start, run_down)]
 
 
 def warmup_demand(panel: DemandPanel, holdout: int, lead_time: int) -> np.ndarray[Any, np.dtype[np.int64]]:
@@ -364,7 +453,7 @@ def _result(
     panel: DemandPanel, models: Sequence[DemandModel], classes: Sequence[AbcClass | None],
     changes: Sequence[Sequence[tuple[int, StockLevel]]], levels: np.ndarray[Any, np.dtype[np.int64]],
     arrays: ReplayArrays, policy: Policy, holdout: int, lead_time: int, rules: StockRules,
-    unit_costs: Mapping[str, float] | None,
+    unit_costs: Mapping[str, float] | None, family: _Family | None = None,
 ) -> SimulationResult:
     details: list[SeriesResult] = []
     for i, series in enumerate(panel.series):
@@ -408,6 +497,9 @@ def _result(
         stock_units = avg_inventory * n
         turnover = demanded * per_year / stock_units if stock_units > 0 else None
     dormant = np.array([not np.asarray(s.y[:-holdout]).any() for s in panel.series], dtype=bool)
+    if family is not None:  # a successor with its family's history has history; one replaced is served by it
+        for h, olds in family.olds.items():
+            dormant[h] = dormant[h] and all(dormant[o] for o in olds)
     without = int(arrays.demand[dormant].sum())
     known = demanded - without
     return SimulationResult(
@@ -419,6 +511,8 @@ def _result(
         turnover=turnover, average_inventory_value=value, details=tuple(details),
         demanded_without_history=without,
         fill_rate_with_history=int(arrays.served[~dormant].sum()) / known if known else None,
+        supersessions=family.links if family is not None else 0,
+        successors_added=family.added if family is not None else 0,
     )
 
 
