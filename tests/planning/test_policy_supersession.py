@@ -104,3 +104,15 @@ def test_the_page_says_why_in_chinese(history):
         page = login(history.users["planner"]).get("/planning/policy/?node=SC-SH01",
                                                     HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "被 BRK-PAD-F02 替代" in page and "它替代 BRK-PAD-F01" in page
+
+
+def test_the_annual_plan_plans_the_old_parts_demand_under_its_successor(history):
+    planner = login(history.users["planner"])
+    before = {x["part"]: x for x in planner.get("/api/annual-plan?growth=0").json()["lines"]}
+    _in_force()
+    after = {x["part"]: x for x in planner.get("/api/annual-plan?growth=0").json()["lines"]}
+    assert "BRK-PAD-F01" not in after
+    assert after["BRK-PAD-F02"]["total"] == pytest.approx(before["BRK-PAD-F01"]["total"] + before["BRK-PAD-F02"]["total"],
+                                                           rel=0.02)
+    assert "with the demand of BRK-PAD-F01, which it replaces" in after["BRK-PAD-F02"]["why"]
+    assert after["WIP-BLD-01"] == before["WIP-BLD-01"]

@@ -88,6 +88,7 @@ class PlanLine:
     recall: int
     summer_shift: int = 0  # months earlier this part's summer comes (0: not shifted)
     factors: Mapping[str, float] = field(default_factory=dict)
+    replaces: tuple[str, ...] = ()  # parts it supersedes, whose demand its history includes
 
     @property
     def total(self) -> float:
@@ -107,6 +108,8 @@ class PlanLine:
             parts.append("heat waves in the hot months")
         if self.recall:
             parts.append(f"recall +{self.recall}")
+        if self.replaces:
+            parts.append(f"with the demand of {', '.join(self.replaces)}, which it replaces")
         return f"{self.part}: " + ", ".join(parts) + f" → {self.total:.0f} next year"
 
 

@@ -268,6 +268,9 @@ def plan_reason(line: Any) -> str:
         parts.append(_("heat waves in the hot months"))
     if line.recall:
         parts.append(_("recall +%(r)s") % {"r": line.recall})
+    if getattr(line, "replaces", ()):
+        parts.append(_("with the demand of %(parts)s, which it replaces") % {
+            "parts": ("、" if _sep() == "" else ", ").join(line.replaces)})
     return _("%(part)s: %(factors)s → %(total)s next year") % {
         "part": line.part, "factors": _(", ").join(parts), "total": f"{line.total:.0f}"}
 

@@ -535,7 +535,8 @@ def plan_for(nodes: list[Node], scenario: Any, end: date | None = None) -> list[
     """Next year's demand per part at these nodes (summed), under the scenario.
 
     Every recalled part must exist (``unknown_part`` otherwise); one without demand in the last
-    24 months still gets its line, with the recall's units alone.
+    24 months still gets its line, with the recall's units alone. A part replaced by another (as the
+    stock levels read supersessions) is planned under its last successor, with its demand.
     """
     from partspool.core.annual_plan import PartHistory, annual_plan
 
@@ -544,10 +545,16 @@ def plan_for(nodes: list[Node], scenario: Any, end: date | None = None) -> list[
     missing = [number for number in recalled if number not in known]
     if missing:
         raise NotFound("unknown_part", part=", ".join(missing))
+    end = end or last_complete_month()
+    heads = supersession_heads(end)
     frame = demand_panel(nodes, months=24, end=end)
     histories = []
+    replaces: dict[str, list[str]] = {}
     if not frame.empty:
-        frame = frame.assign(part=frame["unique_id"].map(lambda u: split_id(u)[1]))
+        # a part replaced by another: its demand is planned under its last successor
+        frame = frame.assign(part=frame["unique_id"].map(lambda u: heads.get(split_id(u)[1], (split_id(u)[1],))[0]))
+        for number in sorted({split_id(u)[1] for u in frame["unique_id"].unique()} & set(heads)):
+            replaces.setdefault(heads[number][0], []).append(number)
         totals = frame.groupby(["part", "ds"], sort=True)["y"].sum().reset_index()
         categories = dict(Part.objects.filter(number__in=set(totals["part"])).values_list("number", "category"))
         histories = [PartHistory(part=str(part), category=categories.get(str(part), ""),
@@ -556,4 +563,6 @@ def plan_for(nodes: list[Node], scenario: Any, end: date | None = None) -> list[
     seen = {h.part for h in histories}
     histories += [PartHistory(part=number, category=known[number], months=list(range(1, 13)), demand=[0.0] * 12)
                   for number in recalled if number not in seen]
-    return sorted(annual_plan(histories, scenario), key=lambda line: -line.total)
+    lines = [replace(line, replaces=tuple(replaces[line.part])) if line.part in replaces else line
+             for line in annual_plan(histories, scenario)]
+    return sorted(lines, key=lambda line: -line.total)
