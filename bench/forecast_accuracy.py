@@ -90,6 +90,17 @@ ZERO = "zero (reference)"  # a forecast of 0 everywhere, printed as a yardstick,
 
 def demo_like(n: int, months: int = 36, seed: int = 0, first_month: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``n`` monthly series drawn like the demo's demand: (counts, true means, seasonal profile index)."""
+    counts, mean, kind, _links = demo_like_linked(n, months, seed, first_month, linked=False)
+    return counts, mean, kind
+
+
+def demo_like_linked(n: int, months: int = 36, seed: int = 0, first_month: int = 0, linked: bool = True
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[tuple[int, int, int]]]:
+    """``demo_like`` with its supersessions as the demo has them: each successor paired with a part being
+    superseded (same rate, season and start: the successor takes 60% of the pair's demand from the start,
+    the old part keeps 40%), and the links ``(old row, new row, start month)``. With ``linked`` False the
+    series are ``demo_like``'s, unpaired, and no links. The random draws are the same either way, so the
+    two differ only in the paired successors."""
     rng = np.random.default_rng(seed)
     kind = rng.choice(len(PROFILES), size=n, p=PROFILE_SHARE)
     popularity = rng.pareto(1.3, n) + 0.2
@@ -101,6 +112,13 @@ def demo_like(n: int, months: int = 36, seed: int = 0, first_month: int = 0) -> 
     superseded = np.flatnonzero(rng.random(n) < 0.08)
     starts = rng.integers(months // 3, max(months - 6, months // 3 + 1), n)
     newer = rng.random(n) < 0.5
+    links: list[tuple[int, int, int]] = []
+    if linked:
+        olds = [int(i) for i in superseded if not newer[i]]
+        news = [int(i) for i in superseded if newer[i]]
+        for old, new in zip(olds, news, strict=False):
+            base[new], kind[new], starts[new] = base[old], kind[old], starts[old]
+            links.append((old, new, int(starts[old])))
     for i in superseded:
         if newer[i]:  # the successor: nothing before it exists, then 60% of the old part's demand
             mult[i, : starts[i]], mult[i, starts[i]:] = 0.0, 0.6
@@ -109,7 +127,7 @@ def demo_like(n: int, months: int = 36, seed: int = 0, first_month: int = 0) -> 
     mean = base[:, None] * PROFILES[kind][:, (first_month + t) % 12] * growth[None, :] * mult
     shape = 1.5 + 2.0 * mean
     counts = rng.negative_binomial(shape, shape / (shape + mean)).astype(np.float64)
-    return counts, mean, kind
+    return counts, mean, kind, links
 
 
 def check_set(n: int, months: int = 48, seed: int = 7) -> tuple[np.ndarray, np.ndarray]:

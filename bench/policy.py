@@ -18,6 +18,8 @@ Run on demand:
     .venv/bin/python bench/policy.py --no-moderation   # each dispersion from its own history alone
     .venv/bin/python bench/policy.py --demo-like --no-shape   # one like-for-like growth, own seasons only
     .venv/bin/python bench/policy.py --demo-like --series 3000   # drawn like the demo: growth, seasons, new parts
+    .venv/bin/python bench/policy.py --demo-like --linked        # ... each successor linked to the part it replaces
+    .venv/bin/python bench/policy.py --input demo.csv --supersessions links.csv   # partspool export demand --series
     .venv/bin/python bench/policy.py --input demand.csv          # any unique_id,ds,y file
 """
 
@@ -139,6 +141,9 @@ def main() -> None:
     parser.add_argument("--demo-like", action="store_true",
                         help="series drawn with the demo's rules (growth, seasons, new parts; "
                              "bench/forecast_accuracy.demo_like) instead of the stationary mix")
+    parser.add_argument("--linked", action="store_true",
+                        help="with --demo-like: each successor paired with a part it supersedes, the links given "
+                             "to the policies (bench/forecast_accuracy.demo_like_linked)")
     parser.add_argument("--input", help="a unique_id,ds,y CSV to replay instead of drawn series")
     parser.add_argument("--supersessions", help="with --input: an old,new[,effective] CSV of series replaced by "
                         "others (as partspool simulate --supersessions; partspool export demand --series writes one)")
@@ -154,6 +159,8 @@ def main() -> None:
 
     if args.demo_like and args.weekly:
         parser.error("--demo-like draws monthly series; leave out --weekly")
+    if args.linked and not args.demo_like:
+        parser.error("--linked pairs the --demo-like series; give --demo-like too")
     links = None
     if args.supersessions:
         from partspool.cli_policy import read_links
@@ -162,10 +169,15 @@ def main() -> None:
     if args.input:
         frame = pd.read_csv(args.input)
     elif args.demo_like:
-        from forecast_accuracy import demo_like, wide_to_long
+        from forecast_accuracy import demo_like_linked, wide_to_long
 
-        counts, _mean, _kind = demo_like(args.series, months=args.months, seed=args.seed)
-        frame = wide_to_long(counts, pd.date_range("2022-01-01", periods=args.months, freq="MS"), "demo")
+        counts, _mean, _kind, pairs = demo_like_linked(args.series, months=args.months, seed=args.seed,
+                                                       linked=args.linked)
+        stamps = pd.date_range("2022-01-01", periods=args.months, freq="MS")
+        frame = wide_to_long(counts, stamps, "demo")
+        if args.linked:
+            links = [Link(f"demo{old:05d}", f"demo{new:05d}", stamps[start]) for old, new, start in pairs]
+            print(f"{len(links)} supersessions between the series (--linked)")
     else:
         frame = synthetic(args.series, args.months, args.seed, args.seasonal_share, args.weekly, args.one_shape)
     unit = "week" if args.weekly else "month"
