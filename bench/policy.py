@@ -93,32 +93,25 @@ def synthetic(series: int, months: int, seed: int, seasonal_share: float, weekly
 def cover_scan(frame: pd.DataFrame, holdout: int, lead_time: int, rules: StockRules, max_days: int,
                links: list[Link] | None = None) -> list[tuple[int, float, float]]:
     """(D, fill rate, average inventory) for D = 0..max_days, replaying with the rule's levels (with
-    ``links``, supersessions as ``simulate`` handles them: the successor's mean is the family's from a lead
-    time before the link holds, the replaced series' level 0 from then, its shortfall served by the successor)."""
-    panel, family = _supersessions(read_demand_frame(frame), links or [], holdout)
+    ``links``, supersessions as ``simulate`` handles them: from a lead time before a link holds the
+    successor's mean is the family's, the replaced series' level 0, and each shelf serves the other's shortfall)."""
+    panel, family = _supersessions(read_demand_frame(frame), links or [], holdout, lead_time)
     period_days = rules.period_days(panel.frequency)
     means = np.array([estimate_demand(s.y[:-holdout], None, rules).mean for s in panel.series])
-    family_means = means.copy()
-    for head, olds in family.olds.items():
+    # per review: each series' mean, a successor's its family's from each switch on (as ``simulate``)
+    per_review = np.repeat(means[:, None], holdout + 1, axis=1)
+    for head, switch, olds in family.groups:
         history = panel.series[head].y[:-holdout] + sum(panel.series[o].y[:-holdout] for o in olds)
-        family_means[head] = estimate_demand(history, None, rules).mean
-    switch = np.full(len(means), holdout + 1)
-    for head, olds in family.olds.items():
-        switch[head] = max(min(int(family.since[o]) for o in olds) - lead_time, 0)
-    reviews = np.arange(holdout + 1)[None, :]
-    off = np.zeros((len(means), holdout + 1), dtype=bool)
+        per_review[head, switch:] = estimate_demand(history, None, rules).mean
     for old in np.flatnonzero(family.successor >= 0):
-        off[old, int(family.since[old]):] = True
+        per_review[old, int(family.switch[old]):] = 0.0
     demand = np.stack([s.y[-holdout:] for s in panel.series])
     warmup = warmup_demand(panel, holdout, lead_time)  # the same start as ``simulate``: orders on the way
     out = []
     for days in range(max_days + 1):
-        level = np.ceil(means / period_days * days - 1e-9).astype(np.int64)
-        family_level = np.ceil(family_means / period_days * days - 1e-9).astype(np.int64)
-        levels = np.where(reviews >= switch[:, None], family_level[:, None], level[:, None])
-        levels[off] = 0
+        levels = np.ceil(per_review / period_days * days - 1e-9).astype(np.int64)
         arrays = replay(demand, levels, lead_time, warmup=warmup, successors=family.successor,
-                        linked_from=family.since)
+                        linked_from=family.switch)
         out.append((days, float(arrays.served.sum() / arrays.demand.sum()), float(arrays.on_hand.mean())))
     return out
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import csv
+import io
 import json
 import os
 import sys
@@ -176,6 +178,9 @@ def cmd_export(args: argparse.Namespace) -> int:
     if suffix not in (".xlsx", ".csv"):
         print(f"error: {args.file}: the file must end in .xlsx or .csv", file=sys.stderr)
         return 1
+    if args.supersessions and not args.series:
+        print("error: --supersessions goes with --series (the links between the series written)", file=sys.stderr)
+        return 1
     try:
         if args.series:
             if args.kind != "demand" or suffix != ".csv" or (args.supersessions and
@@ -205,7 +210,10 @@ def cmd_export(args: argparse.Namespace) -> int:
 def _demand_series(user: Any, months: int, end: str | None) -> tuple[bytes, bytes]:
     """The user's node x part demand over ``months`` months to ``end`` (default: the last month
     that is over), as ``unique_id,ds,y`` CSV (``unique_id`` = NODE|PART), and the supersessions between
-    them as ``old,new,effective`` CSV (every link whose replaced part has a series at the node)."""
+    them as ``old,new,effective`` CSV (every link at every one of the user's nodes; ``simulate`` keeps those
+    that touch its series)."""
+    from django.db.models import F
+
     from partspool.accounts.permissions import managed_node_ids, require_role
     from partspool.errors import InvalidInput
     from partspool.network.models import Node, Supersession
@@ -221,14 +229,17 @@ def _demand_series(user: Any, months: int, end: str | None) -> tuple[bytes, byte
     nodes = list(Node.objects.all() if managed is None else Node.objects.filter(id__in=managed))
     frame = demand_panel(nodes, months=months, end=month)
     frame["ds"] = frame["ds"].dt.strftime("%Y-%m-%d")
-    ids = set(frame["unique_id"])
-    rows = ["old,new,effective"]
-    for old, new, on in Supersession.objects.order_by("old__number", "new__number").values_list(
-            "old__number", "new__number", "effective_on"):
-        for node in sorted(n.code for n in nodes):
-            if f"{node}|{old}" in ids:
-                rows.append(f"{node}|{old},{node}|{new},{'' if on is None else f'{on:%Y-%m-%d}'}")
-    return (frame.to_csv(index=False, lineterminator="\n").encode("utf-8"), ("\n".join(rows) + "\n").encode("utf-8"))
+    links = io.StringIO()
+    writer = csv.writer(links, lineterminator="\n")
+    writer.writerow(["old", "new", "effective"])
+    # in the order the stock levels read them (a part replaced by two keeps its first link there and here)
+    rows = Supersession.objects.order_by(F("effective_on").asc(nulls_first=True), "id").values_list(
+        "old__number", "new__number", "effective_on")
+    codes = sorted(n.code for n in nodes)
+    for old, new, on in rows:
+        for node in codes:  # every node's link: a chain may run through a part with no series there
+            writer.writerow([f"{node}|{old}", f"{node}|{new}", "" if on is None else f"{on:%Y-%m-%d}"])
+    return (frame.to_csv(index=False, lineterminator="\n").encode("utf-8"), links.getvalue().encode("utf-8"))
 
 
 def cmd_ledger(args: argparse.Namespace) -> int:

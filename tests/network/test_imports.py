@@ -367,7 +367,7 @@ def test_command_line_export_to_csv_and_as_series(stocked, tmp_path, capsys):
     out = tmp_path / "stock.csv"
     assert main(["export", "stock", str(out), "--as", "hz_manager"]) == 0
     data = out.read_bytes()
-    assert data.startswith(b"\xef\xbb\xbfnode,part,on_hand,reserved,in_transit,available,confirmed_at\n")
+    assert data.startswith(b"\xef\xbb\xbfnode,part,on_hand,reserved,in_transit,available,confirmed_at\r\n")
     before = sorted(Stock.objects.values_list("node_id", "part_id", "on_hand", "reserved", "in_transit"))
     assert main(["import", "stock", str(out), "--as", "hz_manager"]) == 0  # re-imports: a count that confirms
     assert sorted(Stock.objects.values_list("node_id", "part_id", "on_hand", "reserved", "in_transit")) == before
@@ -388,13 +388,21 @@ def test_command_line_export_to_csv_and_as_series(stocked, tmp_path, capsys):
 
     Supersession.objects.update(effective_on=months_back(end, 1))
     assert main(["export", "demand", str(series), "--series", "--supersessions", str(links), "--as", "planner"]) == 0
-    assert links.read_text().splitlines() == ["old,new,effective",
-                                              f"SC-HZ01|BRK-PAD-F01,SC-HZ01|BRK-PAD-F02,{months_back(end, 1):%Y-%m-%d}"]
+    lines = links.read_text().splitlines()
+    assert lines[0] == "old,new,effective"
+    assert f"SC-HZ01|BRK-PAD-F01,SC-HZ01|BRK-PAD-F02,{months_back(end, 1):%Y-%m-%d}" in lines
+    from partspool.cli_policy import read_links
+
+    assert {(link.old, link.new) for link in read_links(links)} >= {("SC-HZ01|BRK-PAD-F01", "SC-HZ01|BRK-PAD-F02")}
+    assert main(["export", "demand", str(series), "--series", "--as", "hz_manager"]) == 0
+    assert main(["export", "demand", str(series), "--series", "--supersessions", str(links), "--as", "hz_manager"]) == 0
+    assert {line.split("|")[0] for line in links.read_text().splitlines()[1:]} == {"SC-HZ01"}  # the manager's node only
     capsys.readouterr()
 
     for argv, says in ((["export", "stock", str(tmp_path / "x.txt")], "must end in .xlsx or .csv"),
                        (["export", "stock", str(tmp_path / "x.csv"), "--series"], "--series writes demand"),
                        (["export", "demand", str(tmp_path / "x.xlsx"), "--series"], "--series writes demand"),
+                       (["export", "demand", str(tmp_path / "x.csv"), "--supersessions", "l.csv"], "goes with --series"),
                        (["export", "demand", str(tmp_path / "x.csv"), "--series", "--months", "0"], "--months 0"),
                        (["export", "demand", str(tmp_path / "x.csv"), "--series", "--end", "2999-01"], "2999-01")):
         assert main([*argv, "--as", "hz_manager"]) == 1
@@ -415,6 +423,26 @@ def test_export_as_csv_through_the_page_and_the_api(stocked):
     bad = client.get("/api/exports/stock", {"format": "pdf"})
     assert bad.status_code == 400 and bad.json()["code"] == "unknown_format" and "pdf" in bad.json()["message"]
     assert "/exports/stock.csv" in client.get("/imports/").content.decode()
+
+
+def test_csv_export_defuses_formulas_and_re_imports_them_unchanged(stocked, tmp_path):
+    from partspool.cli import main
+
+    manager = stocked.users["manager"]
+    _import(manager, "failures", _csv("""
+node,part,batch,date,vehicle_model,quantity,vin
+SC-HZ01,BRK-PAD-F01,=1+1,2026-10-02,ET7,1,-LFV123
+SC-HZ01,BRK-PAD-F01,@SUM(A1),2026-10-03,ET7,1,+LFV456
+"""))
+    out = tmp_path / "failures.csv"
+    assert main(["export", "failures", str(out), "--as", "hz_manager"]) == 0
+    text = out.read_text(encoding="utf-8-sig")
+    assert "'=1+1" in text and "'@SUM(A1)" in text and "'-LFV123" in text and "\r\n" in out.read_bytes().decode("utf-8-sig")
+    before = sorted(FailureReport.objects.values_list("batch", "vin"))
+    assert ("=1+1", "-LFV123") in before
+    report = _import(manager, "failures", out.read_bytes())
+    assert sorted(FailureReport.objects.values_list("batch", "vin")) == before  # the same reports, not new ones
+    assert report.counts.get("created", 0) == 0
 
 
 def test_problems_name_the_column_as_the_file_spells_it(stocked):

@@ -261,8 +261,16 @@ def parse_local_datetime(value: Any) -> datetime:
     return datetime(day.year, day.month, day.day)  # noqa: DTZ001 (local, zone added later)
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet may run as a formula
+
+
 def parse_text(value: Any) -> str:
-    return str(value).strip()
+    """The text, stripped; an apostrophe our CSV export put before text a spreadsheet could take for a
+    formula ("'=…", "'-…") is taken off again, so an exported file re-imports unchanged."""
+    text = str(value)
+    if text[:1] == "'" and text[1:2] in FORMULA_START:
+        text = text[1:]
+    return text.strip()
 
 
 def parse_flag(value: Any) -> bool:

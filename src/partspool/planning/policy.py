@@ -214,23 +214,26 @@ def node_policies(nodes: list[Node], *, lead_time: int = 1, basis: str | None = 
     out = []
     for node in nodes:
         rows = sorted(comparisons[node.code], key=lambda c: c.key)
-        totals = summarise_comparisons(rows, group=lambda c: str(c.abc_class or "C"))
-        totals |= summarise_comparisons(rows)
+        counted = [c for c in rows if not c.replaced_by]  # a run-down part's demand is its successor's
+        totals = summarise_comparisons(counted, group=lambda c: str(c.abc_class or "C"))
+        totals |= summarise_comparisons(counted)
         out.append(NodePolicy(node=node, comparisons=rows, classes=per_node[node.code], totals=totals,
                               lead_time=lead_time, successors={old: head for old, (head, _on) in heads.items()}))
     return out
 
 
 def supersession_heads(end: date) -> dict[str, tuple[str, str | None]]:
-    """Each replaced part's last successor and the date the replacement is in force, for the
-    supersessions in force by the end of the month after ``end`` (the month the levels are set for).
-    Links that go round in a circle (a data error) are left out, and logged."""
+    """Each replaced part's last successor and the date it was replaced (its own link's), for the
+    supersessions in force by the end of the month after ``end`` (the month the levels are set for). A
+    part replaced by two keeps its earliest link (undated first, then by date and entry). Links that go
+    round in a circle (a data error) are left out, and logged."""
     import logging
 
     from partspool.network.models import Supersession
 
     rows = (Supersession.objects.filter(Q(effective_on__isnull=True) | Q(effective_on__lt=month_add(end, 2)))
-            .order_by("effective_on", "id").values_list("old__number", "new__number", "effective_on"))
+            .order_by(F("effective_on").asc(nulls_first=True), "id")
+            .values_list("old__number", "new__number", "effective_on"))
     links = [Link(old, new, on) for old, new, on in rows]
     while True:
         try:
@@ -239,7 +242,7 @@ def supersession_heads(end: date) -> dict[str, tuple[str, str | None]]:
         except SupersessionCycle as cycle:
             logging.getLogger(__name__).warning("%s: left out of the stock levels", cycle)
             links = [link for link in links if link.old not in cycle.parts]
-    return {old: (head, None if path[-1].effective is None else f"{path[-1].effective:%Y-%m-%d}")
+    return {old: (head, None if path[0].effective is None else f"{path[0].effective:%Y-%m-%d}")
             for old, (head, path) in heads.items()}
 
 
@@ -340,7 +343,7 @@ def _moderated(nodes: list[Node], codes: list[str], models: list[Any], end: date
 
 def _population_fit(population: list[Node], end: date) -> Any:
     """The moderation learnt from every node x part of a region (read from the database)."""
-    frame = served_panel(population, months=HISTORY_MONTHS, end=end)
+    frame, _replaced = _families(served_panel(population, months=HISTORY_MONTHS, end=end), supersession_heads(end))
     if frame.empty:
         return None
     wide = frame.pivot(index="unique_id", columns="ds", values="y").fillna(0.0)
@@ -378,25 +381,30 @@ def node_policy(node: Node, *, lead_time: int = 1, basis: str | None = None, tar
 
 
 def positions_for(node: Node, policy: NodePolicy, option: str = "service_level") -> list[StockPosition]:
-    """The node's stock against its levels. A part being run down is held at what it has (nothing to
-    order, nothing to lend: it is used up where it is), and its successor's level is net of it."""
+    """The node's stock against its levels. A part being run down is never ordered: what it holds serves
+    its family's demand, kept up to the successor's level (the family's) and the successor ordered for the
+    rest; what it holds beyond that can be lent."""
     levels = {c.key: c.option(option).level.order_up_to for c in policy.comparisons}
     rows = Stock.objects.filter(node=node).select_related("part").only(
         "on_hand", "reserved", "in_transit", "part__number", "part__unit_cost")
     held = {s.part.number: s for s in rows}
-    for old in sorted((set(levels) | set(held)) & set(policy.successors)):
+    run_down = (set(levels) | set(held)) & set(policy.successors)
+    for old in sorted(run_down):
+        # the old stock serves the family's demand until it is used up: it is kept up to the family's level,
+        # the successor ordered for the rest; old stock beyond the family's level can be lent
         s = held.get(old)
         left = max(s.on_hand + s.in_transit - s.reserved, 0) if s else 0
-        levels[old] = left
         head = policy.successors[old]
-        levels[head] = max(levels.get(head, 0) - left, 0)
+        kept = min(left, levels.get(head, 0))
+        levels[old] = kept
+        levels[head] = levels.get(head, 0) - kept
     out = []
     for number in sorted(set(levels) | {n for n, s in held.items() if s.on_hand or s.in_transit}):
         s = held.get(number)
         out.append(StockPosition(node=node.code, part=number, on_hand=s.on_hand if s else 0,
                                  order_up_to=levels.get(number, 0), in_transit=s.in_transit if s else 0,
                                  reserved=s.reserved if s else 0,
-                                 unit_cost=float(s.part.unit_cost) if s else 0.0))
+                                 unit_cost=float(s.part.unit_cost) if s else 0.0, run_down=number in run_down))
     return out
 
 

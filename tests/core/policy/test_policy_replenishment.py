@@ -238,3 +238,15 @@ def test_targets_are_settings():
     assert service["first_time_fix"].met is None
     with pytest.raises(ValueError):
         availability(5, 3)
+
+
+def test_a_part_being_run_down_is_never_ordered_nor_short():
+    rules = ReplenishmentRules(margin_units=1, margin_share=0.0)
+    keep, spare, lending = suggest_replenishment([
+        StockPosition("N", "OLD", on_hand=3, order_up_to=5, run_down=True),  # keeps all 3, wants no more
+        StockPosition("N", "OLD2", on_hand=9, order_up_to=4, run_down=True),  # 9 held, 4 kept: 4 spare past the margin
+        StockPosition("N", "OLD3", on_hand=4, reserved=2, order_up_to=4, run_down=True),  # 2 promised away
+    ], rules)
+    assert (keep.order_quantity, keep.shortfall, keep.surplus) == (0, 0, 0)
+    assert (spare.order_quantity, spare.shortfall, spare.surplus) == (0, 0, 4)
+    assert (lending.order_quantity, lending.shortfall, lending.surplus) == (0, 0, 0)

@@ -391,6 +391,10 @@ def test_a_replaced_part_is_served_from_its_successor_shelf_by_hand():
     assert arrays.served[0].tolist() == [2, 3, 1, 2] and arrays.lost.sum() == 0
     assert arrays.on_hand.tolist() == [[1, 0, 0, 0], [3, 0, 3, 1]]
     assert arrays.ordered.tolist() == [[0, 0, 0, 0], [0, 4, 1, 3]]
+    # and the successor's shortfall is served from the old shelf (its stock is used up first)
+    used = replay(np.array([[0], [5]]), np.array([[3, 0], [2, 2]]), 0, successors=np.array([1, -1]),
+                  linked_from=np.array([0, 0]))
+    assert used.served[1].tolist() == [5] and used.on_hand.tolist() == [[0], [0]]
     unlinked = replay(demand, levels, 0)
     assert unlinked.lost[0].tolist() == [0, 2, 1, 2]  # alone, the old part's demand is lost once its shelf is empty
     with pytest.raises(ValueError, match="successors"):
@@ -417,10 +421,11 @@ def test_a_supersession_stocks_the_successor_and_runs_the_old_part_down():
     assert linked.supersessions == 1 and linked.successors_added == 0
     assert alone.details[1].fill_rate == 0.0 and by_id["B"].fill_rate >= 0.9  # B was not stocked at all alone
     assert linked.fill_rate > alone.fill_rate and linked.fill_rate >= 0.95
-    levels = [s.order_up_to for s in by_id["A"].steps]
-    assert levels[:2] == [by_id["A"].order_up_to] * 2 and levels[3:] == [0] * 9  # run down from April
-    assert [s.order_up_to for s in by_id["B"].steps][3] >= by_id["A"].order_up_to  # the family's level
-    assert by_id["A"].changes[-1][2].method == "run_down" and by_id["A"].changes[-1][0] == 3
+    # the link holds from April (period 3); with a lead time of 1 both are managed as one from review 2
+    levels = [s.order_up_to for s in by_id["A"].steps]  # the level of the review closing each period
+    assert levels[0] == by_id["A"].order_up_to and levels[1:] == [0] * 11
+    assert [s.order_up_to for s in by_id["B"].steps][1] >= by_id["A"].order_up_to  # the family's level
+    assert by_id["A"].changes[-1][2].method == "run_down" and by_id["A"].changes[-1][0] == 2
     assert linked.demanded_without_history == 0  # B inherits A's history
     assert alone.demanded_without_history == by_id["B"].demanded
 
@@ -438,7 +443,38 @@ def test_a_successor_without_a_series_is_added_and_circles_are_named():
     assert linked.details[0].lost <= 2
     later = simulate(data, holdout=12, policy=ServiceLevelPolicy(0.95), lead_time=1,
                      supersessions=[Link("A", "NEW", "2030-01-01")])
-    assert later.supersessions == 0  # in force only after the replay
+    assert later.supersessions == 0 and later.series == 2  # in force only after the replay: nothing added
     with pytest.raises(SupersessionCycle, match="A -> Z -> A"):
         simulate(data, holdout=12, policy=ServiceLevelPolicy(0.95), lead_time=1,
                  supersessions=[Link("A", "Z"), Link("Z", "A")])
+
+
+def test_chains_dates_and_several_predecessors():
+    from partspool.core.policy import FixedLevelPolicy as Fixed
+    from partspool.core.policy.supersession import Link
+
+    rng = np.random.default_rng(9)
+    a1 = list(rng.poisson(5.0, 25)) + [0] * 11  # replaced in February (period 1)
+    a2 = list(rng.poisson(5.0, 34)) + [0] * 2  # replaced in November (period 10)
+    c = [0] * 25 + list(rng.poisson(5.0, 9)) + list(rng.poisson(10.0, 2))
+    data = frame({"A1": a1, "A2": a2, "C": c}, start="2022-01-01")
+    linked = simulate(data, holdout=12, policy=ServiceLevelPolicy(0.95), lead_time=1,
+                      supersessions=[Link("A1", "C", "2024-02-01"), Link("A2", "C", "2024-11-01")])
+    by_id = {d.unique_id: d for d in linked.details}
+    c_levels = [s.order_up_to for s in by_id["C"].steps]
+    a2_levels = [s.order_up_to for s in by_id["A2"].steps]
+    # steps[t] holds the level of the review closing period t: review 9 is a lead time before November
+    assert a2_levels[7] > 0 and a2_levels[8:] == [0] * 4  # A2 stocked on its own until then
+    assert c_levels[7] < c_levels[8]  # C takes A2's demand on only then: not stocked twice before
+    assert by_id["C"].fill_rate >= 0.9
+    # a chain through a part with no series, and a later link that does not hold in the replay
+    chain = simulate(data, holdout=12, policy=ServiceLevelPolicy(0.95), lead_time=1,
+                     supersessions=[Link("A1", "B", "2024-02-01"), Link("B", "C", "2024-02-01"),
+                                    Link("C", "D", "2031-01-01")])
+    assert chain.supersessions == 1 and chain.successors_added == 0 and chain.series == 3
+    assert [d.unique_id for d in chain.details] == ["A1", "A2", "C"]
+    with pytest.raises(DemandFrameError, match="cover different periods"):
+        simulate(pd.concat([frame({"A1": a1}, start="2022-01-01"), frame({"C": c}, start="2022-02-01")]),
+                 holdout=12, policy=ServiceLevelPolicy(0.95), lead_time=1, supersessions=[Link("A1", "C")])
+    with pytest.raises(ValueError, match="fixed levels"):
+        simulate(data, holdout=12, policy=Fixed({}, default=3), lead_time=1, supersessions=[Link("A1", "C")])

@@ -15,9 +15,11 @@ So with L = 0 an order placed at the end of a period is on the shelf for the nex
 period's demand passes before it arrives.
 
 **Supersession** (optional): a replaced part's row names its successor's row and the period from
-which the link holds. From then on, what its own shelf cannot serve is served from the successor's
-shelf after the successor's own demand (step 2), and at the review the successor's position counts
-the replaced part's stock still on the shelf (it is used up first), so the two are not stocked twice.
+which the two are managed as one. From then on, after each has served its own demand (step 2), what
+the successor's shelf cannot serve is served from the replaced part's shelf (its stock is used up),
+then what the replaced part's cannot from the successor's; and at the review the successor's
+position counts the replaced part's stock and orders still on their way, so the two are not
+stocked twice.
 
 **Start**: the replay opens as if the policy had already been running. Before period 0 the same
 steps run over a warm-up of the last periods of history (``L + 1`` of them in ``simulate``) at level
@@ -65,7 +67,8 @@ def replay(demand: IntArray, levels: IntArray, lead_time: int, warmup: IntArray 
             ``levels[:, 0]`` and not counted, so that period 0 opens with the pipeline a running
             policy would have (see the module's start).
         successors: per series the row of its successor (-1: none), see the module's supersession.
-        linked_from: per series the period from which its successor serves it (0: also in the warm-up).
+        linked_from: per series the period from which it and its successor are managed as one (0: also
+            in the warm-up).
 
     Returns:
         The period-by-period arrays of periods 0 .. H-1.
@@ -103,15 +106,16 @@ def replay(demand: IntArray, levels: IntArray, lead_time: int, warmup: IntArray 
         available = stock
         served = np.minimum(stock, wanted)
         stock = stock - served
-        older = np.zeros(n, dtype=np.int64)  # a successor's share of its predecessors' stock still on the shelf
+        older = np.zeros(n, dtype=np.int64)  # the stock and orders of a successor's predecessors
         if linked.size:
-            for i in linked[(since[linked] <= max(t, 0))]:
-                j = succ[i]
-                extra = min(wanted[i] - served[i], stock[j])
-                served[i] += extra
-                stock[j] -= extra
             active = linked[(since[linked] <= max(t, 0))]
-            np.add.at(older, succ[active], stock[active])
+            for i in active:
+                j = succ[i]
+                for short, shelf in ((j, i), (i, j)):  # the successor from the old shelf, then the old from the new
+                    extra = min(wanted[short] - served[short], stock[shelf])
+                    served[short] += extra
+                    stock[shelf] -= extra
+            np.add.at(older, succ[active], stock[active] + pipeline[active])
         order = np.maximum((s[:, 0] if t < 0 else s[:, t + 1]) - stock - pipeline - older, 0)
         due[:, k + lead_time + 1] += order
         pipeline = pipeline + order

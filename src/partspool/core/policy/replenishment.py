@@ -7,6 +7,9 @@ For each node x part with an order-up-to level S:
 * surplus = what sits above S plus a margin, capped at the free stock on the shelf
   (on hand - reserved): the units another node could borrow without this one going short.
 
+A part being run down (replaced by another, ``run_down``) is never ordered and never short: its S is
+the stock kept to be used up (at most what it holds), and only what it holds beyond that is surplus.
+
 The margin (``margin_units`` or ``margin_share`` of S, whichever is larger) keeps a node from
 lending what it will need in a few days; the same margin defines overstock in the KPIs. The
 source gives no number for it; one unit or 10% of S is a cautious start.
@@ -46,6 +49,7 @@ class StockPosition:
     in_transit: int = 0
     reserved: int = 0
     unit_cost: float = 0.0
+    run_down: bool = False  # replaced by another part: never ordered nor short; ``order_up_to`` is what is kept
 
     def __post_init__(self) -> None:
         for name in ("on_hand", "order_up_to", "in_transit", "reserved"):
@@ -115,11 +119,12 @@ def suggest_replenishment(
         if key in seen:
             raise ValueError(f"{p.node}/{p.part} is listed twice")
         seen.add(key)
-        level = p.order_up_to
+        position = p.position
+        # a part being run down is never ordered and never short: at most what it holds is kept
+        level = min(p.order_up_to, max(position, 0)) if p.run_down else p.order_up_to
         margin = margins.get(level)
         if margin is None:
             margin = margins[level] = rules.margin(level)
-        position = p.position
         surplus = max(min(position - level - margin, p.free), 0)
         out.append(Suggestion(p.node, p.part, level, position, margin, max(level - position, 0), surplus))
     return out

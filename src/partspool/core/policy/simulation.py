@@ -232,12 +232,12 @@ def simulate(
         unit_costs: unit cost per series, for the inventory value and the turnover in value.
         frequency: the period length; None infers it.
         min_history: periods each series needs before the holdout.
-        supersessions: links between series (``supersession.Link`` of unique_ids, ``effective`` a date:
-            from the first held-out period on or after it; None: from the start). From then on the
-            replaced series is run down (level 0; what its shelf cannot serve its successor serves) and
-            its last successor's level is set on the family's history (its own plus theirs), its
-            order net of their stock (``replay``'s supersession). The planner knows them in advance, as
-            a supersession is announced before it is in force.
+        supersessions: links between series (``supersession.Link`` of unique_ids, ``effective`` a date,
+            or None: before the holdout). From a lead time before the first held-out period a link holds,
+            the two are managed as one: the replaced series is run down (level 0), its successor's level
+            is set on the family's history (its own plus theirs) and its order is net of their stock, and
+            each one's shelf serves what the other's cannot (the old stock is used up). The planner knows
+            them in advance, as a supersession is announced before it is in force. Not with fixed levels.
 
     Returns:
         The totals and each series' result.
@@ -262,20 +262,23 @@ def simulate(
             f"of history before it (periods held): {listed}",
             {"count": len(short), "holdout": holdout, "min_history": min_history, "listed": short[:5],
              "more": max(len(short) - 5, 0)})])
-    panel, family = _supersessions(panel, supersessions or (), holdout)
+    if supersessions and isinstance(policy, FixedLevelPolicy):
+        raise ValueError("supersessions need a policy that sets its levels from the history, not fixed levels")
+    panel, family = _supersessions(panel, supersessions or (), holdout, lead_time)
     n = len(panel.series)
     histories = [s.y[:-holdout] for s in panel.series]
-    heads = sorted(family.olds)
-    inherited = [histories[h] + sum(histories[o] for o in family.olds[h]) for h in heads]
+    inherited = [histories[h] + sum(histories[o] for o in olds) for h, _switch, olds in family.groups]
     models, _found = moderate_dispersion(
         [estimate_demand(y, s.months[:-holdout], rules) for y, s in
-         zip(histories + inherited, [*panel.series, *(panel.series[h] for h in heads)], strict=True)], rules)
+         zip(histories + inherited, [*panel.series, *(panel.series[h] for h, _s, _o in family.groups)], strict=True)],
+        rules)
     last_months = [int(s.months[-holdout - 1]) for s in panel.series]
     if rules.project_growth and rules.pool_shape and panel.frequency is Frequency.MONTH:
         # one policy for the whole replay: each mean grown to the middle of it, season and growth read
         # against the whole set's
         shape = learn_shape(histories, last_months, rules)
-        models = shape_models(models, histories + inherited, last_months + [last_months[h] for h in heads], shape,
+        models = shape_models(models, histories + inherited,
+                              last_months + [last_months[h] for h, _s, _o in family.groups], shape,
                               ahead=holdout / 2, rules=rules)
     elif rules.project_growth:  # one policy for the whole replay: the mean grown to the middle of it
         per_year = rules.periods_per_year(panel.frequency)
@@ -283,82 +286,113 @@ def simulate(
         models = project_growth(models, growth, per_year, ahead=holdout / 2)
     models, family_models = list(models[:n]), list(models[n:])
     classes = _classes(panel, holdout, policy)
-    levels, changes = _levels(panel, models, classes, holdout, lead_time, policy, rules)
-    if heads:
-        _family_levels(panel, family, heads, inherited, family_models, levels, changes, holdout, lead_time, policy,
-                       rules)
+    price = _pooled_price(panel, models, holdout, lead_time, policy, rules)
+    levels, changes = _levels(panel, models, classes, holdout, lead_time, policy, rules, price)
+    if family.groups:
+        _family_levels(panel, family, inherited, family_models, levels, changes, holdout, lead_time, policy,
+                       rules, price)
     demand = np.stack([s.y[-holdout:] for s in panel.series])
     arrays = replay(demand, levels, lead_time, warmup=warmup_demand(panel, holdout, lead_time),
-                    successors=family.successor, linked_from=family.since)
+                    successors=family.successor, linked_from=family.switch)
+    if unit_costs is not None and family.added:  # a successor added for the replay costs what it replaces
+        first = {int(h): i for i, h in enumerate(family.successor) if h >= 0}
+        unit_costs = {**{panel.series[h].unique_id: unit_costs.get(panel.series[i].unique_id, 0.0)
+                         for h, i in first.items() if h >= n - family.added}, **unit_costs}
     return _result(panel, models, classes, changes, levels, arrays, policy, holdout, lead_time, rules,
                    unit_costs, family)
 
 
 @dataclass
 class _Family:
-    """The supersessions in force in a replay: per row its successor's row (-1: none) and the
-    held-out period from which it holds; per successor row the rows it replaces."""
+    """The supersessions in force in a replay. Per row: its successor's row (-1: none) and the review from
+    which the two are managed as one (``switch``: a lead time before the first held-out period the link
+    holds, so the successor's first order is on the shelf in time). Per successor and switch, the rows
+    it replaces by then (``groups``: (successor row, switch, replaced rows), in order of switch)."""
 
     successor: np.ndarray[Any, np.dtype[np.int64]]
-    since: np.ndarray[Any, np.dtype[np.int64]]
-    olds: dict[int, list[int]]
+    switch: np.ndarray[Any, np.dtype[np.int64]]
+    groups: list[tuple[int, int, list[int]]] = field(default_factory=list)
     links: int = 0
     added: int = 0
 
 
-def _supersessions(panel: DemandPanel, links: Sequence[Link], holdout: int) -> tuple[DemandPanel, _Family]:
-    """The links between series of ``panel`` (``old``/``new`` are unique_ids; ``effective`` a date or
-    None: before the holdout). A link whose replaced series is not in the panel is left out (nothing to
-    run down); a successor that is not gets a series of zeros (it is stocked for its predecessors).
-    A link in force only after the last held-out period changes nothing."""
+def _supersessions(panel: DemandPanel, links: Sequence[Link], holdout: int, lead_time: int
+                   ) -> tuple[DemandPanel, _Family]:
+    """The links between series of ``panel`` that hold by the last held-out period (``old``/``new`` are
+    unique_ids; ``effective`` a date, or None: before the holdout). Chains are followed to the last
+    successor in force, through parts with no series of their own; a chain holds from its latest link's
+    date. A replaced series not in the panel is left out (nothing to run down); a successor not in it gets
+    a series of zeros (it is stocked for the series it replaces). A successor must have the same periods
+    as the series it replaces."""
     index = {s.unique_id: i for i, s in enumerate(panel.series)}
-    heads = successor_heads([link for link in links if link.old in index])
+    last = max((pd.Timestamp(s.ds[-1]) for s in panel.series), default=None)
+    stamps_of = {i: [pd.Timestamp(t) for t in s.ds[-holdout:]] for i, s in enumerate(panel.series)}
+    in_force = [link for link in links if link.effective is None or last is None
+                or pd.Timestamp(link.effective) <= last]
+    heads = successor_heads(in_force)
     series = list(panel.series)
-    for old, (head, _path) in heads.items():
+    found: list[tuple[int, str, int]] = []
+    for old, (head, path) in heads.items():
+        if old not in index:
+            continue
+        i = index[old]
+        dates = [pd.Timestamp(link.effective) for link in path if link.effective is not None]
+        since = sum(t < max(dates) for t in stamps_of[i]) if dates else 0
+        if head in index and series[index[head]].ds != series[i].ds:
+            raise DemandFrameError([FrameProblem(
+                "supersession_periods", f"{old} and its successor {head} cover different periods: a supersession "
+                f"links series of the same periods", {"old": old, "new": head})])
+        found.append((i, head, max(since - lead_time, 0)))
+    for i, head, _switch in found:
         if head not in index:
-            template = series[index[old]]
+            template = series[i]
             index[head] = len(series)
             series.append(Series(head, template.ds, template.months, np.zeros(len(template), dtype=np.int64)))
-    family = _Family(np.full(len(series), -1, dtype=np.int64), np.zeros(len(series), dtype=np.int64), {},
-                     added=len(series) - len(panel.series))
-    for old, (head, path) in heads.items():
-        i = index[old]
-        stamps = series[i].ds[-holdout:]
-        effective = path[0].effective
-        since = 0 if effective is None else int(sum(pd.Timestamp(t) < pd.Timestamp(effective) for t in stamps))
-        if since >= holdout:
-            continue
-        family.successor[i], family.since[i] = index[head], since
-        family.olds.setdefault(index[head], []).append(i)
-        family.links += 1
+    family = _Family(np.full(len(series), -1, dtype=np.int64), np.zeros(len(series), dtype=np.int64),
+                     added=len(series) - len(panel.series), links=len(found))
+    by_head: dict[int, list[tuple[int, int]]] = {}
+    for i, head, switch in found:
+        family.successor[i], family.switch[i] = index[head], switch
+        by_head.setdefault(index[head], []).append((switch, i))
+    for h, olds in sorted(by_head.items()):
+        for switch in sorted({w for w, _i in olds}):
+            family.groups.append((h, switch, sorted(i for w, i in olds if w <= switch)))
     return DemandPanel(tuple(series), panel.frequency), family
 
 
-def _family_levels(panel: DemandPanel, family: _Family, heads: list[int], inherited: list[Any],
-                   models: list[DemandModel], levels: np.ndarray[Any, np.dtype[np.int64]],
-                   changes: list[list[tuple[int, StockLevel]]], holdout: int, lead_time: int, policy: Policy,
-                   rules: StockRules) -> None:
-    """From each link's first held-out period: the replaced series' level 0 (run down), and from a lead
-    time before it the successor's level set on its family's history. Changes ``levels`` and
-    ``changes`` in place."""
+def _family_levels(panel: DemandPanel, family: _Family, inherited: list[Any], models: list[DemandModel],
+                   levels: np.ndarray[Any, np.dtype[np.int64]], changes: list[list[tuple[int, StockLevel]]],
+                   holdout: int, lead_time: int, policy: Policy, rules: StockRules, price: float | None) -> None:
+    """From each switch on: the replaced series' level 0 (run down) and the successor's level set on the
+    history of its family by then (its own plus the series it replaces by then). Classes (ABC) are read on
+    the whole panel with each successor's history its whole family's. Changes ``levels`` and ``changes``
+    in place."""
     sub = DemandPanel(tuple(
         Series(panel.series[h].unique_id, panel.series[h].ds, panel.series[h].months,
                np.concatenate([np.asarray(y, dtype=np.int64), panel.series[h].y[-holdout:]]))
-        for h, y in zip(heads, inherited, strict=True)), panel.frequency)
-    sub_levels, sub_changes = _levels(sub, models, _classes(sub, holdout, policy), holdout, lead_time, policy, rules)
-    for k, h in enumerate(heads):
-        # ordered a lead time ahead, so the first units are on the shelf when the link holds
-        since = max(int(min(family.since[o] for o in family.olds[h])) - lead_time, 0)
-        levels[h, since:] = sub_levels[k, since:]
-        before = [c for c in changes[h] if c[0] < since]
-        at = [c for c in sub_changes[k] if c[0] <= since][-1:]
-        changes[h] = before + [(since, level) for _r, level in at] + [c for c in sub_changes[k] if c[0] > since]
-        for o in family.olds[h]:
-            start = int(family.since[o])
-            levels[o, start:] = 0
-            run_down = replace(changes[o][-1][1] if changes[o] else sub_changes[k][0][1], method="run_down",
-                               order_up_to=0, expected_fill_rate=1.0, cycle_service_level=1.0, expected_on_hand=0.0)
-            changes[o] = [c for c in changes[o] if c[0] < start] + [(start, run_down)]
+        for (h, _switch, _olds), y in zip(family.groups, inherited, strict=True)), panel.frequency)
+    classes: list[AbcClass | None] = [None] * len(family.groups)
+    if isinstance(policy, ClassPolicy):
+        whole = list(panel.series)
+        for k, (h, _switch, _olds) in enumerate(family.groups):
+            whole[h] = sub.series[k]  # the last group of a successor has its whole family
+        for o in np.flatnonzero(family.successor >= 0):
+            whole[o] = Series(whole[o].unique_id, whole[o].ds, whole[o].months, np.zeros(len(whole[o]), dtype=np.int64))
+        by_row = _classes(DemandPanel(tuple(whole), panel.frequency), holdout, policy)
+        classes = [by_row[h] for h, _switch, _olds in family.groups]
+    sub_levels, sub_changes = _levels(sub, models, classes, holdout, lead_time, policy, rules, price)
+    for k, (h, switch, _olds) in enumerate(family.groups):
+        levels[h, switch:] = sub_levels[k, switch:]
+        before = [c for c in changes[h] if c[0] < switch]
+        at = [c for c in sub_changes[k] if c[0] <= switch][-1:]
+        changes[h] = before + [(switch, level) for _r, level in at] + [c for c in sub_changes[k] if c[0] > switch]
+    for o in np.flatnonzero(family.successor >= 0):
+        start = int(family.switch[o])
+        levels[o, start:] = 0
+        ref = changes[o][-1][1]
+        run_down = replace(ref, method="run_down", order_up_to=0, expected_fill_rate=1.0, cycle_service_level=1.0,
+                           expected_on_hand=0.0)
+        changes[o] = [c for c in changes[o] if c[0] < start] + [(start, run_down)]
 
 
 def warmup_demand(panel: DemandPanel, holdout: int, lead_time: int) -> np.ndarray[Any, np.dtype[np.int64]]:
@@ -393,21 +427,29 @@ def future_months(series: Series, holdout: int, frequency: Frequency, extra: int
     return months
 
 
+def _pooled_price(panel: DemandPanel, models: Sequence[DemandModel], holdout: int, lead_time: int, policy: Policy,
+                  rules: StockRules) -> float | None:
+    """The price per unit of stock at which the whole set just reaches a pooled target (None: not pooled)."""
+    if not (isinstance(policy, ServiceLevelPolicy) and policy.scope == "pooled"):
+        return None
+    protect = lead_time + rules.review_periods
+    opening = [protection_demand(m, lead_time=lead_time, months=future_months(s, holdout, panel.frequency,
+                                                                              protect)[:protect], rules=rules)
+               for m, s in zip(models, panel.series, strict=True)]
+    return price_for_fill_rate(Exchange.of(opening), policy.target_fill_rate)
+
+
 def _levels(
     panel: DemandPanel, models: Sequence[DemandModel], classes: Sequence[AbcClass | None], holdout: int,
-    lead_time: int, policy: Policy, rules: StockRules,
+    lead_time: int, policy: Policy, rules: StockRules, price: float | None = None,
 ) -> tuple[np.ndarray[Any, np.dtype[np.int64]], list[list[tuple[int, StockLevel]]]]:
     """Order-up-to levels per series for the initial review and the review closing each period, and
-    per series the reviews where the level changes with the level from there on (the first review's first)."""
+    per series the reviews where the level changes with the level from there on (the first review's first).
+    ``price``: the pooled target's price per unit of stock (``_pooled_price``)."""
     protect = lead_time + rules.review_periods
     levels = np.zeros((len(panel.series), holdout + 1), dtype=np.int64)
     changes: list[list[tuple[int, StockLevel]]] = []
     calendars = [future_months(s, holdout, panel.frequency, protect) for s in panel.series]
-    price = None
-    if isinstance(policy, ServiceLevelPolicy) and policy.scope == "pooled":
-        opening = [protection_demand(m, lead_time=lead_time, months=c[:protect], rules=rules)
-                   for m, c in zip(models, calendars, strict=True)]
-        price = price_for_fill_rate(Exchange.of(opening), policy.target_fill_rate)
     for i, (series, model, cls) in enumerate(zip(panel.series, models, classes, strict=True)):
         months = calendars[i]
         cache: dict[tuple[int, ...], StockLevel] = {}
@@ -497,8 +539,8 @@ def _result(
         stock_units = avg_inventory * n
         turnover = demanded * per_year / stock_units if stock_units > 0 else None
     dormant = np.array([not np.asarray(s.y[:-holdout]).any() for s in panel.series], dtype=bool)
-    if family is not None:  # a successor with its family's history has history; one replaced is served by it
-        for h, olds in family.olds.items():
+    if family is not None:  # a successor with its family's history has history
+        for h, _switch, olds in family.groups:
             dormant[h] = dormant[h] and all(dormant[o] for o in olds)
     without = int(arrays.demand[dormant].sum())
     known = demanded - without
