@@ -365,8 +365,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", help="FILE.xlsx or FILE.csv")
     p.add_argument("--as", dest="as_user", required=True)
     p.add_argument("--series", action="store_true",
-                   help="demand only: write unique_id,ds,y (NODE|PART, every month, zeros filled in) "
-                        "for partspool forecast / backtest / simulate")
+                   help="demand only: write unique_id,ds,y (NODE|PART, every month, zeros filled in; each node's own "
+                        "recorded demand) for partspool forecast / backtest / simulate")
     p.add_argument("--months", type=int, default=36, help="with --series: months of history (default 36)")
     p.add_argument("--end", help="with --series: the last month, YYYY-MM (default: the last month that is over)")
     p.add_argument("--supersessions", metavar="FILE",
