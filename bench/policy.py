@@ -110,8 +110,12 @@ def cover_scan(frame: pd.DataFrame, holdout: int, lead_time: int, rules: StockRu
     out = []
     for days in range(max_days + 1):
         levels = np.ceil(per_review / period_days * days - 1e-9).astype(np.int64)
+        cap = None
+        if family.cap is not None:  # several replaced by one: each credited with its own last level (as simulate)
+            own = levels[np.arange(len(levels)), np.maximum(family.switch - 1, 0)]
+            cap = np.where(family.cap < 0, own, family.cap)
         arrays = replay(demand, levels, lead_time, warmup=warmup, successors=family.successor,
-                        linked_from=family.switch)
+                        linked_from=family.switch, credit_cap=cap)
         out.append((days, float(arrays.served.sum() / arrays.demand.sum()), float(arrays.on_hand.mean())))
     return out
 

@@ -433,13 +433,14 @@ def test_csv_export_defuses_formulas_and_re_imports_them_unchanged(stocked, tmp_
 node,part,batch,date,vehicle_model,quantity,vin
 SC-HZ01,BRK-PAD-F01,=1+1,2026-10-02,ET7,1,-LFV123
 SC-HZ01,BRK-PAD-F01,@SUM(A1),2026-10-03,ET7,1,+LFV456
+SC-HZ01,BRK-PAD-F01,'B2401,2026-10-04,ET7,1,LFV789
 """))
     out = tmp_path / "failures.csv"
     assert main(["export", "failures", str(out), "--as", "hz_manager"]) == 0
     text = out.read_text(encoding="utf-8-sig")
     assert "'=1+1" in text and "'@SUM(A1)" in text and "'-LFV123" in text and "\r\n" in out.read_bytes().decode("utf-8-sig")
     before = sorted(FailureReport.objects.values_list("batch", "vin"))
-    assert ("=1+1", "-LFV123") in before
+    assert ("=1+1", "-LFV123") in before and ("'B2401", "LFV789") in before
     report = _import(manager, "failures", out.read_bytes())
     assert sorted(FailureReport.objects.values_list("batch", "vin")) == before  # the same reports, not new ones
     assert report.counts.get("created", 0) == 0

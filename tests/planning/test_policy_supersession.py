@@ -131,3 +131,21 @@ def test_the_annual_plan_plans_the_old_parts_demand_under_its_successor(history)
                                                            rel=0.02)
     assert "with the demand of BRK-PAD-F01, which it replaces" in after["BRK-PAD-F02"]["why"]
     assert after["WIP-BLD-01"] == before["WIP-BLD-01"]
+
+
+def test_the_links_export_leaves_a_circle_out(history, tmp_path):
+    from partspool.cli import main
+    from partspool.cli_policy import read_links
+    from partspool.core.policy.supersession import successor_heads
+
+    _in_force()
+    Part.objects.create(number="WIP-BLD-02", name_zh="雨刮片（新）", name_en="Wiper blade (new)", category="wipers",
+                        unit_cost=60)
+    wip, wip2 = Part.objects.get(number="WIP-BLD-01"), Part.objects.get(number="WIP-BLD-02")
+    Supersession.objects.create(old=wip, new=wip2)
+    Supersession.objects.create(old=wip2, new=wip)
+    series, links = tmp_path / "d.csv", tmp_path / "l.csv"
+    assert main(["export", "demand", str(series), "--series", "--supersessions", str(links), "--as", "planner"]) == 0
+    read = read_links(links)
+    assert {link.old.split("|")[1] for link in read} == {"BRK-PAD-F01"}
+    successor_heads(read)  # no circle left: simulate can use the file as it is

@@ -265,10 +265,11 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet may run a
 
 
 def parse_text(value: Any) -> str:
-    """The text, stripped; an apostrophe our CSV export put before text a spreadsheet could take for a
-    formula ("'=…", "'-…") is taken off again, so an exported file re-imports unchanged."""
+    """The text, stripped; the apostrophe our CSV export puts before text a spreadsheet could take for a
+    formula ("'=…", "'-…") or that starts with an apostrophe itself ("''…") is taken off again, so an
+    exported file re-imports unchanged."""
     text = str(value)
-    if text[:1] == "'" and text[1:2] in FORMULA_START:
+    if text[:1] == "'" and text[1:2] and text[1:2] in (*FORMULA_START, "'"):
         text = text[1:]
     return text.strip()
 

@@ -94,12 +94,12 @@ def _export_rows(user: User, kind: str) -> tuple[list[str], Iterator[tuple[Any, 
 def table_csv(header: list[str], rows: Iterable[Iterable[Any]]) -> bytes:
     """A header row, then the rows; times to the second, as the imports read them. A text cell that starts with
     ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading apostrophe so a spreadsheet never runs it
-    as a formula (the imports take it off again)."""
+    as a formula, and so does one that starts with an apostrophe (the imports take one off again)."""
     out = io.StringIO()
     writer = csv.writer(out)  # CRLF, so a value holding a line break of either kind is quoted
 
     def cell(value: Any) -> Any:
-        if isinstance(value, str) and value[:1] in FORMULA_START:
+        if isinstance(value, str) and value[:1] and value[:1] in (*FORMULA_START, "'"):
             return "'" + value
         if isinstance(value, datetime):
             return value.strftime("%Y-%m-%d %H:%M:%S")

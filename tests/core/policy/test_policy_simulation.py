@@ -473,8 +473,58 @@ def test_chains_dates_and_several_predecessors():
                                     Link("C", "D", "2031-01-01")])
     assert chain.supersessions == 1 and chain.successors_added == 0 and chain.series == 3
     assert [d.unique_id for d in chain.details] == ["A1", "A2", "C"]
-    with pytest.raises(DemandFrameError, match="cover different periods"):
+    with pytest.raises(DemandFrameError, match="do not end on the same period"):
         simulate(pd.concat([frame({"A1": a1}, start="2022-01-01"), frame({"C": c}, start="2022-02-01")]),
                  holdout=12, policy=ServiceLevelPolicy(0.95), lead_time=1, supersessions=[Link("A1", "C")])
     with pytest.raises(ValueError, match="fixed levels"):
         simulate(data, holdout=12, policy=Fixed({}, default=3), lead_time=1, supersessions=[Link("A1", "C")])
+
+
+def test_the_family_is_not_stocked_twice_at_the_switch():
+    """Old part: 5 a period at level 10; from column 2 (the review closing period 1) its level is 0 and
+    the successor's the family's 10. From that review on the two together hold and order 10, not 15."""
+    demand = np.array([[5, 5, 5, 5, 5, 5], [0, 0, 0, 0, 0, 0]])
+    levels = np.array([[10, 10, 0, 0, 0, 0, 0], [0, 0, 10, 10, 10, 10, 10]])
+    arrays = replay(demand, levels, 1, warmup=np.array([[5, 5], [0, 0]]), successors=np.array([1, -1]),
+                    linked_from=np.array([2, 0]))
+    position = (arrays.on_hand + arrays.on_order).sum(axis=0)
+    assert position[1:].tolist() == [10] * 5
+    assert arrays.lost.sum() == 0
+
+
+def test_a_successor_that_started_later_is_padded_and_several_predecessors_are_credited_their_own():
+    from partspool.core.policy.supersession import Link
+
+    rng = np.random.default_rng(4)
+    a1 = list(rng.poisson(4.0, 30)) + [0] * 6
+    a2 = list(rng.poisson(4.0, 36))
+    new = frame({"NEW": list(rng.poisson(4.0, 6))}, start="2024-07-01")  # sold only in the last 6 months
+    data = pd.concat([frame({"A1": a1, "A2": a2}, start="2022-01-01"), new])
+    linked = simulate(data, holdout=12, policy=ServiceLevelPolicy(0.95), lead_time=1,
+                      supersessions=[Link("A1", "NEW", "2024-07-01"), Link("A2", "NEW", "2024-10-01")])
+    by_id = {d.unique_id: d for d in linked.details}
+    assert linked.supersessions == 2 and len(by_id["NEW"].steps) == 12
+    assert by_id["NEW"].fill_rate >= 0.9
+    with pytest.raises(DemandFrameError, match="do not end on the same period"):
+        simulate(pd.concat([frame({"A1": a1}, start="2022-01-01"), frame({"NEW": [1] * 30}, start="2022-01-01")]),
+                 holdout=12, policy=ServiceLevelPolicy(0.95), lead_time=1, supersessions=[Link("A1", "NEW")])
+    # one successor for two: an idle stock of one is not counted against the other's demand
+    demand = np.array([[0, 0, 0, 0], [10, 10, 10, 10], [0, 0, 0, 0]])
+    levels = np.array([[100] + [0] * 4, [10] + [0] * 4, [20] * 5])
+    capped = replay(demand, levels, 1, successors=np.array([2, 2, -1]), linked_from=np.array([0, 0, 0]),
+                    credit_cap=np.array([0, 10, 0]))
+    uncapped = replay(demand, levels, 1, successors=np.array([2, 2, -1]), linked_from=np.array([0, 0, 0]))
+    assert capped.lost.sum() < uncapped.lost.sum()
+
+
+def test_a_successor_is_reported_with_the_class_its_level_was_set_with():
+    from partspool.core.policy.supersession import Link
+
+    rng = np.random.default_rng(6)
+    series = {f"F{i}": list(rng.poisson(30.0, 36)) for i in range(12)}
+    series["OLD"] = list(rng.poisson(40.0, 27)) + [0] * 9
+    series["NEW"] = [0] * 27 + list(rng.poisson(40.0, 9))
+    result = simulate(frame(series, start="2022-01-01"), holdout=12, policy=ClassPolicy(), lead_time=1,
+                      supersessions=[Link("OLD", "NEW", "2024-04-01")])
+    new = next(d for d in result.details if d.unique_id == "NEW")
+    assert new.abc_class is not None and new.abc_class.value == new.changes[-1][2].label

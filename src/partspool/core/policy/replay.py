@@ -17,9 +17,9 @@ period's demand passes before it arrives.
 **Supersession** (optional): a replaced part's row names its successor's row and the period from
 which the two are managed as one. From then on, after each has served its own demand (step 2), what
 the successor's shelf cannot serve is served from the replaced part's shelf (its stock is used up),
-then what the replaced part's cannot from the successor's; and at the review the successor's
-position counts the replaced part's stock and orders still on their way, so the two are not
-stocked twice.
+then what the replaced part's cannot from the successor's; and from the review that sets that
+period's level, the successor's position counts the replaced part's stock and orders still on
+their way (up to ``credit_cap``), so the two are not stocked twice.
 
 **Start**: the replay opens as if the policy had already been running. Before period 0 the same
 steps run over a warm-up of the last periods of history (``L + 1`` of them in ``simulate``) at level
@@ -55,7 +55,8 @@ class ReplayArrays:
 
 
 def replay(demand: IntArray, levels: IntArray, lead_time: int, warmup: IntArray | None = None,
-           successors: IntArray | None = None, linked_from: IntArray | None = None) -> ReplayArrays:
+           successors: IntArray | None = None, linked_from: IntArray | None = None,
+           credit_cap: IntArray | None = None) -> ReplayArrays:
     """Replay ``demand`` (series x H periods) under order-up-to ``levels`` (series x H+1).
 
     Args:
@@ -67,8 +68,12 @@ def replay(demand: IntArray, levels: IntArray, lead_time: int, warmup: IntArray 
             ``levels[:, 0]`` and not counted, so that period 0 opens with the pipeline a running
             policy would have (see the module's start).
         successors: per series the row of its successor (-1: none), see the module's supersession.
-        linked_from: per series the period from which it and its successor are managed as one (0: also
-            in the warm-up).
+        linked_from: per series the first period in which its successor's shelf and its own serve each
+            other (0: also in the warm-up); the successor's order counts its stock from the review setting
+            that period's level (``levels[:, linked_from]``).
+        credit_cap: per series, at most this much of its stock and orders is counted in its
+            successor's position (where one successor replaces several parts, one's stock cannot serve
+            another's demand); None: all of it.
 
     Returns:
         The period-by-period arrays of periods 0 .. H-1.
@@ -91,6 +96,7 @@ def replay(demand: IntArray, levels: IntArray, lead_time: int, warmup: IntArray 
     if succ.shape != (n,) or since.shape != (n,) or np.any(succ >= n) or np.any(succ == np.arange(n)):
         raise ValueError("successors must name another row of each series, or -1")
     linked = np.flatnonzero(succ >= 0)
+    cap = None if credit_cap is None else np.asarray(credit_cap, dtype=np.int64)
     due = np.zeros((n, start + horizon + lead_time + 2), dtype=np.int64)
     shape = (n, horizon)
     out = {name: np.zeros(shape, dtype=np.int64) for name in
@@ -115,7 +121,13 @@ def replay(demand: IntArray, levels: IntArray, lead_time: int, warmup: IntArray 
                     extra = min(wanted[short] - served[short], stock[shelf])
                     served[short] += extra
                     stock[shelf] -= extra
-            np.add.at(older, succ[active], stock[active] + pipeline[active])
+            # the review closing period t sets the level of column t + 1 (the warm-up's, column 0): the
+            # netting starts at the review whose column is the link's first
+            netted = linked[since[linked] <= (t + 1 if t >= 0 else 0)]
+            credit = stock[netted] + pipeline[netted]
+            if cap is not None:
+                credit = np.minimum(credit, cap[netted])
+            np.add.at(older, succ[netted], credit)
         order = np.maximum((s[:, 0] if t < 0 else s[:, t + 1]) - stock - pipeline - older, 0)
         due[:, k + lead_time + 1] += order
         pipeline = pipeline + order

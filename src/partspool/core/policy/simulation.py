@@ -254,6 +254,9 @@ def simulate(
     if min_history < 1:
         raise ValueError("min_history must be at least 1 period")
     panel = history if isinstance(history, DemandPanel) else read_demand_frame(history, frequency)
+    if supersessions and isinstance(policy, FixedLevelPolicy):
+        raise ValueError("supersessions need a policy that sets its levels from the history, not fixed levels")
+    panel, family = _supersessions(panel, supersessions or (), holdout, lead_time)
     short = [f"{s.unique_id} ({len(s)})" for s in panel.series if len(s) < holdout + min_history]
     if short:
         listed = ", ".join(short[:5]) + (f" and {len(short) - 5} more" if len(short) > 5 else "")
@@ -262,9 +265,6 @@ def simulate(
             f"of history before it (periods held): {listed}",
             {"count": len(short), "holdout": holdout, "min_history": min_history, "listed": short[:5],
              "more": max(len(short) - 5, 0)})])
-    if supersessions and isinstance(policy, FixedLevelPolicy):
-        raise ValueError("supersessions need a policy that sets its levels from the history, not fixed levels")
-    panel, family = _supersessions(panel, supersessions or (), holdout, lead_time)
     n = len(panel.series)
     histories = [s.y[:-holdout] for s in panel.series]
     inherited = [histories[h] + sum(histories[o] for o in olds) for h, _switch, olds in family.groups]
@@ -290,12 +290,15 @@ def simulate(
     levels, changes = _levels(panel, models, classes, holdout, lead_time, policy, rules, price)
     if family.groups:
         _family_levels(panel, family, inherited, family_models, levels, changes, holdout, lead_time, policy,
-                       rules, price)
+                       rules, price, classes)
     demand = np.stack([s.y[-holdout:] for s in panel.series])
     arrays = replay(demand, levels, lead_time, warmup=warmup_demand(panel, holdout, lead_time),
-                    successors=family.successor, linked_from=family.switch)
+                    successors=family.successor, linked_from=family.switch, credit_cap=family.cap)
     if unit_costs is not None and family.added:  # a successor added for the replay costs what it replaces
-        first = {int(h): i for i, h in enumerate(family.successor) if h >= 0}
+        first: dict[int, int] = {}
+        for i, h in enumerate(family.successor):
+            if h >= 0:
+                first.setdefault(int(h), i)
         unit_costs = {**{panel.series[h].unique_id: unit_costs.get(panel.series[i].unique_id, 0.0)
                          for h, i in first.items() if h >= n - family.added}, **unit_costs}
     return _result(panel, models, classes, changes, levels, arrays, policy, holdout, lead_time, rules,
@@ -314,6 +317,7 @@ class _Family:
     groups: list[tuple[int, int, list[int]]] = field(default_factory=list)
     links: int = 0
     added: int = 0
+    cap: np.ndarray[Any, np.dtype[np.int64]] | None = None  # see ``replay``'s credit_cap
 
 
 def _supersessions(panel: DemandPanel, links: Sequence[Link], holdout: int, lead_time: int
@@ -322,8 +326,8 @@ def _supersessions(panel: DemandPanel, links: Sequence[Link], holdout: int, lead
     unique_ids; ``effective`` a date, or None: before the holdout). Chains are followed to the last
     successor in force, through parts with no series of their own; a chain holds from its latest link's
     date. A replaced series not in the panel is left out (nothing to run down); a successor not in it gets
-    a series of zeros (it is stocked for the series it replaces). A successor must have the same periods
-    as the series it replaces."""
+    a series of zeros (it is stocked for the series it replaces). Linked series must end on the same
+    period; the shorter gets zeros before its first."""
     index = {s.unique_id: i for i, s in enumerate(panel.series)}
     last = max((pd.Timestamp(s.ds[-1]) for s in panel.series), default=None)
     stamps_of = {i: [pd.Timestamp(t) for t in s.ds[-holdout:]] for i, s in enumerate(panel.series)}
@@ -338,16 +342,14 @@ def _supersessions(panel: DemandPanel, links: Sequence[Link], holdout: int, lead
         i = index[old]
         dates = [pd.Timestamp(link.effective) for link in path if link.effective is not None]
         since = sum(t < max(dates) for t in stamps_of[i]) if dates else 0
-        if head in index and series[index[head]].ds != series[i].ds:
-            raise DemandFrameError([FrameProblem(
-                "supersession_periods", f"{old} and its successor {head} cover different periods: a supersession "
-                f"links series of the same periods", {"old": old, "new": head})])
         found.append((i, head, max(since - lead_time, 0)))
     for i, head, _switch in found:
         if head not in index:
             template = series[i]
             index[head] = len(series)
             series.append(Series(head, template.ds, template.months, np.zeros(len(template), dtype=np.int64)))
+        else:
+            _align(series, i, index[head])
     family = _Family(np.full(len(series), -1, dtype=np.int64), np.zeros(len(series), dtype=np.int64),
                      added=len(series) - len(panel.series), links=len(found))
     by_head: dict[int, list[tuple[int, int]]] = {}
@@ -357,16 +359,39 @@ def _supersessions(panel: DemandPanel, links: Sequence[Link], holdout: int, lead
     for h, olds in sorted(by_head.items()):
         for switch in sorted({w for w, _i in olds}):
             family.groups.append((h, switch, sorted(i for w, i in olds if w <= switch)))
+        if len(olds) > 1:  # one's stock cannot serve another's demand: credit each with at most its own level
+            family.cap = np.full(len(series), np.iinfo(np.int64).max // 4, dtype=np.int64) if family.cap is None \
+                else family.cap
+            for _w, i in olds:
+                family.cap[i] = -1  # set from its own level in ``_family_levels``
     return DemandPanel(tuple(series), panel.frequency), family
+
+
+def _align(series: list[Series], a: int, b: int) -> None:
+    """Give linked series ``a`` and ``b`` the same periods: a shorter one that ends on the same period as
+    the other (a successor that only started selling, say) gets zeros before its first period."""
+    x, y = series[a], series[b]
+    if x.ds == y.ds:
+        return
+    short, long_ = (a, b) if len(x) < len(y) else (b, a)
+    s, l_ = series[short], series[long_]
+    if len(s) == len(l_) or tuple(l_.ds[len(l_) - len(s):]) != tuple(s.ds):
+        raise DemandFrameError([FrameProblem(
+            "supersession_periods", f"{x.unique_id} and its successor {y.unique_id} do not end on the same period: "
+            f"a supersession links series of one calendar", {"old": x.unique_id, "new": y.unique_id})])
+    pad = np.zeros(len(l_) - len(s), dtype=np.int64)
+    series[short] = Series(s.unique_id, l_.ds, l_.months, np.concatenate([pad, np.asarray(s.y, dtype=np.int64)]))
 
 
 def _family_levels(panel: DemandPanel, family: _Family, inherited: list[Any], models: list[DemandModel],
                    levels: np.ndarray[Any, np.dtype[np.int64]], changes: list[list[tuple[int, StockLevel]]],
-                   holdout: int, lead_time: int, policy: Policy, rules: StockRules, price: float | None) -> None:
+                   holdout: int, lead_time: int, policy: Policy, rules: StockRules, price: float | None,
+                   all_classes: list[AbcClass | None]) -> None:
     """From each switch on: the replaced series' level 0 (run down) and the successor's level set on the
     history of its family by then (its own plus the series it replaces by then). Classes (ABC) are read on
-    the whole panel with each successor's history its whole family's. Changes ``levels`` and ``changes``
-    in place."""
+    the whole panel with each successor's history its whole family's (``all_classes`` takes them). Where one
+    successor replaces several series, each one's credit in its position is its own last level
+    (``family.cap``). Changes ``levels``, ``changes``, ``all_classes`` and ``family.cap`` in place."""
     sub = DemandPanel(tuple(
         Series(panel.series[h].unique_id, panel.series[h].ds, panel.series[h].months,
                np.concatenate([np.asarray(y, dtype=np.int64), panel.series[h].y[-holdout:]]))
@@ -380,6 +405,8 @@ def _family_levels(panel: DemandPanel, family: _Family, inherited: list[Any], mo
             whole[o] = Series(whole[o].unique_id, whole[o].ds, whole[o].months, np.zeros(len(whole[o]), dtype=np.int64))
         by_row = _classes(DemandPanel(tuple(whole), panel.frequency), holdout, policy)
         classes = [by_row[h] for h, _switch, _olds in family.groups]
+        for h, _switch, _olds in family.groups:
+            all_classes[h] = by_row[h]  # reported with the class its levels were set with
     sub_levels, sub_changes = _levels(sub, models, classes, holdout, lead_time, policy, rules, price)
     for k, (h, switch, _olds) in enumerate(family.groups):
         levels[h, switch:] = sub_levels[k, switch:]
@@ -388,6 +415,8 @@ def _family_levels(panel: DemandPanel, family: _Family, inherited: list[Any], mo
         changes[h] = before + [(switch, level) for _r, level in at] + [c for c in sub_changes[k] if c[0] > switch]
     for o in np.flatnonzero(family.successor >= 0):
         start = int(family.switch[o])
+        if family.cap is not None and family.cap[o] < 0:
+            family.cap[o] = levels[o, max(start - 1, 0)]  # its own level before it was run down
         levels[o, start:] = 0
         ref = changes[o][-1][1]
         run_down = replace(ref, method="run_down", order_up_to=0, expected_fill_rate=1.0, cycle_service_level=1.0,

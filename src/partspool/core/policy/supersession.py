@@ -5,11 +5,11 @@ a while, and B serves them once A's shelf is empty. A level set from each part's
 both wrong: A keeps being reordered on its past demand, and B, with little or no history, is not
 stocked at all. So, from the date the supersession is in force:
 
-* A is **run down**: no more orders; what is on its shelf is used up (its level is what it holds,
-  so nothing is ordered and nothing counts as surplus to lend);
+* A is **run down**: no more orders. What is on its shelf serves the family's demand (A's and B's)
+  until it is used up: it is kept up to B's level, and only what it holds beyond that can be lent;
 * B's level is set on the **family's demand**: its own plus A's, month by month, over the whole
   history (B takes A's place in the ABC classes too);
-* B's order is net of A's stock still to be used up, so the two together are not stocked twice.
+* B's order is net of A's stock kept, so the two together are not stocked twice.
 
 Chains (A → B → C) go to the last part in force: C inherits A's and B's demand, and A and B are both
 run down. A cycle (A → B → A) is a data error; ``successor_heads`` names it.
