@@ -149,3 +149,29 @@ def test_the_links_export_leaves_a_circle_out(history, tmp_path):
     read = read_links(links)
     assert {link.old.split("|")[1] for link in read} == {"BRK-PAD-F01"}
     successor_heads(read)  # no circle left: simulate can use the file as it is
+
+
+def test_one_successor_for_two_parts_keeps_each_old_stock_within_its_own_level(history):
+    """F01 and the wiper blade both replaced by F02 at 上海: 上海's 5 old pads are kept only up to the pads'
+    own level, so the wipers' customers still get F02 ordered for them."""
+    from partspool.network.models import Stock
+
+    _in_force()
+    wip, f02 = Part.objects.get(number="WIP-BLD-01"), Part.objects.get(number="BRK-PAD-F02")
+    Supersession.objects.create(old=wip, new=f02, effective_on=month_add(last_complete_month(), -3))
+    node = history.nodes["SC-SH01"]
+    Stock.objects.filter(node=node, part__number="BRK-PAD-F01").update(on_hand=200)
+    result = policy.node_policy(node)
+    rows = {c.key: c for c in result.comparisons}
+    assert rows["BRK-PAD-F01"].replaced_by == "BRK-PAD-F02" and rows["WIP-BLD-01"].replaced_by == "BRK-PAD-F02"
+    own = rows["BRK-PAD-F01"].keeps_at_most["service_level"]
+    assert own > 0
+    positions = {p.part: p for p in policy.positions_for(node, result)}
+    family = rows["BRK-PAD-F02"].option("service_level").level.order_up_to
+    assert positions["BRK-PAD-F01"].order_up_to == own < family
+    assert positions["BRK-PAD-F02"].order_up_to == family - own > 0
+    suggestions = {s.part: s for s in policy.replenishment(node, result)}
+    assert suggestions["BRK-PAD-F01"].surplus == 200 - own - suggestions["BRK-PAD-F01"].margin
+    from partspool.planning.explain import level_reason
+
+    assert f"at most {own} of this part (its own level) is kept" in level_reason(rows["BRK-PAD-F01"])

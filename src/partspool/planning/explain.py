@@ -177,8 +177,14 @@ def level_reason(comparison: Any) -> str:
         return _("%(part)s: class %(klass)s is kept without stock (ordered on demand) → level %(level)s") % facts
     if level.method == "run_down":
         facts |= {"successor": comparison.replaced_by, "date": comparison.effective or _("now")}
-        return _("%(part)s: replaced by %(successor)s from %(date)s → no more is ordered; what is on the shelf is used "
+        text = _("%(part)s: replaced by %(successor)s from %(date)s → no more is ordered; what is on the shelf is used "
                  "up, then %(successor)s serves its demand (counted in %(successor)s's level).") % facts
+        kept = getattr(comparison, "keeps_at_most", None)
+        if kept:
+            text += _sep() + _("%(successor)s replaces other parts too: at most %(own)s of this part (its own level) is "
+                               "kept for them, the rest can be lent.") % {
+                "successor": comparison.replaced_by, "own": kept.get("service_level", 0)}
+        return text
     facts |= {"target": _pct(level.target or 0.0, 0 if round((level.target or 0) * 100, 6).is_integer() else 1)}
     sentences = [_("%(part)s: class %(klass)s, fill-rate target %(target)s.") % facts]
     if getattr(comparison, "inherits", ()):

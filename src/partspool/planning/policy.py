@@ -180,8 +180,18 @@ def node_policies(nodes: list[Node], *, lead_time: int = 1, basis: str | None = 
     end = end or last_complete_month()
     services = rules.service_policies(rules.current())
     heads = supersession_heads(end)
-    frame, replaced = _families(served_panel(nodes, months=HISTORY_MONTHS, end=end), heads)
+    served = served_panel(nodes, months=HISTORY_MONTHS, end=end)
+    frame, replaced = _families(served, heads)
     per_node = _abc_per_node(nodes, frame, basis, end)
+    # where one successor replaces several parts at a node, each one's own level bounds the stock of it
+    # kept for the family (one's stock cannot serve another's demand): their own rows are set too
+    by_head: dict[tuple[str, str], int] = {}
+    for (code, _old), head in replaced.items():
+        by_head[(code, head)] = by_head.get((code, head), 0) + 1
+    shared = {pair for pair, head in replaced.items() if by_head[(pair[0], head)] > 1}
+    if shared:
+        own = served[served["unique_id"].isin({f"{code}|{old}" for code, old in shared})]
+        frame = pd.concat([frame, own], ignore_index=True)
     comparisons: dict[str, list[Comparison]] = {node.code: [] for node in nodes}
     numbers = {number for _code, number in map(split_id, frame["unique_id"].unique())} | {n for _c, n in replaced}
     costs = dict(Part.objects.filter(number__in=numbers).values_list("number", "unit_cost"))
@@ -197,20 +207,26 @@ def node_policies(nodes: list[Node], *, lead_time: int = 1, basis: str | None = 
         found = compare_policies_many(
             models, keys=[number for _code, number in ids], lead_time=lead_time,
             unit_costs=[float(costs.get(number, 0)) for _code, number in ids], frequency=Frequency.MONTH,
-            abc_classes=[per_node[code].get(number, AbcClass.C) for code, number in ids], target=target,
+            # a part replaced beside others is set in its family's class (its own level only bounds its stock)
+            abc_classes=[per_node[code].get(replaced[(code, number)] if (code, number) in shared else number,
+                                            AbcClass.C) for code, number in ids], target=target,
             services=services, months=ahead)
         names = [o.name for o in found[0].options]
         inherits: dict[tuple[str, str], list[str]] = {}
         for (code, old), head in replaced.items():
             inherits.setdefault((code, head), []).append(old)
+        own_levels: dict[tuple[str, str], dict[str, int]] = {}
         for (code, number), comparison in zip(ids, found, strict=True):
+            if (code, number) in shared:
+                own_levels[(code, number)] = {o.name: o.level.order_up_to for o in comparison.options}
+                continue
             if (code, number) in inherits:
                 comparison = replace(comparison, inherits=tuple(sorted(inherits[(code, number)])))
             comparisons[code].append(comparison)
     for (code, old), head in replaced.items():
-        comparisons[code].append(run_down_comparison(
+        comparisons[code].append(replace(run_down_comparison(
             old, successor=head, effective=heads[old][1], unit_cost=float(costs.get(old, 0)), lead_time=lead_time,
-            option_names=names))
+            option_names=names), keeps_at_most=own_levels.get((code, old)) if shared else None))
     out = []
     for node in nodes:
         rows = sorted(comparisons[node.code], key=lambda c: c.key)
@@ -383,11 +399,13 @@ def node_policy(node: Node, *, lead_time: int = 1, basis: str | None = None, tar
 def positions_for(node: Node, policy: NodePolicy, option: str = "service_level") -> list[StockPosition]:
     """The node's stock against its levels. A part being run down is never ordered: what it holds serves
     its family's demand, kept up to the successor's level (the family's) and the successor ordered for the
-    rest; what it holds beyond that can be lent."""
+    rest; what it holds beyond that can be lent. Where one successor replaces several parts, each keeps at
+    most its own level (one's stock cannot serve another's demand)."""
     levels = {c.key: c.option(option).level.order_up_to for c in policy.comparisons}
     rows = Stock.objects.filter(node=node).select_related("part").only(
         "on_hand", "reserved", "in_transit", "part__number", "part__unit_cost")
     held = {s.part.number: s for s in rows}
+    caps = {c.key: c.keeps_at_most for c in policy.comparisons if c.keeps_at_most is not None}
     run_down = (set(levels) | set(held)) & set(policy.successors)
     for old in sorted(run_down):
         # the old stock serves the family's demand until it is used up: it is kept up to the family's level,
@@ -396,6 +414,9 @@ def positions_for(node: Node, policy: NodePolicy, option: str = "service_level")
         left = max(s.on_hand + s.in_transit - s.reserved, 0) if s else 0
         head = policy.successors[old]
         kept = min(left, levels.get(head, 0))
+        bound = caps.get(old)
+        if bound is not None:
+            kept = min(kept, bound.get(option, kept))
         levels[old] = kept
         levels[head] = levels.get(head, 0) - kept
     out = []

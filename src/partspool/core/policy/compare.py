@@ -52,6 +52,8 @@ class Comparison:
     replaced_by: str | None = None  # run down: its successor (see ``supersession``) ...
     effective: str | None = None  # ... in force from this date (as the data gives it)
     inherits: tuple[str, ...] = ()  # a successor: the replaced parts whose demand its level counts
+    keeps_at_most: dict[str, int] | None = None  # run down beside other parts replaced by the same successor:
+    # per option, its own level (at most this much of its stock is kept for the family)
 
     def option(self, name: str) -> PolicyOption:
         """The option called ``name``."""
