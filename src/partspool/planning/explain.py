@@ -187,10 +187,6 @@ def level_reason(comparison: Any) -> str:
         return text
     facts |= {"target": _pct(level.target or 0.0, 0 if round((level.target or 0) * 100, 6).is_integer() else 1)}
     sentences = [_("%(part)s: class %(klass)s, fill-rate target %(target)s.") % facts]
-    if getattr(comparison, "fed_by", None):
-        sentences.append(_("Its class is held at the regional warehouse %(warehouse)s, which refills this center within "
-                           "days: the level here covers the review month only, and the warehouse holds the region's "
-                           "stock for the supply lead time.") % {"warehouse": comparison.fed_by})
     if getattr(comparison, "inherits", ()):
         sentences.append(_("It replaces %(parts)s: its level is set on their demand and its own together, and its "
                            "order is net of their stock still to be used up.") % {

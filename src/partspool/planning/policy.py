@@ -19,7 +19,6 @@ from partspool.core.policy import (
     AbcRules,
     Comparison,
     Frequency,
-    Holding,
     RebalancePlan,
     RebalanceRules,
     StockPosition,
@@ -205,15 +204,13 @@ def node_policies(nodes: list[Node], *, lead_time: int = 1, basis: str | None = 
         # the calendar months of the periods after the review: the history's last month + 1, + 2, …
         ahead = [month_add(end, k + 1).month for k in range(len(history_months))]
         models = _demand_models(nodes, [code for code, _number in ids], wide, end)
-        # a part replaced beside others is set in its family's class (its own level only bounds its stock)
-        classes = [per_node[code].get(replaced[(code, number)] if (code, number) in shared else number, AbcClass.C)
-                   for code, number in ids]
-        fed = _fed_by_warehouse(nodes, ids, classes, services, lead_time)
         found = compare_policies_many(
-            models, keys=[number for _code, number in ids],
-            lead_time=[0 if (code, number) in fed else lead_time for code, number in ids],
+            models, keys=[number for _code, number in ids], lead_time=lead_time,
             unit_costs=[float(costs.get(number, 0)) for _code, number in ids], frequency=Frequency.MONTH,
-            abc_classes=classes, target=target, services=services, months=ahead)
+            # a part replaced beside others is set in its family's class (its own level only bounds its stock)
+            abc_classes=[per_node[code].get(replaced[(code, number)] if (code, number) in shared else number,
+                                            AbcClass.C) for code, number in ids], target=target,
+            services=services, months=ahead)
         names = [o.name for o in found[0].options]
         inherits: dict[tuple[str, str], list[str]] = {}
         for (code, old), head in replaced.items():
@@ -225,8 +222,6 @@ def node_policies(nodes: list[Node], *, lead_time: int = 1, basis: str | None = 
                 continue
             if (code, number) in inherits:
                 comparison = replace(comparison, inherits=tuple(sorted(inherits[(code, number)])))
-            if (code, number) in fed:
-                comparison = replace(comparison, fed_by=fed[(code, number)])
             comparisons[code].append(comparison)
     for (code, old), head in replaced.items():
         comparisons[code].append(replace(run_down_comparison(
@@ -240,28 +235,6 @@ def node_policies(nodes: list[Node], *, lead_time: int = 1, basis: str | None = 
         totals |= summarise_comparisons(counted)
         out.append(NodePolicy(node=node, comparisons=rows, classes=per_node[node.code], totals=totals,
                               lead_time=lead_time, successors={old: head for old, (head, _on) in heads.items()}))
-    return out
-
-
-def _fed_by_warehouse(nodes: list[Node], ids: list[tuple[str, str]], classes: list[AbcClass],
-                      services: Any, lead_time: int) -> dict[tuple[str, str], str]:
-    """The (center, part) pairs whose class is held at the regional warehouse (the class policy's
-    ``held_at``; class A by default) in a region that has one, with that warehouse's code. Such a center
-    is refilled from the warehouse within days, so its level covers its review period only (lead time
-    0); the warehouse, stocked on the region's demand, covers the supply lead time for all of them."""
-    if lead_time == 0:
-        return {}
-    kinds = {n.code: (n.kind, n.region_id) for n in nodes}
-    regions = {region for kind, region in kinds.values() if kind == Node.Kind.SERVICE_CENTER}
-    warehouse = dict(Node.objects.filter(kind=Node.Kind.REGIONAL_WAREHOUSE, region_id__in=regions)
-                     .order_by("code").values_list("region_id", "code"))
-    held = {c for c in (AbcClass.A, AbcClass.B, AbcClass.C)
-            if services.for_class(c).stocked and services.for_class(c).held_at == Holding.REGIONAL_WAREHOUSE}
-    out = {}
-    for (code, number), cls in zip(ids, classes, strict=True):
-        kind, region = kinds[code]
-        if kind == Node.Kind.SERVICE_CENTER and cls in held and region in warehouse:
-            out[(code, number)] = warehouse[region]
     return out
 
 

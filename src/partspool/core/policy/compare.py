@@ -54,7 +54,6 @@ class Comparison:
     inherits: tuple[str, ...] = ()  # a successor: the replaced parts whose demand its level counts
     keeps_at_most: dict[str, int] | None = None  # run down beside other parts replaced by the same successor:
     # per option, its own level (at most this much of its stock is kept for the family)
-    fed_by: str | None = None  # a center's part held at this regional warehouse: the level covers the review only
 
     def option(self, name: str) -> PolicyOption:
         """The option called ``name``."""
