@@ -174,4 +174,29 @@ def test_one_successor_for_two_parts_keeps_each_old_stock_within_its_own_level(h
     assert suggestions["BRK-PAD-F01"].surplus == 200 - own - suggestions["BRK-PAD-F01"].margin
     from partspool.planning.explain import level_reason
 
-    assert f"at most {own} of this part (its own level) is kept" in level_reason(rows["BRK-PAD-F01"])
+    assert f"at most {own} of it (its own level) is kept" in level_reason(rows["BRK-PAD-F01"])
+    # a third part replaced by F02, held at 上海 but never sold there, keeps none of its stock for the family
+    z = Part.objects.create(number="BRK-PAD-Z01", name_zh="旧刹车片", name_en="Old pads", category="brakes",
+                            unit_cost=400)
+    Supersession.objects.create(old=z, new=f02, effective_on=month_add(last_complete_month(), -3))
+    Stock.objects.create(node=node, part=z, on_hand=50)
+    result = policy.node_policy(node)
+    positions = {p.part: p for p in policy.positions_for(node, result)}
+    assert positions["BRK-PAD-Z01"].order_up_to == 0 and positions["BRK-PAD-Z01"].run_down
+    assert positions["BRK-PAD-F02"].order_up_to == family - own
+
+
+def test_a_nodes_levels_do_not_depend_on_which_page_came_first(history):
+    from django.core.cache import cache
+
+    _in_force()
+    wip, f02 = Part.objects.get(number="WIP-BLD-01"), Part.objects.get(number="BRK-PAD-F02")
+    Supersession.objects.create(old=wip, new=f02, effective_on=month_add(last_complete_month(), -3))
+    region = [history.nodes[c] for c in ("SC-HZ01", "SC-SH01", "SC-SZ01", "SC-NB01", "WH-EAST")]
+    cache.clear()
+    alone = {c.key: c.option("service_level").level.order_up_to for c in policy.node_policy(history.nodes["SC-SH01"]).comparisons}
+    cache.clear()
+    policy.node_policies(region)
+    after_region = {c.key: c.option("service_level").level.order_up_to
+                    for c in policy.node_policy(history.nodes["SC-SH01"]).comparisons}
+    assert alone == after_region

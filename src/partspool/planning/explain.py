@@ -181,8 +181,9 @@ def level_reason(comparison: Any) -> str:
                  "up, then %(successor)s serves its demand (counted in %(successor)s's level).") % facts
         kept = getattr(comparison, "keeps_at_most", None)
         if kept:
-            text += _sep() + _("%(successor)s replaces other parts too: at most %(own)s of this part (its own level) is "
-                               "kept for them, the rest can be lent.") % {
+            text += _sep() + _("%(successor)s replaces other parts too, whose demand this part's stock cannot serve: at "
+                               "most %(own)s of it (its own level) is kept, and what lies beyond that and the margin "
+                               "can be lent.") % {
                 "successor": comparison.replaced_by, "own": kept.get("service_level", 0)}
         return text
     facts |= {"target": _pct(level.target or 0.0, 0 if round((level.target or 0) * 100, 6).is_integer() else 1)}

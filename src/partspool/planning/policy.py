@@ -185,10 +185,13 @@ def node_policies(nodes: list[Node], *, lead_time: int = 1, basis: str | None = 
     per_node = _abc_per_node(nodes, frame, basis, end)
     # where one successor replaces several parts at a node, each one's own level bounds the stock of it
     # kept for the family (one's stock cannot serve another's demand): their own rows are set too
-    by_head: dict[tuple[str, str], int] = {}
-    for (code, _old), head in replaced.items():
-        by_head[(code, head)] = by_head.get((code, head), 0) + 1
-    shared = {pair for pair, head in replaced.items() if by_head[(pair[0], head)] > 1}
+    # (a part held there without demand counts too: its stock is kept for nothing, see ``positions_for``)
+    held_old = set(Stock.objects.filter(node__in=nodes, part__number__in=list(heads)).filter(
+        Q(on_hand__gt=0) | Q(in_transit__gt=0)).values_list("node__code", "part__number")) if heads else set()
+    by_head: dict[tuple[str, str], set[str]] = {}
+    for code, old in set(replaced) | held_old:
+        by_head.setdefault((code, heads[old][0]), set()).add(old)
+    shared = {pair for pair, head in replaced.items() if len(by_head[(pair[0], head)]) > 1}
     if shared:
         own = served[served["unique_id"].isin({f"{code}|{old}" for code, old in shared})]
         frame = pd.concat([frame, own], ignore_index=True)
@@ -203,7 +206,8 @@ def node_policies(nodes: list[Node], *, lead_time: int = 1, basis: str | None = 
         history_months = [d.month for d in wide.columns]
         # the calendar months of the periods after the review: the history's last month + 1, + 2, …
         ahead = [month_add(end, k + 1).month for k in range(len(history_months))]
-        models = _demand_models(nodes, [code for code, _number in ids], wide, end)
+        models = _demand_models(nodes, [code for code, _number in ids], wide, end,
+                                fit_rows=[pair not in shared for pair in ids] if shared else None)
         found = compare_policies_many(
             models, keys=[number for _code, number in ids], lead_time=lead_time,
             unit_costs=[float(costs.get(number, 0)) for _code, number in ids], frequency=Frequency.MONTH,
@@ -293,7 +297,8 @@ def _network_stamp(end: date) -> str:
     return f"{end:%Y-%m}:{stamp['n']}:{stamp['top']}:{stamp['q']}"
 
 
-def _demand_models(nodes: list[Node], codes: list[str], wide: pd.DataFrame, end: date) -> list[Any]:
+def _demand_models(nodes: list[Node], codes: list[str], wide: pd.DataFrame, end: date,
+                   fit_rows: list[bool] | None = None) -> list[Any]:
     """The demand models of the rows of ``wide`` (node x part, months as columns): estimated, their
     dispersions moderated in their region, their growth and season read against the network's. Kept for
     six hours under the rows' own demand and the network's fingerprint, so the region's pages and each
@@ -311,7 +316,7 @@ def _demand_models(nodes: list[Node], codes: list[str], wide: pd.DataFrame, end:
     found = cache.get(key)
     if found is None:
         months = [d.month for d in wide.columns]
-        found = _moderated(nodes, codes, estimate_demand_many(values, months), end)
+        found = _moderated(nodes, codes, estimate_demand_many(values, months), end, fit_rows)
         found = shape_models(found, list(values), [end.month] * len(found), network_shape(end, stamp))
         cache.set(key, found, 6 * 3600)
     return list(found)
@@ -337,12 +342,14 @@ def network_shape(end: date, stamp: str | None = None) -> Any:
     return found
 
 
-def _moderated(nodes: list[Node], codes: list[str], models: list[Any], end: date) -> list[Any]:
+def _moderated(nodes: list[Node], codes: list[str], models: list[Any], end: date,
+               fit_rows: list[bool] | None = None) -> list[Any]:
     """The models' dispersions moderated towards those of similar parts in their node's region.
 
     The trend is learnt from every node × part of the region (a warehouse's demand is its region's),
     whichever of its nodes were asked for, so a node's levels are the same on its own stock-policy
-    page and in its region's rebalancing plan."""
+    page and in its region's rebalancing plan. ``fit_rows``: the rows the trend may be learnt from
+    (the others, the own rows of parts replaced beside others, repeat their family's demand)."""
     by_code = {n.code: n for n in nodes}
     out = list(models)
     for region in sorted({n.region_id for n in nodes}):
@@ -350,8 +357,9 @@ def _moderated(nodes: list[Node], codes: list[str], models: list[Any], end: date
         population = list(Node.objects.filter(region_id=region).order_by("code"))
         rows = [i for i, code in enumerate(codes) if by_code[code].region_id == region]
         whole = {n.pk for n in population} == {n.pk for n in asked}
-        found = _region_fit(region, end, lambda rows=rows, whole=whole, population=population: (
-            fit_moderation([models[i] for i in rows]) if whole else _population_fit(population, end)))
+        fitted = [i for i in rows if fit_rows is None or fit_rows[i]]
+        found = _region_fit(region, end, lambda fitted=fitted, whole=whole, population=population: (
+            fit_moderation([models[i] for i in fitted]) if whole else _population_fit(population, end)))
         for i, model in zip(rows, apply_moderation([models[i] for i in rows], found), strict=True):
             out[i] = model
     return out
@@ -407,6 +415,12 @@ def positions_for(node: Node, policy: NodePolicy, option: str = "service_level")
     held = {s.part.number: s for s in rows}
     caps = {c.key: c.keeps_at_most for c in policy.comparisons if c.keeps_at_most is not None}
     run_down = (set(levels) | set(held)) & set(policy.successors)
+    siblings: dict[str, int] = {}
+    for old in run_down:
+        siblings[policy.successors[old]] = siblings.get(policy.successors[old], 0) + 1
+    for old in run_down:  # beside others, a part with no demand here keeps none of its stock for the family
+        if siblings[policy.successors[old]] > 1 and old not in caps:
+            caps[old] = {}
     for old in sorted(run_down):
         # the old stock serves the family's demand until it is used up: it is kept up to the family's level,
         # the successor ordered for the rest; old stock beyond the family's level can be lent
@@ -416,7 +430,7 @@ def positions_for(node: Node, policy: NodePolicy, option: str = "service_level")
         kept = min(left, levels.get(head, 0))
         bound = caps.get(old)
         if bound is not None:
-            kept = min(kept, bound.get(option, kept))
+            kept = min(kept, bound.get(option, 0))
         levels[old] = kept
         levels[head] = levels.get(head, 0) - kept
     out = []
