@@ -43,7 +43,7 @@ from partspool.core.policy import (
     replay,
     simulate,
 )
-from partspool.core.policy.simulation import _supersessions, warmup_demand
+from partspool.core.policy.simulation import _supersessions, shared_credit, warmup_demand
 from partspool.core.policy.supersession import Link
 
 
@@ -110,12 +110,8 @@ def cover_scan(frame: pd.DataFrame, holdout: int, lead_time: int, rules: StockRu
     out = []
     for days in range(max_days + 1):
         levels = np.ceil(per_review / period_days * days - 1e-9).astype(np.int64)
-        cap = None
-        if family.cap is not None:  # several replaced by one: each credited with its own last level (as simulate)
-            own = levels[np.arange(len(levels)), np.maximum(family.switch - 1, 0)]
-            cap = np.where(family.cap < 0, own, family.cap)
         arrays = replay(demand, levels, lead_time, warmup=warmup, successors=family.successor,
-                        linked_from=family.switch, credit_cap=cap)
+                        linked_from=family.switch, credit_cap=shared_credit(family, levels))
         out.append((days, float(arrays.served.sum() / arrays.demand.sum()), float(arrays.on_hand.mean())))
     return out
 

@@ -215,7 +215,7 @@ def _demand_series(user: Any, months: int, end: str | None) -> tuple[bytes, byte
     from django.db.models import F
 
     from partspool.accounts.permissions import managed_node_ids, require_role
-    from partspool.core.policy.supersession import Link, SupersessionCycle, successor_heads
+    from partspool.core.policy.supersession import Link, without_circles
     from partspool.errors import InvalidInput
     from partspool.network.models import Node, Supersession
     from partspool.network.selectors import parse_month
@@ -234,16 +234,11 @@ def _demand_series(user: Any, months: int, end: str | None) -> tuple[bytes, byte
     writer = csv.writer(links, lineterminator="\n")
     writer.writerow(["old", "new", "effective"])
     # in the order the stock levels read them (a part replaced by two keeps its first link there and here)
-    rows = list(Supersession.objects.order_by(F("effective_on").asc(nulls_first=True), "id").values_list(
-        "old__number", "new__number", "effective_on"))
-    while True:  # links that go round in a circle are left out, as the stock levels leave them out
-        try:
-            successor_heads([Link(old, new) for old, new, _on in rows])
-            break
-        except SupersessionCycle as cycle:
-            rows = [row for row in rows if row[0] not in cycle.parts]
+    # links that go round in a circle are left out, as the stock levels leave them out
+    kept, _circles = without_circles([Link(old, new, on) for old, new, on in Supersession.objects.order_by(
+        F("effective_on").asc(nulls_first=True), "id").values_list("old__number", "new__number", "effective_on")])
     codes = sorted(n.code for n in nodes)
-    for old, new, on in rows:
+    for old, new, on in ((link.old, link.new, link.effective) for link in kept):
         for node in codes:  # every node's link: a chain may run through a part with no series there
             writer.writerow([f"{node}|{old}", f"{node}|{new}", "" if on is None else f"{on:%Y-%m-%d}"])
     return (frame.to_csv(index=False, lineterminator="\n").encode("utf-8"), links.getvalue().encode("utf-8"))

@@ -36,7 +36,7 @@ from partspool.core.policy import (
     suggest_replenishment,
     summarise_comparisons,
 )
-from partspool.core.policy.supersession import Link, SupersessionCycle, successor_heads
+from partspool.core.policy.supersession import Link, successor_heads, without_circles
 from partspool.errors import InvalidInput, NotFound
 from partspool.network.models import Node, Part, Stock
 from partspool.network.rules import geo_rules
@@ -254,14 +254,10 @@ def supersession_heads(end: date) -> dict[str, tuple[str, str | None]]:
     rows = (Supersession.objects.filter(Q(effective_on__isnull=True) | Q(effective_on__lt=month_add(end, 2)))
             .order_by(F("effective_on").asc(nulls_first=True), "id")
             .values_list("old__number", "new__number", "effective_on"))
-    links = [Link(old, new, on) for old, new, on in rows]
-    while True:
-        try:
-            heads = successor_heads(links)
-            break
-        except SupersessionCycle as cycle:
-            logging.getLogger(__name__).warning("%s: left out of the stock levels", cycle)
-            links = [link for link in links if link.old not in cycle.parts]
+    links, circles = without_circles([Link(old, new, on) for old, new, on in rows])
+    for cycle in circles:
+        logging.getLogger(__name__).warning("%s: left out of the stock levels", cycle)
+    heads = successor_heads(links)
     return {old: (head, None if path[0].effective is None else f"{path[0].effective:%Y-%m-%d}")
             for old, (head, path) in heads.items()}
 

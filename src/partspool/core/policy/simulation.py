@@ -317,7 +317,8 @@ class _Family:
     groups: list[tuple[int, int, list[int]]] = field(default_factory=list)
     links: int = 0
     added: int = 0
-    cap: np.ndarray[Any, np.dtype[np.int64]] | None = None  # see ``replay``'s credit_cap
+    shared: list[int] = field(default_factory=list)  # rows replaced beside others by the same successor
+    cap: np.ndarray[Any, np.dtype[np.int64]] | None = None  # ``replay``'s credit_cap, set by ``_family_levels``
 
 
 def _supersessions(panel: DemandPanel, links: Sequence[Link], holdout: int, lead_time: int
@@ -359,11 +360,8 @@ def _supersessions(panel: DemandPanel, links: Sequence[Link], holdout: int, lead
     for h, olds in sorted(by_head.items()):
         for switch in sorted({w for w, _i in olds}):
             family.groups.append((h, switch, sorted(i for w, i in olds if w <= switch)))
-        if len(olds) > 1:  # one's stock cannot serve another's demand: credit each with at most its own level
-            family.cap = np.full(len(series), np.iinfo(np.int64).max // 4, dtype=np.int64) if family.cap is None \
-                else family.cap
-            for _w, i in olds:
-                family.cap[i] = -1  # set from its own level in ``_family_levels``
+        if len(olds) > 1:  # one's stock cannot serve another's demand: each is credited with its own level
+            family.shared.extend(i for _w, i in olds)
     return DemandPanel(tuple(series), panel.frequency), family
 
 
@@ -391,7 +389,8 @@ def _family_levels(panel: DemandPanel, family: _Family, inherited: list[Any], mo
     history of its family by then (its own plus the series it replaces by then). Classes (ABC) are read on
     the whole panel with each successor's history its whole family's (``all_classes`` takes them). Where one
     successor replaces several series, each one's credit in its position is its own last level
-    (``family.cap``). Changes ``levels``, ``changes``, ``all_classes`` and ``family.cap`` in place."""
+    (``family.cap``, ``shared_credit``). Changes ``levels``, ``changes``, ``all_classes`` and ``family.cap``
+    in place."""
     sub = DemandPanel(tuple(
         Series(panel.series[h].unique_id, panel.series[h].ds, panel.series[h].months,
                np.concatenate([np.asarray(y, dtype=np.int64), panel.series[h].y[-holdout:]]))
@@ -413,15 +412,27 @@ def _family_levels(panel: DemandPanel, family: _Family, inherited: list[Any], mo
         before = [c for c in changes[h] if c[0] < switch]
         at = [c for c in sub_changes[k] if c[0] <= switch][-1:]
         changes[h] = before + [(switch, level) for _r, level in at] + [c for c in sub_changes[k] if c[0] > switch]
+    family.cap = shared_credit(family, levels)
     for o in np.flatnonzero(family.successor >= 0):
         start = int(family.switch[o])
-        if family.cap is not None and family.cap[o] < 0:
-            family.cap[o] = levels[o, max(start - 1, 0)]  # its own level before it was run down
         levels[o, start:] = 0
         ref = changes[o][-1][1]
         run_down = replace(ref, method="run_down", order_up_to=0, expected_fill_rate=1.0, cycle_service_level=1.0,
                            expected_on_hand=0.0)
         changes[o] = [c for c in changes[o] if c[0] < start] + [(start, run_down)]
+
+
+def shared_credit(family: _Family, levels: np.ndarray[Any, np.dtype[np.int64]]
+                  ) -> np.ndarray[Any, np.dtype[np.int64]] | None:
+    """``replay``'s credit_cap: each row replaced beside others by the same successor is credited with at
+    most its own level before it was run down (``levels`` before the run-down is written); None without
+    such rows."""
+    if not family.shared:
+        return None
+    cap = np.full(len(family.successor), np.iinfo(np.int64).max // 4, dtype=np.int64)
+    for o in family.shared:
+        cap[o] = levels[o, max(int(family.switch[o]) - 1, 0)]
+    return cap
 
 
 def warmup_demand(panel: DemandPanel, holdout: int, lead_time: int) -> np.ndarray[Any, np.dtype[np.int64]]:

@@ -74,29 +74,15 @@ def successor_heads(links: Iterable[Link]) -> dict[str, tuple[str, tuple[Link, .
     return out
 
 
-def family_totals(series: dict[str, Sequence[float]], heads: dict[str, tuple[str, tuple[Link, ...]]]
-                  ) -> tuple[dict[str, list[float]], dict[str, list[str]]]:
-    """Each successor's demand with its predecessors' added, period by period.
-
-    Args:
-        series: a node's demand per part, every sequence the same length.
-        heads: ``successor_heads`` of the links in force.
-
-    Returns:
-        The demand of every part that is not replaced (successors with their family's demand, a
-        successor with no history of its own included), and per successor the parts it inherits
-        from, in order.
-    """
-    out = {part: list(values) for part, values in series.items() if part not in heads}
-    inherits: dict[str, list[str]] = {}
-    for part, values in series.items():
-        if part not in heads:
-            continue
-        head = heads[part][0]
-        total = out.setdefault(head, [0.0] * len(values))
-        if len(total) != len(values):
-            raise ValueError(f"{part} and {head} cover different periods")
-        for k, value in enumerate(values):
-            total[k] += value
-        inherits.setdefault(head, []).append(part)
-    return out, inherits
+def without_circles(links: Sequence[Link]) -> tuple[list[Link], list[SupersessionCycle]]:
+    """``links`` less those of the parts on a circle (a data error), and the circles found: what is left
+    can be followed by ``successor_heads``."""
+    kept: list[Link] = list(links)
+    circles: list[SupersessionCycle] = []
+    while True:
+        try:
+            successor_heads(kept)
+            return kept, circles
+        except SupersessionCycle as cycle:
+            circles.append(cycle)
+            kept = [link for link in kept if link.old not in cycle.parts]
