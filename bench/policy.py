@@ -43,7 +43,8 @@ from partspool.core.policy import (
     replay,
     simulate,
 )
-from partspool.core.policy.simulation import _supersessions, shared_credit, warmup_demand
+from partspool.core.policy.frames import DemandPanel
+from partspool.core.policy.simulation import _supersessions, complete_pairs, shared_credit, warmup_demand
 from partspool.core.policy.supersession import Link
 
 
@@ -90,12 +91,13 @@ def synthetic(series: int, months: int, seed: int, seasonal_share: float, weekly
     return pd.concat(frames, ignore_index=True)
 
 
-def cover_scan(frame: pd.DataFrame, holdout: int, lead_time: int, rules: StockRules, max_days: int,
+def cover_scan(frame: pd.DataFrame | DemandPanel, holdout: int, lead_time: int, rules: StockRules, max_days: int,
                links: list[Link] | None = None) -> list[tuple[int, float, float]]:
     """(D, fill rate, average inventory) for D = 0..max_days, replaying with the rule's levels (with
     ``links``, supersessions as ``simulate`` handles them: from a lead time before a link holds the
     successor's mean is the family's, the replaced series' level 0, and each shelf serves the other's shortfall)."""
-    panel, family = _supersessions(read_demand_frame(frame), links or [], holdout, lead_time)
+    panel, family = _supersessions(frame if isinstance(frame, DemandPanel) else read_demand_frame(frame),
+                                   links or [], holdout, lead_time)
     period_days = rules.period_days(panel.frequency)
     means = np.array([estimate_demand(s.y[:-holdout], None, rules).mean for s in panel.series])
     # per review: each series' mean, a successor's its family's from each switch on (as ``simulate``)
@@ -147,6 +149,10 @@ def main() -> None:
                              "(StockRules.pool_shape off, start_p_value 0): one like-for-like growth for all")
     parser.add_argument("--no-moderation", action="store_true",
                         help="each series' dispersion from its own history alone (StockRules.moderate_dispersion off)")
+    parser.add_argument("--first-demand", action="store_true",
+                        help="with --input of NODE|PART ids: every node x part pair replayed (missing ones with "
+                             "zeros, for every policy) and the service-level policies given the network's "
+                             "estimate for the pairs that never sold (simulate's first_demand)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
@@ -154,6 +160,8 @@ def main() -> None:
         parser.error("--demo-like draws monthly series; leave out --weekly")
     if args.linked and not args.demo_like:
         parser.error("--linked pairs the --demo-like series; give --demo-like too")
+    if args.first_demand and not args.input:
+        parser.error("--first-demand reads NODE|PART ids: give --input (partspool export demand --series)")
     links = None
     if args.supersessions:
         from partspool.cli_policy import read_links
@@ -181,14 +189,19 @@ def main() -> None:
     counted = frame.groupby("unique_id", observed=True).size()
     print(f"{len(counted)} series x {int(counted.max())} {unit}s (holdout {args.holdout}), "
           f"{zero_share:.0%} zero {unit}s, mean {frame['y'].mean():.2f} units/{unit}; target {args.target:.0%}")
+    first = {"first_demand": True} if args.first_demand else {}
+    if args.first_demand:  # every policy replays the same pairs, those that never sold included
+        frame = complete_pairs(read_demand_frame(frame))
+        print(f"{len(frame.series) - len(counted)} node x part pairs that never sold added with zeros "
+              "(--first-demand; average inventory is per pair, over all of them)")
     report = []
     for lead_time in args.lead_times:
         started = time.perf_counter()
         service = simulate(frame, holdout=args.holdout, policy=ServiceLevelPolicy(args.target),
-                           lead_time=lead_time, rules=rules, supersessions=links)
+                           lead_time=lead_time, rules=rules, supersessions=links, **first)
         seconds = time.perf_counter() - started
         pooled = simulate(frame, holdout=args.holdout, policy=ServiceLevelPolicy(args.target, scope="pooled"),
-                          lead_time=lead_time, rules=rules, supersessions=links)
+                          lead_time=lead_time, rules=rules, supersessions=links, **first)
         fixed = {d: simulate(frame, holdout=args.holdout, policy=DaysOfCoverPolicy(d), lead_time=lead_time,
                              rules=rules, supersessions=links) for d in (rules.cover_days, rules.raised_cover_days)}
         scan = cover_scan(frame, args.holdout, lead_time, rules, args.max_days, links)
@@ -216,6 +229,8 @@ def main() -> None:
         if service.demanded_without_history and service.fill_rate_with_history is not None:
             print(f"    on the series with any demand before the holdout: fill {service.fill_rate_with_history:6.1%}; "
                   f"{service.demanded_without_history / service.demanded:.1%} of the demand fell on series with none")
+        if args.first_demand:
+            print(f"    {service.first_demand_pairs} pairs that never sold given the network's estimate")
         print(f"  pooled {args.target:.0%}:          fill {pooled.fill_rate:6.1%}  "
               f"avg inventory {pooled.average_inventory:6.2f}  (one target for all series together)")
         for d, r in fixed.items():

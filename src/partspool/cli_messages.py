@@ -268,6 +268,12 @@ FRAME_MESSAGES: dict[str, Callable[[dict[str, Any]], str]] = {
     "too_short": lambda p: _("%(count)s series too short for a holdout of %(holdout)s with %(min_history)s periods "
                              "of history before it (periods held): %(listed)s") % {
         "count": p["count"], "holdout": p["holdout"], "min_history": p["min_history"], "listed": _listed(p)},
+    "supersession_periods": lambda p: _("%(old)s and its successor %(new)s do not end on the same period: a "
+                                        "supersession links series of one calendar") % p,
+    "pair_ids": lambda p: _("%(count)s unique_id(s) are not NODE%(separator)sPART: %(listed)s") % {
+        "count": p["count"], "separator": p["separator"], "listed": _listed(p)},
+    "pair_periods": lambda p: _("the series end on different periods (%(first)s to %(last)s): the first-demand "
+                                "estimate reads one network's calendar") % p,
 }
 
 

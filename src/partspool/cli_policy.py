@@ -46,6 +46,11 @@ def register(sub: Any) -> None:
     p.add_argument("--min-history", type=int, default=6, help="periods needed before the holdout (default 6)")
     p.add_argument("--supersessions", help="CSV with columns old,new[,effective]: series replaced by other series "
                    "(unique_ids) from a date; the replaced one is run down, its successor stocked for both")
+    p.add_argument("--first-demand", action="store_true",
+                   help="service-level: each unique_id is NODE|PART; every node x part pair is replayed (missing "
+                        "ones with zeros) and a pair that never sold is given the demand the network predicts for "
+                        "it (the node's share of the demand x the part's, calibrated on the history's two halves)")
+    p.add_argument("--separator", default="|", help="with --first-demand: between node and part (default |)")
     p.add_argument("--per-series", action="store_true", help="add each series' result and reasons")
     p.add_argument("--no-moderation", action="store_true",
                    help="set each series' dispersion from its own history alone (by default, with 30 or more "
@@ -98,6 +103,9 @@ def _policy(args: argparse.Namespace) -> Any:
     if args.policy != "days-of-cover" and args.days is not None:
         raise ValueError(_("%(option)s goes with --policy %(policy)s") % {
             "option": "--days", "policy": "days-of-cover"})
+    if args.policy != "service-level" and args.first_demand:
+        raise ValueError(_("%(option)s goes with --policy %(policy)s") % {
+            "option": "--first-demand", "policy": "service-level"})
     if args.policy == "service-level":
         scope = args.scope or "series"
         if scope not in ("series", "pooled"):
@@ -135,6 +143,8 @@ def _simulate(args: argparse.Namespace) -> int:
     if args.min_history < 1:
         return _error(_("%(option)s must be at least 1 period, got %(value)s") % {
             "option": "--min-history", "value": args.min_history}, 2)
+    if not args.separator:
+        return _error(_("%(option)s must not be empty") % {"option": "--separator"}, 2)
     try:
         policy = _policy(args)
     except ValueError as error:
@@ -154,6 +164,7 @@ def _simulate(args: argparse.Namespace) -> int:
             raise CsvReadError(_("%(path)s is empty") % {"path": path})
         result = simulate(frame, holdout=args.holdout, policy=policy, lead_time=args.lead_time,
                           frequency=args.freq, min_history=args.min_history, supersessions=links,
+                          first_demand=args.first_demand, separator=args.separator,
                           rules=StockRules(moderate_dispersion=not args.no_moderation,
                                            pool_shape=not args.no_shape,
                                            start_p_value=0.0 if args.no_shape else StockRules().start_p_value))

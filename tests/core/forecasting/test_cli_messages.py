@@ -28,6 +28,7 @@ from partspool.core.forecasting.api import lead_time_quantiles
 from partspool.core.forecasting.seasonal import GrowthPrior
 from partspool.core.forecasting.selection import DecayChoice
 from partspool.core.policy import DemandFrameError, ServiceLevelPolicy, read_demand_frame, simulate
+from partspool.core.policy.supersession import Link
 from tests.core.forecasting.test_forecasting_cli import write_history
 
 ENGLISH_SENTENCE = re.compile(r"[A-Za-z]{2,} [A-Za-z]{2,}")  # two English words in a row
@@ -227,7 +228,17 @@ def frame_errors() -> list[DemandFrameError]:
     shorts = pd.concat([good.assign(unique_id=f"S{i}") for i in range(7)], ignore_index=True)
     with pytest.raises(DemandFrameError) as caught:  # simulate's own check: too short for the holdout
         simulate(shorts, holdout=12, policy=ServiceLevelPolicy(0.95), lead_time=1)
-    return [*errors, many_problems, caught.value]
+    errors.append(caught.value)
+    earlier = pd.concat([good.assign(unique_id="A"), good.assign(unique_id="B", ds=[m.replace("2024", "2023")
+                                                                                   for m in months])])
+    loose = pd.concat([good.assign(unique_id=f"loose{i}") for i in range(7)], ignore_index=True)
+    uneven = pd.concat([good.assign(unique_id="N|P"), good.iloc[:-1].assign(unique_id="N|Q")], ignore_index=True)
+    for frame, options in ((earlier, {"supersessions": [Link("A", "B", None)]}),
+                           (loose, {"first_demand": True}), (uneven, {"first_demand": True})):
+        with pytest.raises(DemandFrameError) as caught:  # a link between two calendars; ids not NODE|PART
+            simulate(frame, holdout=3, policy=ServiceLevelPolicy(0.95), lead_time=1, **options)
+        errors.append(caught.value)
+    return [*errors, many_problems]
 
 
 def test_every_policy_frame_error_has_a_template_that_reads_as_the_english_text():

@@ -14,6 +14,7 @@ Pure computations over plain data (no Django). The pieces:
 * ``batch``: ``estimate_demand_many`` / ``compare_policies_many``, the same for many series at once.
 * ``moderation``: each dispersion moderated towards that of the parts with similar demand.
 * ``shape``: each part's growth and season read against the whole set's (monthly data).
+* ``first_demand``: the demand a node can expect for a part it never sold, read from the network.
 """
 
 from __future__ import annotations

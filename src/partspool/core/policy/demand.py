@@ -73,6 +73,10 @@ class StockRules:
     before (``panel_growth``: like for like, when beyond chance at ``growth_p_value``, clipped to
     ``growth_clip``, from ``growth_min_series`` series) carries each series' mean from the middle of its history to the periods a level
     protects: a network growing 25% a year otherwise runs a flat mean of the past two years a third short.
+    ``shape_sample``: series with demand that ``shape.learn_shape`` reads, spread evenly over the set. The
+    seasonal profiles are found among the few series whose own season is clear, so a sample finds them or
+    not by the luck of its draw: on the demo network, 3,000 of its 9,642 pairs held 31 such series (30 are
+    needed) or, without the pairs that never sold, 28. Reading 20,000 takes about 0.6 s there.
     """
 
     poisson_dispersion_max: float = 1.2
@@ -97,7 +101,7 @@ class StockRules:
     moderation_min_series: int = 30
     project_growth: bool = True
     pool_shape: bool = True
-    shape_sample: int = 3000
+    shape_sample: int = 20000
     growth_clip: tuple[float, float] = (0.8, 1.3)
     growth_min_series: int = 30
     growth_p_value: float = 0.05
@@ -193,6 +197,7 @@ class DemandModel:
     started: int = 0
     average: float | None = None
     growth_uncertainty: float = 0.0
+    first_demand: Any = None  # ``first_demand.FirstDemand``: a pair that never sold, its demand read from the network
 
     @property
     def flat_mean(self) -> float:
@@ -230,6 +235,8 @@ class DemandModel:
         """One line on the model, e.g. ``negative binomial (dispersion 2.4) from 36 periods``."""
         if self.family == "none":
             return f"no demand in {self.periods} periods"
+        if self.first_demand is not None:
+            return f"no demand in {self.periods} periods; {self.first_demand.describe()}"
         name = self.family.replace("_", " ")
         text = f"{name}, mean {self.mean:.2f} per period, dispersion {self.dispersion:.2f}"
         if self.own_dispersion is not None and self.prior_dispersion is not None:

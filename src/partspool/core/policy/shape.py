@@ -87,6 +87,10 @@ def learn_shape(histories: Sequence[Any], last_months: Sequence[int],
     cycles = _cycles(last_months)
     arrays = [np.asarray(h, dtype=np.float64)[-rules.window:] if rules.window else np.asarray(h, dtype=np.float64)
               for h in histories]
+    # a series without demand shows no trend or season: left out, so that the sample read is the same
+    # whether or not a file lists the pairs that never sold
+    kept = [i for i, a in enumerate(arrays) if a.any()]
+    arrays, cycles = [arrays[i] for i in kept], cycles[kept]
     if len(arrays) < rules.growth_min_series:
         return None
     base = dataclasses.replace(SeasonalTrendSettings(), for_panel=True)

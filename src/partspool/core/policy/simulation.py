@@ -37,6 +37,7 @@ from partspool.core.policy.demand import (
     project_growth,
     protection_demand,
 )
+from partspool.core.policy.first_demand import first_demand_model, first_demands
 from partspool.core.policy.frames import (
     DemandFrameError,
     DemandPanel,
@@ -189,6 +190,8 @@ class SimulationResult:
     fill_rate_with_history: float | None = None
     supersessions: int = 0  # links in force during the replay
     successors_added: int = 0  # successors with no series of their own, replayed from zero demand
+    pairs_added: int = 0  # node x part pairs missing from the file, replayed from zero demand (first demand)
+    first_demand_pairs: int = 0  # pairs with no demand before the holdout given the network's estimate
 
     def to_dict(self, per_series: bool = False) -> dict[str, Any]:
         """Plain data for JSON (per-series rows on request)."""
@@ -203,6 +206,7 @@ class SimulationResult:
             "demanded_without_history": self.demanded_without_history,
             "fill_rate_with_history": self.fill_rate_with_history,
             "supersessions": self.supersessions, "successors_added": self.successors_added,
+            "pairs_added": self.pairs_added, "first_demand_pairs": self.first_demand_pairs,
         }
         if per_series:
             out["per_series"] = [d.to_dict() for d in self.details]
@@ -220,6 +224,8 @@ def simulate(
     frequency: Frequency | str | None = None,
     min_history: int = 6,
     supersessions: Sequence[Link] | None = None,
+    first_demand: bool = False,
+    separator: str = "|",
 ) -> SimulationResult:
     """Set a policy from each series' history before the last ``holdout`` periods and replay them.
 
@@ -238,6 +244,11 @@ def simulate(
             is set on the family's history (its own plus theirs) and its order is net of their stock, and
             each one's shelf serves what the other's cannot (the old stock is used up). The planner knows
             them in advance, as a supersession is announced before it is in force. Not with fixed levels.
+        first_demand: each unique_id is ``NODE<separator>PART``; every node × part pair of the file is
+            replayed (those missing get zeros), and a pair with no demand before the holdout is given the
+            demand the network predicts for it (``first_demand``) under a fill-rate target (service-level
+            policies; the days-of-cover rule reads its history's average, 0).
+        separator: between the node and the part in a unique_id.
 
     Returns:
         The totals and each series' result.
@@ -254,6 +265,11 @@ def simulate(
     if min_history < 1:
         raise ValueError("min_history must be at least 1 period")
     panel = history if isinstance(history, DemandPanel) else read_demand_frame(history, frequency)
+    pairs_added = 0
+    if first_demand:
+        before = len(panel.series)
+        panel = complete_pairs(panel, separator)
+        pairs_added = len(panel.series) - before
     if supersessions and isinstance(policy, FixedLevelPolicy):
         raise ValueError("supersessions need a policy that sets its levels from the history, not fixed levels")
     panel, family = _supersessions(panel, supersessions or (), holdout, lead_time)
@@ -285,6 +301,15 @@ def simulate(
         growth = panel_growth(histories, per_year, rules)
         models = project_growth(models, growth, per_year, ahead=holdout / 2)
     models, family_models = list(models[:n]), list(models[n:])
+    estimated = 0
+    if first_demand and isinstance(policy, ServiceLevelPolicy):
+        nodes, parts = zip(*(s.unique_id.split(separator, 1) for s in panel.series), strict=True)
+        width = max(len(h) for h in histories)  # a series that started later had no demand before
+        padded = [np.concatenate([np.zeros(width - len(h)), np.asarray(h, dtype=np.float64)]) for h in histories]
+        for i, found in enumerate(first_demands(padded, nodes, parts)):
+            if found is not None:
+                models[i] = first_demand_model(found, len(histories[i]), rules.periods_per_year(panel.frequency))
+                estimated += 1
     classes = _classes(panel, holdout, policy)
     price = _pooled_price(panel, models, holdout, lead_time, policy, rules)
     levels, changes = _levels(panel, models, classes, holdout, lead_time, policy, rules, price)
@@ -301,8 +326,37 @@ def simulate(
                 first.setdefault(int(h), i)
         unit_costs = {**{panel.series[h].unique_id: unit_costs.get(panel.series[i].unique_id, 0.0)
                          for h, i in first.items() if h >= n - family.added}, **unit_costs}
-    return _result(panel, models, classes, changes, levels, arrays, policy, holdout, lead_time, rules,
-                   unit_costs, family)
+    result = _result(panel, models, classes, changes, levels, arrays, policy, holdout, lead_time, rules,
+                     unit_costs, family)
+    return replace(result, pairs_added=pairs_added, first_demand_pairs=estimated)
+
+
+def complete_pairs(panel: DemandPanel, separator: str = "|") -> DemandPanel:
+    """``panel`` with every node × part pair of its unique_ids (``NODE<separator>PART``): a pair missing
+    from it (a part never sold at that node) gets a series of zeros on the panel's calendar. The series
+    must end on the same period (one network's file)."""
+    bad = [s.unique_id for s in panel.series if separator not in s.unique_id
+           or not all(s.unique_id.split(separator, 1))]
+    if bad:
+        raise DemandFrameError([FrameProblem(
+            "pair_ids", f"{len(bad)} unique_id(s) are not NODE{separator}PART: {', '.join(bad[:5])}"
+            + (f" and {len(bad) - 5} more" if len(bad) > 5 else ""),
+            {"count": len(bad), "listed": bad[:5], "more": max(len(bad) - 5, 0), "separator": separator})])
+    ends = {pd.Timestamp(s.ds[-1]) for s in panel.series}
+    if len(ends) > 1:
+        raise DemandFrameError([FrameProblem(
+            "pair_periods", "the series end on different periods "
+            f"({min(ends).date()} to {max(ends).date()}): the first-demand estimate reads one network's calendar",
+            {"first": str(min(ends).date()), "last": str(max(ends).date())})])
+    if not panel.series:
+        return panel
+    longest = max(panel.series, key=len)
+    have = {s.unique_id for s in panel.series}
+    nodes = sorted({s.unique_id.split(separator, 1)[0] for s in panel.series})
+    parts = sorted({s.unique_id.split(separator, 1)[1] for s in panel.series})
+    added = [Series(f"{node}{separator}{part}", longest.ds, longest.months, np.zeros(len(longest), dtype=np.int64))
+             for node in nodes for part in parts if f"{node}{separator}{part}" not in have]
+    return DemandPanel((*panel.series, *added), panel.frequency)
 
 
 @dataclass
