@@ -308,7 +308,7 @@ def _demand_models(nodes: list[Node], codes: list[str], wide: pd.DataFrame, end:
     digest.update("\n".join(map(str, wide.index)).encode())
     digest.update(np.ascontiguousarray(values).tobytes())
     stamp = _network_stamp(end)
-    key = f"partspool:models:{stamp}:{digest.hexdigest()}"
+    key = f"partspool:models2:{stamp}:{digest.hexdigest()}"
     found = cache.get(key)
     if found is None:
         months = [d.month for d in wide.columns]
@@ -326,7 +326,7 @@ def network_shape(end: date, stamp: str | None = None) -> Any:
     already), so a page does not refit it each time."""
     from django.core.cache import cache
 
-    key = f"partspool:shape2:{stamp or _network_stamp(end)}"
+    key = f"partspool:shape3:{stamp or _network_stamp(end)}"
     found = cache.get(key, _UNSET)
     if found is _UNSET:
         frame = demand_panel(list(Node.objects.all()), months=HISTORY_MONTHS, end=end)

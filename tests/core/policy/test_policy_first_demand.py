@@ -11,21 +11,31 @@ import pandas as pd
 import pytest
 
 from partspool.cli import main
-from partspool.core.policy import DaysOfCoverPolicy, DemandFrameError, ServiceLevelPolicy, simulate
+from partspool.core.policy import (
+    DaysOfCoverPolicy,
+    DemandFrameError,
+    ServiceLevelPolicy,
+    StockRules,
+    simulate,
+)
 from partspool.core.policy.first_demand import first_demands, fit_first_demand
 from partspool.core.policy.shape import learn_shape
+from partspool.core.policy.supersession import Link
 
 
 def hand_network():
-    """Two nodes, four parts, 12 months (halves of 6), worked by hand in the tests."""
+    """Two nodes, five parts, 12 months (cut 3 from the end; parts' rates read over the recent half),
+    worked by hand in the tests."""
     ones, zeros = [1] * 6, [0] * 6
     rows = {
-        ("N1", "P"): ones + ones,            # 6 + 6
-        ("N2", "P"): zeros + [3, 0, 0, 0, 0, 0],  # no demand in the first half, 3 in the second
+        ("N1", "P"): ones + ones,
+        ("N2", "P"): zeros + [0, 0, 0, 3, 0, 0],  # no demand before the cut, 3 after it
         ("N1", "Q"): ones + ones,
         ("N2", "Q"): ones + ones,
         ("N1", "S"): zeros + [0, 0, 0, 0, 1, 1],  # a part the network only started selling
         ("N2", "S"): zeros + zeros,          # never sold here; S sold at N1
+        ("N1", "T"): [1, 1, 1, 0, 0, 0] + zeros,  # a part the network stopped selling
+        ("N2", "T"): zeros + zeros,
         ("N1", "R"): zeros + zeros,          # R never sold anywhere
         ("N2", "R"): zeros + zeros,
     }
@@ -36,28 +46,30 @@ def hand_network():
 def test_calibration_matches_a_hand_computation():
     histories, nodes, parts = hand_network()
     fit = fit_first_demand(histories, nodes, parts, min_pairs=1)
-    # first half: N1 sold 12, N2 6 (share 1/3); P sold 6 in 6 months (1 a month), so N2|P, the only pair
-    # without demand whose part sold, was expected to sell 1/3 a month, 2 over the 6 months after: it sold 3
+    # before the cut (9 months): N1 sold 9 + 9 + 3 = 21, N2 9 (share 0.3); over the last 4 of them P sold
+    # 1 a month, so N2|P, the only pair without demand whose part sold lately, was expected to sell
+    # 0.3 a month, 0.9 over the 3 months after the cut: it sold 3 (T sold nothing lately: not counted)
     assert fit is not None
     assert fit.pairs == 1
-    assert fit.predicted == pytest.approx(2.0)
+    assert fit.predicted == pytest.approx(0.9)
     assert fit.units == 3.0
-    assert fit.calibration == pytest.approx(1.5)
+    assert fit.calibration == pytest.approx(3 / 0.9)
 
 
 def test_only_pairs_that_never_sold_a_part_the_network_sells_get_an_estimate():
     histories, nodes, parts = hand_network()
     found = first_demands(histories, nodes, parts, fit_first_demand(histories, nodes, parts, min_pairs=1))
     by_key = {(n, p): f for n, p, f in zip(nodes, parts, found, strict=True)}
-    # whole history: N1 sold 26, N2 15 of 41; S sold 2 in 12 months
+    # whole history: N1 sold 12 + 12 + 2 + 3 = 29, N2 15 of 44; S sold 2 in the last 6 months
     estimate = by_key[("N2", "S")]
     assert estimate is not None
-    assert estimate.node_share == pytest.approx(15 / 41)
-    assert estimate.part_rate == pytest.approx(2 / 12)
-    assert estimate.mean == pytest.approx(1.5 * 15 / 41 * 2 / 12)
+    assert estimate.node_share == pytest.approx(15 / 44)
+    assert estimate.part_rate == pytest.approx(2 / 6)
+    assert estimate.mean == pytest.approx(3 / 0.9 * 15 / 44 * 2 / 6)
     assert "expected from the network" in estimate.describe()
     assert by_key[("N1", "R")] is None and by_key[("N2", "R")] is None  # nothing known of a part never sold
-    assert all(by_key[k] is None for k in by_key if k[1] in ("P", "Q") or k == ("N1", "S"))  # they sold
+    assert by_key[("N2", "T")] is None  # nor expected of one the network stopped selling
+    assert all(by_key[k] is None for k in by_key if k[1] in ("P", "Q") or k in (("N1", "S"), ("N1", "T")))
 
 
 def test_no_estimate_without_enough_history_or_pairs_to_calibrate_on():
@@ -159,8 +171,9 @@ def test_pairs_that_never_sold_do_not_move_the_learnt_shape():
     trend = np.exp(np.linspace(0, 0.5, stamps))
     histories = [rng.poisson(rng.uniform(0.5, 3) * trend) for _ in range(120)]
     zeros = [np.zeros(stamps) for _ in range(400)]
-    alone = learn_shape(histories, [12] * len(histories))
-    padded = learn_shape([*zeros[:200], *histories, *zeros[200:]], [12] * (len(histories) + len(zeros)))
+    rules = StockRules(shape_sample=100)  # fewer than the series: a sample is drawn
+    alone = learn_shape(histories, [12] * len(histories), rules)
+    padded = learn_shape([*zeros[:200], *histories, *zeros[200:]], [12] * (len(histories) + len(zeros)), rules)
     assert alone is not None and padded is not None
     assert padded.growth == pytest.approx(alone.growth)
     assert padded.spread == pytest.approx(alone.spread) and padded.series == alone.series
@@ -187,3 +200,32 @@ def test_command_line(tmp_path: Path, capsys):
                  "--lead-time", "1", "--first-demand", "--separator", ""])
     _out, err = capsys.readouterr()
     assert code == 2 and "--separator" in err
+
+
+def test_parts_in_a_supersession_are_not_given_the_estimate_and_costs_carry_to_added_pairs():
+    frame = network_frame()
+    ids = frame["unique_id"].str.split("|", expand=True)
+    nodes, parts = sorted(ids[0].unique()), sorted(ids[1].unique())
+    old, new = parts[0], parts[1]
+    links = [Link(f"{n}|{old}", f"{n}|{new}", None) for n in nodes]
+    costs = {uid: 10.0 + k for k, uid in enumerate(sorted(frame["unique_id"].unique()))}
+    result = simulate(frame, holdout=12, policy=ServiceLevelPolicy(0.95), lead_time=1, first_demand=True,
+                      supersessions=links, unit_costs=costs)
+    linked = {f"{n}|{p}" for n in nodes for p in (old, new)}
+    assert not [d.unique_id for d in result.details if d.unique_id in linked and "expected from the network" in d.model]
+    assert result.first_demand_pairs == sum("expected from the network" in d.model for d in result.details) > 0
+    assert result.average_inventory_value is not None and result.average_inventory_value > 0
+    with pytest.raises(DemandFrameError) as error:  # a link's id must name a node and a part as well
+        simulate(frame, holdout=12, policy=ServiceLevelPolicy(0.95), lead_time=1, first_demand=True,
+                 supersessions=[Link(f"{nodes[0]}|{old}", "loose", None)])
+    assert error.value.found[0].code == "pair_ids" and "loose" in error.value.found[0].detail
+
+
+def test_held_out_demand_does_not_move_the_estimates():
+    frame = network_frame()
+    last = sorted(frame["ds"].unique())[-12:]
+    changed = frame.assign(y=frame["y"].where(~frame["ds"].isin(last), frame["y"] * 3 + 1))
+    levels = [{d.unique_id: (d.order_up_to, d.model) for d in simulate(
+        f, holdout=12, policy=ServiceLevelPolicy(0.95), lead_time=1, first_demand=True).details}
+        for f in (frame, changed)]
+    assert levels[0] == levels[1]

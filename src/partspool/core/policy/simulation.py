@@ -268,8 +268,19 @@ def simulate(
     pairs_added = 0
     if first_demand:
         before = len(panel.series)
+        loose = [i for link in supersessions or () for i in (link.old, link.new) if not _pair_id(i, separator)]
+        if loose:
+            raise DemandFrameError([FrameProblem(
+                "pair_ids", f"{len(loose)} unique_id(s) are not NODE{separator}PART: {', '.join(loose[:5])}"
+                + (f" and {len(loose) - 5} more" if len(loose) > 5 else ""),
+                {"count": len(loose), "listed": loose[:5], "more": max(len(loose) - 5, 0), "separator": separator})])
         panel = complete_pairs(panel, separator)
         pairs_added = len(panel.series) - before
+        if unit_costs is not None:  # a pair added costs what its part costs elsewhere
+            by_part = {uid.split(separator, 1)[1]: cost for uid, cost in unit_costs.items() if _pair_id(uid, separator)}
+            unit_costs = {**{s.unique_id: by_part[s.unique_id.split(separator, 1)[1]]
+                             for s in panel.series[before:] if s.unique_id.split(separator, 1)[1] in by_part},
+                          **unit_costs}
     if supersessions and isinstance(policy, FixedLevelPolicy):
         raise ValueError("supersessions need a policy that sets its levels from the history, not fixed levels")
     panel, family = _supersessions(panel, supersessions or (), holdout, lead_time)
@@ -306,8 +317,11 @@ def simulate(
         nodes, parts = zip(*(s.unique_id.split(separator, 1) for s in panel.series), strict=True)
         width = max(len(h) for h in histories)  # a series that started later had no demand before
         padded = [np.concatenate([np.zeros(width - len(h)), np.asarray(h, dtype=np.float64)]) for h in histories]
+        # a part being replaced is run down and a successor is stocked for its family: neither is a pair
+        # that never sold
+        linked = {int(i) for i in np.flatnonzero(family.successor >= 0)} | {h for h, _s, _o in family.groups}
         for i, found in enumerate(first_demands(padded, nodes, parts)):
-            if found is not None:
+            if found is not None and i not in linked:
                 models[i] = first_demand_model(found, len(histories[i]), rules.periods_per_year(panel.frequency))
                 estimated += 1
     classes = _classes(panel, holdout, policy)
@@ -331,12 +345,15 @@ def simulate(
     return replace(result, pairs_added=pairs_added, first_demand_pairs=estimated)
 
 
+def _pair_id(unique_id: str, separator: str) -> bool:
+    return separator in unique_id and all(unique_id.split(separator, 1))
+
+
 def complete_pairs(panel: DemandPanel, separator: str = "|") -> DemandPanel:
     """``panel`` with every node × part pair of its unique_ids (``NODE<separator>PART``): a pair missing
     from it (a part never sold at that node) gets a series of zeros on the panel's calendar. The series
     must end on the same period (one network's file)."""
-    bad = [s.unique_id for s in panel.series if separator not in s.unique_id
-           or not all(s.unique_id.split(separator, 1))]
+    bad = [s.unique_id for s in panel.series if not _pair_id(s.unique_id, separator)]
     if bad:
         raise DemandFrameError([FrameProblem(
             "pair_ids", f"{len(bad)} unique_id(s) are not NODE{separator}PART: {', '.join(bad[:5])}"
