@@ -268,12 +268,7 @@ def simulate(
     pairs_added = 0
     if first_demand:
         before = len(panel.series)
-        loose = [i for link in supersessions or () for i in (link.old, link.new) if not _pair_id(i, separator)]
-        if loose:
-            raise DemandFrameError([FrameProblem(
-                "pair_ids", f"{len(loose)} unique_id(s) are not NODE{separator}PART: {', '.join(loose[:5])}"
-                + (f" and {len(loose) - 5} more" if len(loose) > 5 else ""),
-                {"count": len(loose), "listed": loose[:5], "more": max(len(loose) - 5, 0), "separator": separator})])
+        _check_pair_ids([i for link in supersessions or () for i in (link.old, link.new)], separator)
         panel = complete_pairs(panel, separator)
         pairs_added = len(panel.series) - before
         if unit_costs is not None:  # a pair added costs what its part costs elsewhere
@@ -349,16 +344,21 @@ def _pair_id(unique_id: str, separator: str) -> bool:
     return separator in unique_id and all(unique_id.split(separator, 1))
 
 
-def complete_pairs(panel: DemandPanel, separator: str = "|") -> DemandPanel:
-    """``panel`` with every node × part pair of its unique_ids (``NODE<separator>PART``): a pair missing
-    from it (a part never sold at that node) gets a series of zeros on the panel's calendar. The series
-    must end on the same period (one network's file)."""
-    bad = [s.unique_id for s in panel.series if not _pair_id(s.unique_id, separator)]
+def _check_pair_ids(ids: Sequence[str], separator: str) -> None:
+    """Raise ``pair_ids`` naming the ids that are not ``NODE<separator>PART`` (the first five)."""
+    bad = [i for i in ids if not _pair_id(i, separator)]
     if bad:
         raise DemandFrameError([FrameProblem(
             "pair_ids", f"{len(bad)} unique_id(s) are not NODE{separator}PART: {', '.join(bad[:5])}"
             + (f" and {len(bad) - 5} more" if len(bad) > 5 else ""),
             {"count": len(bad), "listed": bad[:5], "more": max(len(bad) - 5, 0), "separator": separator})])
+
+
+def complete_pairs(panel: DemandPanel, separator: str = "|") -> DemandPanel:
+    """``panel`` with every node × part pair of its unique_ids (``NODE<separator>PART``): a pair missing
+    from it (a part never sold at that node) gets a series of zeros on the panel's calendar. The series
+    must end on the same period (one network's file)."""
+    _check_pair_ids([s.unique_id for s in panel.series], separator)
     ends = {pd.Timestamp(s.ds[-1]) for s in panel.series}
     if len(ends) > 1:
         raise DemandFrameError([FrameProblem(
