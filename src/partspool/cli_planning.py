@@ -15,6 +15,7 @@ def cmd_forecast_run(args: argparse.Namespace) -> int:
     """Forecast the database's demand history and keep the run (see `forecast` for plain CSV files)."""
     from django.utils import translation
     from django.utils.translation import gettext as _
+    from django.utils.translation import ngettext
 
     from partspool.errors import DomainError
     from partspool.network.selectors import parse_month
@@ -32,6 +33,12 @@ def cmd_forecast_run(args: argparse.Namespace) -> int:
                 "winners: %(won)s") % {"run": run.number, "series": run.series, "horizon": run.horizon,
                                        "end": f"{run.history_end:%Y-%m}", "seconds": f"{run.seconds:.1f}",
                                        "won": won or "-"})
+        replaced = run.summary.get("replaced") or {}
+        if replaced:
+            print(ngettext("%(count)s part replaced by a successor was forecast with it: %(links)s",
+                           "%(count)s parts replaced by a successor were forecast with them: %(links)s",
+                           len(replaced)) % {"count": len(replaced),
+                                             "links": ", ".join(f"{a} -> {b}" for a, b in sorted(replaced.items()))})
     return 0
 
 

@@ -35,6 +35,23 @@ def method_reason(explanation: dict[str, Any], asked: str = "auto") -> str:
     back-tested (chosen by hand), and one of an ``auto`` run without back-test origins had too
     short a history. A score that could not be measured says so rather than "None".
     """
+    text = _method_reason(explanation, asked)
+    family = _family(explanation)
+    if family:
+        text += _sep() + _("The forecast is for this part with the parts it replaces (%(parts)s): their demand "
+                           "history is counted as this part's, as the stock levels count it.") % {"parts": family}
+    return text
+
+
+def _family(explanation: dict[str, Any] | None) -> str:
+    """The parts a successor's forecast includes, with the date each was replaced ("" for none)."""
+    rows = (explanation or {}).get("replaces") or []
+    return ", ".join(
+        _("%(part)s from %(date)s") % {"part": r.get("part"), "date": r["since"]} if r.get("since") else str(r.get("part"))
+        for r in rows if isinstance(r, dict))
+
+
+def _method_reason(explanation: dict[str, Any], asked: str) -> str:
     winner, runner = explanation.get("winner"), explanation.get("runner_up")
     origins = int(explanation.get("origins") or 0)
     if not winner or (origins == 0 and asked.strip().lower() != "auto"):
@@ -82,6 +99,9 @@ def forecast_basis(explanation: dict[str, Any] | None, method: str) -> str:
         text = _("%(method)s: best of the back-test over %(origins)s origins") % {"method": method, "origins": origins}
     if explanation.get("adjusted"):
         text += _("; ") + _("season and growth allowed for")
+    family = _family(explanation)
+    if family:
+        text += _("; ") + _("with the demand of %(parts)s, which it replaces") % {"parts": family}
     return text
 
 

@@ -181,7 +181,7 @@ def node_policies(nodes: list[Node], *, lead_time: int = 1, basis: str | None = 
     services = rules.service_policies(rules.current())
     heads = supersession_heads(end)
     served = served_panel(nodes, months=HISTORY_MONTHS, end=end)
-    frame, replaced = _families(served, heads)
+    frame, replaced = families(served, heads)
     per_node = _abc_per_node(nodes, frame, basis, end)
     # where one successor replaces several parts at a node, each one's own level bounds the stock of it
     # kept for the family (one's stock cannot serve another's demand): their own rows are set too
@@ -262,7 +262,7 @@ def supersession_heads(end: date) -> dict[str, tuple[str, str | None]]:
             for old, (head, path) in heads.items()}
 
 
-def _families(frame: pd.DataFrame, heads: dict[str, tuple[str, str | None]]
+def families(frame: pd.DataFrame, heads: dict[str, tuple[str, str | None]]
               ) -> tuple[pd.DataFrame, dict[tuple[str, str], str]]:
     """``frame`` (``unique_id, ds, y``) with each replaced part's demand moved onto its last successor at
     the same node (month by month; a successor with no demand of its own there gets a row), and the
@@ -363,7 +363,7 @@ def _moderated(nodes: list[Node], codes: list[str], models: list[Any], end: date
 
 def _population_fit(population: list[Node], end: date) -> Any:
     """The moderation learnt from every node x part of a region (read from the database)."""
-    frame, _replaced = _families(served_panel(population, months=HISTORY_MONTHS, end=end), supersession_heads(end))
+    frame, _replaced = families(served_panel(population, months=HISTORY_MONTHS, end=end), supersession_heads(end))
     if frame.empty:
         return None
     wide = frame.pivot(index="unique_id", columns="ds", values="y").fillna(0.0)

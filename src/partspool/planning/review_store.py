@@ -6,7 +6,8 @@ ended before the month (so the month was truly ahead), whose horizon reaches it,
 before the month was over; a run made later with an old history is a back-test, listed with the
 runs but never rewriting a month's review. Demand for a part that run did not forecast is a miss
 at forecast 0, method "—" (otherwise new demand would count as neither demand nor error, and raise
-the accuracy).
+the accuracy). Demand for a part that run forecast with its successor (a supersession in force when
+it was made) counts as the successor's: the two are one family's demand, forecast once.
 
 Once a month is over, nothing made later can change which run was in force, so each node's month is
 worked out once and stored; the review then sums stored lines in the database instead of reading
@@ -85,13 +86,15 @@ def _store_node(node_id: int, wanted: set[date]) -> int:
             return 0
         first, last = min(wanted), max(wanted)
         in_force = {key: run for key, run in _runs_in_force(first, last, {node_id}).items() if key[1] in wanted}
-        demanded: dict[tuple[int, date], float] = {}
+        demanded: dict[tuple[int, date], float] = defaultdict(float)
         if in_force:
+            folds = _folds(set(in_force.values()))
             for part_id, month, quantity in DemandRecord.objects.filter(
                     node_id=node_id, month__gte=first, month__lte=last).values_list(
                     "part_id", "month", "quantity").iterator(chunk_size=5000):
-                if (node_id, month) in in_force:
-                    demanded[(part_id, month)] = float(quantity)
+                run_id = in_force.get((node_id, month))
+                if run_id is not None:  # a part the run forecast with its successor counts as the successor
+                    demanded[(folds.get(run_id, {}).get(part_id, part_id), month)] += float(quantity)
         lines: list[ReviewLine] = []
         rows = ForecastSeries.objects.filter(run_id__in=set(in_force.values()), node_id=node_id)
         for part_id, run_id, start, values, method in rows.values_list(
@@ -119,6 +122,18 @@ def _store_node(node_id: int, wanted: set[date]) -> int:
             ReviewMonth(node_id=node_id, month=m, series=int(t[0]), forecast=t[1], actual=t[2], abs_error=t[3])
             for m, t in sorted(totals.items())])
     return len(wanted)
+
+
+def _folds(runs: set[int]) -> dict[int, dict[int, int]]:
+    """Per run: the parts it forecast with their successor (its summary's ``replaced``), as part ids."""
+    from partspool.network.models import Part
+
+    by_run = {pk: (summary or {}).get("replaced") or {} for pk, summary in
+              ForecastRun.objects.filter(pk__in=runs).values_list("pk", "summary")}
+    numbers = {n for replaced in by_run.values() for pair in replaced.items() for n in pair}
+    ids = dict(Part.objects.filter(number__in=numbers).values_list("number", "pk")) if numbers else {}
+    return {pk: {ids[old]: ids[new] for old, new in replaced.items() if old in ids and new in ids}
+            for pk, replaced in by_run.items() if replaced}
 
 
 def _delete(pairs: dict[int, set[date]]) -> None:

@@ -151,20 +151,24 @@ def series_seen(user: User, runs: list[ForecastRun]) -> dict[int, int]:
 
 
 def run_overview(user: User, run: ForecastRun) -> dict[str, Any]:
-    """A run's summary as far as the user may see it: series, methods won and combinations among
-    their own nodes' series only (the whole run's for the supply chain)."""
+    """A run's summary as far as the user may see it: series, methods won, combinations and the parts
+    forecast with their successor among their own nodes' series only (the whole run's for the supply chain)."""
     if managed_node_ids(user) is None:
         return {**run.summary, "series": run.series}
     won: dict[str, int] = {}
+    replaced: dict[str, str] = {}
     combined = count = stopped = 0
-    for method, explanation in run_series(user, run).values_list("method", "explanation"):
+    for number, method, explanation in run_series(user, run).values_list("part__number", "method", "explanation"):
         count += 1
+        for row in (explanation or {}).get("replaces") or []:  # only the supersessions of their own series
+            replaced[str(row.get("part"))] = number
         winner = str((explanation or {}).get("winner") or method)
         won[winner] = won.get(winner, 0) + 1
         combined += "[" in method
         alive = (explanation or {}).get("alive")
         stopped += alive is not None and float(alive) < 0.5
-    out = {**run.summary, "series": count, "methods_won": won, "combined": combined}
+    out = {**run.summary, "series": count, "methods_won": won, "combined": combined,
+           "replaced": dict(sorted(replaced.items()))}
     if run.summary.get("obsolescence"):  # the network's rate, their own series' count
         out["obsolescence"] = {**run.summary["obsolescence"], "likely_stopped": stopped}
     return out

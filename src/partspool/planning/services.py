@@ -16,6 +16,7 @@ from partspool.errors import InvalidInput, NotPermitted, control_character
 from partspool.network.models import DemandRecord, Node, Part
 from partspool.network.selectors import months_back
 from partspool.planning.models import MAX_HORIZON, ForecastRun, ForecastSeries, ReviewLine, ReviewNote
+from partspool.planning.policy import families, supersession_heads
 from partspool.planning.review_store import store_months
 from partspool.planning.selectors import (
     demand_panel,
@@ -67,17 +68,29 @@ def forecast_run(*, user: User, nodes: list[str] | None = None, horizon: int = 3
     frame = demand_panel(chosen, months=HISTORY_MONTHS, end=end)
     if frame.empty:
         raise InvalidInput("no_history")
+    # a part replaced by another (a supersession in force by the first month forecast) is forecast as its
+    # family: its demand, month by month, is counted as its last successor's at the same node, as the
+    # stock levels count it; the replaced part gets no series of its own
+    heads = supersession_heads(end)
+    frame, folded = families(frame, heads)
     started = time.perf_counter()
     try:
         result = forecast(frame, horizon, method=method, engine=engine)
     except ForecastInputError as error:
         raise InvalidInput("forecast_input", detail=str(error)) from None
     seconds = time.perf_counter() - started
-    return _store(user, chosen, result, horizon, method, engine, end, seconds)
+    replaces: dict[tuple[str, str], list[dict[str, str | None]]] = {}
+    for (code, old), head in sorted(folded.items()):
+        replaces.setdefault((code, head), []).append({"part": old, "since": heads[old][1]})
+    return _store(user, chosen, result, horizon, method, engine, end, seconds, replaces)
 
 
 def _store(user: User, chosen: list[Node], result: Any, horizon: int, method: str, engine: str, end: date,
-           seconds: float) -> ForecastRun:
+           seconds: float, replaces: dict[tuple[str, str], list[dict[str, str | None]]] | None = None) -> ForecastRun:
+    """Keep the run and its series. ``replaces``: per (node, successor), the parts whose demand its series
+    includes (``families``); the run's summary keeps each replaced part's successor, by which the review
+    counts a replaced part's later demand against its successor's forecast."""
+    replaces = replaces or {}
     choices = result.choices.set_index("unique_id")
     fc = result.forecasts.sort_values(["unique_id", "ds"], kind="stable")
     node_ids = {n.code: n.pk for n in chosen}
@@ -96,7 +109,8 @@ def _store(user: User, chosen: list[Node], result: Any, horizon: int, method: st
             hi=[round(float(v), 3) for v in group["hi"]],
             explanation={k: _plain(c[k]) for k in ("winner", "winner_rmsse", "runner_up", "runner_up_rmsse",
                                                    "margin", "rmsse", "bias", "accuracy", "origins", "weights", "alive", "adjusted")
-                         if k in c.index},
+                         if k in c.index} | ({"replaces": replaces[(node_code, part_number)]}
+                                             if (node_code, part_number) in replaces else {}),
         ))
     with transaction.atomic():
         run = ForecastRun.objects.create(
@@ -105,7 +119,9 @@ def _store(user: User, chosen: list[Node], result: Any, horizon: int, method: st
                                                 "frequency": str(getattr(result.frequency, "code", "")),
                                                 "obsolescence": _obsolescence(result),
                                                 "origin_decay": _decay(result),
-                                                "panel_growth": _growth(result)})
+                                                "panel_growth": _growth(result),
+                                                "replaced": {row["part"]: head for (_code, head), rows in
+                                                             sorted(replaces.items()) for row in rows}})
         run.nodes.set(chosen)
         for row in rows:
             row.run = run

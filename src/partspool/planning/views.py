@@ -21,7 +21,7 @@ from partspool.accounts.permissions import CENTRAL_ROLES, managed_node_ids
 from partspool.core.transfer_flow import Deal, Status
 from partspool.errors import InvalidInput, NotFound
 from partspool.network.exports import download, table_xlsx
-from partspool.network.models import Node, Region
+from partspool.network.models import Node, Part, Region
 from partspool.network.selectors import node_get, parse_month, part_get
 from partspool.planning import kpis, policy, rules, selectors, services
 from partspool.planning.explain import HOLDING, KPI_NAMES, OPTIONS, REFILL, level_reason, method_reason
@@ -128,7 +128,11 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
     if q.get("series"):
         pick = rows.filter(pk=_int(q["series"], 0, "series_number")).first()
         if pick is not None:
-            frame = selectors.demand_panel([pick.node], months=36, end=run.history_end, parts=[pick.part])
+            # a successor's forecast was made on its family's demand (the parts it replaces): that is its history
+            family = [r.get("part") for r in (pick.explanation or {}).get("replaces") or [] if isinstance(r, dict)]
+            parts = [pick.part, *Part.objects.filter(number__in=family)] if family else [pick.part]
+            frame = selectors.demand_panel([pick.node], months=36, end=run.history_end, parts=parts)
+            frame = frame.groupby("ds", as_index=False)["y"].sum()
             chart = _series_chart([(d.date(), y) for d, y in zip(frame["ds"], frame["y"], strict=True)], pick)
     if q.get("format") == "xlsx":
         count = rows.count()
@@ -147,7 +151,8 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
         "run": run, "rows": [(s, method_reason(s.explanation, run.method),
                               [selectors.month_add(s.first_month, k) for k in range(len(s.forecast))]) for s in shown],
         "total": rows.count(), "q": q, "chart": chart,
-        "overview": overview, "won": sorted(overview.get("methods_won", {}).items(), key=lambda kv: -kv[1])})
+        "overview": overview, "won": sorted(overview.get("methods_won", {}).items(), key=lambda kv: -kv[1]),
+        "replaced": sorted((overview.get("replaced") or {}).items())})
 
 
 @role_page
