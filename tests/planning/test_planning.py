@@ -92,7 +92,7 @@ def test_policy_side_by_side_orders_and_surplus(history):
     hz = login(history.users["manager"])
     body = hz.get("/api/stock-policy?node=SC-HZ01&lead_time=1").json()
     names = {o["policy"] for o in body["totals"]["all"]}
-    assert names == {"service_level", "days_15", "days_30"}
+    assert names == {"service_level", "class_pool", "days_15", "days_30"}
     pads = next(p for p in body["parts"] if p["part"] == "BRK-PAD-F01")
     level = next(o for o in pads["options"] if o["policy"] == "service_level")
     assert level["fill_rate"] >= 0.95 and level["order_up_to"] > 0  # class A: > 95%

@@ -82,10 +82,13 @@ def test_a_forecast_download_too_big_for_one_file_asks_for_a_narrower_one(histor
 
 
 def test_policy_page_names_the_policies_in_the_users_language(history):
+    import re
+
     page = login(history.users["manager"]).get("/planning/policy/", **ZH).content.decode()
-    assert "按服务水平" in page
-    for code in ("service_level", "days_15", "days_30", ">all<"):
-        assert code not in page
+    assert "按服务水平" in page and "按类别合并达标" in page
+    shown = re.sub(r'value="[^"]*"', "", page)  # the choices' values are codes; what is shown is not
+    for code in ("service_level", "class_pool", "days_15", "days_30", ">all<"):
+        assert code not in shown
 
 
 def test_a_coordinators_home_outside_the_region_is_not_shown_and_no_nodes_is_a_clear_404(history):

@@ -19,6 +19,8 @@ from partspool.planning.explain import (
     method_reason,
     move_reason,
     plan_reason,
+    pool_reason,
+    pool_sizes,
     suggestion_reason,
 )
 
@@ -129,20 +131,24 @@ def abc(request: HttpRequest, node: str | None = None, basis: str | None = None)
 
 
 @router.get("/stock-policy", response=dict,
-            summary="Levels by service level and by 15/30 days of cover side by side, orders and surplus")
-def stock_policy(request: HttpRequest, node: str, lead_time: int = 1) -> dict[str, Any]:
+            summary="Levels by service level, by class target pooled and by 15/30 days of cover side by side; "
+                    "orders and surplus under the option chosen")
+def stock_policy(request: HttpRequest, node: str, lead_time: int = 1, option: str = "service_level") -> dict[str, Any]:
     chosen = selectors.visible_nodes(request.user, [node])[0]  # type: ignore[arg-type]
+    option = policy.check_option(option)
     result = policy.node_policy(chosen, lead_time=lead_time)
-    suggestions = policy.replenishment(chosen, result)
+    suggestions = policy.replenishment(chosen, result, option)
+    sizes = pool_sizes(result.comparisons)
     return {
-        "node": chosen.code, "lead_time": lead_time,
+        "node": chosen.code, "lead_time": lead_time, "suggestions_by": option,
         "demand_served": {"center": "own", "regional_wh": "region", "central_wh": "network"}.get(chosen.kind, "own"),
         "totals": {k: [{"policy": o.name, "parts": o.items, "capital": o.capital, "fill_rate": o.fill_rate,
                         "turnover": o.turnover} for o in v] for k, v in result.totals.items()},
         "parts": [{"part": c.key, "abc_class": c.abc_class and str(c.abc_class), "replaced_by": c.replaced_by,
                    "inherits": list(c.inherits), "options": [
             {"policy": o.name, "order_up_to": o.level.order_up_to, "safety_stock": o.level.order_up_to - o.level.protection_mean,
-             "fill_rate": o.fill_rate, "capital": o.capital} for o in c.options], "why": level_reason(c)}
+             "fill_rate": o.fill_rate, "capital": o.capital} for o in c.options], "why": level_reason(c),
+                   "why_pooled": pool_reason(c, sizes)}
             for c in result.comparisons],
         "suggestions": [{"part": s.part, "order_up_to": s.order_up_to, "position": s.position,
                          "order": s.order_quantity, "surplus": s.surplus, "why": suggestion_reason(s)}

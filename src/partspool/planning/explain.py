@@ -15,8 +15,8 @@ HOLDING = {"regional_warehouse": gettext_lazy("regional warehouse"), "service_ce
 REFILL = {"continuous": gettext_lazy("replenished continuously"),
           "safety_stock_and_transfers": gettext_lazy("local safety stock plus regional transfers"),
           "on_demand": gettext_lazy("ordered on demand")}
-OPTIONS = {"service_level": gettext_lazy("by service level"), "days_15": gettext_lazy("15 days of cover"),
-           "days_30": gettext_lazy("30 days of cover")}
+OPTIONS = {"service_level": gettext_lazy("by service level"), "class_pool": gettext_lazy("class target, pooled"),
+           "days_15": gettext_lazy("15 days of cover"), "days_30": gettext_lazy("30 days of cover")}
 
 
 def _score(value: Any) -> str:
@@ -184,6 +184,41 @@ def abc_reason(row: Any, rules: Any) -> str:
 
 FAMILIES = {"poisson": gettext_lazy("Poisson"), "negative_binomial": gettext_lazy("negative binomial"),
             "empirical": gettext_lazy("its own history's frequencies"), "none": gettext_lazy("no demand")}
+
+
+def pool_sizes(comparisons: Any) -> dict[str | None, int]:
+    """How many parts share each pool of a node's ``class_pool`` option (by class; None: one pool of all)."""
+    sizes: dict[str | None, int] = {}
+    for c in comparisons:
+        level = c.option("class_pool").level
+        if level.method == "pooled_fill_rate":
+            sizes[level.label] = sizes.get(level.label, 0) + 1
+    return sizes
+
+
+def pool_reason(comparison: Any, sizes: dict[str | None, int]) -> str:
+    """How the ``class_pool`` option set the part's level: the class's target reached by its parts at the
+    node together at the least capital, and the part's level beside its own per-part target's ("" where
+    the option is the per-part level: a class kept without stock, a part run down)."""
+    option = comparison.option("class_pool")
+    level = option.level
+    if level.method != "pooled_fill_rate":
+        return ""
+    target = level.target or 0.0
+    facts = {"n": sizes.get(level.label, 1), "klass": level.label,
+             "target": _pct(target, 0 if round(target * 100, 6).is_integer() else 1),
+             "level": level.order_up_to, "fill": _pct(option.fill_rate),
+             "own": comparison.option("service_level").level.order_up_to}
+    if level.label is None:
+        text = ngettext("Pooled: the node's %(n)s part reaches %(target)s at the least capital.",
+                        "Pooled: the node's %(n)s parts reach %(target)s together at the least capital.",
+                        facts["n"]) % facts
+    else:
+        text = ngettext("Pooled: the node's %(n)s part of class %(klass)s reaches %(target)s at the least capital.",
+                        "Pooled: the node's %(n)s parts of class %(klass)s reach %(target)s together at the least "
+                        "capital.", facts["n"]) % facts
+    return text + _sep() + _("This part gets %(level)s (expected fill rate %(fill)s; %(own)s on its own target): "
+                             "stock goes first where a yuan held serves the most demand.") % facts
 
 
 def level_reason(comparison: Any) -> str:

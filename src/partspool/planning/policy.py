@@ -13,6 +13,7 @@ from django.db.models import F, Q
 
 from partspool.core.geo import great_circle_km
 from partspool.core.policy import (
+    POOL_OPTION,
     AbcClass,
     AbcItem,
     AbcResult,
@@ -24,6 +25,7 @@ from partspool.core.policy import (
     StockPosition,
     StockRules,
     Suggestion,
+    add_class_pools,
     apply_moderation,
     classify_abc,
     compare_policies_many,
@@ -199,7 +201,7 @@ def node_policies(nodes: list[Node], *, lead_time: int = 1, basis: str | None = 
     numbers = {number for _code, number in map(split_id, frame["unique_id"].unique())} | {n for _c, n in replaced}
     costs = dict(Part.objects.filter(number__in=numbers).values_list("number", "unit_cost"))
     cover = StockRules()
-    names = ["service_level", *(f"days_{d:g}" for d in (cover.cover_days, cover.raised_cover_days))]
+    names = ["service_level", POOL_OPTION, *(f"days_{d:g}" for d in (cover.cover_days, cover.raised_cover_days))]
     if not frame.empty:
         wide = frame.pivot(index="unique_id", columns="ds", values="y").sort_index().fillna(0.0)
         ids = [split_id(str(u)) for u in wide.index]
@@ -215,6 +217,10 @@ def node_policies(nodes: list[Node], *, lead_time: int = 1, basis: str | None = 
             abc_classes=[per_node[code].get(replaced[(code, number)] if (code, number) in shared else number,
                                             AbcClass.C) for code, number in ids], target=target,
             services=services, months=ahead)
+        # the class's target reached by its parts at the node together, at the least capital
+        found = add_class_pools(found, groups=[code for code, _number in ids], lead_time=lead_time, target=target,
+                                services=services, months=ahead,
+                                members=[pair not in shared for pair in ids] if shared else None)
         names = [o.name for o in found[0].options]
         inherits: dict[tuple[str, str], list[str]] = {}
         for (code, old), head in replaced.items():
@@ -398,6 +404,16 @@ def node_policy(node: Node, *, lead_time: int = 1, basis: str | None = None, tar
     """For each part with demand at the node: the level by service level (its class's target) and by
     15 and 30 days of cover, with capital, expected fill rate and turnover; totals per class."""
     return node_policies([node], lead_time=lead_time, basis=basis, target=target, end=end)[0]
+
+
+OPTION_NAMES = ("service_level", POOL_OPTION, "days_15", "days_30")
+
+
+def check_option(option: str) -> str:
+    """One of the stock-policy options by which orders and surplus are worked out (``invalid_choice``)."""
+    if option not in OPTION_NAMES:
+        raise InvalidInput("invalid_choice", field="option", value=option)
+    return option
 
 
 def positions_for(node: Node, policy: NodePolicy, option: str = "service_level") -> list[StockPosition]:

@@ -24,7 +24,16 @@ from partspool.network.exports import download, table_xlsx
 from partspool.network.models import Node, Part, Region
 from partspool.network.selectors import node_get, parse_month, part_get
 from partspool.planning import kpis, policy, rules, selectors, services
-from partspool.planning.explain import HOLDING, KPI_NAMES, OPTIONS, REFILL, level_reason, method_reason
+from partspool.planning.explain import (
+    HOLDING,
+    KPI_NAMES,
+    OPTIONS,
+    REFILL,
+    level_reason,
+    method_reason,
+    pool_reason,
+    pool_sizes,
+)
 from partspool.views_common import parse_int, role_page
 
 
@@ -237,16 +246,19 @@ def stock_policy(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     node = _node(request)
     lead = _int(request.GET.get("lead_time", ""), 1, "lead_time_range")
+    option = policy.check_option(request.GET.get("option") or "service_level")
     result = policy.node_policy(node, lead_time=lead)
-    suggestions = policy.replenishment(node, result)
+    suggestions = policy.replenishment(node, result, option)
     elsewhere = policy.surplus_elsewhere(node)
+    sizes = pool_sizes(result.comparisons)
     return render(request, "planning/policy.html", {
-        "node": node, "lead_time": lead, "nodes": selectors.visible_nodes(user),
+        "node": node, "lead_time": lead, "nodes": selectors.visible_nodes(user), "option": option,
+        "options": list(OPTIONS.items()), "option_label": OPTIONS[option],
         "totals": [(_("All") if group == "all" else group, [(OPTIONS.get(o.name, o.name), o) for o in options])
                    for group, options in result.totals.items()],
         "option_names": [OPTIONS.get(o.name, o.name) for o in result.comparisons[0].options]
         if result.comparisons else [],
-        "comparisons": [(c, level_reason(c)) for c in result.comparisons[:300]],
+        "comparisons": [(c, level_reason(c), pool_reason(c, sizes)) for c in result.comparisons[:300]],
         "orders": [(s, elsewhere.get(s.part, 0)) for s in suggestions if s.order_quantity],
         "surplus": [s for s in suggestions if s.surplus]})
 

@@ -379,3 +379,43 @@ def test_a_fast_mover_at_years_of_cover_is_evaluated_without_a_table_of_level_by
     finally:
         tracemalloc.stop()
     assert peak < 200e6  # a level × demand table would take tens of gigabytes
+
+
+def test_pooled_levels_priced_at_unit_cost_hold_the_least_capital():
+    # a dear part and cheap ones: by units the dear part is stocked like the others; priced at its cost,
+    # the cheap parts carry more of the target and the capital falls, close to the brute-force least
+    demands = [protection_from_forecast(m, lead_time=1) for m in (0.8, 1.5, 3.0)]
+    costs = [2000.0, 40.0, 15.0]
+    target = 0.9
+    exchange = Exchange.of(demands)
+
+    def capital(levels):
+        return sum(c * h[k] for c, h, k in zip(costs, exchange.stock, levels, strict=True))
+
+    best = min(capital(combo) for combo in itertools.product(*(range(len(s)) for s in exchange.served))
+               if exchange.fill_rate(combo, exact=False) >= target)
+    by_units = [lv.order_up_to for lv in allocate_fill_rate(demands, target)]
+    by_capital = [lv.order_up_to for lv in allocate_fill_rate(demands, target, costs=costs)]
+    assert exchange.fill_rate(by_capital) >= target
+    assert by_capital[0] < by_units[0] and capital(by_capital) < capital(by_units)
+    assert capital(by_capital) <= best + costs[0] * 0.5  # within half a unit of the dear part's stock
+
+
+def test_pooled_fill_rate_weighed_by_value_reaches_the_target_by_value():
+    demands = [protection_from_forecast(m, lead_time=1) for m in (0.5, 2.0, 6.0)]
+    values = [500.0, 20.0, 5.0]
+    levels = [lv.order_up_to for lv in allocate_fill_rate(demands, 0.95, values=values, costs=values)]
+    weighed = Exchange.of(demands, values=values, costs=values)
+    assert weighed.fill_rate(levels) >= 0.95
+    plain = Exchange.of(demands)
+    served = [plain.figures(i, k)[0] for i, k in enumerate(levels)]
+    by_hand = sum(v * s for v, s in zip(values, served, strict=True)) / sum(
+        v * d.review_mean for v, d in zip(values, demands, strict=True))
+    assert weighed.fill_rate(levels) == pytest.approx(by_hand)
+
+
+@pytest.mark.parametrize("bad", [[1.0, 2.0], [1.0, 0.0, 1.0], [1.0, float("nan"), 1.0], [1.0, -3.0, 1.0]])
+def test_pooled_weights_must_be_one_positive_number_per_part(bad):
+    demands = [protection_from_forecast(m, lead_time=1) for m in (0.5, 2.0, 6.0)]
+    with pytest.raises(ValueError, match="costs"):
+        allocate_fill_rate(demands, 0.9, costs=bad)

@@ -82,6 +82,7 @@ from partspool.core.policy.levels import (
     level_from_quantile,
 )
 from partspool.core.policy.moderation import Moderation, apply_moderation, fit_moderation, moderate_dispersion
+from partspool.core.policy.pooling import POOL_OPTION, add_class_pools
 from partspool.core.policy.rebalance import (
     Move,
     PartBalance,
@@ -124,5 +125,5 @@ __all__ = [
     "level_from_quantile", "overstock_share", "protection_demand", "protection_from_forecast",
     "read_demand_frame", "rebalance", "replay", "service_kpis", "simulate", "stockout_rate",
     "summarise_comparisons",
-    "run_down_comparison", "suggest_replenishment", "supplier_on_time", "transport", "transport_many",
+    "run_down_comparison", "suggest_replenishment", "POOL_OPTION", "add_class_pools", "supplier_on_time", "transport", "transport_many",
 ]

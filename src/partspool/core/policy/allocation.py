@@ -12,6 +12,10 @@ each part takes the level maximising ``expected units served - lam x expected av
 rate. The price is bisected until the expected fill rate of the set just reaches the target. The
 result is the cheapest set of levels for its fill rate among those the price can reach (the
 convex hull of each part's curve; in practice within a fraction of a unit per part of optimal).
+
+With unit costs, the same method gives the least **capital** for a fill rate: a part's stock is priced
+at its cost, so a unit of a cheap part that serves the same demand as a unit of a dear one is kept
+first. The set's fill rate may also weigh each part's units (by demand value, as a node's figures do).
 """
 
 from __future__ import annotations
@@ -36,24 +40,33 @@ class Exchange:
     """
 
     def __init__(self, demands: Sequence[ProtectionDemand], served: Sequence[FloatArray],
-                 stock: Sequence[FloatArray]):
+                 stock: Sequence[FloatArray], values: Sequence[float] | None = None,
+                 costs: Sequence[float] | None = None):
         self.demands = tuple(demands)
         self.served, self.stock = tuple(served), tuple(stock)  # the backorder curves, levels 0..top
-        self.demand = float(sum(d.review_mean for d in demands))
+        self.values = _weights(values, len(self.demands), "values")
+        self.costs = _weights(costs, len(self.demands), "costs")
+        self.demand = float(sum(v * d.review_mean for v, d in zip(self.values, demands, strict=True)))
         self._exact = [solvable(d, len(s) - 1) for d, s in zip(demands, served, strict=True)]
         self._cache: list[dict[int, tuple[float, float]]] = [{} for _ in demands]
         self._last: list[int | None] = [None] * len(demands)  # each part's best level at the last price asked
 
     @staticmethod
-    def of(demands: Sequence[ProtectionDemand], margin: float = 6.0) -> Exchange:
-        """The curves of ``demands`` up to ``margin`` standard deviations above the mean."""
+    def of(demands: Sequence[ProtectionDemand], margin: float = 6.0, values: Sequence[float] | None = None,
+           costs: Sequence[float] | None = None) -> Exchange:
+        """The curves of ``demands`` up to ``margin`` standard deviations above the mean.
+
+        ``values``: what a unit served of each part weighs in the set's fill rate, and ``costs``: what a
+        unit of its average stock costs (both 1 when not given: units served over units demanded, at the
+        least units of stock). With unit costs for both, the fill rate is by value and the stock by capital.
+        """
         served, stock = [], []
         for d in demands:
             top = max(int(math.ceil(d.mean + margin * d.sd)) + 1, 1)
             fill, _, on_hand = curves(d, top)
             served.append(fill * d.review_mean)
             stock.append(on_hand)
-        return Exchange(demands, served, stock)
+        return Exchange(demands, served, stock, values, costs)
 
     def figures(self, part: int, level: int, exact: bool = True) -> tuple[float, float]:
         """(expected units served, average stock) of ``part`` at ``level`` (``exact``: False, the
@@ -68,17 +81,18 @@ class Exchange:
         return cache[level]
 
     def _best(self, part: int, price: float, exact: bool) -> int:
+        worth, cost = self.values[part], price * self.costs[part]
         if not (exact and self._exact[part]):
-            return int(np.argmax(self.served[part] - price * self.stock[part]))
+            return int(np.argmax(worth * self.served[part] - cost * self.stock[part]))
         # the climb starts where the last price's ended (prices asked one after another are close, so
         # only the levels between the two optima are solved), else at the backorder curve's best
         last = self._last[part]
-        start = last if last is not None else int(np.argmax(self.served[part] - price * self.stock[part]))
+        start = last if last is not None else int(np.argmax(worth * self.served[part] - cost * self.stock[part]))
         top = len(self.served[part]) - 1
 
         def gain(k: int) -> float:
             served, stock = self.figures(part, k)
-            return served - price * stock
+            return worth * served - cost * stock
 
         best, value = start, gain(start)
         for step in (1, -1):  # climb whichever way improves
@@ -94,14 +108,25 @@ class Exchange:
         return any(self._exact)
 
     def levels(self, price: float, exact: bool = True) -> list[int]:
-        """Each part's level maximising served - price x stock."""
+        """Each part's level maximising value x served - price x cost x stock."""
         return [self._best(i, price, exact) for i in range(len(self.demands))]
 
     def fill_rate(self, levels: Sequence[int], exact: bool = True) -> float:
-        """Expected units served / units demanded over all parts."""
+        """Expected units served / units demanded over all parts (each part's weighed by its value)."""
         if self.demand <= 0:
             return 1.0
-        return float(sum(self.figures(i, k, exact)[0] for i, k in enumerate(levels))) / self.demand
+        return float(sum(self.values[i] * self.figures(i, k, exact)[0] for i, k in enumerate(levels))) / self.demand
+
+
+def _weights(given: Sequence[float] | None, count: int, name: str) -> tuple[float, ...]:
+    if given is None:
+        return (1.0,) * count
+    out = tuple(float(w) for w in given)
+    if len(out) != count:
+        raise ValueError(f"one of the {name} is needed per part")
+    if not all(math.isfinite(w) and w > 0 for w in out):
+        raise ValueError(f"the {name} must be finite and above 0")
+    return out
 
 
 LOWEST_PRICE, HIGHEST_PRICE = 1e-9, 1e6
@@ -148,20 +173,24 @@ EXACT_STEP = 1.25  # the price's step on the exact figures before bisecting (sma
 
 
 def allocate_fill_rate(demands: Sequence[ProtectionDemand], target: float,
-                       labels: Sequence[str | None] | None = None) -> list[StockLevel]:
+                       labels: Sequence[str | None] | None = None, *, values: Sequence[float] | None = None,
+                       costs: Sequence[float] | None = None) -> list[StockLevel]:
     """Levels for a set of parts so that their joint expected fill rate reaches ``target``.
 
     Args:
         demands: each part's protection demand.
         target: the fill rate of the whole set, in (0, 1].
         labels: context for each level's explanation.
+        values: what a unit served of each part weighs in the set's fill rate (default 1: units).
+        costs: what a unit of each part's stock costs (default 1: the least units of stock; unit costs:
+            the least capital).
 
     Returns:
         One level per part (method ``pooled_fill_rate``), their target the set's.
     """
     if not demands:
         return []
-    exchange = Exchange.of(demands)
+    exchange = Exchange.of(demands, values=values, costs=costs)
     levels = exchange.levels(price_for_fill_rate(exchange, target))
     names = labels or [None] * len(demands)
     return [level_fixed(d, s, method="pooled_fill_rate", label=name, target=target)

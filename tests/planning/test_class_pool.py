@@ -1,0 +1,78 @@
+"""A class's availability target reached by its parts at a node together, at the least capital (SPEC C5)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import numpy as np
+import pytest
+from django.utils import translation
+
+from partspool.network.models import DemandRecord, Node, Part
+from partspool.planning.selectors import last_complete_month, month_add
+from tests.conftest import login
+
+
+def _option(part: dict, name: str) -> dict:
+    return next(o for o in part["options"] if o["policy"] == name)
+
+
+@pytest.fixture
+def many_parts(history):
+    """杭州 sells twelve more parts of very different costs and rates, so its classes hold several parts."""
+    rng = np.random.default_rng(11)
+    hz = Node.objects.get(code="SC-HZ01")
+    end = last_complete_month()
+    rows = []
+    for k in range(12):
+        part = Part.objects.create(number=f"FLT-{k:03d}", name_zh=f"滤清器{k}", name_en=f"Filter {k}",
+                                   category="filters", unit_cost=Decimal(str([15, 60, 240, 900][k % 4])))
+        rate = [6.0, 3.0, 1.5, 0.8, 0.4, 0.2][k % 6]
+        rows += [DemandRecord(node=hz, part=part, month=month_add(end, -m), quantity=q)
+                 for m in range(36) if (q := int(rng.poisson(rate))) > 0]
+    DemandRecord.objects.bulk_create(rows)
+    return history
+
+
+def test_each_class_reaches_its_target_pooled_with_no_more_capital(many_parts):
+    body = login(many_parts.users["manager"]).get("/api/stock-policy?node=SC-HZ01&lead_time=1").json()
+    totals = body["totals"]
+    for klass, target in (("A", 0.95), ("B", 0.85)):
+        by = {o["policy"]: o for o in totals[klass]}
+        assert by["class_pool"]["fill_rate"] >= target - 1e-6, (klass, by)
+        assert by["class_pool"]["capital"] <= by["service_level"]["capital"] + 1e-6
+    # over the classes together the pooled levels hold less: whole units overshoot every per-part target
+    everything = {o["policy"]: o for o in totals["all"]}
+    assert everything["class_pool"]["capital"] < everything["service_level"]["capital"]
+    parts = {p["part"]: p for p in body["parts"]}
+    pooled = [p for p in parts.values() if p["abc_class"] in ("A", "B")]
+    assert pooled and all(p["why_pooled"].startswith("Pooled: the node's") for p in pooled)
+    # class C is kept without stock whichever way: the same level, nothing more to say
+    c = [p for p in parts.values() if p["abc_class"] == "C"]
+    assert all(_option(p, "class_pool")["order_up_to"] == 0 and p["why_pooled"] == "" for p in c)
+
+
+def test_orders_follow_the_option_chosen(many_parts):
+    hz = login(many_parts.users["manager"])
+    body = hz.get("/api/stock-policy?node=SC-HZ01&lead_time=1&option=class_pool").json()
+    assert body["suggestions_by"] == "class_pool"
+    levels = {p["part"]: _option(p, "class_pool")["order_up_to"] for p in body["parts"]}
+    assert body["suggestions"]
+    for s in body["suggestions"]:
+        assert s["order_up_to"] == levels[s["part"]]
+    cover = hz.get("/api/stock-policy?node=SC-HZ01&lead_time=1&option=days_30").json()
+    levels = {p["part"]: _option(p, "days_30")["order_up_to"] for p in cover["parts"]}
+    assert all(s["order_up_to"] == levels[s["part"]] for s in cover["suggestions"])
+    bad = hz.get("/api/stock-policy?node=SC-HZ01&option=cheapest")
+    assert bad.status_code == 400 and bad.json()["code"] == "invalid_choice" and "cheapest" in bad.json()["message"]
+    assert hz.get("/planning/policy/?node=SC-HZ01&option=cheapest").status_code == 400
+
+
+def test_the_page_shows_the_pooled_option_and_why(many_parts):
+    hz = login(many_parts.users["manager"])
+    page = hz.get("/planning/policy/?node=SC-HZ01&option=class_pool").content.decode()
+    assert "class target, pooled" in page and 'value="class_pool" selected' in page
+    assert "stock goes first where a yuan held serves the most demand" in page
+    with translation.override("zh-hans"):
+        page = hz.get("/planning/policy/?node=SC-HZ01", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "按类别合并达标" in page
