@@ -21,6 +21,7 @@ Run on demand:
     .venv/bin/python bench/policy.py --demo-like --linked        # ... each successor linked to the part it replaces
     .venv/bin/python bench/policy.py --input demo.csv --supersessions links.csv   # partspool export demand --series
     .venv/bin/python bench/policy.py --input demand.csv          # any unique_id,ds,y file
+    .venv/bin/python bench/policy.py --classes                   # + the ABC class policy, per series and pooled
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from partspool.core.policy import (
+    ClassPolicy,
     DaysOfCoverPolicy,
     ServiceLevelPolicy,
     StockRules,
@@ -153,6 +155,9 @@ def main() -> None:
                         help="with --input of NODE|PART ids: every node x part pair replayed (missing ones with "
                              "zeros, for every policy) and the service-level policies given the network's "
                              "estimate for the pairs that never sold (simulate's first_demand)")
+    parser.add_argument("--classes", action="store_true",
+                        help="also the ABC class policy (A 95%%, B 85%%, C not stocked), each series its class's "
+                             "target against each class's series together (pooled), per class")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
@@ -222,6 +227,10 @@ def main() -> None:
             "days_for_same_fill": None if at_match is None else
             {"days": at_match[0], "fill_rate": at_match[1], "average_inventory": at_match[2]},
         }
+        if args.classes:
+            row["classes"] = {scope: class_figures(simulate(
+                frame, holdout=args.holdout, policy=ClassPolicy(scope=scope), lead_time=lead_time, rules=rules,
+                supersessions=links)) for scope in ("series", "pooled")}
         report.append(row)
         print(f"\nlead time {lead_time} {unit}(s)")
         print(f"  service level {args.target:.0%}:   fill {service.fill_rate:6.1%}  "
@@ -242,8 +251,22 @@ def main() -> None:
             saving = 1 - service.average_inventory / hit[2] if hit[2] > 0 else math.nan
             print(f"  days of cover for {label:<9}: D={hit[0]:>3}  fill {hit[1]:6.1%}  "
                   f"avg inventory {hit[2]:6.2f}  (service level per series holds {saving:.1%} less)")
+        for scope, figures in row.get("classes", {}).items():
+            print(f"  ABC classes, {scope:<6}:  " + "  ".join(
+                f"{k} fill {v['fill_rate']:6.1%} inv {v['inventory']:8.1f}" for k, v in figures.items()))
     if args.json:
         print(json.dumps(report, indent=2))
+
+
+def class_figures(result) -> dict[str, dict[str, float]]:
+    """Held-out fill rate and total average units on hand per ABC class (and all) of a class-policy replay."""
+    out: dict[str, dict[str, float]] = {}
+    for key in ("A", "B", "C", "all"):
+        rows = [d for d in result.details if key == "all" or (d.abc_class is not None and d.abc_class.value == key)]
+        demanded = sum(d.demanded for d in rows)
+        out[key] = {"fill_rate": sum(d.served for d in rows) / demanded if demanded else 1.0,
+                    "inventory": float(sum(d.average_inventory for d in rows)), "series": len(rows)}
+    return out
 
 
 if __name__ == "__main__":

@@ -39,7 +39,9 @@ def register(sub: Any) -> None:
     p.add_argument("--target-fill-rate", help="service-level target: 0.95, 95 or 95%% (default 0.95)")
     p.add_argument("--scope", help="service-level: 'series' (each series reaches the target, the default) "
                    "or 'pooled' (all series together, at the least stock; it leans on the series whose "
-                   "demand looks steadiest, so held out it tends to fall 1-2 points short of the target)")
+                   "demand looks steadiest, so held out it tends to fall 1-2 points short of the target); "
+                   "abc-class: 'series' (each series reaches its class's target) or 'pooled' (each class's series "
+                   "together, at the least stock)")
     p.add_argument("--days", type=float, help="days-of-cover: days of average demand (default 15)")
     p.add_argument("--lead-time", type=int, required=True, help="periods between an order and its arrival")
     p.add_argument("--freq", choices=("month", "week", "day"), help="period length (default: inferred)")
@@ -97,19 +99,19 @@ def _policy(args: argparse.Namespace) -> Any:
     if args.policy != "service-level" and args.target_fill_rate is not None:
         raise ValueError(_("%(option)s goes with --policy %(policy)s") % {
             "option": "--target-fill-rate", "policy": "service-level"})
-    if args.policy != "service-level" and args.scope is not None:
+    if args.policy == "days-of-cover" and args.scope is not None:
         raise ValueError(_("%(option)s goes with --policy %(policy)s") % {
-            "option": "--scope", "policy": "service-level"})
+            "option": "--scope", "policy": "service-level / abc-class"})
     if args.policy != "days-of-cover" and args.days is not None:
         raise ValueError(_("%(option)s goes with --policy %(policy)s") % {
             "option": "--days", "policy": "days-of-cover"})
     if args.policy != "service-level" and args.first_demand:
         raise ValueError(_("%(option)s goes with --policy %(policy)s") % {
             "option": "--first-demand", "policy": "service-level"})
+    scope = args.scope or "series"
+    if scope not in ("series", "pooled"):
+        raise ValueError(_("unknown --scope %(scope)s (use series or pooled)") % {"scope": repr(scope)})
     if args.policy == "service-level":
-        scope = args.scope or "series"
-        if scope not in ("series", "pooled"):
-            raise ValueError(_("unknown --scope %(scope)s (use series or pooled)") % {"scope": repr(scope)})
         return ServiceLevelPolicy(parse_fill_rate(args.target_fill_rate or "0.95"), scope=scope)
     if args.policy == "days-of-cover":
         days = 15.0 if args.days is None else args.days
@@ -117,7 +119,7 @@ def _policy(args: argparse.Namespace) -> Any:
             raise ValueError(_("--days must be 0 to %(most)s, got %(days)s") % {
                 "most": f"{MAX_DAYS:g}", "days": args.days})
         return DaysOfCoverPolicy(days)
-    return ClassPolicy()
+    return ClassPolicy(scope=scope)
 
 
 MAX_LEAD_TIME = 52  # periods: a year of weeks, four years of months

@@ -70,6 +70,21 @@ def test_pooled_scope_holds_less_stock(demand_csv, capsys):
     assert pooled["average_inventory"] < json.loads(out)["average_inventory"]
 
 
+def test_pooled_classes_hold_less_stock_than_each_series_its_class_target(demand_csv, capsys):
+    common = ["--input", str(demand_csv), "--holdout", "12", "--policy", "abc-class", "--lead-time", "1",
+              "--per-series"]
+    _, out, _ = run(capsys, *common)
+    code, pooled_out, err = run(capsys, *common, "--scope", "pooled")
+    assert code == 0, err
+    series, pooled = json.loads(out), json.loads(pooled_out)
+    assert series["parameters"]["scope"] == "series" and pooled["parameters"]["scope"] == "pooled"
+    assert pooled["average_inventory"] < series["average_inventory"]
+    why = {row["abc_class"]: row["why"] for row in pooled["per_series"]}
+    assert "95% fill rate over the class's parts together" in why["A"] and "no stock" in why["C"]
+    code, _, err = run(capsys, *common[:5], "days-of-cover", "--lead-time", "1", "--scope", "pooled")
+    assert code != 0 and "--scope goes with --policy service-level / abc-class" in err
+
+
 @pytest.mark.parametrize(("text", "value"), [("0.95", 0.95), ("95", 0.95), ("95%", 0.95), ("1", 1.0),
                                               ("100", 1.0), ("0.5", 0.5), ("30%", 0.3)])
 def test_fill_rate_as_fraction_or_percentage(text, value):

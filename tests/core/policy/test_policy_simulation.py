@@ -528,3 +528,22 @@ def test_a_successor_is_reported_with_the_class_its_level_was_set_with():
                       supersessions=[Link("OLD", "NEW", "2024-04-01")])
     new = next(d for d in result.details if d.unique_id == "NEW")
     assert new.abc_class is not None and new.abc_class.value == new.changes[-1][2].label
+
+
+def test_pooled_classes_by_value_reach_each_class_target_in_value_and_say_so():
+    rng = np.random.default_rng(8)
+    rates = rng.uniform(0.1, 6.0, 40)
+    data = {f"P{i}": list(rng.poisson(r, 36)) for i, r in enumerate(rates)}
+    costs = {f"P{i}": float(c) for i, c in enumerate(rng.choice([12.0, 80.0, 450.0, 2400.0], 40))}
+    per_series = simulate(frame(data), holdout=12, policy=ClassPolicy(), lead_time=1, unit_costs=costs)
+    pooled = simulate(frame(data), holdout=12, policy=ClassPolicy(scope="pooled"), lead_time=1, unit_costs=costs)
+    assert pooled.parameters["scope"] == "pooled" and per_series.parameters["scope"] == "series"
+    assert pooled.fill_rate_value is not None and 0 < pooled.fill_rate_value <= 1
+    assert pooled.fill_rate_value == pytest.approx(
+        sum(d.served * costs[d.unique_id] for d in pooled.details)
+        / sum(d.demanded * costs[d.unique_id] for d in pooled.details))
+    assert pooled.average_inventory_value < per_series.average_inventory_value
+    assert {d.level.method for d in pooled.details if d.abc_class in ("A", "B")} == {"pooled_fill_rate"}
+    assert simulate(frame(data), holdout=12, policy=ClassPolicy(), lead_time=1).fill_rate_value is None
+    with pytest.raises(ValueError, match="scope"):
+        ClassPolicy(scope="network")  # type: ignore[arg-type]

@@ -96,7 +96,8 @@ class StockLevel:
         elif self.method == "days_of_cover":
             rule = f"{self.days:g} days of cover"
         elif self.method == "pooled_fill_rate":
-            rule = f"{_pct(self.target)} fill rate over all parts together"
+            together = "the class's parts" if self.label else "all parts"
+            rule = f"{_pct(self.target)} fill rate over {together} together"
         elif self.method == "quantile":
             rule = "the given lead-time demand quantile"
         elif self.method == "no_stock":

@@ -91,11 +91,24 @@ class DaysOfCoverPolicy:
 
 @dataclass(frozen=True)
 class ClassPolicy:
-    """Classify the series by demand (ABC), then follow each class's service policy."""
+    """Classify the series by demand (ABC), then follow each class's service policy.
+
+    ``scope``: ``series`` — each series reaches its class's target; ``pooled`` — each class's series
+    together reach it (``allocation``; with unit costs for all of a class's series, its fill rate is
+    weighed by value and its stock priced at cost, as the application's ``class_pool`` option does).
+    """
 
     services: ServicePolicies = field(default_factory=ServicePolicies)
     abc: AbcRules = field(default_factory=AbcRules)
+    scope: Literal["series", "pooled"] = "series"
     name = "abc-class"
+
+    def __post_init__(self) -> None:
+        if self.scope not in ("series", "pooled"):
+            raise ValueError(f"unknown scope {self.scope!r} (series or pooled)")
+
+
+Pricing = Mapping[AbcClass | None, float]  # pooled targets' prices per unit of stock, per class (None: the set's)
 
 
 @dataclass(frozen=True)
@@ -184,6 +197,7 @@ class SimulationResult:
     turnover: float | None
     average_inventory_value: float | None
     details: tuple[SeriesResult, ...]
+    fill_rate_value: float | None = None  # value served / value demanded (with unit costs)
     # the demand on series with none in their history (a part that never sold there: no rule that reads
     # history stocks it) and the fill rate on the others, so the two parts of a shortfall can be told apart
     demanded_without_history: int = 0
@@ -203,6 +217,7 @@ class SimulationResult:
             "stockout_rate_demand_periods": self.stockout_rate_demand_periods,
             "demanded": self.demanded, "served": self.served, "lost": self.lost,
             "turnover": self.turnover, "average_inventory_value": self.average_inventory_value,
+            "fill_rate_value": self.fill_rate_value,
             "demanded_without_history": self.demanded_without_history,
             "fill_rate_with_history": self.fill_rate_with_history,
             "supersessions": self.supersessions, "successors_added": self.successors_added,
@@ -320,7 +335,7 @@ def simulate(
                 models[i] = first_demand_model(found, len(histories[i]), rules.periods_per_year(panel.frequency))
                 estimated += 1
     classes = _classes(panel, holdout, policy)
-    price = _pooled_price(panel, models, holdout, lead_time, policy, rules)
+    price = _pooled_price(panel, models, holdout, lead_time, policy, rules, classes, unit_costs)
     levels, changes = _levels(panel, models, classes, holdout, lead_time, policy, rules, price)
     if family.groups:
         _family_levels(panel, family, inherited, family_models, levels, changes, holdout, lead_time, policy,
@@ -454,7 +469,7 @@ def _align(series: list[Series], a: int, b: int) -> None:
 
 def _family_levels(panel: DemandPanel, family: _Family, inherited: list[Any], models: list[DemandModel],
                    levels: np.ndarray[Any, np.dtype[np.int64]], changes: list[list[tuple[int, StockLevel]]],
-                   holdout: int, lead_time: int, policy: Policy, rules: StockRules, price: float | None,
+                   holdout: int, lead_time: int, policy: Policy, rules: StockRules, price: Pricing | None,
                    all_classes: list[AbcClass | None]) -> None:
     """From each switch on: the replaced series' level 0 (run down) and the successor's level set on the
     history of its family by then (its own plus the series it replaces by then). Classes (ABC) are read on
@@ -539,20 +554,40 @@ def future_months(series: Series, holdout: int, frequency: Frequency, extra: int
 
 
 def _pooled_price(panel: DemandPanel, models: Sequence[DemandModel], holdout: int, lead_time: int, policy: Policy,
-                  rules: StockRules) -> float | None:
-    """The price per unit of stock at which the whole set just reaches a pooled target (None: not pooled)."""
-    if not (isinstance(policy, ServiceLevelPolicy) and policy.scope == "pooled"):
+                  rules: StockRules, classes: Sequence[AbcClass | None] = (),
+                  unit_costs: Mapping[str, float] | None = None) -> Pricing | None:
+    """The price per unit of stock at which the whole set (a pooled service level), or each stocked class
+    (a pooled class policy), just reaches its target, from the first review of the holdout (None: not
+    pooled). A class whose series all have a unit cost above 0 is priced at cost, its fill rate by value."""
+    pooled_set = isinstance(policy, ServiceLevelPolicy) and policy.scope == "pooled"
+    if not (pooled_set or (isinstance(policy, ClassPolicy) and policy.scope == "pooled")):
         return None
     protect = lead_time + rules.review_periods
     opening = [protection_demand(m, lead_time=lead_time, months=future_months(s, holdout, panel.frequency,
                                                                               protect)[:protect], rules=rules)
                for m, s in zip(models, panel.series, strict=True)]
-    return price_for_fill_rate(Exchange.of(opening), policy.target_fill_rate)
+    if isinstance(policy, ServiceLevelPolicy):
+        return {None: price_for_fill_rate(Exchange.of(opening), policy.target_fill_rate)}
+    assert isinstance(policy, ClassPolicy)
+    # with value weights equal to the cost weights, each series' best level at a price does not depend on
+    # its cost (value x served - price x cost x stock): the weights only set the price that reaches the target
+    prices: dict[AbcClass | None, float] = {}
+    costs = unit_costs or {}
+    for cls in sorted({c for c in classes if c is not None}, key=str):
+        service = policy.services.for_class(cls)
+        if not service.stocked:
+            continue
+        rows = [i for i, c in enumerate(classes) if c == cls]
+        ids = [panel.series[i].unique_id for i in rows]
+        weights = [float(costs[u]) for u in ids] if all(float(costs.get(u, 0)) > 0 for u in ids) else None
+        prices[cls] = price_for_fill_rate(Exchange.of([opening[i] for i in rows], values=weights, costs=weights),
+                                          service.target_availability)
+    return prices
 
 
 def _levels(
     panel: DemandPanel, models: Sequence[DemandModel], classes: Sequence[AbcClass | None], holdout: int,
-    lead_time: int, policy: Policy, rules: StockRules, price: float | None = None,
+    lead_time: int, policy: Policy, rules: StockRules, price: Pricing | None = None,
 ) -> tuple[np.ndarray[Any, np.dtype[np.int64]], list[list[tuple[int, StockLevel]]]]:
     """Order-up-to levels per series for the initial review and the review closing each period, and
     per series the reviews where the level changes with the level from there on (the first review's first).
@@ -580,12 +615,12 @@ def _levels(
 
 def _one_level(
     series: Series, model: DemandModel, cls: AbcClass | None, months: Sequence[int] | None,
-    lead_time: int, policy: Policy, rules: StockRules, frequency: Frequency, price: float | None,
+    lead_time: int, policy: Policy, rules: StockRules, frequency: Frequency, price: Pricing | None,
 ) -> StockLevel:
     demand = protection_demand(model, lead_time=lead_time, months=months, rules=rules)
     if isinstance(policy, ServiceLevelPolicy):
-        if price is not None:
-            return level_at_price(demand, price, policy.target_fill_rate)
+        if price is not None and None in price:
+            return level_at_price(demand, price[None], policy.target_fill_rate)
         return level_for_fill_rate(demand, policy.target_fill_rate)
     if isinstance(policy, DaysOfCoverPolicy):
         daily = model.flat_mean / rules.period_days(frequency)
@@ -595,6 +630,8 @@ def _one_level(
         service = policy.services.for_class(cls)
         if not service.stocked:
             return level_fixed(demand, 0, method="no_stock", label=cls.value)
+        if price is not None and cls in price:
+            return level_at_price(demand, price[cls], service.target_availability, label=cls.value)
         return level_for_fill_rate(demand, service.target_availability, label=cls.value)
     s = policy.levels.get(series.unique_id, policy.default)
     if s is None:
@@ -638,6 +675,7 @@ def _result(
     avg_inventory = float(arrays.on_hand.mean())
     turnover: float | None
     value: float | None = None
+    fill_value: float | None = None
     if unit_costs is not None:
         missing = [s.unique_id for s in panel.series if s.unique_id not in unit_costs]
         if missing:
@@ -645,6 +683,8 @@ def _result(
         cost = np.array([float(unit_costs[s.unique_id]) for s in panel.series])
         value = float((arrays.on_hand.mean(axis=1) * cost).sum())
         demand_value = float((arrays.demand.sum(axis=1) * cost).sum()) * per_year
+        demanded_value = float((arrays.demand.sum(axis=1) * cost).sum())
+        fill_value = float((arrays.served.sum(axis=1) * cost).sum()) / demanded_value if demanded_value > 0 else 1.0
         turnover = demand_value / value if value > 0 else None
     else:
         stock_units = avg_inventory * n
@@ -661,7 +701,7 @@ def _result(
         fill_rate=served / demanded if demanded else 1.0, average_inventory=avg_inventory,
         stockout_rate=float((arrays.lost > 0).sum()) / (n * holdout),
         stockout_rate_demand_periods=float((arrays.lost > 0).sum()) / with_demand if with_demand else 0.0,
-        turnover=turnover, average_inventory_value=value, details=tuple(details),
+        turnover=turnover, average_inventory_value=value, details=tuple(details), fill_rate_value=fill_value,
         demanded_without_history=without,
         fill_rate_with_history=int(arrays.served[~dormant].sum()) / known if known else None,
         supersessions=family.links if family is not None else 0,
@@ -676,5 +716,5 @@ def _parameters(policy: Policy) -> dict[str, Any]:
         return {"days": policy.days}
     if isinstance(policy, ClassPolicy):
         return {c.value: {"target": s.target_availability, "stocked": s.stocked}
-                for c, s in policy.services.classes.items()}
+                for c, s in policy.services.classes.items()} | {"scope": policy.scope}
     return {"levels": len(policy.levels), "default": policy.default}
