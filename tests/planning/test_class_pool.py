@@ -72,7 +72,7 @@ def test_the_page_shows_the_pooled_option_and_why(many_parts):
     hz = login(many_parts.users["manager"])
     page = hz.get("/planning/policy/?node=SC-HZ01&option=class_pool").content.decode()
     assert "class target, pooled" in page and 'value="class_pool" selected' in page
-    assert "stock goes first where a yuan held serves the most demand" in page
+    assert "stock goes first where a yuan held serves the most demand by value" in page
     with translation.override("zh-hans"):
         page = hz.get("/planning/policy/?node=SC-HZ01", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "按类别合并达标" in page

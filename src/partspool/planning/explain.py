@@ -218,7 +218,7 @@ def pool_reason(comparison: Any, sizes: dict[str | None, int]) -> str:
                         "Pooled: the node's %(n)s parts of class %(klass)s reach %(target)s together at the least "
                         "capital.", facts["n"]) % facts
     return text + _sep() + _("This part gets %(level)s (expected fill rate %(fill)s; %(own)s on its own target): "
-                             "stock goes first where a yuan held serves the most demand.") % facts
+                             "stock goes first where a yuan held serves the most demand by value.") % facts
 
 
 def level_reason(comparison: Any) -> str:

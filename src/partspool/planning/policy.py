@@ -173,8 +173,11 @@ def _check_policy_inputs(lead_time: int, target: float | None) -> None:
 
 
 def node_policies(nodes: list[Node], *, lead_time: int = 1, basis: str | None = None, target: float | None = None,
-                  end: date | None = None) -> list[NodePolicy]:
+                  end: date | None = None, pooled: bool = True) -> list[NodePolicy]:
     """``node_policy`` of several nodes, every node × part of them set in one batch of the core.
+
+    ``pooled``: also the ``class_pool`` option (each class's target reached by its parts together);
+    rebalancing, which reads the service-level option only, leaves it out.
 
     A part replaced by another (a supersession in force by the end of the month after ``end``) is run
     down, and its last successor's level is set on the family's demand (``core.policy.supersession``)."""
@@ -201,7 +204,8 @@ def node_policies(nodes: list[Node], *, lead_time: int = 1, basis: str | None = 
     numbers = {number for _code, number in map(split_id, frame["unique_id"].unique())} | {n for _c, n in replaced}
     costs = dict(Part.objects.filter(number__in=numbers).values_list("number", "unit_cost"))
     cover = StockRules()
-    names = ["service_level", POOL_OPTION, *(f"days_{d:g}" for d in (cover.cover_days, cover.raised_cover_days))]
+    names = ["service_level", *([POOL_OPTION] if pooled else []),
+             *(f"days_{d:g}" for d in (cover.cover_days, cover.raised_cover_days))]
     if not frame.empty:
         wide = frame.pivot(index="unique_id", columns="ds", values="y").sort_index().fillna(0.0)
         ids = [split_id(str(u)) for u in wide.index]
@@ -218,9 +222,10 @@ def node_policies(nodes: list[Node], *, lead_time: int = 1, basis: str | None = 
                                             AbcClass.C) for code, number in ids], target=target,
             services=services, months=ahead)
         # the class's target reached by its parts at the node together, at the least capital
-        found = add_class_pools(found, groups=[code for code, _number in ids], lead_time=lead_time, target=target,
-                                services=services, months=ahead,
-                                members=[pair not in shared for pair in ids] if shared else None)
+        if pooled:
+            found = add_class_pools(found, groups=[code for code, _number in ids], lead_time=lead_time,
+                                    target=target, services=services, months=ahead,
+                                    members=[pair not in shared for pair in ids] if shared else None)
         names = [o.name for o in found[0].options]
         inherits: dict[tuple[str, str], list[str]] = {}
         for (code, old), head in replaced.items():
@@ -470,7 +475,7 @@ def region_rebalance(nodes: list[Node], *, lead_time: int = 1, max_km: float | N
     """
     if max_km is not None and (not isinstance(max_km, int | float) or not np.isfinite(max_km) or max_km < 0):
         raise InvalidInput("max_km_range", value=str(max_km))  # as typed: NaN and ∞ are not JSON
-    policies = node_policies(nodes, lead_time=lead_time, end=end)
+    policies = node_policies(nodes, lead_time=lead_time, end=end, pooled=False)
     positions = [p for rows in rebalance_positions(nodes, policies).values() for p in rows]
     coords = {n.code: (n.latitude, n.longitude) for n in nodes}
     factor = geo_rules().road_factor
@@ -528,7 +533,7 @@ def move_levels(user: Any, lender: Node, borrower: Node, lead_time: int = 1) -> 
     codes = {n.code for n in nodes}
     if lender.code not in codes or borrower.code not in codes:
         raise InvalidInput("unknown_region", region=lender.region.code)
-    return nodes, node_policies(nodes, lead_time=lead_time)
+    return nodes, node_policies(nodes, lead_time=lead_time, pooled=False)
 
 
 def check_move(nodes: list[Node], policies: list[NodePolicy], lender: Node, borrower: Node, part: Part,

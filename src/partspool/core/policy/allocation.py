@@ -26,17 +26,19 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from partspool.core.policy.demand import FloatArray, ProtectionDemand
-from partspool.core.policy.levels import StockLevel, _exact, check_fraction, curves, level_fixed, solvable
+from partspool.core.policy.levels import StockLevel, _exact, check_fraction, curves, level_fixed
 
 
 class Exchange:
     """Each part's expected units served and average stock for every level (the exchange curve).
 
-    Under lost sales exactly where the part's chain can be solved at the top level (as a per-part
-    target is, ``level_for_fill_rate``), else by the backorder formulas: on backorder curves alone the
-    set held more stock than per-part targets for the same fill rate. The exact figures are worked
-    out only at the levels a search visits: from the backorder curve's best level, the level moves
-    while the exact objective improves (served − price × stock is concave in the level).
+    At each level under lost sales exactly where the part's chain can be solved there, else by the
+    backorder formulas: the same figures a level is reported with (``evaluate_level``), so the set's
+    fill rate found here is the one its levels show (on backorder curves alone the set held more
+    stock than per-part targets for the same fill rate; with exact figures only for parts solvable
+    at the top of their curve, fast movers were chosen on the bound and shown with more). The exact
+    figures are worked out only at the levels a search visits: from the backorder curve's best level,
+    the level moves while the objective improves (served − price × stock is concave in the level).
     """
 
     def __init__(self, demands: Sequence[ProtectionDemand], served: Sequence[FloatArray],
@@ -47,7 +49,8 @@ class Exchange:
         self.values = _weights(values, len(self.demands), "values")
         self.costs = _weights(costs, len(self.demands), "costs")
         self.demand = float(sum(v * d.review_mean for v, d in zip(self.values, demands, strict=True)))
-        self._exact = [solvable(d, len(s) - 1) for d, s in zip(demands, served, strict=True)]
+        # exact figures possible at some levels (at a level, where its chain is small enough: ``_exact``)
+        self._exact = [d.period_pmf is not None and d.review == 1 for d in demands]
         self._cache: list[dict[int, tuple[float, float]]] = [{} for _ in demands]
         self._last: list[int | None] = [None] * len(demands)  # each part's best level at the last price asked
 
@@ -75,9 +78,9 @@ class Exchange:
             return float(self.served[part][level]), float(self.stock[part][level])
         cache = self._cache[part]
         if level not in cache:
-            found = _exact(self.demands[part], level)
-            assert found is not None  # solvable at the top, so at every lower level
-            cache[level] = (found[0] * self.demands[part].review_mean, found[1])
+            found = _exact(self.demands[part], level)  # None where the chain is too big: the bound, as reported
+            cache[level] = ((found[0] * self.demands[part].review_mean, found[1]) if found is not None
+                            else (float(self.served[part][level]), float(self.stock[part][level])))
         return cache[level]
 
     def _best(self, part: int, price: float, exact: bool) -> int:

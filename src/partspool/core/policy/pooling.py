@@ -2,9 +2,15 @@
 
 The source promises class A an availability above 95% and class B above 85%. Availability is measured
 over a node's parts of the class, not part by part, yet a per-part target gives every part the same fill
-rate: a slow or dear part then needs much stock for each point of its own fill rate. Reaching the
-class's target over its parts together (``allocation``, priced at each part's unit cost) keeps the stock
-where a yuan held serves most demand: the same expected fill rate for the class, with less capital.
+rate: whole units overshoot it, and a slow part needs much stock for each point of its own fill rate.
+Reaching the class's target over its parts together (``allocation``) keeps the stock where a yuan held
+serves the most demand by value: the same expected fill rate for the class, with less capital.
+
+The fill rate is weighed by demand value and the stock priced at unit cost, so a part's cost cancels in
+its own choice (a unit of a dear part serves as much value per yuan as a unit of a cheap one serving
+as many units): what moves stock is how many units one more unit on the shelf serves. Where the
+per-part levels would reach at least the pool's fill rate with no more capital, and for a target of
+100% (which no finite stock reaches), the option keeps the per-part levels.
 
 ``add_class_pools`` adds that level to each ``Comparison`` as one more option, ``class_pool``, beside
 the per-part target and the days-of-cover rule. Parts of one node and class form one pool (with a
@@ -21,7 +27,8 @@ from dataclasses import replace
 from partspool.core.policy.abc_analysis import ServicePolicies
 from partspool.core.policy.allocation import allocate_fill_rate
 from partspool.core.policy.compare import Comparison, PolicyOption
-from partspool.core.policy.demand import StockRules, protection_demand
+from partspool.core.policy.demand import ProtectionDemand, StockRules, protection_demand
+from partspool.core.policy.levels import StockLevel
 
 POOL_OPTION = "class_pool"
 SERVICE_OPTION = "service_level"
@@ -61,6 +68,8 @@ def add_class_pools(comparisons: Sequence[Comparison], *, groups: Sequence[str],
     for (_group, klass), rows in pools.items():
         goal = target if target is not None else (
             services.for_class(klass).target_availability if klass != "all" else 0.95)
+        if goal >= 1.0:  # no finite stock serves every unit: the pool would stock each part to its curve's top
+            continue
         demands = [protection_demand(comparisons[i].model, lead_time=lead_time, months=months, rules=rules)  # type: ignore[arg-type]
                    for i in rows]
         per_part = [comparisons[i].option(SERVICE_OPTION) for i in rows]
@@ -74,6 +83,8 @@ def add_class_pools(comparisons: Sequence[Comparison], *, groups: Sequence[str],
                       else c for o, d, c in zip(per_part, demands, costs, strict=True)]
         levels = allocate_fill_rate(demands, goal, [None if klass == "all" else klass] * len(rows),
                                     values=values, costs=costs)
+        if _dominated(levels, per_part, [comparisons[i].unit_cost for i in rows], values, demands):
+            continue  # the per-part levels serve as much for no more capital: the option keeps them
         for i, level, own in zip(rows, levels, per_part, strict=True):
             options[i] = PolicyOption(POOL_OPTION, level, level.expected_on_hand,
                                       level.expected_on_hand * comparisons[i].unit_cost, level.expected_fill_rate,
@@ -88,3 +99,23 @@ def add_class_pools(comparisons: Sequence[Comparison], *, groups: Sequence[str],
         at = names.index(SERVICE_OPTION) + 1
         out.append(replace(comparison, options=(*comparison.options[:at], pooled, *comparison.options[at:])))
     return out
+
+
+def _dominated(levels: Sequence[StockLevel], own: Sequence[PolicyOption], unit_costs: Sequence[float],
+               values: Sequence[float] | None, demands: Sequence[ProtectionDemand]) -> bool:
+    """Whether the per-part levels ``own`` reach at least the pooled ``levels``' fill rate (as the pool
+    weighs it) with no more capital (units where there are no costs)."""
+    weights = values if values is not None else [1.0] * len(levels)
+    costs = unit_costs if values is not None else [1.0] * len(levels)
+    demanded = sum(w * d.review_mean for w, d in zip(weights, demands, strict=True))
+    if demanded <= 0:
+        return False
+
+    def fill(rates: Sequence[float]) -> float:
+        return sum(w * d.review_mean * r for w, d, r in zip(weights, demands, rates, strict=True)) / demanded
+
+    pooled_fill = fill([lv.expected_fill_rate for lv in levels])
+    own_fill = fill([o.level.expected_fill_rate for o in own])
+    pooled_stock = sum(c * lv.expected_on_hand for c, lv in zip(costs, levels, strict=True))
+    own_stock = sum(c * o.level.expected_on_hand for c, o in zip(costs, own, strict=True))
+    return own_fill >= pooled_fill - 1e-12 and own_stock <= pooled_stock + 1e-9
