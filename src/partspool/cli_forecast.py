@@ -40,6 +40,10 @@ def register(sub: Any) -> None:
                    help="auto (choose per series by back-test; default) or one method, e.g. TSB")
     p.add_argument("--engine", default="local", choices=ENGINES, help="local processes (default) or dask")
     p.add_argument("--choices", help="also write, per series, the choice and its explanation to this CSV")
+    p.add_argument("--supersessions", metavar="LINKS.csv",
+                   help="CSV old,new[,effective]: series replaced by others (in force by the end of the first period "
+                        "forecast) are forecast with their last successor, their history counted as its; a replaced "
+                        "series gets forecasts of 0, method Replaced[successor]")
     add_language_option(p)
     p.set_defaults(func=cmd_forecast, needs_database=False)
 
@@ -74,20 +78,41 @@ def cmd_forecast(args: argparse.Namespace) -> int:
 
 
 def _forecast(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from partspool.cli_policy import read_links
     from partspool.core.forecasting import ForecastInputError, forecast
+    from partspool.core.forecasting.panel import read_panel
+    from partspool.core.policy.supersession import SupersessionCycle, fold_series
 
     try:
         check_writable(args.output, args.choices)
         frame, lines = read_text_csv(args.input)
+        links = read_links(Path(args.supersessions)) if args.supersessions else []
     except FileNotFoundError:
         return _no_file(args.input)
     except CsvReadError as error:
         return _error(str(error))
+    replaced: dict[str, str] = {}
     try:
+        if links:
+            read_panel(frame)  # the file's own errors, named by its rows, before any series is moved
+            try:
+                frame, replaced = fold_series(frame, links)
+            except SupersessionCycle as cycle:
+                return _error(_("%(file)s: the supersessions go round in a circle: %(parts)s") % {
+                    "file": args.supersessions, "parts": " -> ".join(cycle.parts)})
         result = forecast(frame, args.horizon, method=args.method, engine=args.engine)
     except ForecastInputError as error:
         return _input_error(error, args.input, lines)
     out = result.forecasts.copy()
+    if replaced:  # a replaced series: nothing of its own ahead, its demand is its successor's
+        import pandas as pd
+
+        ahead = [out[out["unique_id"] == head].assign(unique_id=old, forecast=0.0, lo=0.0, hi=0.0,
+                                                      method=f"Replaced[{head}]")
+                 for old, head in sorted(replaced.items())]
+        out = pd.concat([out, *ahead], ignore_index=True).sort_values(["unique_id", "ds"], kind="stable")
     out["ds"] = out["ds"].dt.strftime("%Y-%m-%d")
     writers: list[tuple[str, Any]] = [(args.output, lambda p: out.to_csv(p, index=False, float_format="%.6f"))]
     if args.choices:
@@ -105,6 +130,10 @@ def _forecast(args: argparse.Namespace) -> int:
             "(%(counts)s)") % {"path": args.output, "series": len(result.choices), "horizon": result.horizon,
                                "frequency": frequency_name(result.frequency.name),
                                "seconds": f"{result.seconds:.1f}", "counts": counts})
+    if replaced:
+        print(_("supersessions: %(count)s series forecast with their successor (%(links)s)") % {
+            "count": len(replaced), "links": ", ".join(f"{a} -> {b}" for a, b in sorted(replaced.items())[:10])
+            + (" …" if len(replaced) > 10 else "")})
     if result.decay is not None:
         print(_("back-test: %(description)s") % {"description": decay_description(result.decay)})
     if result.growth is not None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 MAX_DEPTH = 20
 
@@ -86,3 +87,55 @@ def without_circles(links: Sequence[Link]) -> tuple[list[Link], list[Supersessio
         except SupersessionCycle as cycle:
             circles.append(cycle)
             kept = [link for link in kept if link.old not in cycle.parts]
+
+
+def fold_series(frame: Any, links: Sequence[Link]) -> tuple[Any, dict[str, str]]:
+    """A long frame ``unique_id, ds, y`` with each series replaced by a link in force by the end of the
+    first period after the history moved onto its last successor, for forecasting the family as one.
+
+    The replaced series' demand is added to its successor's period by period (a successor not in the
+    frame is made from it); the family's series covers the frame's periods from its first to its last,
+    with 0 where neither had a row. A link is in force when its ``effective`` is None or before the end of
+    that first period (the history's last period + 2 steps, the step being the frame's most common gap
+    between periods). A frame whose periods cannot be read as dates is returned as it is (the forecast
+    names what is wrong with it: check the frame before folding it, so its errors name the file's rows).
+
+    Returns:
+        The frame (``ds`` as dates where anything moved) and ``{replaced: successor}`` for the series moved.
+
+    Raises:
+        SupersessionCycle: links that go round in a circle.
+    """
+    import pandas as pd  # type: ignore[import-untyped, unused-ignore]
+
+    from partspool.core.dates import parse_dates
+
+    if not links or frame.empty:
+        return frame, {}
+    ds = parse_dates(frame["ds"])  # as the forecast reads them (NaT where not a date)
+    y = pd.to_numeric(frame["y"], errors="coerce")
+    if ds.isna().any() or y.isna().any():
+        return frame, {}
+    periods = pd.DatetimeIndex(sorted(ds.unique()))
+    gaps = pd.Series(periods[1:] - periods[:-1])
+    if gaps.empty:
+        return frame, {}
+    step = gaps.mode().iloc[0]
+    horizon_end = periods[-1] + 2 * step
+    in_force = [link for link in links if link.effective is None or pd.Timestamp(link.effective) < horizon_end]
+    heads = successor_heads(in_force)
+    ids = frame["unique_id"].astype(str)
+    present = set(ids)
+    moved = {old: head for old, (head, _path) in heads.items() if old in present}
+    if not moved:
+        return frame, {}
+    out = pd.DataFrame({"unique_id": ids.map(lambda u: moved.get(u, u)), "ds": ds, "y": y.astype(float)})
+    out = out.groupby(["unique_id", "ds"], as_index=False, sort=True)["y"].sum()
+    families = set(moved.values())
+    filled = []
+    for head, rows in out[out["unique_id"].isin(families)].groupby("unique_id", sort=True):
+        calendar = periods[(periods >= rows["ds"].min()) & (periods <= rows["ds"].max())]
+        filled.append(rows.set_index("ds").reindex(calendar).rename_axis("ds").reset_index()
+                      .assign(unique_id=head, y=lambda f: f["y"].fillna(0.0)))
+    out = pd.concat([out[~out["unique_id"].isin(families)], *filled], ignore_index=True)
+    return out[["unique_id", "ds", "y"]].sort_values(["unique_id", "ds"], kind="stable").reset_index(drop=True), moved
