@@ -489,3 +489,23 @@ def test_the_abc_reason_names_the_rule_in_the_users_language():
                         AbcItem("P5", 7000), AbcItem("P6", 5996)], rules).by_key()
     with translation.override("en"):
         assert "70.004%" in abc_reason(past["P2"], rules)  # class B: not shown as 70.0% beside "A up to 70%"
+
+
+def test_the_pdf_draws_the_signs_a_note_holds(history, caplog):
+    import logging
+    from datetime import date
+
+    from partspool.planning.review_pdf import review_pdf
+
+    note = "客户满意 👍 已补货 ✓ 注意 ⚠ 🚗"
+    data = {"month": date(2026, 10, 1), "accuracy": None, "accuracy_last": None, "trend": [], "by_node": [],
+            "by_class": [{"abc_class": k, "series": 0, "accuracy": None, "accuracy_last": None, "target": None,
+                          "met": None} for k in "ABC"],
+            "misses": [{"node": "SC-HZ01", "part": "BRK-PAD-F01", "abc_class": "A", "forecast": 1.0, "actual": 5,
+                        "error": -4.0, "method": "TSB", "cause": note, "action": note}],
+            "flagged": [], "regions": [{"observation": note}], "next_month": []}
+    with caplog.at_level(logging.WARNING, logger="fpdf"):
+        pdf = review_pdf(data)
+    assert pdf.startswith(b"%PDF")
+    assert not [r for r in caplog.records if "missing" in r.getMessage()]  # no glyph left blank
+    assert b"NotoEmoji" in pdf and b"NotoSansSymbols" in pdf

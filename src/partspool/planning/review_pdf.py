@@ -1,6 +1,7 @@
 """The monthly forecast review as a PDF, in the user's language (Chinese set in Noto Sans SC, which
 the ``pylopdf-fonts-zh-cn`` package ships under the SIL Open Font License; only the glyphs used are
-embedded, so a review is a few tens of kilobytes and opens on any machine, offline)."""
+embedded, so a review is a few tens of kilobytes and opens on any machine, offline). Signs a font lacks
+(an emoji, ✓, ⚠ typed in a note) come from Noto Emoji and Noto Sans Symbols."""
 
 from __future__ import annotations
 
@@ -24,6 +25,20 @@ def _font_path() -> str:
     import pylopdf_fonts_zh_cn
 
     return str(pylopdf_fonts_zh_cn.sans_path())
+
+
+FALLBACKS = (("emoji", "NotoEmoji[wght].ttf"), ("symbols", "NotoSansSymbols[wght].ttf"))
+
+
+@cache
+def _fallback_paths() -> tuple[tuple[str, str], ...]:
+    """Noto Emoji and Noto Sans Symbols (``manimgx-fonts``): a note's 👍 or ⚠ is drawn, not left blank."""
+    from pathlib import Path
+
+    import manimgx_fonts
+
+    folder = Path(manimgx_fonts.__file__).parent
+    return tuple((name, str(folder / file)) for name, file in FALLBACKS if (folder / file).is_file())
 
 
 def _pct(value: float | None) -> str:
@@ -54,6 +69,9 @@ class _Review(FPDF):
         self.set_title(title)
         self.set_creator("PartsPool")
         self.add_font(FONT, "", _font_path())
+        for name, path in _fallback_paths():
+            self.add_font(name, "", path)
+        self.set_fallback_fonts([name for name, _path in _fallback_paths()])
         self.set_auto_page_break(auto=True, margin=15)
         self.set_margins(14, 14, 14)
 
