@@ -34,8 +34,9 @@ def many_parts(history):
     return history
 
 
-def test_each_class_reaches_its_target_pooled_with_no_more_capital(many_parts):
-    body = login(many_parts.users["manager"]).get("/api/stock-policy?node=SC-HZ01&lead_time=1").json()
+@pytest.mark.parametrize("lead_time", [1, 3])
+def test_each_class_reaches_its_target_pooled_with_no_more_capital(many_parts, lead_time):
+    body = login(many_parts.users["manager"]).get(f"/api/stock-policy?node=SC-HZ01&lead_time={lead_time}").json()
     totals = body["totals"]
     for klass, target in (("A", 0.95), ("B", 0.85)):
         by = {o["policy"]: o for o in totals[klass]}
@@ -50,6 +51,8 @@ def test_each_class_reaches_its_target_pooled_with_no_more_capital(many_parts):
     # class C is kept without stock whichever way: the same level, nothing more to say
     c = [p for p in parts.values() if p["abc_class"] == "C"]
     assert all(_option(p, "class_pool")["order_up_to"] == 0 and p["why_pooled"] == "" for p in c)
+    assert all(o["fill_rate"] < 1e-9 for o in totals["C"] if o["policy"] in ("service_level", "class_pool"))
+    assert list(totals) == ["A", "B", "C", "all"]  # the classes in their order
 
 
 def test_orders_follow_the_option_chosen(many_parts):

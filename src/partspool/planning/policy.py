@@ -246,8 +246,8 @@ def node_policies(nodes: list[Node], *, lead_time: int = 1, basis: str | None = 
     for node in nodes:
         rows = sorted(comparisons[node.code], key=lambda c: c.key)
         counted = [c for c in rows if not c.replaced_by]  # a run-down part's demand is its successor's
-        totals = summarise_comparisons(counted, group=lambda c: str(c.abc_class or "C"))
-        totals |= summarise_comparisons(counted)
+        by_class = summarise_comparisons(counted, group=lambda c: str(c.abc_class or "C"))
+        totals = {k: by_class[k] for k in sorted(by_class)} | summarise_comparisons(counted)  # A, B, C, then all
         out.append(NodePolicy(node=node, comparisons=rows, classes=per_node[node.code], totals=totals,
                               lead_time=lead_time, successors={old: head for old, (head, _on) in heads.items()}))
     return out

@@ -419,3 +419,30 @@ def test_pooled_weights_must_be_one_positive_number_per_part(bad):
     demands = [protection_from_forecast(m, lead_time=1) for m in (0.5, 2.0, 6.0)]
     with pytest.raises(ValueError, match="costs"):
         allocate_fill_rate(demands, 0.9, costs=bad)
+
+
+def test_no_stock_serves_nothing_even_where_the_history_cap_cuts_a_long_protection_interval():
+    from partspool.core.policy import estimate_demand, evaluate_level, protection_demand
+
+    history = np.zeros(24)
+    history[[3, 11, 19]] = [2, 1, 2]  # a slow mover: over 3 + 1 months its history never sold more than 2
+    demand = protection_demand(estimate_demand(history), lead_time=3)
+    assert demand.cap is not None  # the cap cuts lead time + review more than the lead time alone
+    assert evaluate_level(demand, 0).fill_rate == 0.0
+    assert 0 < evaluate_level(demand, 1).fill_rate <= evaluate_level(demand, 2).fill_rate <= 1
+
+
+@pytest.mark.parametrize("lead_time", [2, 3, 5])
+def test_a_pooled_target_is_reached_at_long_lead_times(lead_time):
+    rng = np.random.default_rng(lead_time)
+    from partspool.core.policy import estimate_demand, protection_demand
+
+    demands = [protection_demand(estimate_demand(rng.poisson(r, 36).astype(float)), lead_time=lead_time)
+               for r in rng.uniform(0.05, 3.0, 60)]
+    costs = list(rng.choice([15.0, 60.0, 240.0, 900.0], 60))
+    for target in (0.85, 0.95):
+        levels = allocate_fill_rate(demands, target, values=costs, costs=costs)
+        fills = [lv.expected_fill_rate for lv in levels]
+        reached = sum(c * d.review_mean * f for c, d, f in zip(costs, demands, fills, strict=True)) / sum(
+            c * d.review_mean for c, d in zip(costs, demands, strict=True))
+        assert reached >= target - 1e-9, (lead_time, target, reached)

@@ -26,7 +26,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from partspool.core.policy.demand import FloatArray, ProtectionDemand
-from partspool.core.policy.levels import StockLevel, _exact, check_fraction, curves, level_fixed
+from partspool.core.policy.levels import StockLevel, _exact, check_fraction, curves, level_fixed, solvable
 
 
 class Exchange:
@@ -49,8 +49,9 @@ class Exchange:
         self.values = _weights(values, len(self.demands), "values")
         self.costs = _weights(costs, len(self.demands), "costs")
         self.demand = float(sum(v * d.review_mean for v, d in zip(self.values, demands, strict=True)))
-        # exact figures possible at some levels (at a level, where its chain is small enough: ``_exact``)
-        self._exact = [d.period_pmf is not None and d.review == 1 for d in demands]
+        # exact figures possible at some levels (at a level, where its chain is small enough: ``_exact``);
+        # elsewhere (a lead time of 3 or more) the backorder curve's own best level, found over the whole curve
+        self._exact = [solvable(d, 0) for d in demands]
         self._cache: list[dict[int, tuple[float, float]]] = [{} for _ in demands]
         self._last: list[int | None] = [None] * len(demands)  # each part's best level at the last price asked
 
@@ -194,10 +195,37 @@ def allocate_fill_rate(demands: Sequence[ProtectionDemand], target: float,
     if not demands:
         return []
     exchange = Exchange.of(demands, values=values, costs=costs)
-    levels = exchange.levels(price_for_fill_rate(exchange, target))
+    levels = _top_up(exchange, exchange.levels(price_for_fill_rate(exchange, target)), target)
     names = labels or [None] * len(demands)
     return [level_fixed(d, s, method="pooled_fill_rate", label=name, target=target)
             for d, s, name in zip(demands, levels, names, strict=True)]
+
+
+def _top_up(exchange: Exchange, levels: list[int], target: float) -> list[int]:
+    """``levels`` raised a unit at a time, each where it serves the most per unit of stock cost, until the
+    set's fill rate reaches ``target`` (or every part is at the top of its curve). The price's levels
+    usually reach it already; a part whose objective is not concave in its level (exact figures below a
+    size, the bound above) can settle on a level that leaves the set just short."""
+    levels = list(levels)
+    fill = exchange.fill_rate(levels)
+    while fill < target:
+        best, gain = -1, -math.inf
+        for i, k in enumerate(levels):
+            if k + 1 >= len(exchange.served[i]):
+                continue
+            served_now, stock_now = exchange.figures(i, k)
+            served_up, stock_up = exchange.figures(i, k + 1)
+            more = exchange.values[i] * (served_up - served_now)
+            if more <= 0:
+                continue
+            cost = exchange.costs[i] * max(stock_up - stock_now, 1e-12)
+            if more / cost > gain:
+                best, gain = i, more / cost
+        if best < 0:
+            break
+        levels[best] += 1
+        fill = exchange.fill_rate(levels)
+    return levels
 
 
 def level_at_price(demand: ProtectionDemand, price: float, target: float | None = None,

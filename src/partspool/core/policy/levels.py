@@ -146,10 +146,15 @@ def _loss(pmf: FloatArray, levels: npt.NDArray[np.int64]) -> FloatArray:
 def _figures_at(demand: ProtectionDemand, levels: npt.NDArray[np.int64]) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Expected fill rate, cycle service level and average on hand at each of ``levels``."""
     losses = [_loss(pmf, levels) for pmf in demand.pmfs]
-    if demand.review_mean <= 0:
+    # the review period's demand as these distributions hold it: where the history's cap cuts them (over a
+    # long lead time), E[min(D, cap)] over lead time + review less that over the lead time is below the
+    # review's mean, and dividing by the mean would give a fill rate above 0 with no stock at all
+    scale = float(_loss(demand.pmfs[-1], np.zeros(1, dtype=np.int64))[0]
+                  - _loss(demand.pmfs[0], np.zeros(1, dtype=np.int64))[0])
+    if demand.review_mean <= 0 or scale <= 0:
         fill = np.ones(len(levels))
     else:
-        fill = np.clip(1.0 - (losses[-1] - losses[0]) / demand.review_mean, 0.0, 1.0)
+        fill = np.clip(1.0 - (losses[-1] - losses[0]) / scale, 0.0, 1.0)
     cdf_total = np.cumsum(demand.pmfs[-1])
     csl = np.where(levels < len(cdf_total), cdf_total[np.minimum(levels, len(cdf_total) - 1)], 1.0)
     on_hand = np.zeros(len(levels))
