@@ -105,3 +105,27 @@ def test_the_command_line_names_the_parts_forecast_with_their_successor(history,
     assert "1 part replaced by a successor was forecast with it: BRK-PAD-F01 -> BRK-PAD-F02" in out
     assert main(["forecast-run", "--as", "planner", "--node", "SC-SH01", "--horizon", "2", "--lang", "zh-hans"]) == 0
     assert "BRK-PAD-F01 -> BRK-PAD-F02" in capsys.readouterr().out
+
+
+def test_searching_a_run_for_a_replaced_part_points_to_its_successor(history):
+    _in_force(3)
+    planner = login(history.users["planner"])
+    run = planner.post("/api/forecast-runs", {"horizon": 2}, content_type=JSON).json()
+    page = planner.get(f"/planning/runs/{run['id']}/?part=brk-pad-f01").content.decode()
+    assert "BRK-PAD-F01 was replaced by BRK-PAD-F02" in page and "?part=BRK-PAD-F02" in page
+    assert "was replaced by" not in planner.get(f"/planning/runs/{run['id']}/?part=WIP").content.decode()
+
+
+def test_abc_classes_a_replaced_part_under_its_successor_as_the_stock_policy_does(history):
+    planner = login(history.users["planner"])
+    before = {r["part"]: r for r in planner.get("/api/abc").json()["rows"]}
+    assert "BRK-PAD-F01" in before
+    _in_force(3)
+    rows = {r["part"]: r for r in planner.get("/api/abc").json()["rows"]}
+    assert "BRK-PAD-F01" not in rows
+    assert rows["BRK-PAD-F02"]["measure"] == before["BRK-PAD-F01"]["measure"] + before["BRK-PAD-F02"]["measure"]
+    assert rows["BRK-PAD-F02"]["abc_class"] == "A"
+    policy_class = {p["part"]: p["abc_class"] for p in planner.get("/api/stock-policy?node=SC-SH01").json()["parts"]}
+    assert policy_class["BRK-PAD-F02"] == "A"
+    page = planner.get("/planning/abc/").content.decode()
+    assert "with the demand of BRK-PAD-F01, which it replaces" in page

@@ -631,3 +631,14 @@ def test_a_regions_demand_models_are_fitted_once_until_its_demand_changes(histor
     level = next(c for c in changed[0].comparisons if c.key == "OIL-000").option("service_level").level
     before = next(c for c in first[0].comparisons if c.key == "OIL-000").option("service_level").level
     assert level.order_up_to > before.order_up_to
+
+
+def test_a_winner_without_error_is_not_said_to_beat_its_runner_up_by_zero_percent():
+    from partspool.planning.explain import forecast_basis, method_reason
+
+    explanation = {"winner": "baseline", "winner_rmsse": 0.0, "runner_up": "SESOpt", "runner_up_rmsse": 0.036,
+                   "margin": 0.0, "origins": 4}
+    why = method_reason(explanation)
+    assert "no error at all" in why and "SESOpt (RMSSE 0.036)" in why and "0.0%" not in why
+    assert "without error" in forecast_basis(explanation, "baseline") and "0.0%" not in forecast_basis(
+        explanation, "baseline")

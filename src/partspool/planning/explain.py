@@ -62,7 +62,10 @@ def _method_reason(explanation: dict[str, Any], asked: str) -> str:
     facts = {"origins": origins, "winner": winner, "score": _score(explanation.get("winner_rmsse")),
              "runner": runner, "other": _score(explanation.get("runner_up_rmsse")),
              "margin": round(100 * float(explanation.get("margin") or 0), 1)}
-    if runner:
+    if runner and _perfect(explanation):
+        text = _("Back-testing on %(origins)s rolling origins: %(winner)s scored best (RMSSE %(score)s: no error "
+                 "at all), ahead of %(runner)s (RMSSE %(other)s).") % facts
+    elif runner:
         text = _("Back-testing on %(origins)s rolling origins: %(winner)s scored best (RMSSE %(score)s), "
                  "ahead of %(runner)s (RMSSE %(other)s, %(margin)s%% worse).") % facts
     else:
@@ -83,6 +86,14 @@ def _method_reason(explanation: dict[str, Any], asked: str) -> str:
     return text
 
 
+def _perfect(explanation: dict[str, Any]) -> bool:
+    """Whether the back-test's winner made no error at all (a relative margin over 0 is not a number)."""
+    try:
+        return float(explanation.get("winner_rmsse")) == 0.0 and float(explanation.get("runner_up_rmsse")) > 0.0
+    except (TypeError, ValueError):
+        return False
+
+
 def forecast_basis(explanation: dict[str, Any] | None, method: str) -> str:
     """A forecast's basis in a few words, for the review's table of next month (``method_reason`` in full)."""
     explanation = explanation or {}
@@ -91,6 +102,9 @@ def forecast_basis(explanation: dict[str, Any] | None, method: str) -> str:
     method = method.replace("|", " | ")  # a combination's members, with room to wrap between them
     if not explanation.get("winner") or origins == 0:
         text = _("%(method)s, not back-tested") % {"method": method}
+    elif runner and _perfect(explanation):
+        text = _("%(method)s: best of the back-test over %(origins)s origins, without error, ahead of "
+                 "%(runner)s") % {"method": method, "origins": origins, "runner": runner}
     elif runner:
         text = _("%(method)s: best of the back-test over %(origins)s origins, %(margin)s%% ahead of %(runner)s") % {
             "method": method, "origins": origins, "runner": runner,

@@ -69,12 +69,30 @@ def _classify(totals: dict[int, int], parts: dict[int, Part], abc: AbcRules) -> 
 
 def abc_for(nodes: list[Node], basis: str | None = None, end: date | None = None) -> tuple[AbcResult, dict[str, Part]]:
     """ABC of the parts by their demand over the last 12 complete months at these nodes, with the
-    planning settings' cut-offs (and basis, unless one is given)."""
+    planning settings' cut-offs (and basis, unless one is given). A part replaced by another (as the
+    stock levels read supersessions) is classed under its last successor, with its demand, as the
+    stock policy classes it."""
     totals: dict[int, int] = {}
     for (_node, part), qty in demand_totals(nodes, ABC_MONTHS, end).items():
         totals[part] = totals.get(part, 0) + qty
     parts = Part.objects.in_bulk(list(totals))
+    heads = supersession_heads(end or last_complete_month())
+    if heads:
+        by_number: dict[str, int] = {}
+        for pk, qty in totals.items():
+            number = parts[pk].number
+            head = heads[number][0] if number in heads else number
+            by_number[head] = by_number.get(head, 0) + qty
+        known = {p.number: p for p in Part.objects.filter(number__in=list(by_number))}
+        parts = {known[n].pk: known[n] for n in by_number}
+        totals = {known[n].pk: q for n, q in by_number.items()}
     return _classify(totals, parts, abc_rules(basis)), {p.number: p for p in parts.values()}
+
+
+def family_classes(classes: dict[str, str], end: date) -> dict[str, str]:
+    """``classes`` (part -> class) with each replaced part given its last successor's class."""
+    heads = supersession_heads(end)
+    return classes | {old: classes[head] for old, (head, _on) in heads.items() if head in classes}
 
 
 def _abc_per_node(nodes: list[Node], frame: Any, basis: str | None, end: date) -> dict[str, dict[str, AbcClass]]:
@@ -102,7 +120,8 @@ def review_for(user: Any, month: date) -> dict[str, Any]:
     if month > last_complete_month():
         raise InvalidInput("review_month_open", month=f"{month:%Y-%m}")
     abc, _parts = abc_for(visible_nodes(user), end=month)
-    return forecast_review(user, month, {r.key: str(r.abc_class) for r in abc.rows})
+    # a replaced part's own lines (a run made before its supersession) count in its family's class
+    return forecast_review(user, month, family_classes({r.key: str(r.abc_class) for r in abc.rows}, month))
 
 
 def review_xlsx(data: dict[str, Any]) -> bytes:

@@ -156,12 +156,16 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
              "; ".join(f"{a}-{b}" for a, b in zip(s.lo, s.hi, strict=True))] for s in rows.iterator())),
             f"partspool-forecast-{run.pk}.xlsx")
     overview = selectors.run_overview(user, run)  # the page's header only, not the download
+    wanted = q.get("part", "").strip().upper()
+    # a part searched for that the run forecast with its successor: say where its demand went
+    moved = sorted((old, new) for old, new in (overview.get("replaced") or {}).items()
+                   if wanted and wanted in old.upper()) if wanted else []
     return render(request, "planning/run.html", {
         "run": run, "rows": [(s, method_reason(s.explanation, run.method),
                               [selectors.month_add(s.first_month, k) for k in range(len(s.forecast))]) for s in shown],
         "total": rows.count(), "q": q, "chart": chart,
         "overview": overview, "won": sorted(overview.get("methods_won", {}).items(), key=lambda kv: -kv[1]),
-        "replaced": sorted((overview.get("replaced") or {}).items())})
+        "replaced": sorted((overview.get("replaced") or {}).items()), "moved": moved})
 
 
 @role_page
@@ -224,6 +228,9 @@ def abc(request: HttpRequest) -> HttpResponse:
     saved = rules.current()
     basis = request.GET.get("basis", "").strip() or saved.abc_basis
     result, parts = policy.abc_for(nodes, basis)
+    replaces: dict[str, list[str]] = {}
+    for old, (head, _on) in policy.supersession_heads(selectors.last_complete_month()).items():
+        replaces.setdefault(head, []).append(old)
     figure = go.Figure()
     figure.add_trace(go.Bar(x=[r.key for r in result.rows], y=[r.measure for r in result.rows], name=_("demand"),
                             marker_color=["#b91c1c" if r.abc_class == "A" else "#b45309" if r.abc_class == "B"
@@ -234,7 +241,8 @@ def abc(request: HttpRequest) -> HttpResponse:
                          xaxis={"showticklabels": False}, yaxis2={"overlaying": "y", "side": "right", "range": [0, 105]})
     services = rules.service_policies(saved)
     return render(request, "planning/abc.html", {
-        "rows": result.rows[:400], "counts": result.class_counts(), "shares": result.class_shares(),
+        "rows": [(r, ", ".join(sorted(replaces.get(r.key, ())))) for r in result.rows[:400]],
+        "counts": result.class_counts(), "shares": result.class_shares(),
         "chart": figure.to_html(full_html=False, include_plotlyjs=False, config={"displaylogo": False}),
         "nodes": selectors.visible_nodes(user), "q": request.GET, "basis": basis, "parts": parts,
         "services": [(c, services.for_class(c)) for c in ("A", "B", "C")], "settings": saved,
