@@ -198,3 +198,12 @@ def test_a_nodes_levels_do_not_depend_on_which_page_came_first(history):
     after_region = {c.key: c.option("service_level").level.order_up_to
                     for c in policy.node_policy(history.nodes["SC-SH01"]).comparisons}
     assert alone == after_region
+
+
+def test_a_successors_order_says_its_level_is_net_of_the_old_stock(history):
+    _in_force()
+    parts, body = _parts(login(history.users["planner"]), "SC-SH01")
+    order = next(s for s in body["suggestions"] if s["part"] == "BRK-PAD-F02")
+    family = _level(parts["BRK-PAD-F02"])
+    assert order["order_up_to"] == family - 5
+    assert f"The level is the family's {family} less 5 units of the parts it replaces" in order["why"]

@@ -316,11 +316,17 @@ def suggestion_reason(s: Any) -> str:
     facts = {"node": s.node, "part": s.part, "position": s.position, "level": s.order_up_to,
              "order": s.order_quantity, "margin": s.margin, "surplus": s.surplus}
     if s.order_quantity:
-        return _("%(node)s %(part)s: position %(position)s against level %(level)s → order %(order)s") % facts
-    if s.surplus:
-        return _("%(node)s %(part)s: position %(position)s against level %(level)s (+%(margin)s margin) → "
+        text = _("%(node)s %(part)s: position %(position)s against level %(level)s → order %(order)s") % facts
+    elif s.surplus:
+        text = _("%(node)s %(part)s: position %(position)s against level %(level)s (+%(margin)s margin) → "
                  "%(surplus)s could be lent") % facts
-    return _("%(node)s %(part)s: position %(position)s against level %(level)s → nothing to do") % facts
+    else:
+        text = _("%(node)s %(part)s: position %(position)s against level %(level)s → nothing to do") % facts
+    kept = getattr(s, "old_stock_kept", 0)
+    if kept:
+        text += _sep() + _("The level is the family's %(family)s less %(kept)s units of the parts it replaces, kept "
+                           "on the shelf until they are used up.") % {"family": s.order_up_to + kept, "kept": kept}
+    return text
 
 
 def kpi_reason(kpi: Any) -> str:

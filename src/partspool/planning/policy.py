@@ -457,6 +457,7 @@ def positions_for(node: Node, policy: NodePolicy, option: str = "service_level")
     for old in run_down:  # beside others, a part with no demand here keeps none of its stock for the family
         if siblings[policy.successors[old]] > 1 and old not in caps:
             caps[old] = {}
+    netted: dict[str, int] = {}  # per successor: the replaced parts' units kept for its family
     for old in sorted(run_down):
         # the old stock serves the family's demand until it is used up: it is kept up to the family's level,
         # the successor ordered for the rest; old stock beyond the family's level can be lent
@@ -469,13 +470,15 @@ def positions_for(node: Node, policy: NodePolicy, option: str = "service_level")
             kept = min(kept, bound.get(option, 0))
         levels[old] = kept
         levels[head] = levels.get(head, 0) - kept
+        netted[head] = netted.get(head, 0) + kept
     out = []
     for number in sorted(set(levels) | {n for n, s in held.items() if s.on_hand or s.in_transit}):
         s = held.get(number)
         out.append(StockPosition(node=node.code, part=number, on_hand=s.on_hand if s else 0,
                                  order_up_to=levels.get(number, 0), in_transit=s.in_transit if s else 0,
                                  reserved=s.reserved if s else 0,
-                                 unit_cost=float(s.part.unit_cost) if s else 0.0, run_down=number in run_down))
+                                 unit_cost=float(s.part.unit_cost) if s else 0.0, run_down=number in run_down,
+                                 old_stock_kept=netted.get(number, 0)))
     return out
 
 

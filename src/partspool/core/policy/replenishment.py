@@ -50,6 +50,7 @@ class StockPosition:
     reserved: int = 0
     unit_cost: float = 0.0
     run_down: bool = False  # replaced by another part: never ordered nor short; ``order_up_to`` is what is kept
+    old_stock_kept: int = 0  # a successor: units of the parts it replaces kept for its family (its level is net)
 
     def __post_init__(self) -> None:
         for name in ("on_hand", "order_up_to", "in_transit", "reserved"):
@@ -82,6 +83,7 @@ class Suggestion:
     margin: int
     order_quantity: int
     surplus: int
+    old_stock_kept: int = 0  # a successor: its family's level less this much of the replaced parts' stock
 
     @property
     def shortfall(self) -> int:
@@ -91,6 +93,9 @@ class Suggestion:
     def explain(self) -> str:
         """One sentence: the position against the level and the resulting suggestion."""
         head = f"{self.node} {self.part}: position {self.position} against level {self.order_up_to}"
+        if self.old_stock_kept:
+            head += f" (the family's {self.order_up_to + self.old_stock_kept} less {self.old_stock_kept} of the " \
+                    "replaced parts' stock still to be used up)"
         if self.order_quantity:
             return f"{head} -> order {self.order_quantity}"
         if self.surplus:
@@ -126,5 +131,6 @@ def suggest_replenishment(
         if margin is None:
             margin = margins[level] = rules.margin(level)
         surplus = max(min(position - level - margin, p.free), 0)
-        out.append(Suggestion(p.node, p.part, level, position, margin, max(level - position, 0), surplus))
+        out.append(Suggestion(p.node, p.part, level, position, margin, max(level - position, 0), surplus,
+                              p.old_stock_kept))
     return out
