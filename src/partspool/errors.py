@@ -70,6 +70,9 @@ MESSAGES = {
     "no_role": lambda: _("Your account has no PartsPool role; ask an administrator."),
     "import_kind": lambda: _("Your role may not import %(kind)s files."),
     "node_not_managed": lambda: _("You do not manage node %(node)s."),
+    "rebalance_whole_region": lambda: _("Rebalancing plans a whole region's moves: the region's coordinator and the "
+                                        "supply chain run it. Your center's orders and the surplus it could lend are "
+                                        "on its stock policy page."),
     "not_found": lambda: _("Not found."),
     "unknown_part": lambda: _("Unknown part: %(part)s."),
     "unknown_node": lambda: _("Unknown node: %(node)s."),

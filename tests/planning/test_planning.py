@@ -115,7 +115,15 @@ def test_the_rebalancing_page_offers_only_regions_the_user_can_plan(history):
 
     assert offered(history.users["planner"]) == ["EAST", "SOUTH"]
     assert offered(history.users["coordinator"]) == ["EAST"]
-    assert offered(history.users["gz_manager"]) == ["SOUTH"]
+    # a center manager is told who plans the region's moves, not shown a plan of their one center (0 moves)
+    assert offered(history.users["gz_manager"]) == []
+    page = login(history.users["gz_manager"]).get("/planning/rebalance/").content.decode()
+    assert 'id="center-only"' in page and "/planning/policy/" in page
+    refused = login(history.users["manager"]).get("/api/rebalance?region=EAST")
+    assert refused.status_code == 403 and refused.json()["code"] == "rebalance_whole_region"
+    asked = login(history.users["manager"]).post("/planning/rebalance/request/", {
+        "from": "SC-SH01", "to": "SC-HZ01", "part": "BRK-PAD-F01", "units": "1", "lead_time": "1"})
+    assert asked.status_code == 403
 
 
 def test_rebalancing_moves_surplus_and_a_move_becomes_a_transfer_request(history):

@@ -10,7 +10,7 @@ from django.db.models import Count, OuterRef, QuerySet, Subquery, Sum
 from django.utils import timezone
 
 from partspool.accounts.permissions import managed_node_ids, require_role
-from partspool.errors import InvalidInput, NotFound
+from partspool.errors import InvalidInput, NotFound, NotPermitted
 from partspool.network.models import DemandRecord, Node, Part
 from partspool.network.selectors import months_back
 from partspool.planning.models import (
@@ -62,7 +62,14 @@ def visible_nodes(user: User, codes: list[str] | None = None) -> list[Node]:
 
 
 def region_nodes(user: User, region: str) -> list[Node]:
-    """The user's nodes in a region (by code); an unknown region, or one without such nodes, is refused."""
+    """The user's nodes in a region (by code), for planning the region's moves; an unknown region, or one
+    without such nodes, is refused, and so is a center manager (``rebalance_whole_region``: a plan over
+    their one center would move nothing, and one over the region reads the other centers' demand)."""
+    from partspool.accounts.models import Role
+
+    require_role(user)
+    if user.role == Role.CENTER_MANAGER:
+        raise NotPermitted("rebalance_whole_region")
     code = region.strip().upper()
     nodes = [n for n in visible_nodes(user) if n.region.code == code]
     if not nodes:

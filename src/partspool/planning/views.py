@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from partspool.accounts.models import Role
 from partspool.accounts.permissions import CENTRAL_ROLES, managed_node_ids
 from partspool.core.transfer_flow import Deal, Status
 from partspool.errors import InvalidInput, NotFound
@@ -274,7 +275,9 @@ def stock_policy(request: HttpRequest) -> HttpResponse:
 @role_page
 def rebalancing(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
-    # only the regions where the user has nodes to plan (a center manager: their own center's)
+    if user.role == Role.CENTER_MANAGER:  # a region's plan is its coordinator's and the supply chain's
+        return render(request, "planning/rebalance.html", {"center_only": True, "regions": [], "plan": None})
+    # only the regions where the user has nodes to plan (a coordinator: their own region)
     regions = Region.objects.filter(pk__in={n.region_id for n in selectors.visible_nodes(user)}).order_by("code")
     code = request.GET.get("region", "").strip().upper()
     plan = None
