@@ -70,6 +70,8 @@ MESSAGES = {
     "no_role": lambda: _("Your account has no PartsPool role; ask an administrator."),
     "import_kind": lambda: _("Your role may not import %(kind)s files."),
     "node_not_managed": lambda: _("You do not manage node %(node)s."),
+    "job_failed": lambda: _("The forecast stopped on an unexpected error: %(detail)s"),
+    "job_interrupted": lambda: _("The forecast was cut short (the server stopped while it ran): ask for it again."),
     "rebalance_whole_region": lambda: _("Rebalancing plans a whole region's moves: the region's coordinator and the "
                                         "supply chain run it. Your center's orders and the surplus it could lend are "
                                         "on its stock policy page."),

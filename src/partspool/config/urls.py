@@ -39,6 +39,7 @@ urlpatterns = [
     path("emergencies/<int:case_id>/message/", case_views.case_message, name="case_message"),
     path("planning/", planning_views.runs, name="forecast_runs"),
     path("planning/runs/<int:run_id>/", planning_views.run_detail, name="forecast_run"),
+    path("planning/jobs/<int:job_id>/", planning_views.forecast_job, name="forecast_job"),
     path("planning/review/", planning_views.review, name="forecast_review"),
     path("planning/review/note/", planning_views.review_note, name="forecast_review_note"),
     path("planning/abc/", planning_views.abc, name="abc"),

@@ -62,6 +62,20 @@ def run_create(request: HttpRequest, data: RunIn) -> tuple[int, dict[str, Any]]:
     return 201, _run(run, request.user)
 
 
+@router.post("/forecast-jobs", response={202: dict},
+             summary="Forecast the nodes' demand in the background (a large run); follow it at /forecast-jobs/{id}")
+def job_create(request: HttpRequest, data: RunIn) -> tuple[int, dict[str, Any]]:
+    job = services.start_forecast_job(user=request.user, nodes=data.nodes, horizon=data.horizon,  # type: ignore[arg-type]
+                                      method=data.method, engine=data.engine, history_end=_month(data.history_end))
+    return 202, services.job_status(request.user, job.pk)  # type: ignore[arg-type]
+
+
+@router.get("/forecast-jobs/{job_id}", response=dict,
+            summary="A background forecast: queued, running, done (with its run) or failed (with why)")
+def job_detail(request: HttpRequest, job_id: int) -> dict[str, Any]:
+    return services.job_status(request.user, job_id)  # type: ignore[arg-type]
+
+
 @router.get("/forecast-runs", response=dict, summary="Forecast runs that reach your nodes, newest first")
 def run_list(request: HttpRequest, offset: int = 0, limit: int = 50) -> dict[str, Any]:
     user: Any = request.user

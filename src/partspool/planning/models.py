@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 MAX_HORIZON = 24  # months a run may forecast
 
@@ -37,6 +38,37 @@ class ForecastRun(models.Model):
     @property
     def number(self) -> str:
         return str(self)
+
+
+class ForecastJob(models.Model):
+    """A forecast run asked for from a page and worked out in the background (a network's run takes
+    minutes; the page shows how it is going instead of waiting on one request)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", pgettext_lazy("job", "queued")
+        RUNNING = "running", pgettext_lazy("job", "running")
+        DONE = "done", pgettext_lazy("job", "done")
+        FAILED = "failed", pgettext_lazy("job", "failed")
+
+    created_at = models.DateTimeField(_("asked at"), auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+",
+                                   verbose_name=_("asked by"))
+    parameters = models.JSONField(_("parameters"), default=dict)
+    series = models.PositiveIntegerField(_("series"), default=0)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    run = models.ForeignKey(ForecastRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                            verbose_name=_("run"))
+    error = models.JSONField(_("error"), default=dict, blank=True)  # the DomainError's code and data
+
+    class Meta:
+        verbose_name = _("forecast job")
+        verbose_name_plural = _("forecast jobs")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"FJ-{self.pk:05d}"
 
 
 class ForecastSeries(models.Model):

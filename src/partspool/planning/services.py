@@ -15,7 +15,14 @@ from partspool.core.forecasting import ForecastInputError, canonical_method, for
 from partspool.errors import InvalidInput, NotPermitted, control_character
 from partspool.network.models import DemandRecord, Node, Part
 from partspool.network.selectors import months_back
-from partspool.planning.models import MAX_HORIZON, ForecastRun, ForecastSeries, ReviewLine, ReviewNote
+from partspool.planning.models import (
+    MAX_HORIZON,
+    ForecastJob,
+    ForecastRun,
+    ForecastSeries,
+    ReviewLine,
+    ReviewNote,
+)
 from partspool.planning.policy import families, supersession_heads
 from partspool.planning.review_store import store_months
 from partspool.planning.selectors import (
@@ -45,12 +52,9 @@ def _check(horizon: int, method: str, engine: str) -> str:
         raise InvalidInput("invalid_choice", field="method", value=method) from None
 
 
-def forecast_run(*, user: User, nodes: list[str] | None = None, horizon: int = 3, method: str = "auto",
-                 engine: str = "local", history_end: date | None = None,
-                 max_series: int | None = None) -> ForecastRun:
-    """Forecast every part with demand at the chosen nodes (default: all the user manages), from the
-    36 months of history up to ``history_end`` (default: last complete month), and keep the results.
-    ``max_series`` (pages and API) refuses a run with more node × part series than that, before any work."""
+def _checked(user: User, nodes: list[str] | None, horizon: int, method: str, engine: str,
+             history_end: date | None) -> tuple[str, list[Node], date]:
+    """A run's request checked (the method's canonical name, the nodes, the history's last month)."""
     require_role(user)
     method = _check(horizon, method, engine)
     if engine == "dask" and user.role not in CENTRAL_ROLES:  # a cluster is the supply chain's, for big runs
@@ -59,10 +63,26 @@ def forecast_run(*, user: User, nodes: list[str] | None = None, horizon: int = 3
     end = history_end or last_complete_month()
     if end > last_complete_month():
         raise InvalidInput("history_end_future", month=f"{end:%Y-%m}")
+    return method, chosen, end
+
+
+def series_count(chosen: list[Node], end: date) -> int:
+    """How many node × part series a run over ``chosen`` to ``end`` forecasts (at most: a part replaced
+    by another is forecast with it)."""
+    return (DemandRecord.objects.filter(node__in=chosen, month__gt=months_back(end, HISTORY_MONTHS),
+                                        month__lte=end, quantity__gt=0)
+            .values("node_id", "part_id").distinct().count())
+
+
+def forecast_run(*, user: User, nodes: list[str] | None = None, horizon: int = 3, method: str = "auto",
+                 engine: str = "local", history_end: date | None = None,
+                 max_series: int | None = None) -> ForecastRun:
+    """Forecast every part with demand at the chosen nodes (default: all the user manages), from the
+    36 months of history up to ``history_end`` (default: last complete month), and keep the results.
+    ``max_series`` (pages and API) refuses a run with more node × part series than that, before any work."""
+    method, chosen, end = _checked(user, nodes, horizon, method, engine, history_end)
     if max_series is not None:
-        count = (DemandRecord.objects.filter(node__in=chosen, month__gt=months_back(end, HISTORY_MONTHS),
-                                             month__lte=end, quantity__gt=0)
-                 .values("node_id", "part_id").distinct().count())
+        count = series_count(chosen, end)
         if count > max_series:
             raise InvalidInput("run_too_large", series=count, most=max_series)
     frame = demand_panel(chosen, months=HISTORY_MONTHS, end=end)
@@ -204,3 +224,91 @@ def _decay(result: Any) -> dict[str, Any] | None:
     return {"decay": choice.decay, "setting": choice.setting, "best": choice.best, "z": round(choice.z, 2),
             "switched": choice.switched, "judged_on": choice.series,
             "scores": {f"{d:g}": round(v, 4) for d, v in choice.scores}}
+
+
+# A page runs a forecast of up to this many series while the user waits (a few seconds); a larger one
+# becomes a ``ForecastJob`` worked out in the background, its page showing how it is going.
+WAIT_MAX_SERIES = 2_000
+JOB_STALE_HOURS = 6  # a job still "running" after this long was cut short (the server stopped)
+
+
+def start_forecast_job(*, user: User, nodes: list[str] | None = None, horizon: int = 3, method: str = "auto",
+                       engine: str = "local", history_end: date | None = None,
+                       max_series: int | None = INTERACTIVE_MAX_SERIES) -> ForecastJob:
+    """Check a run's request as ``forecast_run`` does (bad input is refused now, not later), keep it as a
+    job and work it out in a thread of this process once the job is saved. Returns the job."""
+    import threading
+
+    method, chosen, end = _checked(user, nodes, horizon, method, engine, history_end)
+    count = series_count(chosen, end)
+    if max_series is not None and count > max_series:
+        raise InvalidInput("run_too_large", series=count, most=max_series)
+    if count == 0:
+        raise InvalidInput("no_history")
+    job = ForecastJob.objects.create(created_by=user, series=count, parameters={
+        "nodes": [n.code for n in chosen], "horizon": horizon, "method": method, "engine": engine,
+        "history_end": f"{end:%Y-%m-%d}"})
+    transaction.on_commit(lambda: threading.Thread(target=run_job, args=(job.pk,), name=f"forecast-{job.pk}",
+                                                   daemon=True).start())
+    return job
+
+
+def run_job(job_id: int) -> None:
+    """Work out a queued job (in its own thread: closes its database connection when done)."""
+    from django.db import connection
+    from django.utils import timezone
+
+    from partspool.errors import DomainError
+
+    try:
+        claimed = ForecastJob.objects.filter(pk=job_id, status=ForecastJob.Status.QUEUED).update(
+            status=ForecastJob.Status.RUNNING, started_at=timezone.now())
+        if not claimed:
+            return
+        job = ForecastJob.objects.select_related("created_by").get(pk=job_id)
+        p = job.parameters
+        try:
+            run = forecast_run(user=job.created_by, nodes=p["nodes"], horizon=p["horizon"], method=p["method"],
+                               engine=p["engine"], history_end=date.fromisoformat(p["history_end"]))
+        except DomainError as error:
+            ForecastJob.objects.filter(pk=job_id).update(status=ForecastJob.Status.FAILED, finished_at=timezone.now(),
+                                                         error={"code": error.code, "data": _plain_data(error.data)})
+        except Exception as error:  # the job must end, and say why
+            ForecastJob.objects.filter(pk=job_id).update(status=ForecastJob.Status.FAILED, finished_at=timezone.now(),
+                                                         error={"code": "job_failed", "data": {"detail": str(error)[:500]}})
+        else:
+            ForecastJob.objects.filter(pk=job_id).update(status=ForecastJob.Status.DONE, finished_at=timezone.now(),
+                                                         run=run)
+    finally:
+        connection.close()
+
+
+def _plain_data(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: v if isinstance(v, str | int | float | bool) or v is None else str(v) for k, v in data.items()}
+
+
+def job_status(user: User, job_id: int) -> dict[str, Any]:
+    """A job the user asked for (the supply chain: any), as plain data: its status, the run it made, the
+    error it ended on (in the user's language), seconds so far. A job left running longer than
+    ``JOB_STALE_HOURS`` is reported failed (the server stopped while it ran)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from partspool.errors import DomainError, NotFound
+
+    require_role(user)
+    rows = ForecastJob.objects.all() if user.role in CENTRAL_ROLES else ForecastJob.objects.filter(created_by=user)
+    job = rows.filter(pk=job_id).first()
+    if job is None:
+        raise NotFound("not_found")
+    status, error = job.status, job.error
+    now = timezone.now()
+    if status in (ForecastJob.Status.QUEUED, ForecastJob.Status.RUNNING) and \
+            now - job.created_at > timedelta(hours=JOB_STALE_HOURS):
+        status, error = ForecastJob.Status.FAILED, {"code": "job_interrupted", "data": {}}
+    message = DomainError(error["code"], **error.get("data", {})).message() if error else None
+    since = job.started_at or job.created_at
+    return {"id": job.pk, "number": str(job), "status": str(status), "series": job.series,
+            "parameters": job.parameters, "run": job.run_id, "error": error.get("code") if error else None,
+            "message": message, "seconds": round(((job.finished_at or now) - since).total_seconds(), 1)}

@@ -75,10 +75,14 @@ def runs(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         data = request.POST
         end = _month(data.get("history_end", ""), selectors.last_complete_month())
-        run = services.forecast_run(user=user, nodes=data.getlist("nodes") or None,
-                                    horizon=_int(data.get("horizon", ""), 3, "forecast_horizon"),
-                                    method=data.get("method", "auto") or "auto", engine=data.get("engine", "local"),
-                                    history_end=end, max_series=services.INTERACTIVE_MAX_SERIES)
+        asked = {"nodes": data.getlist("nodes") or None, "horizon": _int(data.get("horizon", ""), 3, "forecast_horizon"),
+                 "method": data.get("method", "auto") or "auto", "engine": data.get("engine", "local"),
+                 "history_end": end, "max_series": services.INTERACTIVE_MAX_SERIES}
+        chosen = selectors.visible_nodes(user, asked["nodes"])
+        if services.series_count(chosen, end) > services.WAIT_MAX_SERIES:  # minutes: worked out in the background
+            job = services.start_forecast_job(user=user, **asked)
+            return redirect("forecast_job", job_id=job.pk)
+        run = services.forecast_run(user=user, **asked)
         return redirect("forecast_run", run_id=run.pk)
     from partspool.core.forecasting import valid_methods
 
@@ -90,13 +94,33 @@ def runs(request: HttpRequest) -> HttpResponse:
         raise InvalidInput("page_out_of_range", page=page, pages=pages)
     shown = list(listed[(page - 1) * RUNS_PER_PAGE: page * RUNS_PER_PAGE])
     seen = selectors.series_seen(user, shown)
+    from datetime import timedelta
+
+    from partspool.planning.models import ForecastJob
+
+    jobs = ForecastJob.objects.filter(  # the user's forecasts still being worked out in the background
+        created_by=user, status__in=[ForecastJob.Status.QUEUED, ForecastJob.Status.RUNNING],
+        created_at__gte=timezone.now() - timedelta(hours=services.JOB_STALE_HOURS))
     return render(request, "planning/runs.html", {
-        "runs": [(run, seen[run.pk]) for run in shown], "nodes": selectors.visible_nodes(user),
+        "runs": [(run, seen[run.pk]) for run in shown], "nodes": selectors.visible_nodes(user), "jobs": list(jobs),
         "methods": valid_methods(), "last_month": selectors.last_complete_month(),
         "dask": user.role in CENTRAL_ROLES, "page": page, "pages": pages, "total": total})
 
 
 RUNS_PER_PAGE = 30
+
+
+@role_page
+def forecast_job(request: HttpRequest, job_id: int) -> HttpResponse:
+    """A forecast worked out in the background: how it is going (the page asks again every 2 s), then
+    the run it made, or the error it stopped on."""
+    job = services.job_status(request.user, job_id)  # type: ignore[arg-type]
+    if request.htmx and job["status"] == "done":  # type: ignore[attr-defined]
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = reverse("forecast_run", kwargs={"run_id": job["run"]})
+        return response
+    template = "planning/job.html#progress" if request.htmx else "planning/job.html"  # type: ignore[attr-defined]
+    return render(request, template, {"job": job})
 
 
 def _series_chart(history: list[tuple[date, float]], s: Any) -> str:
