@@ -80,6 +80,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     if args.tick_every > 0:
         _start_ticker(args.tick_every)
+    from partspool.planning.services import interrupt_unfinished_jobs
+
+    interrupt_unfinished_jobs()  # forecasts a stopped server left unfinished will not finish now
     print(f"\nPartsPool is running at http://{args.host}:{args.port}/  (Ctrl+C to stop)\n", flush=True)
     call_command("runserver", f"{args.host}:{args.port}", use_reloader=False, use_threading=True)
     return 0

@@ -70,7 +70,10 @@ MESSAGES = {
     "no_role": lambda: _("Your account has no PartsPool role; ask an administrator."),
     "import_kind": lambda: _("Your role may not import %(kind)s files."),
     "node_not_managed": lambda: _("You do not manage node %(node)s."),
-    "job_failed": lambda: _("The forecast stopped on an unexpected error: %(detail)s"),
+    "job_failed": lambda: _("The forecast stopped on an unexpected error (it is in the server's log): ask for it "
+                            "again, or tell an administrator if it happens again."),
+    "job_running": lambda: _("You already have a forecast in progress (%(job)s): wait for it to finish."),
+    "job_run_deleted": lambda: _("The run this forecast made has been deleted since."),
     "job_interrupted": lambda: _("The forecast was cut short (the server stopped while it ran): ask for it again."),
     "rebalance_whole_region": lambda: _("Rebalancing plans a whole region's moves: the region's coordinator and the "
                                         "supply chain run it. Your center's orders and the surplus it could lend are "

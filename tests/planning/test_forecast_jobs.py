@@ -77,14 +77,46 @@ def test_a_job_that_fails_says_why_in_the_users_language(transactional_db, histo
     body = planner.get(f"/api/forecast-jobs/{job.pk}").json()
     assert body["status"] == "failed" and "every series is too short" in body["message"]
     assert "every series is too short" in planner.get(f"/planning/jobs/{job.pk}/").content.decode()
+    chinese = planner.get(f"/api/forecast-jobs/{job.pk}", HTTP_ACCEPT_LANGUAGE="zh-hans").json()["message"]
+    assert chinese != body["message"] and any("\u4e00" <= ch <= "\u9fff" for ch in chinese)
     assert not ForecastRun.objects.exists()
+
+
+def test_an_unexpected_failure_is_logged_not_shown(transactional_db, history, monkeypatch, caplog):
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("could not open /secret/path.db")
+
+    monkeypatch.setattr(services, "forecast", broken)
+    planner = login(history.users["planner"])
+    job = _wait(planner.post("/api/forecast-jobs", {"horizon": 2}, content_type=JSON).json()["id"])
+    body = planner.get(f"/api/forecast-jobs/{job.pk}").json()
+    assert body["status"] == "failed" and body["error"] == "job_failed" and "/secret" not in body["message"]
+
+
+def test_one_forecast_in_progress_per_user_and_a_deleted_run_is_said(transactional_db, history):
+    planner = login(history.users["planner"])
+    waiting = ForecastJob.objects.create(created_by=history.users["planner"], series=5, parameters={})
+    refused = planner.post("/api/forecast-jobs", {"horizon": 2}, content_type=JSON)
+    assert refused.status_code == 400 and refused.json()["code"] == "job_running"
+    assert str(waiting) in refused.json()["message"] and ForecastJob.objects.count() == 1
+    ForecastJob.objects.filter(pk=waiting.pk).update(status=ForecastJob.Status.DONE)  # its run deleted since
+    page = planner.get(f"/planning/jobs/{waiting.pk}/")
+    assert page.status_code == 200 and "has been deleted since" in page.content.decode()
+    assert planner.get(f"/planning/jobs/{waiting.pk}/", HTTP_HX_REQUEST="true").status_code == 200
+
+
+def test_a_server_start_marks_the_jobs_it_cannot_finish(history):
+    job = ForecastJob.objects.create(created_by=history.users["planner"], status=ForecastJob.Status.RUNNING)
+    assert services.interrupt_unfinished_jobs() == 1
+    body = login(history.users["planner"]).get(f"/api/forecast-jobs/{job.pk}").json()
+    assert body["status"] == "failed" and body["error"] == "job_interrupted"
 
 
 def test_a_job_left_running_when_the_server_stopped_is_reported_cut_short(history):
     job = ForecastJob.objects.create(created_by=history.users["planner"], status=ForecastJob.Status.RUNNING,
                                      parameters={"nodes": ["SC-HZ01"], "horizon": 2, "method": "auto",
                                                  "engine": "local", "history_end": "2026-10-01"})
-    ForecastJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - timedelta(hours=7))
+    ForecastJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - timedelta(hours=3))
     body = login(history.users["planner"]).get(f"/api/forecast-jobs/{job.pk}").json()
     assert body["status"] == "failed" and body["error"] == "job_interrupted" and "ask for it again" in body["message"]
 

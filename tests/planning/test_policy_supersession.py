@@ -207,3 +207,11 @@ def test_a_successors_order_says_its_level_is_net_of_the_old_stock(history):
     family = _level(parts["BRK-PAD-F02"])
     assert order["order_up_to"] == family - 5
     assert f"The level is the family's {family} less 5 units of the parts it replaces" in order["why"]
+
+
+def test_the_orders_table_says_a_successors_level_is_net_of_the_old_stock(history):
+    _in_force()
+    parts, _body = _parts(login(history.users["planner"]), "SC-SH01")
+    family = _level(parts["BRK-PAD-F02"])
+    page = login(history.users["planner"]).get("/planning/policy/?node=SC-SH01").content.decode()
+    assert f"(the family's {family} less 5 of the parts it replaces)" in page

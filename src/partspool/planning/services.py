@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -229,7 +230,36 @@ def _decay(result: Any) -> dict[str, Any] | None:
 # A page runs a forecast of up to this many series while the user waits (a few seconds); a larger one
 # becomes a ``ForecastJob`` worked out in the background, its page showing how it is going.
 WAIT_MAX_SERIES = 2_000
-JOB_STALE_HOURS = 6  # a job still "running" after this long was cut short (the server stopped)
+JOB_STALE_HOURS = 2  # a job still unfinished after this long was cut short (a 50,000-series run takes minutes)
+JOB_SLOTS = 2  # forecasts worked out at once in one server process; more wait their turn, queued
+_slots = None
+
+
+def _job_slots() -> Any:
+    import threading
+
+    global _slots
+    if _slots is None:
+        _slots = threading.BoundedSemaphore(JOB_SLOTS)
+    return _slots
+
+
+def _unfinished(user: User | None = None) -> Any:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    rows = ForecastJob.objects.filter(status__in=[ForecastJob.Status.QUEUED, ForecastJob.Status.RUNNING],
+                                      created_at__gte=timezone.now() - timedelta(hours=JOB_STALE_HOURS))
+    return rows if user is None else rows.filter(created_by=user)
+
+
+def interrupt_unfinished_jobs() -> int:
+    """Mark the jobs a stopped server left unfinished as cut short (call when the server starts)."""
+    from django.utils import timezone
+
+    return ForecastJob.objects.filter(status__in=[ForecastJob.Status.QUEUED, ForecastJob.Status.RUNNING]).update(
+        status=ForecastJob.Status.FAILED, finished_at=timezone.now(), error={"code": "job_interrupted", "data": {}})
 
 
 def start_forecast_job(*, user: User, nodes: list[str] | None = None, horizon: int = 3, method: str = "auto",
@@ -245,6 +275,9 @@ def start_forecast_job(*, user: User, nodes: list[str] | None = None, horizon: i
         raise InvalidInput("run_too_large", series=count, most=max_series)
     if count == 0:
         raise InvalidInput("no_history")
+    waiting = _unfinished(user).first()
+    if waiting is not None:  # one at a time per user (a second press of the button makes no second job)
+        raise InvalidInput("job_running", job=str(waiting))
     job = ForecastJob.objects.create(created_by=user, series=count, parameters={
         "nodes": [n.code for n in chosen], "horizon": horizon, "method": method, "engine": engine,
         "history_end": f"{end:%Y-%m-%d}"})
@@ -260,6 +293,8 @@ def run_job(job_id: int) -> None:
 
     from partspool.errors import DomainError
 
+    slots = _job_slots()
+    slots.acquire()  # at most JOB_SLOTS forecasts at once: the others wait here, queued
     try:
         claimed = ForecastJob.objects.filter(pk=job_id, status=ForecastJob.Status.QUEUED).update(
             status=ForecastJob.Status.RUNNING, started_at=timezone.now())
@@ -273,13 +308,15 @@ def run_job(job_id: int) -> None:
         except DomainError as error:
             ForecastJob.objects.filter(pk=job_id).update(status=ForecastJob.Status.FAILED, finished_at=timezone.now(),
                                                          error={"code": error.code, "data": _plain_data(error.data)})
-        except Exception as error:  # the job must end, and say why
+        except Exception:  # the job must end: logged in full, the user told it failed (not the internals)
+            logging.getLogger(__name__).exception("forecast job %s failed", job_id)
             ForecastJob.objects.filter(pk=job_id).update(status=ForecastJob.Status.FAILED, finished_at=timezone.now(),
-                                                         error={"code": "job_failed", "data": {"detail": str(error)[:500]}})
+                                                         error={"code": "job_failed", "data": {}})
         else:
             ForecastJob.objects.filter(pk=job_id).update(status=ForecastJob.Status.DONE, finished_at=timezone.now(),
                                                          run=run)
     finally:
+        slots.release()
         connection.close()
 
 
@@ -307,6 +344,8 @@ def job_status(user: User, job_id: int) -> dict[str, Any]:
     if status in (ForecastJob.Status.QUEUED, ForecastJob.Status.RUNNING) and \
             now - job.created_at > timedelta(hours=JOB_STALE_HOURS):
         status, error = ForecastJob.Status.FAILED, {"code": "job_interrupted", "data": {}}
+    if status == ForecastJob.Status.DONE and job.run_id is None:  # the run it made was deleted since
+        error = {"code": "job_run_deleted", "data": {}}
     message = DomainError(error["code"], **error.get("data", {})).message() if error else None
     since = job.started_at or job.created_at
     return {"id": job.pk, "number": str(job), "status": str(status), "series": job.series,

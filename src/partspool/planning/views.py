@@ -115,7 +115,7 @@ def forecast_job(request: HttpRequest, job_id: int) -> HttpResponse:
     """A forecast worked out in the background: how it is going (the page asks again every 2 s), then
     the run it made, or the error it stopped on."""
     job = services.job_status(request.user, job_id)  # type: ignore[arg-type]
-    if request.htmx and job["status"] == "done":  # type: ignore[attr-defined]
+    if request.htmx and job["status"] == "done" and job["run"]:  # type: ignore[attr-defined]
         response = HttpResponse(status=204)
         response["HX-Redirect"] = reverse("forecast_run", kwargs={"run_id": job["run"]})
         return response

@@ -109,3 +109,18 @@ def test_fold_series_fills_the_family_calendar_and_leaves_an_unreadable_frame_al
     assert fold_series(text, [Link("A", "B", None)]) == (text, {})
     with pytest.raises(SupersessionCycle):
         fold_series(frame, [Link("A", "B", None), Link("B", "A", None)])
+
+
+@pytest.mark.parametrize(("stamps", "effective", "folded"), [
+    ("MS", "2024-07-31", True),   # in force during the first month forecast (July)
+    ("MS", "2024-08-01", False),  # the second month forecast: not yet, as the application reads it
+    ("ME", "2024-07-15", True),
+    ("ME", "2024-08-14", False),
+])
+def test_fold_series_reads_in_force_as_the_application_does(stamps, effective, folded):
+    from partspool.core.policy.supersession import Link, fold_series
+
+    months = pd.date_range("2024-01-01", periods=6, freq=stamps)  # the history ends in June
+    frame = pd.DataFrame({"unique_id": ["A"] * 6 + ["B"] * 6, "ds": [*months, *months], "y": [1] * 12})
+    _out, moved = fold_series(frame, [Link("A", "B", pd.Timestamp(effective))])
+    assert bool(moved) is folded

@@ -53,7 +53,6 @@ class Exchange:
         # elsewhere (a lead time of 3 or more) the backorder curve's own best level, found over the whole curve
         self._exact = [solvable(d, 0) for d in demands]
         self._cache: list[dict[int, tuple[float, float]]] = [{} for _ in demands]
-        self._last: list[int | None] = [None] * len(demands)  # each part's best level at the last price asked
 
     @staticmethod
     def of(demands: Sequence[ProtectionDemand], margin: float = 6.0, values: Sequence[float] | None = None,
@@ -88,10 +87,10 @@ class Exchange:
         worth, cost = self.values[part], price * self.costs[part]
         if not (exact and self._exact[part]):
             return int(np.argmax(worth * self.served[part] - cost * self.stock[part]))
-        # the climb starts where the last price's ended (prices asked one after another are close, so
-        # only the levels between the two optima are solved), else at the backorder curve's best
-        last = self._last[part]
-        start = last if last is not None else int(np.argmax(worth * self.served[part] - cost * self.stock[part]))
+        # the climb starts at the backorder curve's best, whatever was asked before: a part's level at a
+        # price is then the same alone (``level_at_price``, as a replay sets it) as in its set (the exact
+        # figures of the levels visited are kept, so asking again solves nothing twice)
+        start = int(np.argmax(worth * self.served[part] - cost * self.stock[part]))
         top = len(self.served[part]) - 1
 
         def gain(k: int) -> float:
@@ -104,7 +103,6 @@ class Exchange:
             while 0 <= k <= top and (g := gain(k)) > value + 1e-12:
                 best, value = k, g
                 k += step
-        self._last[part] = best
         return best
 
     @property

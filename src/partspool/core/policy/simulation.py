@@ -95,7 +95,9 @@ class ClassPolicy:
 
     ``scope``: ``series`` — each series reaches its class's target; ``pooled`` — each class's series
     together reach it (``allocation``; with unit costs for all of a class's series, its fill rate is
-    weighed by value and its stock priced at cost, as the application's ``class_pool`` option does).
+    weighed by value and its stock priced at cost). Each series takes its best level at the class's price
+    from the first review, as the application's ``class_pool`` option does (which then also tops a class
+    up a unit at a time should the price's levels fall short).
     """
 
     services: ServicePolicies = field(default_factory=ServicePolicies)

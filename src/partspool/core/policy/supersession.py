@@ -91,13 +91,15 @@ def without_circles(links: Sequence[Link]) -> tuple[list[Link], list[Supersessio
 
 def fold_series(frame: Any, links: Sequence[Link]) -> tuple[Any, dict[str, str]]:
     """A long frame ``unique_id, ds, y`` with each series replaced by a link in force by the end of the
-    first period after the history moved onto its last successor, for forecasting the family as one.
+    first period after the history moved onto its last successor, for forecasting the family as one
+    (monthly data: effective before the first day of the second month after the history's last, as the
+    application reads supersessions).
 
     The replaced series' demand is added to its successor's period by period (a successor not in the
     frame is made from it); the family's series covers the frame's periods from its first to its last,
     with 0 where neither had a row. A link is in force when its ``effective`` is None or before the end of
-    that first period (the history's last period + 2 steps, the step being the frame's most common gap
-    between periods). A frame whose periods cannot be read as dates is returned as it is (the forecast
+    that first period (monthly: see above; otherwise the history's last period + 2 steps, the step being
+    the frame's most common gap between periods). A frame whose periods cannot be read as dates is returned as it is (the forecast
     names what is wrong with it: check the frame before folding it, so its errors name the file's rows).
 
     Returns:
@@ -121,7 +123,10 @@ def fold_series(frame: Any, links: Sequence[Link]) -> tuple[Any, dict[str, str]]
     if gaps.empty:
         return frame, {}
     step = gaps.mode().iloc[0]
-    horizon_end = periods[-1] + 2 * step
+    if pd.Timedelta(days=28) <= step <= pd.Timedelta(days=31):  # months: in force before the second month ahead
+        horizon_end = periods[-1].to_period("M").to_timestamp() + pd.DateOffset(months=2)
+    else:
+        horizon_end = periods[-1] + 2 * step
     in_force = [link for link in links if link.effective is None or pd.Timestamp(link.effective) < horizon_end]
     heads = successor_heads(in_force)
     ids = frame["unique_id"].astype(str)
