@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -232,16 +233,7 @@ def _decay(result: Any) -> dict[str, Any] | None:
 WAIT_MAX_SERIES = 2_000
 JOB_STALE_HOURS = 2  # a job still unfinished after this long was cut short (a 50,000-series run takes minutes)
 JOB_SLOTS = 2  # forecasts worked out at once in one server process; more wait their turn, queued
-_slots = None
-
-
-def _job_slots() -> Any:
-    import threading
-
-    global _slots
-    if _slots is None:
-        _slots = threading.BoundedSemaphore(JOB_SLOTS)
-    return _slots
+_SLOTS = threading.BoundedSemaphore(JOB_SLOTS)
 
 
 def _unfinished(user: User | None = None) -> Any:
@@ -267,8 +259,6 @@ def start_forecast_job(*, user: User, nodes: list[str] | None = None, horizon: i
                        max_series: int | None = INTERACTIVE_MAX_SERIES) -> ForecastJob:
     """Check a run's request as ``forecast_run`` does (bad input is refused now, not later), keep it as a
     job and work it out in a thread of this process once the job is saved. Returns the job."""
-    import threading
-
     method, chosen, end = _checked(user, nodes, horizon, method, engine, history_end)
     count = series_count(chosen, end)
     if max_series is not None and count > max_series:
@@ -293,7 +283,7 @@ def run_job(job_id: int) -> None:
 
     from partspool.errors import DomainError
 
-    slots = _job_slots()
+    slots = _SLOTS
     slots.acquire()  # at most JOB_SLOTS forecasts at once: the others wait here, queued
     try:
         claimed = ForecastJob.objects.filter(pk=job_id, status=ForecastJob.Status.QUEUED).update(
