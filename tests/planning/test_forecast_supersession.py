@@ -19,6 +19,16 @@ def _in_force(months_ago: int) -> str:
     return f"{on:%Y-%m-%d}"
 
 
+def _run_in_time(history):
+    """杭州's run of two months ending two months ago, dated as if made in time (the month under review: last)."""
+    planner = login(history.users["planner"])
+    end = last_complete_month()
+    made = planner.post("/api/forecast-runs", {"nodes": ["SC-HZ01"], "history_end": f"{month_add(end, -2):%Y-%m}",
+                                               "horizon": 2}, content_type=JSON).json()
+    date_on_time(ForecastRun.objects.get(pk=made["id"]))
+    return planner, made, month_add(end, -1)
+
+
 def _rows(body: dict) -> dict[tuple[str, str], dict]:
     return {(r["node"], r["part"]): r for r in body["rows"]}
 
@@ -64,12 +74,7 @@ def test_a_manager_sees_only_the_supersessions_of_their_own_series(history):
 
 def test_the_replaced_part_demand_is_reviewed_against_the_successor_forecast(history):
     _in_force(4)
-    planner = login(history.users["planner"])
-    end = last_complete_month()
-    month = month_add(end, -1)
-    made = planner.post("/api/forecast-runs", {"nodes": ["SC-HZ01"], "history_end": f"{month_add(end, -2):%Y-%m}",
-                                               "horizon": 2}, content_type=JSON).json()
-    date_on_time(ForecastRun.objects.get(pk=made["id"]))
+    planner, made, month = _run_in_time(history)
     hz = Node.objects.get(code="SC-HZ01")
     old, new = Part.objects.get(number="BRK-PAD-F01"), Part.objects.get(number="BRK-PAD-F02")
     # 杭州 still records some demand under the old number after the supersession (its old stock used up)
@@ -84,12 +89,7 @@ def test_the_replaced_part_demand_is_reviewed_against_the_successor_forecast(his
 
 
 def test_a_run_made_before_the_supersession_keeps_reviewing_the_old_part(history):
-    planner = login(history.users["planner"])
-    end = last_complete_month()
-    month = month_add(end, -1)
-    made = planner.post("/api/forecast-runs", {"nodes": ["SC-HZ01"], "history_end": f"{month_add(end, -2):%Y-%m}",
-                                               "horizon": 2}, content_type=JSON).json()
-    date_on_time(ForecastRun.objects.get(pk=made["id"]))
+    planner, made, month = _run_in_time(history)
     _in_force(1)  # in force after that run was made: it forecast the two parts apart
     planner.get(f"/api/forecast-review?month={month:%Y-%m}")
     hz = Node.objects.get(code="SC-HZ01")

@@ -58,7 +58,8 @@ def store_months(first: date, last: date, nodes: set[int] | None = None) -> int:
         for month in months:
             if (node_id, month) not in done:
                 missing[node_id].add(month)
-    return sum(_store_node(node_id, missing[node_id]) for node_id in sorted(missing))
+    folds: dict[int, dict[int, int]] = {}  # per run, read once for every node it covers
+    return sum(_store_node(node_id, missing[node_id], folds) for node_id in sorted(missing))
 
 
 def _lock(node_ids: Iterable[int]) -> None:
@@ -73,7 +74,7 @@ def _lock(node_ids: Iterable[int]) -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_SPACE, node_id])
 
 
-def _store_node(node_id: int, wanted: set[date]) -> int:
+def _store_node(node_id: int, wanted: set[date], folds: dict[int, dict[int, int]] | None = None) -> int:
     """Work out and store one node's months (one node at a time bounds the memory: 20,000 parts ×
     12 months is 240,000 lines). Returns the months stored (0 when another process did it first)."""
     from partspool.planning.selectors import _runs_in_force, month_add
@@ -88,7 +89,10 @@ def _store_node(node_id: int, wanted: set[date]) -> int:
         in_force = {key: run for key, run in _runs_in_force(first, last, {node_id}).items() if key[1] in wanted}
         demanded: dict[tuple[int, date], float] = defaultdict(float)
         if in_force:
-            folds = _folds(set(in_force.values()))
+            folds = {} if folds is None else folds
+            unread = set(in_force.values()) - folds.keys()
+            if unread:
+                folds.update(_folds(unread))
             for part_id, month, quantity in DemandRecord.objects.filter(
                     node_id=node_id, month__gte=first, month__lte=last).values_list(
                     "part_id", "month", "quantity").iterator(chunk_size=5000):
@@ -133,7 +137,7 @@ def _folds(runs: set[int]) -> dict[int, dict[int, int]]:
     numbers = {n for replaced in by_run.values() for pair in replaced.items() for n in pair}
     ids = dict(Part.objects.filter(number__in=numbers).values_list("number", "pk")) if numbers else {}
     return {pk: {ids[old]: ids[new] for old, new in replaced.items() if old in ids and new in ids}
-            for pk, replaced in by_run.items() if replaced}
+            for pk, replaced in by_run.items()}
 
 
 def _delete(pairs: dict[int, set[date]]) -> None:

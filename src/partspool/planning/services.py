@@ -236,7 +236,8 @@ JOB_SLOTS = 2  # forecasts worked out at once in one server process; more wait t
 _SLOTS = threading.BoundedSemaphore(JOB_SLOTS)
 
 
-def _unfinished(user: User | None = None) -> Any:
+def unfinished_jobs(user: User | None = None) -> Any:
+    """Jobs queued or running, not yet stale (``user``: only theirs)."""
     from datetime import timedelta
 
     from django.utils import timezone
@@ -260,12 +261,31 @@ def start_forecast_job(*, user: User, nodes: list[str] | None = None, horizon: i
     """Check a run's request as ``forecast_run`` does (bad input is refused now, not later), keep it as a
     job and work it out in a thread of this process once the job is saved. Returns the job."""
     method, chosen, end = _checked(user, nodes, horizon, method, engine, history_end)
+    return _job(user, chosen, horizon, method, engine, end, series_count(chosen, end), max_series)
+
+
+def forecast_now_or_later(*, user: User, nodes: list[str] | None = None, horizon: int = 3, method: str = "auto",
+                          engine: str = "local", history_end: date | None = None) -> ForecastRun | ForecastJob:
+    """A page's forecast (at most ``INTERACTIVE_MAX_SERIES`` series): made while the user waits up to
+    ``WAIT_MAX_SERIES`` series, else a job (``start_forecast_job``); the request is checked and its
+    series counted once."""
+    method, chosen, end = _checked(user, nodes, horizon, method, engine, history_end)
     count = series_count(chosen, end)
+    if count > INTERACTIVE_MAX_SERIES:
+        raise InvalidInput("run_too_large", series=count, most=INTERACTIVE_MAX_SERIES)
+    if count > WAIT_MAX_SERIES:
+        return _job(user, chosen, horizon, method, engine, end, count, None)
+    return forecast_run(user=user, nodes=[n.code for n in chosen], horizon=horizon, method=method,
+                        engine=engine, history_end=end)
+
+
+def _job(user: User, chosen: list[Node], horizon: int, method: str, engine: str, end: date, count: int,
+         max_series: int | None) -> ForecastJob:
     if max_series is not None and count > max_series:
         raise InvalidInput("run_too_large", series=count, most=max_series)
     if count == 0:
         raise InvalidInput("no_history")
-    waiting = _unfinished(user).first()
+    waiting = unfinished_jobs(user).first()
     if waiting is not None:  # one at a time per user (a second press of the button makes no second job)
         raise InvalidInput("job_running", job=str(waiting))
     job = ForecastJob.objects.create(created_by=user, series=count, parameters={

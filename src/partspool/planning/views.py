@@ -35,6 +35,7 @@ from partspool.planning.explain import (
     pool_reason,
     pool_sizes,
 )
+from partspool.planning.models import ForecastJob
 from partspool.views_common import parse_int, role_page
 
 
@@ -75,15 +76,12 @@ def runs(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         data = request.POST
         end = _month(data.get("history_end", ""), selectors.last_complete_month())
-        asked = {"nodes": data.getlist("nodes") or None, "horizon": _int(data.get("horizon", ""), 3, "forecast_horizon"),
-                 "method": data.get("method", "auto") or "auto", "engine": data.get("engine", "local"),
-                 "history_end": end, "max_series": services.INTERACTIVE_MAX_SERIES}
-        chosen = selectors.visible_nodes(user, asked["nodes"])
-        if services.series_count(chosen, end) > services.WAIT_MAX_SERIES:  # minutes: worked out in the background
-            job = services.start_forecast_job(user=user, **asked)
-            return redirect("forecast_job", job_id=job.pk)
-        run = services.forecast_run(user=user, **asked)
-        return redirect("forecast_run", run_id=run.pk)
+        made = services.forecast_now_or_later(
+            user=user, nodes=data.getlist("nodes") or None, horizon=_int(data.get("horizon", ""), 3, "forecast_horizon"),
+            method=data.get("method", "auto") or "auto", engine=data.get("engine", "local"), history_end=end)
+        if isinstance(made, ForecastJob):  # a large run: worked out in the background, its page following it
+            return redirect("forecast_job", job_id=made.pk)
+        return redirect("forecast_run", run_id=made.pk)
     from partspool.core.forecasting import valid_methods
 
     listed = selectors.visible_runs(user)
@@ -94,13 +92,7 @@ def runs(request: HttpRequest) -> HttpResponse:
         raise InvalidInput("page_out_of_range", page=page, pages=pages)
     shown = list(listed[(page - 1) * RUNS_PER_PAGE: page * RUNS_PER_PAGE])
     seen = selectors.series_seen(user, shown)
-    from datetime import timedelta
-
-    from partspool.planning.models import ForecastJob
-
-    jobs = ForecastJob.objects.filter(  # the user's forecasts still being worked out in the background
-        created_by=user, status__in=[ForecastJob.Status.QUEUED, ForecastJob.Status.RUNNING],
-        created_at__gte=timezone.now() - timedelta(hours=services.JOB_STALE_HOURS))
+    jobs = services.unfinished_jobs(user)  # the user's forecasts still being worked out in the background
     return render(request, "planning/runs.html", {
         "runs": [(run, seen[run.pk]) for run in shown], "nodes": selectors.visible_nodes(user), "jobs": list(jobs),
         "methods": valid_methods(), "last_month": selectors.last_complete_month(),
