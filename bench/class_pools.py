@@ -5,6 +5,10 @@ together), whether every pool reaches its target with no more capital, and how l
 Run on demand from the folder that holds the database (the demo's: `partspool demo` there first):
 
     cd demo && ../.venv/bin/python ../bench/class_pools.py --lead-times 1 2 3
+    cd demo && ../.venv/bin/python ../bench/class_pools.py --weekly 3 5 7 --days-of-cover
+
+``--weekly`` reviews weekly with those lead times in days instead of monthly (``core.policy.cadence``);
+``--days-of-cover`` prints the 15 and 30 days' rule beside the two.
 """
 
 from __future__ import annotations
@@ -17,6 +21,9 @@ import time
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lead-times", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--weekly", type=int, nargs="*", default=None, metavar="LEAD_DAYS",
+                        help="a weekly review with these lead times in days (instead of --lead-times)")
+    parser.add_argument("--days-of-cover", action="store_true", help="the 15 / 30 days' rule too")
     parser.add_argument("--pages", nargs="*", default=["SC-HZ01", "WH-EAST", "WH-NATIONAL"],
                         help="nodes whose page time is measured (warm caches)")
     args = parser.parse_args()
@@ -24,20 +31,25 @@ def main() -> None:
     import django
 
     django.setup()
+    from partspool.core.policy.cadence import Cadence
     from partspool.network.models import Node
     from partspool.planning import policy
 
+    runs = ([(f"weekly review, lead time {d} days", {"cadence": Cadence(7, d)}) for d in args.weekly]
+            if args.weekly is not None else [(f"lead time {lead}", {"lead_time": lead}) for lead in args.lead_times])
+    names = ("service_level", "class_pool", *(("days_15", "days_30") if args.days_of_cover else ()))
+
     nodes = list(Node.objects.order_by("code"))
-    for lead in args.lead_times:
+    for title, how in runs:
         started = time.perf_counter()
-        results = policy.node_policies(nodes, lead_time=lead)
+        results = policy.node_policies(nodes, **how)
         seconds = time.perf_counter() - started
         totals: dict[tuple[str, str, str], list[float]] = {}
         short, dearer = [], []
         for r in results:
             for klass, options in r.totals.items():
                 by = {o.name: o for o in options}
-                for name in ("service_level", "class_pool"):
+                for name in names:
                     row = totals.setdefault((r.node.kind, klass, name), [0.0, 0.0, 0.0])
                     row[0] += by[name].capital
                     row[1] += by[name].fill_rate * by[name].annual_demand_value
@@ -48,7 +60,7 @@ def main() -> None:
                         short.append(f"{r.node.code} {klass} {by['class_pool'].fill_rate:.1%}")
                     if by["class_pool"].capital > by["service_level"].capital + 1e-6:
                         dearer.append(f"{r.node.code} {klass}")
-        print(f"\nlead time {lead}: {len(nodes)} nodes in {seconds:.1f} s; pools under target: "
+        print(f"\n{title}: {len(nodes)} nodes in {seconds:.1f} s; pools under target: "
               f"{len(short)} {short[:5]}; pools dearer than per part: {len(dearer)} {dearer[:5]}")
         for (kind, klass, name), (capital, weighted, weight) in sorted(totals.items()):
             if klass in ("A", "B"):
@@ -58,12 +70,12 @@ def main() -> None:
             node = Node.objects.filter(code=code).first()
             if node is None:
                 continue
-            policy.node_policies([node], lead_time=lead, pooled=False)  # warm the demand models' cache
+            policy.node_policies([node], pooled=False, **how)  # warm the demand models' cache
             started = time.perf_counter()
-            policy.node_policies([node], lead_time=lead, pooled=False)
+            policy.node_policies([node], pooled=False, **how)
             plain = time.perf_counter() - started
             started = time.perf_counter()
-            policy.node_policies([node], lead_time=lead)
+            policy.node_policies([node], **how)
             print(f"  page {code}: {time.perf_counter() - started:.2f} s ({plain:.2f} s without the pools)")
 
 

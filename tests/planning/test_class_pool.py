@@ -79,3 +79,55 @@ def test_the_page_shows_the_pooled_option_and_why(many_parts):
     with translation.override("zh-hans"):
         page = hz.get("/planning/policy/?node=SC-HZ01", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "按类别合并达标" in page
+
+
+def test_a_weekly_review_covers_days_not_months(many_parts):
+    """Reviewed weekly with parts arriving in 5 days, each level covers 12 days of demand instead of a
+    month and the lead time: the service level needs less stock, the days-of-cover rule serves far more of
+    its demand, and every figure says it is in days."""
+    hz = login(many_parts.users["manager"])
+    monthly = hz.get("/api/stock-policy?node=SC-HZ01&lead_time=1").json()
+    weekly = hz.get("/api/stock-policy?node=SC-HZ01&review=week&lead_days=5").json()
+    assert (weekly["review"], weekly["review_days"], weekly["lead_days"], weekly["lead_time"]) == ("week", 7, 5, None)
+    by_month = {o["policy"]: o for o in monthly["totals"]["A"]}
+    by_week = {o["policy"]: o for o in weekly["totals"]["A"]}
+    assert by_week["service_level"]["fill_rate"] >= 0.95 and by_week["class_pool"]["fill_rate"] >= 0.95 - 1e-6
+    assert by_week["service_level"]["capital"] < by_month["service_level"]["capital"]
+    assert by_week["days_30"]["fill_rate"] > by_month["days_30"]["fill_rate"] + 0.2
+    pads = next(p for p in weekly["parts"] if p["part"] == "BRK-PAD-F01")
+    assert "5 days of lead time and the 7 days to the next review" in pads["why"]
+    assert "a month over 36 months" in pads["why"]  # the demand is still read by the month
+    # the days-of-cover levels are the same units whatever the review: days of average demand
+    for p_week, p_month in zip(weekly["parts"], monthly["parts"], strict=True):
+        assert _option(p_week, "days_15")["order_up_to"] == _option(p_month, "days_15")["order_up_to"]
+    # the default lead time of a weekly review is the source's 3 to 7 days' middle
+    assert hz.get("/api/stock-policy?node=SC-HZ01&review=week").json()["lead_days"] == 5
+
+
+@pytest.mark.parametrize(("query", "code"), [("review=daily", "invalid_choice"), ("review=week&lead_days=-1", "lead_days_range"),
+                                             ("review=week&lead_days=400", "lead_days_range")])
+def test_a_bad_review_is_refused_by_name(many_parts, query, code):
+    hz = login(many_parts.users["manager"])
+    bad = hz.get(f"/api/stock-policy?node=SC-HZ01&{query}")
+    assert bad.status_code == 400 and bad.json()["code"] == code, bad.json()
+    page = hz.get(f"/planning/policy/?node=SC-HZ01&{query}")
+    assert page.status_code == 400 and bad.json()["message"] in page.content.decode()
+
+
+def test_a_lead_time_in_days_that_is_no_number_is_named_in_either_language(many_parts):
+    hz = login(many_parts.users["manager"])
+    en = hz.get("/planning/policy/?node=SC-HZ01&review=week&lead_days=abc").content.decode()
+    assert "from 0 to 120 (got abc)" in en
+    with translation.override("zh-hans"):
+        zh = hz.get("/planning/policy/?node=SC-HZ01&review=week&lead_days=abc", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert zh.status_code == 400 and "120" in zh.content.decode() and "%(" not in zh.content.decode()
+
+
+def test_the_policy_page_reviews_weekly_on_request(many_parts):
+    hz = login(many_parts.users["manager"])
+    page = hz.get("/planning/policy/?node=SC-HZ01&review=week&lead_days=3").content.decode()
+    assert "Reviewed every 7 days, orders arriving 3 days after they are placed" in page
+    assert '<option value="week" selected>' in page and 'name="lead_days" type="number" min="0" max="120" value="3"' in page
+    assert "3 days of lead time and the 7 days to the next review" in page
+    monthly = hz.get("/planning/policy/?node=SC-HZ01&lead_time=2").content.decode()
+    assert "Reviewed each month, orders arriving 2 months after they are placed." in monthly

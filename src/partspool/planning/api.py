@@ -146,15 +146,20 @@ def abc(request: HttpRequest, node: str | None = None, basis: str | None = None)
 
 @router.get("/stock-policy", response=dict,
             summary="Levels by service level, by class target pooled and by 15/30 days of cover side by side; "
-                    "orders and surplus under the option chosen")
-def stock_policy(request: HttpRequest, node: str, lead_time: int = 1, option: str = "service_level") -> dict[str, Any]:
+                    "orders and surplus under the option chosen. Reviewed monthly (review=month, lead_time in "
+                    "months) or weekly (review=week, lead_days in days)")
+def stock_policy(request: HttpRequest, node: str, lead_time: int = 1, option: str = "service_level",
+                 review: str = "month", lead_days: int | None = None) -> dict[str, Any]:
     chosen = selectors.visible_nodes(request.user, [node])[0]  # type: ignore[arg-type]
     option = policy.check_option(option)
-    result = policy.node_policy(chosen, lead_time=lead_time)
+    cadence = policy.cadence_for(review, lead_days)
+    result = policy.node_policy(chosen, lead_time=lead_time, cadence=cadence)
     suggestions = policy.replenishment(chosen, result, option)
     sizes = pool_sizes(result.comparisons)
     return {
-        "node": chosen.code, "lead_time": lead_time, "suggestions_by": option,
+        "node": chosen.code, "review": review, "suggestions_by": option,
+        "lead_time": lead_time if cadence is None else None,
+        "lead_days": cadence.lead_days if cadence else None, "review_days": cadence.review_days if cadence else None,
         "demand_served": {"center": "own", "regional_wh": "region", "central_wh": "network"}.get(chosen.kind, "own"),
         "totals": {k: [{"policy": o.name, "parts": o.items, "capital": o.capital, "fill_rate": o.fill_rate,
                         "turnover": o.turnover} for o in v] for k, v in result.totals.items()},

@@ -263,7 +263,7 @@ def level_reason(comparison: Any) -> str:
             "parts": ("、" if _sep() == "" else ", ").join(comparison.inherits)})
     model = getattr(comparison, "model", None)
     if model is not None and model.family != "none":
-        about = {"mean": f"{model.flat_mean:.2f}", "family": FAMILIES.get(model.family, model.family),
+        about = {"mean": f"{model.flat_mean * getattr(model, 'split', 1.0):.2f}", "family": FAMILIES.get(model.family, model.family),
                  "dispersion": f"{model.dispersion:.2f}", "periods": model.periods}
         sentences.append(_("Demand %(mean)s a month over %(periods)s months, %(family)s, dispersion (variance / mean) "
                            "%(dispersion)s.") % about)
@@ -290,10 +290,16 @@ def level_reason(comparison: Any) -> str:
         elif model.seasonal_index is not None:
             sentences.append(_("Seasonal: the months ahead are scaled by their monthly index (%(low)s to %(high)s).") % {
                 "low": f"{min(model.seasonal_index):.2f}", "high": f"{max(model.seasonal_index):.2f}"})
-    sentences.append(_("Over the lead time and the review month demand averages %(mean)s (sd %(sd)s) → order-up-to "
-                       "%(level)s, safety stock %(safety)s, expected fill rate %(fill)s.") % {
-        "mean": f"{level.protection_mean:.1f}", "sd": f"{level.protection_sd:.1f}", "level": level.order_up_to,
-        "safety": f"{level.safety_stock:.1f}", "fill": _pct(level.expected_fill_rate)})
+    figures = {"mean": f"{level.protection_mean:.1f}", "sd": f"{level.protection_sd:.1f}", "level": level.order_up_to,
+               "safety": f"{level.safety_stock:.1f}", "fill": _pct(level.expected_fill_rate),
+               "lead": level.lead_time, "review": level.review}
+    if model is not None and getattr(model, "split", 1.0) != 1.0:  # periods of a day (a weekly review)
+        sentences.append(_("Over the %(lead)s days of lead time and the %(review)s days to the next review, demand "
+                           "averages %(mean)s (sd %(sd)s) → order-up-to %(level)s, safety stock %(safety)s, expected "
+                           "fill rate at least %(fill)s.") % figures)
+    else:
+        sentences.append(_("Over the lead time and the review month demand averages %(mean)s (sd %(sd)s) → order-up-to "
+                           "%(level)s, safety stock %(safety)s, expected fill rate %(fill)s.") % figures)
     if level.capped and level.order_up_to >= level.cap:  # the cap held the level down (not merely cut a far tail)
         sentences.append(_("Demand above %(cap)s units (the history's most over that span, times the cap factor) "
                            "was counted as %(cap)s.") % {"cap": level.cap})

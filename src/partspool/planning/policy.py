@@ -38,6 +38,7 @@ from partspool.core.policy import (
     suggest_replenishment,
     summarise_comparisons,
 )
+from partspool.core.policy.cadence import MAX_LEAD_DAYS, Cadence, day_months, split_models
 from partspool.core.policy.supersession import Link, successor_heads, without_circles
 from partspool.errors import InvalidInput, NotFound
 from partspool.network.models import Node, Part, Stock
@@ -54,6 +55,7 @@ from partspool.planning.selectors import (
 
 HISTORY_MONTHS = 36
 ABC_MONTHS = 12
+DEFAULT_LEAD_DAYS = 5  # the source: a center's order arrives in 3 to 7 days
 
 
 def abc_rules(basis: str | None = None) -> AbcRules:
@@ -182,6 +184,7 @@ class NodePolicy:
     totals: dict[str, Any]
     lead_time: int
     successors: dict[str, str] = field(default_factory=dict)  # every part replaced -> its last successor
+    cadence: Cadence | None = None  # a review every few days (``lead_time`` is then in days), None: monthly
 
 
 def _check_policy_inputs(lead_time: int, target: float | None) -> None:
@@ -192,15 +195,23 @@ def _check_policy_inputs(lead_time: int, target: float | None) -> None:
 
 
 def node_policies(nodes: list[Node], *, lead_time: int = 1, basis: str | None = None, target: float | None = None,
-                  end: date | None = None, pooled: bool = True) -> list[NodePolicy]:
+                  end: date | None = None, pooled: bool = True, cadence: Cadence | None = None) -> list[NodePolicy]:
     """``node_policy`` of several nodes, every node × part of them set in one batch of the core.
 
     ``pooled``: also the ``class_pool`` option (each class's target reached by its parts together);
     rebalancing, which reads the service-level option only, leaves it out.
 
+    ``cadence``: a review every ``review_days`` with ``lead_days`` of lead time, the monthly demand models
+    split into days (``core.policy.cadence``); ``lead_time`` (months) is then not read. None: a review each
+    month, ``lead_time`` months.
+
     A part replaced by another (a supersession in force by the end of the month after ``end``) is run
     down, and its last successor's level is set on the family's demand (``core.policy.supersession``)."""
-    _check_policy_inputs(lead_time, target)
+    if cadence is None:
+        _check_policy_inputs(lead_time, target)
+    else:
+        _check_policy_inputs(0, target)
+        lead_time = cadence.lead_days
     end = end or last_complete_month()
     services = rules.service_policies(rules.current())
     heads = supersession_heads(end)
@@ -222,7 +233,8 @@ def node_policies(nodes: list[Node], *, lead_time: int = 1, basis: str | None = 
     comparisons: dict[str, list[Comparison]] = {node.code: [] for node in nodes}
     numbers = {number for _code, number in map(split_id, frame["unique_id"].unique())} | {n for _c, n in replaced}
     costs = dict(Part.objects.filter(number__in=numbers).values_list("number", "unit_cost"))
-    cover = StockRules()
+    cover = StockRules() if cadence is None else cadence.rules()
+    frequency = Frequency.MONTH if cadence is None else Frequency.DAY
     names = ["service_level", *([POOL_OPTION] if pooled else []),
              *(f"days_{d:g}" for d in (cover.cover_days, cover.raised_cover_days))]
     if not frame.empty:
@@ -233,9 +245,12 @@ def node_policies(nodes: list[Node], *, lead_time: int = 1, basis: str | None = 
         ahead = [month_add(end, k + 1).month for k in range(len(history_months))]
         models = _demand_models(nodes, [code for code, _number in ids], wide, end,
                                 fit_rows=[pair not in shared for pair in ids] if shared else None)
+        if cadence is not None:  # periods of a day from the 1st of the month after the history
+            models = split_models(models, Frequency.MONTH, cover)
+            ahead = day_months(month_add(end, 1), cadence.periods)
         found = compare_policies_many(
-            models, keys=[number for _code, number in ids], lead_time=lead_time,
-            unit_costs=[float(costs.get(number, 0)) for _code, number in ids], frequency=Frequency.MONTH,
+            models, keys=[number for _code, number in ids], lead_time=lead_time, rules=cover,
+            unit_costs=[float(costs.get(number, 0)) for _code, number in ids], frequency=frequency,
             # a part replaced beside others is set in its family's class (its own level only bounds its stock)
             abc_classes=[per_node[code].get(replaced[(code, number)] if (code, number) in shared else number,
                                             AbcClass.C) for code, number in ids], target=target,
@@ -243,7 +258,7 @@ def node_policies(nodes: list[Node], *, lead_time: int = 1, basis: str | None = 
         # the class's target reached by its parts at the node together, at the least capital
         if pooled:
             found = add_class_pools(found, groups=[code for code, _number in ids], lead_time=lead_time,
-                                    target=target, services=services, months=ahead,
+                                    target=target, services=services, months=ahead, rules=cover,
                                     members=[pair not in shared for pair in ids] if shared else None)
         names = [o.name for o in found[0].options]
         inherits: dict[tuple[str, str], list[str]] = {}
@@ -268,7 +283,8 @@ def node_policies(nodes: list[Node], *, lead_time: int = 1, basis: str | None = 
         by_class = summarise_comparisons(counted, group=lambda c: str(c.abc_class or "C"))
         totals = {k: by_class[k] for k in sorted(by_class)} | summarise_comparisons(counted)  # A, B, C, then all
         out.append(NodePolicy(node=node, comparisons=rows, classes=per_node[node.code], totals=totals,
-                              lead_time=lead_time, successors={old: head for old, (head, _on) in heads.items()}))
+                              lead_time=lead_time, successors={old: head for old, (head, _on) in heads.items()},
+                              cadence=cadence))
     return out
 
 
@@ -424,10 +440,28 @@ def _region_fit(region: int, end: date, fit: Any) -> Any:
 
 
 def node_policy(node: Node, *, lead_time: int = 1, basis: str | None = None, target: float | None = None,
-                end: date | None = None) -> NodePolicy:
+                end: date | None = None, cadence: Cadence | None = None) -> NodePolicy:
     """For each part with demand at the node: the level by service level (its class's target) and by
-    15 and 30 days of cover, with capital, expected fill rate and turnover; totals per class."""
-    return node_policies([node], lead_time=lead_time, basis=basis, target=target, end=end)[0]
+    15 and 30 days of cover, with capital, expected fill rate and turnover; totals per class. Reviewed
+    monthly with ``lead_time`` months, or at the ``cadence`` given (days)."""
+    return node_policies([node], lead_time=lead_time, basis=basis, target=target, end=end, cadence=cadence)[0]
+
+
+REVIEWS = ("month", "week")
+
+
+def cadence_for(review: str | None, lead_days: int | None) -> Cadence | None:
+    """The review asked for: None for a monthly review (lead time in months), else a weekly one with
+    ``lead_days`` of lead time (default: the settings' days for a center's order to arrive)."""
+    review = review or "month"
+    if review not in REVIEWS:
+        raise InvalidInput("invalid_choice", field="review", value=review)
+    if review == "month":
+        return None
+    days = DEFAULT_LEAD_DAYS if lead_days is None else lead_days
+    if isinstance(days, bool) or not isinstance(days, int) or not 0 <= days <= MAX_LEAD_DAYS:
+        raise InvalidInput("lead_days_range", value=days, most=MAX_LEAD_DAYS)
+    return Cadence(review_days=7, lead_days=days)
 
 
 OPTION_NAMES = ("service_level", POOL_OPTION, "days_15", "days_30")

@@ -52,6 +52,9 @@ def _int(raw: str, default: int, code: str = "invalid_input") -> int:
         if code == "forecast_horizon":  # its message names the horizon and the longest allowed
             error.data.setdefault("horizon", raw)
             error.data.setdefault("most", services.MAX_HORIZON)
+        if code == "lead_days_range":  # its message names the longest lead time allowed
+            error.data.setdefault("value", raw)
+            error.data.setdefault("most", policy.MAX_LEAD_DAYS)
         raise
 
 
@@ -271,13 +274,18 @@ def stock_policy(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     node = _node(request)
     lead = _int(request.GET.get("lead_time", ""), 1, "lead_time_range")
+    review = request.GET.get("review") or "month"
+    raw_days = request.GET.get("lead_days", "")
+    cadence = policy.cadence_for(review, _int(raw_days, policy.DEFAULT_LEAD_DAYS, "lead_days_range")
+                                 if raw_days.strip() else None)
     option = policy.check_option(request.GET.get("option") or "service_level")
-    result = policy.node_policy(node, lead_time=lead)
+    result = policy.node_policy(node, lead_time=lead, cadence=cadence)
     suggestions = policy.replenishment(node, result, option)
     elsewhere = policy.surplus_elsewhere(node)
     sizes = pool_sizes(result.comparisons)
     return render(request, "planning/policy.html", {
         "node": node, "lead_time": lead, "nodes": selectors.visible_nodes(user), "option": option,
+        "review": review, "cadence": cadence, "lead_days": cadence.lead_days if cadence else policy.DEFAULT_LEAD_DAYS,
         "options": list(OPTIONS.items()), "option_label": OPTIONS[option],
         "totals": [(_("All") if group == "all" else group, [(OPTIONS.get(o.name, o.name), o) for o in options])
                    for group, options in result.totals.items()],

@@ -15,6 +15,7 @@ Pure computations over plain data (no Django). The pieces:
 * ``moderation``: each dispersion moderated towards that of the parts with similar demand.
 * ``shape``: each part's growth and season read against the whole set's (monthly data).
 * ``first_demand``: the demand a node can expect for a part it never sold, read from the network.
+* ``cadence``: levels for a review every few days (a center ordering weekly) from monthly demand.
 """
 
 from __future__ import annotations

@@ -263,7 +263,7 @@ def compare_policies_many(
         lead = leads[i]
         months_i = calendars[i]
         means = model.period_means(None if months_i is None else months_i.tolist(), lead + rules.review_periods)
-        cap = history_cap(model.history, lead + rules.review_periods, rules.history_cap)
+        cap = history_cap(model.history, model.history_window(lead + rules.review_periods), rules.history_cap)
         key = (lead, model.family, model.dispersion, model.mean_uncertainty, cap, *means)
         unique = uniques.get(key)
         if unique is None:

@@ -174,7 +174,9 @@ class DemandModel:
     of the history (``demand_start``: a part that started selling partway through). ``average``: the
     history's plain average when ``mean`` is not it (see ``flat_mean``). ``growth_uncertainty``: the
     relative variance the uncertain growth adds to the mean carried forward (``shape``), part of
-    ``mean_uncertainty``.
+    ``mean_uncertainty``. ``split``: periods of this model in one period of its history (1; 30.4 for a
+    model of days read from months, see ``cadence``): the history stays in its own periods, and the
+    uncertainty of the mean is that of the history it was read from.
     """
 
     periods: int
@@ -198,6 +200,11 @@ class DemandModel:
     average: float | None = None
     growth_uncertainty: float = 0.0
     first_demand: Any = None  # ``first_demand.FirstDemand``: a pair that never sold, its demand read from the network
+    split: float = 1.0
+
+    def history_window(self, count: int) -> int:
+        """Periods of the history that span ``count`` periods of the model (at least one)."""
+        return max(1, math.ceil(count / self.split - 1e-9))
 
     @property
     def flat_mean(self) -> float:
@@ -229,7 +236,7 @@ class DemandModel:
         """Relative variance of the estimated mean (0 when the uncertainty is not modelled)."""
         if not self.parameter_uncertainty or self.mean <= 0 or self.family == "empirical":
             return 0.0
-        return self.dispersion / (self.mean * self.periods) + self.growth_uncertainty
+        return self.dispersion / (self.mean * self.split * self.periods) + self.growth_uncertainty
 
     def describe(self) -> str:
         """One line on the model, e.g. ``negative binomial (dispersion 2.4) from 36 periods``."""
@@ -480,7 +487,7 @@ def protection_demand(
     rules = rules or StockRules()
     count = lead_time + rules.review_periods
     means = model.period_means(months, count)
-    cap = history_cap(model.history, count, rules.history_cap)
+    cap = history_cap(model.history, model.history_window(count), rules.history_cap)
     if model.family == "empirical":
         return _empirical_protection(model, lead_time, rules.review_periods, means, rules, cap)
     return _protection(means, lead_time=lead_time, family=model.family, dispersion=model.dispersion,

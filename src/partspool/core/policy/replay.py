@@ -56,7 +56,7 @@ class ReplayArrays:
 
 def replay(demand: IntArray, levels: IntArray, lead_time: int, warmup: IntArray | None = None,
            successors: IntArray | None = None, linked_from: IntArray | None = None,
-           credit_cap: IntArray | None = None) -> ReplayArrays:
+           credit_cap: IntArray | None = None, review: int = 1) -> ReplayArrays:
     """Replay ``demand`` (series x H periods) under order-up-to ``levels`` (series x H+1).
 
     Args:
@@ -74,6 +74,9 @@ def replay(demand: IntArray, levels: IntArray, lead_time: int, warmup: IntArray 
         credit_cap: per series, at most this much of its stock and orders is counted in its
             successor's position (where one successor replaces several parts, one's stock cannot serve
             another's demand); None: all of it.
+        review: periods between two reviews: the order step runs only in every ``review``-th period (the
+            periods closing with ``t + 1`` a multiple of it; in the warm-up, counted back from period 0
+            the same way), as a center ordering weekly does with periods of a day.
 
     Returns:
         The period-by-period arrays of periods 0 .. H-1.
@@ -87,6 +90,8 @@ def replay(demand: IntArray, levels: IntArray, lead_time: int, warmup: IntArray 
         raise ValueError("the warm-up must have as many rows as the demand")
     if lead_time < 0:
         raise ValueError("lead time must be 0 or more periods")
+    if review < 1:
+        raise ValueError("review must be 1 period or more")
     if np.any(d < 0) or np.any(s < 0) or np.any(w < 0):
         raise ValueError("demand and levels must be 0 or more")
     n, horizon = d.shape
@@ -129,6 +134,8 @@ def replay(demand: IntArray, levels: IntArray, lead_time: int, warmup: IntArray 
                 credit = np.minimum(credit, cap[netted])
             np.add.at(older, succ[netted], credit)
         order = np.maximum((s[:, 0] if t < 0 else s[:, t + 1]) - stock - pipeline - older, 0)
+        if (t + 1) % review:  # no review closes this period
+            order = np.zeros(n, dtype=np.int64)
         due[:, k + lead_time + 1] += order
         pipeline = pipeline + order
         if t < 0:
