@@ -1,5 +1,5 @@
-"""Planning commands on the database's demand history: forecast runs, the monthly forecast review
-and the ABC classes (for batch jobs and cron)."""
+"""Planning commands on the database's demand history: forecast runs, the monthly forecast review,
+the ABC classes and a node's stock policy with its orders (for batch jobs and cron)."""
 
 from __future__ import annotations
 
@@ -147,6 +147,62 @@ def cmd_abc(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_stock_policy(args: argparse.Namespace) -> int:
+    """A node's stock policy: the options side by side per class, then the orders under the option
+    chosen (from cron, e.g. every Monday for a weekly review); --xlsx writes every part's levels with
+    the reasons, and the orders."""
+    from django.utils import translation
+    from django.utils.translation import gettext as _
+
+    from partspool.errors import DomainError
+    from partspool.network.exports import workbook_xlsx
+    from partspool.planning import policy
+    from partspool.planning.explain import OPTIONS, level_reason, pool_reason, pool_sizes, suggestion_reason
+    from partspool.planning.selectors import visible_nodes
+
+    with translation.override(args.lang):
+        try:
+            user = _user(args.as_user)
+            node = visible_nodes(user, [args.node])[0]
+            option = policy.check_option(args.option)
+            cadence = policy.cadence_for(args.review, args.lead_days)
+            result = policy.node_policy(node, lead_time=args.lead_time, cadence=cadence)
+            suggestions = policy.replenishment(node, result, option)
+        except DomainError as error:
+            return _fail(error)
+        if cadence is None:
+            print(_("%(node)s, reviewed each month, lead time %(lead)s months") % {
+                "node": node.code, "lead": args.lead_time})
+        else:
+            print(_("%(node)s, reviewed every %(review)s days, lead time %(lead)s days") % {
+                "node": node.code, "review": cadence.review_days, "lead": cadence.lead_days})
+        for group, options in result.totals.items():
+            for o in options:
+                print("  " + _("%(group)s %(option)s: fill rate %(fill)s, capital ¥%(capital)s, turnover %(turns)s") % {
+                    "group": _("All") if group == "all" else group, "option": OPTIONS.get(o.name, o.name),
+                    "fill": f"{o.fill_rate:.1%}", "capital": f"{o.capital:,.0f}",
+                    "turns": "-" if o.turnover is None else f"{o.turnover:.1f}"})
+        orders = [s for s in suggestions if s.order_quantity]
+        print(_("Orders (%(option)s): %(count)s parts, %(units)s units") % {
+            "option": OPTIONS[option], "count": len(orders), "units": sum(s.order_quantity for s in orders)})
+        for s in orders:
+            print(f"  {s.part}\t{s.order_quantity}\t{suggestion_reason(s)}")
+        if args.xlsx:
+            names = [o.name for o in result.comparisons[0].options] if result.comparisons else []
+            sizes = pool_sizes(result.comparisons)
+            Path(args.xlsx).write_bytes(workbook_xlsx([
+                (_("Orders"), [_("Part"), _("Order-up-to level"), _("Position"), _("Order"), _("Surplus"), _("Why")],
+                 ([s.part, s.order_up_to, s.position, s.order_quantity, s.surplus, suggestion_reason(s)]
+                  for s in suggestions if s.order_quantity or s.surplus)),
+                (_("Levels"), [_("Part"), _("Class"), *(str(OPTIONS.get(n, n)) for n in names),
+                               _("How the service level was set"), _("Class target, pooled")],
+                 ([c.key, str(c.abc_class or ""), *(o.level.order_up_to for o in c.options), level_reason(c),
+                   pool_reason(c, sizes)] for c in result.comparisons)),
+            ]))
+            print(_("wrote %(path)s (%(count)s parts)") % {"path": args.xlsx, "count": len(result.comparisons)})
+    return 0
+
+
 def register(sub: Any) -> None:
     p = sub.add_parser("forecast-run", help="forecast the stored demand history of nodes and keep the run")
     p.add_argument("--as", dest="as_user", required=True)
@@ -183,3 +239,15 @@ def register(sub: Any) -> None:
     p.add_argument("--xlsx", help="write every part with its class and reason to this file")
     p.add_argument("--lang", choices=["zh-hans", "en"], default="zh-hans", help="language of the output")
     p.set_defaults(func=cmd_abc)
+
+    p = sub.add_parser("stock-policy", help="a node's stock levels side by side and its orders; --xlsx for every part")
+    p.add_argument("--as", dest="as_user", required=True)
+    p.add_argument("--node", required=True, help="node code")
+    p.add_argument("--review", default="month", help="month (lead time in months) or week (lead time in days)")
+    p.add_argument("--lead-time", type=int, default=1, help="months, with a monthly review (0-12)")
+    p.add_argument("--lead-days", type=int, help="days, with a weekly review (0-120; default 5)")
+    p.add_argument("--option", default="service_level",
+                   help="the levels orders follow: service_level, class_pool, days_15 or days_30")
+    p.add_argument("--xlsx", help="write the orders and every part's levels with their reasons to this file")
+    p.add_argument("--lang", choices=["zh-hans", "en"], default="zh-hans", help="language of the output")
+    p.set_defaults(func=cmd_stock_policy)

@@ -131,3 +131,38 @@ def test_the_policy_page_reviews_weekly_on_request(many_parts):
     assert "3 days of lead time and the 7 days to the next review" in page
     monthly = hz.get("/planning/policy/?node=SC-HZ01&lead_time=2").content.decode()
     assert "Reviewed each month, orders arriving 2 months after they are placed." in monthly
+
+
+def test_the_command_line_gives_the_weekly_orders_and_a_workbook(many_parts, capsys, tmp_path):
+    """From cron each Monday: the node's options per class and this week's orders, in either language, and
+    every part's levels with the reasons in a workbook; the API's orders are the same."""
+    import openpyxl
+
+    from partspool.cli import main
+
+    manager = many_parts.users["manager"].username
+    book = tmp_path / "hz.xlsx"
+    assert main(["stock-policy", "--as", manager, "--node", "SC-HZ01", "--review", "week", "--lead-days", "3",
+                 "--option", "class_pool", "--xlsx", str(book), "--lang", "en"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("SC-HZ01, reviewed every 7 days, lead time 3 days")
+    assert "A class target, pooled: fill rate" in out and "Orders (class target, pooled):" in out
+    api = login(many_parts.users["manager"]).get(
+        "/api/stock-policy?node=SC-HZ01&review=week&lead_days=3&option=class_pool").json()
+    ordered = {s["part"]: s["order"] for s in api["suggestions"] if s["order"]}
+    assert ordered and all(f"  {part}\t{units}\t" in out for part, units in ordered.items())
+    sheets = openpyxl.load_workbook(book, read_only=True)
+    levels = list(sheets[sheets.sheetnames[1]].iter_rows(values_only=True))
+    assert levels[0][:2] == ("Part", "Class") and len(levels) - 1 == len(api["parts"])
+    assert any("7 days to the next review" in (row[-2] or "") for row in levels[1:])
+    orders = list(sheets[sheets.sheetnames[0]].iter_rows(values_only=True))
+    assert {r[0]: r[3] for r in orders[1:] if r[3]} == ordered
+    assert main(["stock-policy", "--as", manager, "--node", "SC-HZ01"]) == 0
+    assert capsys.readouterr().out.startswith("SC-HZ01，每月盘点，提前期 1 个月")
+    # a node the manager does not see, a bad review and a lead time out of range change nothing and say why
+    assert main(["stock-policy", "--as", manager, "--node", "SC-SH01", "--lang", "en"]) == 2
+    assert "SC-SH01" in capsys.readouterr().err
+    assert main(["stock-policy", "--as", manager, "--node", "SC-HZ01", "--review", "daily", "--lang", "en"]) == 1
+    assert "daily is not a valid choice for review" in capsys.readouterr().err
+    assert main(["stock-policy", "--as", manager, "--node", "SC-HZ01", "--lead-time", "13", "--lang", "en"]) == 1
+    assert "from 0 to 12 (got 13)" in capsys.readouterr().err

@@ -330,7 +330,7 @@ def suggestion_reason(s: Any) -> str:
         text = _("%(node)s %(part)s: position %(position)s against level %(level)s → nothing to do") % facts
     kept = getattr(s, "old_stock_kept", 0)
     if kept:
-        text += _sep() + _("The level is the family's %(family)s less %(kept)s units of the parts it replaces, kept "
+        text += ("。" if _sep() == "" else ". ") + _("The level is the family's %(family)s less %(kept)s units of the parts it replaces, kept "
                            "on the shelf until they are used up.") % {"family": s.order_up_to + kept, "kept": kept}
     return text
 
