@@ -166,3 +166,39 @@ def test_the_command_line_gives_the_weekly_orders_and_a_workbook(many_parts, cap
     assert "daily is not a valid choice for review" in capsys.readouterr().err
     assert main(["stock-policy", "--as", manager, "--node", "SC-HZ01", "--lead-time", "13", "--lang", "en"]) == 1
     assert "from 0 to 12 (got 13)" in capsys.readouterr().err
+
+
+def test_rebalancing_reads_the_weekly_levels_and_its_move_is_checked_against_them(history):
+    """The region's plan under a weekly review sets each node's level on 7 + 5 days of demand, not a month
+    and a month's lead time: the shortfalls it moves stock for are those levels', and the move posted from
+    the page is checked against the same levels (its review travels with it)."""
+    from partspool.planning import policy
+    from partspool.planning.selectors import region_nodes
+    from partspool.transfers.models import TransferRequest
+
+    planner = login(history.users["planner"])
+    weekly = planner.get("/api/rebalance?region=EAST&review=week&lead_days=5").json()
+    nodes = region_nodes(history.users["planner"], "EAST")
+    levels = {(p.node.code, c.key): c.option("service_level").level.order_up_to
+              for p in policy.node_policies(nodes, pooled=False, cadence=policy.cadence_for("week", 5))
+              for c in p.comparisons}
+    monthly = {(p.node.code, c.key): c.option("service_level").level.order_up_to
+               for p in policy.node_policies(nodes, pooled=False) for c in p.comparisons}
+    assert any(levels[k] < monthly[k] for k in levels)  # the weekly levels are not the monthly ones
+    by_month = planner.get("/api/rebalance?region=EAST").json()
+    assert weekly["moves"] and weekly["moves"] != by_month["moves"]
+    for move in weekly["moves"]:  # each shortfall named is the weekly level's
+        short = int(move["why"].split(f"{move['to']} is ", 1)[1].split(" below")[0])
+        assert short <= levels[(move["to"], move["part"])]
+    page = planner.get("/planning/rebalance/?region=EAST&review=week&lead_days=5").content.decode()
+    assert '<input type="hidden" name="review" value="week"><input type="hidden" name="lead_days" value="5">' in page
+    move = weekly["moves"][0]
+    response = planner.post("/planning/rebalance/request/", {
+        "from": move["from"], "to": move["to"], "part": move["part"], "units": str(move["units"]),
+        "review": "week", "lead_days": "5"})
+    assert response.status_code == 302 and TransferRequest.objects.count() == 1
+    bad = planner.get("/api/rebalance?region=EAST&review=week&lead_days=999")
+    assert bad.status_code == 400 and bad.json()["code"] == "lead_days_range"
+    refused = planner.post("/planning/rebalance/request/", {"from": "SC-SZ01", "to": "SC-SH01", "part": "BRK-PAD-F01",
+                                                           "units": "1", "review": "fortnight"})
+    assert refused.status_code == 400 and TransferRequest.objects.count() == 1

@@ -176,9 +176,11 @@ def stock_policy(request: HttpRequest, node: str, lead_time: int = 1, option: st
 
 
 @router.get("/rebalance", response=dict, summary="Moves of surplus to nodes below their level in a region (HiGHS)")
-def rebalance(request: HttpRequest, region: str, lead_time: int = 1, max_km: float | None = None) -> dict[str, Any]:
+def rebalance(request: HttpRequest, region: str, lead_time: int = 1, max_km: float | None = None,
+              review: str = "month", lead_days: int | None = None) -> dict[str, Any]:
     nodes = selectors.region_nodes(request.user, region)  # type: ignore[arg-type]
-    plan = policy.region_rebalance(nodes, lead_time=lead_time,
+    cadence = policy.cadence_for(review, lead_days)
+    plan = policy.region_rebalance(nodes, lead_time=lead_time, cadence=cadence,
                                    max_km=rules.current().rebalance_max_km if max_km is None else max_km)
     return {"moves": [{"part": m.part, "from": m.source, "to": m.destination, "units": m.units, "km": m.km,
                        "cost": m.cost, "capped_at": m.capped_at, "why": move_reason(m)} for m in plan.moves],

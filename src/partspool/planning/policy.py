@@ -522,16 +522,16 @@ def replenishment(node: Node, policy: NodePolicy, option: str = "service_level")
 
 
 def region_rebalance(nodes: list[Node], *, lead_time: int = 1, max_km: float | None = 600,
-                     end: date | None = None) -> RebalancePlan:
+                     end: date | None = None, cadence: Cadence | None = None) -> RebalancePlan:
     """Move surplus to the nodes below their level, part by part, at the least km (HiGHS).
 
     Positions count the transfers already asked for (``rebalance_positions``), so a move requested
     is not proposed again. ``max_km`` (None: no limit) must be a finite number, 0 or more
-    (``max_km_range`` otherwise).
+    (``max_km_range`` otherwise). ``cadence``: the levels of a weekly review (see ``node_policies``).
     """
     if max_km is not None and (not isinstance(max_km, int | float) or not np.isfinite(max_km) or max_km < 0):
         raise InvalidInput("max_km_range", value=str(max_km))  # as typed: NaN and ∞ are not JSON
-    policies = node_policies(nodes, lead_time=lead_time, end=end, pooled=False)
+    policies = node_policies(nodes, lead_time=lead_time, end=end, pooled=False, cadence=cadence)
     positions = [p for rows in rebalance_positions(nodes, policies).values() for p in rows]
     coords = {n.code: (n.latitude, n.longitude) for n in nodes}
     factor = geo_rules().road_factor
@@ -577,7 +577,8 @@ def rebalance_positions(nodes: list[Node], policies: list[NodePolicy],
     return out
 
 
-def move_levels(user: Any, lender: Node, borrower: Node, lead_time: int = 1) -> tuple[list[Node], list[NodePolicy]]:
+def move_levels(user: Any, lender: Node, borrower: Node, lead_time: int = 1,
+                cadence: Cadence | None = None) -> tuple[list[Node], list[NodePolicy]]:
     """The region's nodes and their levels, as the rebalancing plan set them, for checking a move
     between ``lender`` and ``borrower`` (worked out before any lock: levels depend on demand only).
     Both nodes must be in one region the user plans (``rebalance_other_region`` / ``unknown_region``)."""
@@ -589,7 +590,7 @@ def move_levels(user: Any, lender: Node, borrower: Node, lead_time: int = 1) -> 
     codes = {n.code for n in nodes}
     if lender.code not in codes or borrower.code not in codes:
         raise InvalidInput("unknown_region", region=lender.region.code)
-    return nodes, node_policies(nodes, lead_time=lead_time, pooled=False)
+    return nodes, node_policies(nodes, lead_time=lead_time, pooled=False, cadence=cadence)
 
 
 def check_move(nodes: list[Node], policies: list[NodePolicy], lender: Node, borrower: Node, part: Part,

@@ -58,6 +58,14 @@ def _int(raw: str, default: int, code: str = "invalid_input") -> int:
         raise
 
 
+def _cadence(data: Any) -> tuple[str, Any]:
+    """The review asked for (``review``: month or week, ``lead_days`` with a weekly one) and its cadence."""
+    review = data.get("review") or "month"
+    raw_days = data.get("lead_days", "")
+    return review, policy.cadence_for(review, _int(raw_days, policy.DEFAULT_LEAD_DAYS, "lead_days_range")
+                                      if raw_days.strip() else None)
+
+
 def _node(request: HttpRequest) -> Node:
     user: Any = request.user
     code = request.GET.get("node", "").strip()
@@ -274,10 +282,7 @@ def stock_policy(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     node = _node(request)
     lead = _int(request.GET.get("lead_time", ""), 1, "lead_time_range")
-    review = request.GET.get("review") or "month"
-    raw_days = request.GET.get("lead_days", "")
-    cadence = policy.cadence_for(review, _int(raw_days, policy.DEFAULT_LEAD_DAYS, "lead_days_range")
-                                 if raw_days.strip() else None)
+    review, cadence = _cadence(request.GET)
     option = policy.check_option(request.GET.get("option") or "service_level")
     result = policy.node_policy(node, lead_time=lead, cadence=cadence)
     suggestions = policy.replenishment(node, result, option)
@@ -306,11 +311,13 @@ def rebalancing(request: HttpRequest) -> HttpResponse:
     code = request.GET.get("region", "").strip().upper()
     plan = None
     lead_time = _int(request.GET.get("lead_time", ""), 1, "lead_time_range")
+    review, cadence = _cadence(request.GET)
     if code:
         plan = policy.region_rebalance(selectors.region_nodes(user, code), lead_time=lead_time,
-                                       max_km=rules.current().rebalance_max_km)
-    return render(request, "planning/rebalance.html", {"regions": regions, "region": code, "plan": plan,
-                                                       "lead_time": lead_time})
+                                       max_km=rules.current().rebalance_max_km, cadence=cadence)
+    return render(request, "planning/rebalance.html", {
+        "regions": regions, "region": code, "plan": plan, "lead_time": lead_time, "review": review,
+        "lead_days": cadence.lead_days if cadence else policy.DEFAULT_LEAD_DAYS})
 
 
 @role_page
@@ -324,6 +331,7 @@ def rebalance_request(request: HttpRequest) -> HttpResponse:
     part = part_get(number=data.get("part", ""))
     units = _int(data.get("units", ""), 0, "quantity_not_positive")
     lead_time = _int(data.get("lead_time", ""), 1, "lead_time_range")
+    _review, cadence = _cadence(data)
     # the reason is written here, in the user's language, from the move itself (not from posted text)
     reason = _("Network rebalancing: %(units)s × %(part)s from %(lender)s, which holds more than its level, to "
                "%(borrower)s, which is below its level.") % {"units": units, "part": part.number,
@@ -332,7 +340,7 @@ def rebalance_request(request: HttpRequest) -> HttpResponse:
     from partspool.transfers.models import TransferRequest
 
     # the levels as the plan set them (from demand only: worked out before taking any lock)
-    nodes, levels = policy.move_levels(request.user, lender, borrower, lead_time)
+    nodes, levels = policy.move_levels(request.user, lender, borrower, lead_time, cadence)
     with transaction.atomic():
         # one rebalancing request of a part at a time (the part's row is held): a second press of the
         # same move shows the request the first made, and a move from another lender or to another
