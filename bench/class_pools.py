@@ -21,7 +21,7 @@ import time
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lead-times", type=int, nargs="+", default=[1, 2])
-    parser.add_argument("--weekly", type=int, nargs="*", default=None, metavar="LEAD_DAYS",
+    parser.add_argument("--weekly", type=int, nargs="+", default=None, metavar="LEAD_DAYS",
                         help="a weekly review with these lead times in days (instead of --lead-times)")
     parser.add_argument("--days-of-cover", action="store_true", help="the 15 / 30 days' rule too")
     parser.add_argument("--pages", nargs="*", default=["SC-HZ01", "WH-EAST", "WH-NATIONAL"],

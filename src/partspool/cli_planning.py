@@ -165,17 +165,18 @@ def cmd_stock_policy(args: argparse.Namespace) -> int:
             user = _user(args.as_user)
             node = visible_nodes(user, [args.node])[0]
             option = policy.check_option(args.option)
-            cadence = policy.cadence_for(args.review, args.lead_days)
-            result = policy.node_policy(node, lead_time=args.lead_time, cadence=cadence)
+            lead_time, cadence = policy.review_asked(args.review, args.lead_time, args.lead_days)
+            result = policy.node_policy(node, lead_time=lead_time, cadence=cadence)
             suggestions = policy.replenishment(node, result, option)
         except DomainError as error:
             return _fail(error)
         if cadence is None:
             print(_("%(node)s, reviewed each month, lead time %(lead)s months") % {
-                "node": node.code, "lead": args.lead_time})
+                "node": node.code, "lead": lead_time})
         else:
-            print(_("%(node)s, reviewed every %(review)s days, lead time %(lead)s days") % {
-                "node": node.code, "review": cadence.review_days, "lead": cadence.lead_days})
+            print(_("%(node)s, reviewed every %(review)s days from %(day)s, lead time %(lead)s days") % {
+                "node": node.code, "review": cadence.review_days, "lead": cadence.lead_days,
+                "day": f"{result.review_on:%Y-%m-%d}"})
         for group, options in result.totals.items():
             for o in options:
                 print("  " + _("%(group)s %(option)s: fill rate %(fill)s, capital ¥%(capital)s, turnover %(turns)s") % {
@@ -243,8 +244,9 @@ def register(sub: Any) -> None:
     p = sub.add_parser("stock-policy", help="a node's stock levels side by side and its orders; --xlsx for every part")
     p.add_argument("--as", dest="as_user", required=True)
     p.add_argument("--node", required=True, help="node code")
-    p.add_argument("--review", default="month", help="month (lead time in months) or week (lead time in days)")
-    p.add_argument("--lead-time", type=int, default=1, help="months, with a monthly review (0-12)")
+    p.add_argument("--review", choices=["month", "week"],
+                   help="month (lead time in months; the default) or week (lead time in days; implied by --lead-days)")
+    p.add_argument("--lead-time", type=int, help="months, with a monthly review (0-12; default 1)")
     p.add_argument("--lead-days", type=int, help="days, with a weekly review (0-120; default 5)")
     p.add_argument("--option", default="service_level",
                    help="the levels orders follow: service_level, class_pool, days_15 or days_30")

@@ -134,6 +134,8 @@ MESSAGES = {
     "no_history": lambda: _("There is no demand history to forecast for these nodes."),
     "forecast_input": lambda: _("The demand history cannot be forecast: %(detail)s"),
     "lead_time_range": lambda: _("The lead time is a whole number of months from 0 to 12 (got %(value)s)."),
+    "lead_time_weekly": lambda: _("A weekly review takes its lead time in days (lead days), not in months."),
+    "lead_days_monthly": lambda: _("A monthly review takes its lead time in months (lead time), not in days."),
     "lead_days_range": lambda: _("With a weekly review the lead time is a whole number of days from 0 to %(most)s "
                                  "(got %(value)s)."),
     "target_range": lambda: _("The target fill rate must lie between 0 and 1 (got %(value)s)."),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import numpy as np
@@ -145,7 +146,7 @@ def test_the_command_line_gives_the_weekly_orders_and_a_workbook(many_parts, cap
     assert main(["stock-policy", "--as", manager, "--node", "SC-HZ01", "--review", "week", "--lead-days", "3",
                  "--option", "class_pool", "--xlsx", str(book), "--lang", "en"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("SC-HZ01, reviewed every 7 days, lead time 3 days")
+    assert re.match(r"SC-HZ01, reviewed every 7 days from \d{4}-\d\d-\d\d, lead time 3 days\n", out)
     assert "A class target, pooled: fill rate" in out and "Orders (class target, pooled):" in out
     api = login(many_parts.users["manager"]).get(
         "/api/stock-policy?node=SC-HZ01&review=week&lead_days=3&option=class_pool").json()
@@ -162,8 +163,9 @@ def test_the_command_line_gives_the_weekly_orders_and_a_workbook(many_parts, cap
     # a node the manager does not see, a bad review and a lead time out of range change nothing and say why
     assert main(["stock-policy", "--as", manager, "--node", "SC-SH01", "--lang", "en"]) == 2
     assert "SC-SH01" in capsys.readouterr().err
-    assert main(["stock-policy", "--as", manager, "--node", "SC-HZ01", "--review", "daily", "--lang", "en"]) == 1
-    assert "daily is not a valid choice for review" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["stock-policy", "--as", manager, "--node", "SC-HZ01", "--review", "daily", "--lang", "en"])
+    assert "invalid choice: 'daily'" in capsys.readouterr().err
     assert main(["stock-policy", "--as", manager, "--node", "SC-HZ01", "--lead-time", "13", "--lang", "en"]) == 1
     assert "from 0 to 12 (got 13)" in capsys.readouterr().err
 
@@ -202,3 +204,61 @@ def test_rebalancing_reads_the_weekly_levels_and_its_move_is_checked_against_the
     refused = planner.post("/planning/rebalance/request/", {"from": "SC-SZ01", "to": "SC-SH01", "part": "BRK-PAD-F01",
                                                            "units": "1", "review": "fortnight"})
     assert refused.status_code == 400 and TransferRequest.objects.count() == 1
+
+
+def test_a_weekly_review_protects_the_days_from_the_review_on(many_parts):
+    """A part sold only in the month after next is protected for nothing at the first review of this month
+    and for its season at the last one, whose 12 days run into that month; today's review is the default."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from partspool.planning import policy
+
+    hz = Node.objects.get(code="SC-HZ01")
+    end = last_complete_month()
+    season = month_add(end, 2).month  # the month after the one the levels are set in
+    part = Part.objects.create(number="AC-SEASON", name_zh="季节件", name_en="Seasonal part", category="ac",
+                               unit_cost=Decimal("100"))
+    DemandRecord.objects.bulk_create([DemandRecord(node=hz, part=part, month=month_add(end, -m), quantity=9)
+                                      for m in range(36) if month_add(end, -m).month == season])
+    first, last = month_add(end, 1), month_add(end, 2) - timedelta(days=1)
+    weekly = policy.cadence_for("week", 5)
+
+    def protected(day):
+        found = policy.node_policy(hz, cadence=weekly, review_on=day)
+        assert found.review_on == day
+        return next(c for c in found.comparisons if c.key == "AC-SEASON").option("service_level").level
+
+    early, late = protected(first), protected(last)
+    assert late.protection_mean > 5 * early.protection_mean and late.order_up_to > early.order_up_to
+    today = timezone.localdate()
+    body = login(many_parts.users["manager"]).get("/api/stock-policy?node=SC-HZ01&review=week").json()
+    assert body["review_on"] == (today if first <= today <= last else first).isoformat()
+    with pytest.raises(ValueError, match="does not follow"):
+        policy.node_policy(hz, cadence=weekly, review_on=month_add(end, 2))
+
+
+def test_a_lead_time_of_the_other_kind_is_refused_not_ignored(many_parts, capsys):
+    """A cron line or a script that gives a lead time in days gets a weekly review; one that gives both
+    kinds, or the wrong kind for its review, is told so rather than ordering for the wrong cover."""
+    from partspool.cli import main
+
+    hz = login(many_parts.users["manager"])
+    assert hz.get("/api/stock-policy?node=SC-HZ01&lead_days=3").json()["review"] == "week"
+    for query, code in (("review=week&lead_time=2", "lead_time_weekly"), ("review=month&lead_days=3", "lead_days_monthly"),
+                        ("lead_time=1&lead_days=3", "lead_days_monthly")):
+        bad = hz.get(f"/api/stock-policy?node=SC-HZ01&{query}")
+        assert bad.status_code == 400 and bad.json()["code"] == code
+    planner = login(many_parts.users["planner"])
+    assert planner.get("/api/rebalance?region=EAST&review=week&lead_time=2").json()["code"] == "lead_time_weekly"
+    manager = many_parts.users["manager"].username
+    assert main(["stock-policy", "--as", manager, "--node", "SC-HZ01", "--lead-days", "3", "--lang", "en"]) == 0
+    assert "reviewed every 7 days from" in capsys.readouterr().out
+    assert main(["stock-policy", "--as", manager, "--node", "SC-HZ01", "--review", "week", "--lead-time", "2",
+                 "--lang", "en"]) == 1
+    assert "lead time in days" in capsys.readouterr().err
+    assert main(["stock-policy", "--as", manager, "--node", " ", "--lang", "en"]) == 2
+    assert "Unknown node" in capsys.readouterr().err
+    # the page sends both fields: the one of the other review is not read
+    assert hz.get("/planning/policy/?node=SC-HZ01&review=month&lead_days=abc").status_code == 200

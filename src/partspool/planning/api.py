@@ -148,18 +148,19 @@ def abc(request: HttpRequest, node: str | None = None, basis: str | None = None)
             summary="Levels by service level, by class target pooled and by 15/30 days of cover side by side; "
                     "orders and surplus under the option chosen. Reviewed monthly (review=month, lead_time in "
                     "months) or weekly (review=week, lead_days in days)")
-def stock_policy(request: HttpRequest, node: str, lead_time: int = 1, option: str = "service_level",
-                 review: str = "month", lead_days: int | None = None) -> dict[str, Any]:
+def stock_policy(request: HttpRequest, node: str, lead_time: int | None = None, option: str = "service_level",
+                 review: str | None = None, lead_days: int | None = None) -> dict[str, Any]:
     chosen = selectors.visible_nodes(request.user, [node])[0]  # type: ignore[arg-type]
     option = policy.check_option(option)
-    cadence = policy.cadence_for(review, lead_days)
+    lead_time, cadence = policy.review_asked(review, lead_time, lead_days)
     result = policy.node_policy(chosen, lead_time=lead_time, cadence=cadence)
     suggestions = policy.replenishment(chosen, result, option)
     sizes = pool_sizes(result.comparisons)
     return {
-        "node": chosen.code, "review": review, "suggestions_by": option,
+        "node": chosen.code, "review": "week" if cadence else "month", "suggestions_by": option,
         "lead_time": lead_time if cadence is None else None,
         "lead_days": cadence.lead_days if cadence else None, "review_days": cadence.review_days if cadence else None,
+        "review_on": result.review_on,
         "demand_served": {"center": "own", "regional_wh": "region", "central_wh": "network"}.get(chosen.kind, "own"),
         "totals": {k: [{"policy": o.name, "parts": o.items, "capital": o.capital, "fill_rate": o.fill_rate,
                         "turnover": o.turnover} for o in v] for k, v in result.totals.items()},
@@ -176,10 +177,10 @@ def stock_policy(request: HttpRequest, node: str, lead_time: int = 1, option: st
 
 
 @router.get("/rebalance", response=dict, summary="Moves of surplus to nodes below their level in a region (HiGHS)")
-def rebalance(request: HttpRequest, region: str, lead_time: int = 1, max_km: float | None = None,
-              review: str = "month", lead_days: int | None = None) -> dict[str, Any]:
+def rebalance(request: HttpRequest, region: str, lead_time: int | None = None, max_km: float | None = None,
+              review: str | None = None, lead_days: int | None = None) -> dict[str, Any]:
     nodes = selectors.region_nodes(request.user, region)  # type: ignore[arg-type]
-    cadence = policy.cadence_for(review, lead_days)
+    lead_time, cadence = policy.review_asked(review, lead_time, lead_days)
     plan = policy.region_rebalance(nodes, lead_time=lead_time, cadence=cadence,
                                    max_km=rules.current().rebalance_max_km if max_km is None else max_km)
     return {"moves": [{"part": m.part, "from": m.source, "to": m.destination, "units": m.units, "km": m.km,

@@ -185,6 +185,7 @@ class NodePolicy:
     lead_time: int
     successors: dict[str, str] = field(default_factory=dict)  # every part replaced -> its last successor
     cadence: Cadence | None = None  # a review every few days (``lead_time`` is then in days), None: monthly
+    review_on: date | None = None  # with a cadence: the day of the review the levels are set at
 
 
 def _check_policy_inputs(lead_time: int, target: float | None) -> None:
@@ -195,7 +196,8 @@ def _check_policy_inputs(lead_time: int, target: float | None) -> None:
 
 
 def node_policies(nodes: list[Node], *, lead_time: int = 1, basis: str | None = None, target: float | None = None,
-                  end: date | None = None, pooled: bool = True, cadence: Cadence | None = None) -> list[NodePolicy]:
+                  end: date | None = None, pooled: bool = True, cadence: Cadence | None = None,
+                  review_on: date | None = None) -> list[NodePolicy]:
     """``node_policy`` of several nodes, every node × part of them set in one batch of the core.
 
     ``pooled``: also the ``class_pool`` option (each class's target reached by its parts together);
@@ -203,7 +205,9 @@ def node_policies(nodes: list[Node], *, lead_time: int = 1, basis: str | None = 
 
     ``cadence``: a review every ``review_days`` with ``lead_days`` of lead time, the monthly demand models
     split into days (``core.policy.cadence``); ``lead_time`` (months) is then not read. None: a review each
-    month, ``lead_time`` months.
+    month, ``lead_time`` months. The weekly levels protect the days from ``review_on`` (a day of the month
+    after ``end``; default today, or that month's first day when today lies in another month), so the
+    season and the growth are those of the days the next order has to cover.
 
     A part replaced by another (a supersession in force by the end of the month after ``end``) is run
     down, and its last successor's level is set on the family's demand (``core.policy.supersession``)."""
@@ -213,6 +217,8 @@ def node_policies(nodes: list[Node], *, lead_time: int = 1, basis: str | None = 
         _check_policy_inputs(0, target)
         lead_time = cadence.lead_days
     end = end or last_complete_month()
+    if cadence is not None:
+        review_on = _review_day(end, review_on)
     services = rules.service_policies(rules.current())
     heads = supersession_heads(end)
     served = served_panel(nodes, months=HISTORY_MONTHS, end=end)
@@ -245,9 +251,9 @@ def node_policies(nodes: list[Node], *, lead_time: int = 1, basis: str | None = 
         ahead = [month_add(end, k + 1).month for k in range(len(history_months))]
         models = _demand_models(nodes, [code for code, _number in ids], wide, end,
                                 fit_rows=[pair not in shared for pair in ids] if shared else None)
-        if cadence is not None:  # periods of a day from the 1st of the month after the history
-            models = split_models(models, Frequency.MONTH, cover)
-            ahead = day_months(month_add(end, 1), cadence.periods)
+        if cadence is not None and review_on is not None:  # periods of a day from the review on
+            models = split_models(models, Frequency.MONTH, cover, ahead=(review_on - month_add(end, 1)).days)
+            ahead = day_months(review_on, cadence.periods)
         found = compare_policies_many(
             models, keys=[number for _code, number in ids], lead_time=lead_time, rules=cover,
             unit_costs=[float(costs.get(number, 0)) for _code, number in ids], frequency=frequency,
@@ -275,7 +281,7 @@ def node_policies(nodes: list[Node], *, lead_time: int = 1, basis: str | None = 
     for (code, old), head in replaced.items():
         comparisons[code].append(replace(run_down_comparison(
             old, successor=head, effective=heads[old][1], unit_cost=float(costs.get(old, 0)), lead_time=lead_time,
-            option_names=names), keeps_at_most=own_levels.get((code, old)) if shared else None))
+            option_names=names, rules=cover), keeps_at_most=own_levels.get((code, old)) if shared else None))
     out = []
     for node in nodes:
         rows = sorted(comparisons[node.code], key=lambda c: c.key)
@@ -284,8 +290,22 @@ def node_policies(nodes: list[Node], *, lead_time: int = 1, basis: str | None = 
         totals = {k: by_class[k] for k in sorted(by_class)} | summarise_comparisons(counted)  # A, B, C, then all
         out.append(NodePolicy(node=node, comparisons=rows, classes=per_node[node.code], totals=totals,
                               lead_time=lead_time, successors={old: head for old, (head, _on) in heads.items()},
-                              cadence=cadence))
+                              cadence=cadence, review_on=review_on))
     return out
+
+
+def _review_day(end: date, review_on: date | None) -> date:
+    """The day a weekly review sets its levels at: ``review_on`` (a day of the month after ``end``), else
+    today when it lies in that month, else that month's first day (levels set for a past history)."""
+    from django.utils import timezone
+
+    first, after = month_add(end, 1), month_add(end, 2)
+    if review_on is not None:
+        if not first <= review_on < after:
+            raise ValueError(f"a review on {review_on} does not follow a history ending in {end:%Y-%m}")
+        return review_on
+    today = timezone.localdate()
+    return today if first <= today < after else first
 
 
 def supersession_heads(end: date) -> dict[str, tuple[str, str | None]]:
@@ -440,14 +460,27 @@ def _region_fit(region: int, end: date, fit: Any) -> Any:
 
 
 def node_policy(node: Node, *, lead_time: int = 1, basis: str | None = None, target: float | None = None,
-                end: date | None = None, cadence: Cadence | None = None) -> NodePolicy:
+                end: date | None = None, cadence: Cadence | None = None, review_on: date | None = None) -> NodePolicy:
     """For each part with demand at the node: the level by service level (its class's target) and by
     15 and 30 days of cover, with capital, expected fill rate and turnover; totals per class. Reviewed
     monthly with ``lead_time`` months, or at the ``cadence`` given (days)."""
-    return node_policies([node], lead_time=lead_time, basis=basis, target=target, end=end, cadence=cadence)[0]
+    return node_policies([node], lead_time=lead_time, basis=basis, target=target, end=end, cadence=cadence,
+                         review_on=review_on)[0]
 
 
 REVIEWS = ("month", "week")
+
+
+def review_asked(review: str | None, lead_time: int | None, lead_days: int | None) -> tuple[int, Cadence | None]:
+    """The lead time in months and the cadence a request or command asks for: ``review`` month or week
+    (None: week when only ``lead_days`` is given, else month), each with its own lead time; the other's
+    lead time given too is refused (``lead_time_weekly`` / ``lead_days_monthly``), never silently ignored."""
+    chosen = review or ("week" if lead_days is not None and lead_time is None else "month")
+    if chosen == "week" and lead_time is not None:
+        raise InvalidInput("lead_time_weekly")
+    if chosen == "month" and lead_days is not None:
+        raise InvalidInput("lead_days_monthly")
+    return (1 if lead_time is None else lead_time), cadence_for(chosen, lead_days)
 
 
 def cadence_for(review: str | None, lead_days: int | None) -> Cadence | None:

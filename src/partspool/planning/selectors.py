@@ -53,6 +53,8 @@ def visible_nodes(user: User, codes: list[str] | None = None) -> list[Node]:
         rows = rows.filter(id__in=managed)
     if codes:
         wanted = {c.strip().upper() for c in codes if c.strip()}
+        if not wanted:  # only blanks: no node is named
+            raise NotFound("unknown_node", node='""')
         found = list(rows.filter(code__in=wanted))
         missing = wanted - {n.code for n in found}
         if missing:

@@ -61,7 +61,7 @@ def _int(raw: str, default: int, code: str = "invalid_input") -> int:
 def _cadence(data: Any) -> tuple[str, Any]:
     """The review asked for (``review``: month or week, ``lead_days`` with a weekly one) and its cadence."""
     review = data.get("review") or "month"
-    raw_days = data.get("lead_days", "")
+    raw_days = data.get("lead_days", "") if review == "week" else ""  # read with a weekly review only
     return review, policy.cadence_for(review, _int(raw_days, policy.DEFAULT_LEAD_DAYS, "lead_days_range")
                                       if raw_days.strip() else None)
 
@@ -290,7 +290,7 @@ def stock_policy(request: HttpRequest) -> HttpResponse:
     sizes = pool_sizes(result.comparisons)
     return render(request, "planning/policy.html", {
         "node": node, "lead_time": lead, "nodes": selectors.visible_nodes(user), "option": option,
-        "review": review, "cadence": cadence, "lead_days": cadence.lead_days if cadence else policy.DEFAULT_LEAD_DAYS,
+        "review": review, "cadence": cadence, "review_on": result.review_on, "lead_days": cadence.lead_days if cadence else policy.DEFAULT_LEAD_DAYS,
         "options": list(OPTIONS.items()), "option_label": OPTIONS[option],
         "totals": [(_("All") if group == "all" else group, [(OPTIONS.get(o.name, o.name), o) for o in options])
                    for group, options in result.totals.items()],

@@ -56,6 +56,20 @@ def test_split_keeps_the_season_and_the_growth_by_the_calendar():
     assert day_months(date(2026, 1, 30), 3) == [1, 1, 2]
 
 
+def test_the_growth_of_days_runs_from_the_middle_of_the_history_to_each_day():
+    """A month's mean grown to its middle is the average of its days' means grown to theirs, and a review
+    ``ahead`` days into the month starts that many days further on."""
+    model = dataclasses.replace(estimate_demand([3.0] * 24), growth=1.5, growth_lag=11.5)
+    daily = split_model(model, MONTH)
+    days = daily.period_means(None, 3 * MONTH)
+    for k in range(3):
+        month = model.period_means(None, 3)[k]
+        assert np.mean(days[k * MONTH:(k + 1) * MONTH]) * MONTH == pytest.approx(month, rel=2e-4)
+    later = split_model(model, MONTH, ahead=10)
+    assert later.period_means(None, 1)[0] == pytest.approx(days[10], rel=1e-12)
+    assert daily.year_ahead_mean == pytest.approx(np.mean(daily.period_means(None, 360)), rel=1e-12)
+
+
 def test_an_empirical_model_splits_into_its_distribution_family():
     model = estimate_demand([0, 0, 7, 0, 1, 0, 0, 9, 0, 0, 0, 2], rules=StockRules(family="empirical"))
     daily = split_model(model, MONTH)

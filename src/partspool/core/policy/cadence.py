@@ -64,12 +64,14 @@ class Cadence:
         return self.lead_days + self.review_days
 
 
-def split_model(model: DemandModel, parts: float) -> DemandModel:
+def split_model(model: DemandModel, parts: float, ahead: float = 0.0) -> DemandModel:
     """``model`` (demand per period of its history) as a model of ``parts``-th of that period.
 
     Args:
         model: a model of the history's periods (``split`` 1).
         parts: how many of the new periods make one of the history's (30.4 days in a month).
+        ahead: new periods between the start of the period after the history and the first one the
+            levels protect (a review on the 20th of the month: 19 days), so growth runs to that day.
     """
     if model.split != 1.0:
         raise ValueError("this model is split already")
@@ -81,15 +83,16 @@ def split_model(model: DemandModel, parts: float) -> DemandModel:
     return dataclasses.replace(
         model, mean=model.mean / parts, variance=model.variance / parts, family=family,
         average=None if model.average is None else model.average / parts,
-        growth_lag=(model.growth_lag + 0.5) * parts - 0.5 if model.growth != 1.0 else model.growth_lag,
+        growth_lag=(model.growth_lag + 0.5) * parts - 0.5 + ahead if model.growth != 1.0 else model.growth_lag,
         periods_per_year=model.periods_per_year * parts, split=float(parts))
 
 
 def split_models(models: Sequence[DemandModel], frequency: Frequency,
-                 rules: StockRules | None = None) -> list[DemandModel]:
-    """Models of the periods of ``frequency`` (months or weeks) as models of days."""
+                 rules: StockRules | None = None, ahead: float = 0.0) -> list[DemandModel]:
+    """Models of the periods of ``frequency`` (months or weeks) as models of days (``ahead``: days from the
+    start of the period after the history to the review, see ``split_model``)."""
     parts = (rules or StockRules()).period_days(frequency)
-    return [split_model(m, parts) for m in models]
+    return [split_model(m, parts, ahead) for m in models]
 
 
 def day_months(first: date, count: int) -> list[int]:

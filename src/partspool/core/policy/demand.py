@@ -229,7 +229,10 @@ class DemandModel:
         if self.growth == 1.0:
             return self.mean
         count = max(int(round(self.periods_per_year)), 1)
-        return float(np.mean(self.period_means(None, count)))
+        # the mean of mean * g ** ((lag + 1 + k) / p) over k < count, a geometric sum (a model of days has 365)
+        step = self.growth ** (1.0 / self.periods_per_year)
+        first = self.mean * step ** (self.growth_lag + 1)
+        return float(first * (step**count - 1.0) / (step - 1.0) / count) if step != 1.0 else first
 
     @property
     def mean_uncertainty(self) -> float:
