@@ -509,3 +509,32 @@ def test_the_pdf_draws_the_signs_a_note_holds(history, caplog):
     assert pdf.startswith(b"%PDF")
     assert not [r for r in caplog.records if "missing" in r.getMessage()]  # no glyph left blank
     assert b"NotoEmoji" in pdf and b"NotoSansSymbols" in pdf
+
+
+def test_the_network_reviews_weekly_once_a_planner_says_so(history, capsys):
+    """The review and its lead times are settings: once a planner sets a weekly review with 3 days, the
+    stock-policy page, its API, rebalancing and the command line open on it; a lead time given with a
+    request still wins, and a review that is neither is refused and changes nothing."""
+    from partspool.cli import main
+
+    planner = login(history.users["planner"])
+    hz = login(history.users["manager"])
+    assert hz.get("/api/stock-policy?node=SC-HZ01").json()["review"] == "month"
+    assert _patch(hz, {"policy_review": "week"}).status_code == 403
+    bad = _patch(planner, {"policy_review": "fortnight", "policy_lead_days": 3})
+    assert bad.status_code == 400 and bad.json()["code"] == "setting_invalid" and "fortnight" in bad.json()["message"]
+    assert _patch(planner, {"policy_lead_days": 121}).json()["code"] == "setting_invalid"
+    assert not PlanningSettings.objects.exists()
+    assert _patch(planner, {"policy_review": "week", "policy_lead_days": 3}).status_code == 200
+    body = hz.get("/api/stock-policy?node=SC-HZ01").json()
+    assert (body["review"], body["lead_days"], body["lead_time"]) == ("week", 3, None)
+    assert hz.get("/api/stock-policy?node=SC-HZ01&lead_time=2").json()["review"] == "month"  # asked for
+    page = hz.get("/planning/policy/?node=SC-HZ01").content.decode()
+    assert "Reviewed every 7 days, orders arriving 3 days after they are placed" in page
+    assert planner.get("/api/rebalance?region=EAST").status_code == 200
+    assert main(["stock-policy", "--as", "hz_manager", "--node", "SC-HZ01", "--lang", "en"]) == 0
+    assert "reviewed every 7 days from" in capsys.readouterr().out
+    settings_page = planner.get("/planning/settings/").content.decode()
+    assert 'name="policy_review"' in settings_page and '<option value="week" selected>' in settings_page
+    assert planner.post("/planning/settings/", {"policy_review": "month", "policy_lead_months": "2"}).status_code == 200
+    assert hz.get("/api/stock-policy?node=SC-HZ01").json()["lead_time"] == 2

@@ -135,6 +135,12 @@ class PlanningSettings(models.Model):
     surplus_margin_share = _share(_("share of the level kept above it before stock counts as surplus"), 0.10)
     rebalance_max_km = models.FloatField(_("longest rebalancing move, km"), default=600.0,
                                          validators=[MinValueValidator(0.0), MaxValueValidator(100_000.0)])
+    policy_review = models.CharField(_("stock levels reviewed"), max_length=5, default="month",
+                                     choices=[("month", _("each month")), ("week", _("each week"))])
+    policy_lead_months = models.PositiveSmallIntegerField(_("lead time with a monthly review, months"), default=1,
+                                                          validators=[MaxValueValidator(12)])
+    policy_lead_days = models.PositiveSmallIntegerField(_("lead time with a weekly review, days"), default=5,
+                                                        validators=[MaxValueValidator(120)])
     annual_seasonal_weight = _share(_("annual plan: weight of last year's month against the monthly average"), 0.7)
     annual_growth_lower_factor = _share(_("annual plan: share of the growth kept when it is lower than expected"), 0.5)
     annual_cohort_uplift = models.FloatField(

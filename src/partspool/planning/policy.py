@@ -55,7 +55,6 @@ from partspool.planning.selectors import (
 
 HISTORY_MONTHS = 36
 ABC_MONTHS = 12
-DEFAULT_LEAD_DAYS = 5  # the source: a center's order arrives in 3 to 7 days
 
 
 def abc_rules(basis: str | None = None) -> AbcRules:
@@ -473,25 +472,28 @@ REVIEWS = ("month", "week")
 
 def review_asked(review: str | None, lead_time: int | None, lead_days: int | None) -> tuple[int, Cadence | None]:
     """The lead time in months and the cadence a request or command asks for: ``review`` month or week
-    (None: week when only ``lead_days`` is given, else month), each with its own lead time; the other's
-    lead time given too is refused (``lead_time_weekly`` / ``lead_days_monthly``), never silently ignored."""
-    chosen = review or ("week" if lead_days is not None and lead_time is None else "month")
+    (None: week when only ``lead_days`` is given, month when only ``lead_time`` is, else the planning
+    settings' review), each with its own lead time (the settings' when not given); the other's lead time
+    given too is refused (``lead_time_weekly`` / ``lead_days_monthly``), never silently ignored."""
+    saved = rules.current()
+    chosen = review or ("week" if lead_days is not None and lead_time is None
+                        else "month" if lead_time is not None else saved.policy_review)
     if chosen == "week" and lead_time is not None:
         raise InvalidInput("lead_time_weekly")
     if chosen == "month" and lead_days is not None:
         raise InvalidInput("lead_days_monthly")
-    return (1 if lead_time is None else lead_time), cadence_for(chosen, lead_days)
+    return (saved.policy_lead_months if lead_time is None else lead_time), cadence_for(chosen, lead_days)
 
 
 def cadence_for(review: str | None, lead_days: int | None) -> Cadence | None:
     """The review asked for: None for a monthly review (lead time in months), else a weekly one with
-    ``lead_days`` of lead time (default: the settings' days for a center's order to arrive)."""
+    ``lead_days`` of lead time (default: the planning settings' days)."""
     review = review or "month"
     if review not in REVIEWS:
         raise InvalidInput("invalid_choice", field="review", value=review)
     if review == "month":
         return None
-    days = DEFAULT_LEAD_DAYS if lead_days is None else lead_days
+    days = rules.current().policy_lead_days if lead_days is None else lead_days
     if isinstance(days, bool) or not isinstance(days, int) or not 0 <= days <= MAX_LEAD_DAYS:
         raise InvalidInput("lead_days_range", value=days, most=MAX_LEAD_DAYS)
     return Cadence(review_days=7, lead_days=days)

@@ -98,7 +98,7 @@ def _label(name: str) -> str:
 def _value(name: str, raw: Any) -> Any:
     """A setting's new value from a form or JSON, or the error naming the setting."""
     field = PlanningSettings._meta.get_field(name)
-    if name == "abc_basis":
+    if getattr(field, "choices", None):  # a choice (ABC basis, review): checked against them when saved
         return str(raw)
     if isinstance(raw, bool):
         raise InvalidInput("setting_not_number", field=_label(name), setting=name, value=raw)

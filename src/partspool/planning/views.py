@@ -58,12 +58,17 @@ def _int(raw: str, default: int, code: str = "invalid_input") -> int:
         raise
 
 
-def _cadence(data: Any) -> tuple[str, Any]:
-    """The review asked for (``review``: month or week, ``lead_days`` with a weekly one) and its cadence."""
-    review = data.get("review") or "month"
-    raw_days = data.get("lead_days", "") if review == "week" else ""  # read with a weekly review only
-    return review, policy.cadence_for(review, _int(raw_days, policy.DEFAULT_LEAD_DAYS, "lead_days_range")
-                                      if raw_days.strip() else None)
+def _review(data: Any) -> tuple[str, int, int, Any]:
+    """The review a form asks for (``review``: month or week; the planning settings' by default), its lead
+    time in months and in days (each read with its own review only: the form sends both; the settings'
+    when blank) and the cadence (None: monthly)."""
+    saved = rules.current()
+    review = data.get("review") or saved.policy_review
+    months = _int(data.get("lead_time", ""), saved.policy_lead_months, "lead_time_range") if review == "month" \
+        else saved.policy_lead_months
+    days = _int(data.get("lead_days", ""), saved.policy_lead_days, "lead_days_range") if review == "week" \
+        else saved.policy_lead_days
+    return review, months, days, policy.cadence_for(review, days)
 
 
 def _node(request: HttpRequest) -> Node:
@@ -281,8 +286,7 @@ def abc(request: HttpRequest) -> HttpResponse:
 def stock_policy(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     node = _node(request)
-    lead = _int(request.GET.get("lead_time", ""), 1, "lead_time_range")
-    review, cadence = _cadence(request.GET)
+    review, lead, days, cadence = _review(request.GET)
     option = policy.check_option(request.GET.get("option") or "service_level")
     result = policy.node_policy(node, lead_time=lead, cadence=cadence)
     suggestions = policy.replenishment(node, result, option)
@@ -290,7 +294,7 @@ def stock_policy(request: HttpRequest) -> HttpResponse:
     sizes = pool_sizes(result.comparisons)
     return render(request, "planning/policy.html", {
         "node": node, "lead_time": lead, "nodes": selectors.visible_nodes(user), "option": option,
-        "review": review, "cadence": cadence, "review_on": result.review_on, "lead_days": cadence.lead_days if cadence else policy.DEFAULT_LEAD_DAYS,
+        "review": review, "cadence": cadence, "review_on": result.review_on, "lead_days": days,
         "options": list(OPTIONS.items()), "option_label": OPTIONS[option],
         "totals": [(_("All") if group == "all" else group, [(OPTIONS.get(o.name, o.name), o) for o in options])
                    for group, options in result.totals.items()],
@@ -310,14 +314,13 @@ def rebalancing(request: HttpRequest) -> HttpResponse:
     regions = Region.objects.filter(pk__in={n.region_id for n in selectors.visible_nodes(user)}).order_by("code")
     code = request.GET.get("region", "").strip().upper()
     plan = None
-    lead_time = _int(request.GET.get("lead_time", ""), 1, "lead_time_range")
-    review, cadence = _cadence(request.GET)
+    review, lead_time, days, cadence = _review(request.GET)
     if code:
         plan = policy.region_rebalance(selectors.region_nodes(user, code), lead_time=lead_time,
                                        max_km=rules.current().rebalance_max_km, cadence=cadence)
     return render(request, "planning/rebalance.html", {
         "regions": regions, "region": code, "plan": plan, "lead_time": lead_time, "review": review,
-        "lead_days": cadence.lead_days if cadence else policy.DEFAULT_LEAD_DAYS})
+        "lead_days": days})
 
 
 @role_page
@@ -330,8 +333,7 @@ def rebalance_request(request: HttpRequest) -> HttpResponse:
     borrower, lender = node_get(code=data.get("to", "")), node_get(code=data.get("from", ""))
     part = part_get(number=data.get("part", ""))
     units = _int(data.get("units", ""), 0, "quantity_not_positive")
-    lead_time = _int(data.get("lead_time", ""), 1, "lead_time_range")
-    _review, cadence = _cadence(data)
+    _chosen, lead_time, _days, cadence = _review(data)
     # the reason is written here, in the user's language, from the move itself (not from posted text)
     reason = _("Network rebalancing: %(units)s × %(part)s from %(lender)s, which holds more than its level, to "
                "%(borrower)s, which is below its level.") % {"units": units, "part": part.number,
@@ -442,6 +444,7 @@ SETTING_GROUPS = (
     (gettext_lazy("Forecast accuracy targets"), ("accuracy_a", "accuracy_b")),
     (gettext_lazy("KPI targets"), (*rules.KPI_FIELDS.values(), "kpi_budget_quarter")),
     (gettext_lazy("Surplus and rebalancing"), ("surplus_margin_units", "surplus_margin_share", "rebalance_max_km")),
+    (gettext_lazy("Stock policy review"), ("policy_review", "policy_lead_months", "policy_lead_days")),
     (gettext_lazy("Annual plan"), ("annual_seasonal_weight", "annual_growth_lower_factor", "annual_cohort_uplift",
                                    "annual_heat_uplift")),
 )
