@@ -184,6 +184,9 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.supersessions and not args.series:
         print("error: --supersessions goes with --series (the links between the series written)", file=sys.stderr)
         return 1
+    if args.served and not args.series:
+        print("error: --served goes with --series (each warehouse's series is the demand it serves)", file=sys.stderr)
+        return 1
     try:
         if args.series:
             if args.kind != "demand" or suffix != ".csv" or (args.supersessions and
@@ -194,7 +197,7 @@ def cmd_export(args: argparse.Namespace) -> int:
             if not 1 <= args.months <= 240:
                 print(f"error: --months {args.months}: give 1 to 240 months", file=sys.stderr)
                 return 1
-            content, links = _demand_series(_user(args.as_user), args.months, args.end)
+            content, links = _demand_series(_user(args.as_user), args.months, args.end, served=args.served)
             if args.supersessions:
                 Path(args.supersessions).write_bytes(links)
                 count = len(links.splitlines()) - 1
@@ -210,11 +213,12 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def _demand_series(user: Any, months: int, end: str | None) -> tuple[bytes, bytes]:
+def _demand_series(user: Any, months: int, end: str | None, served: bool = False) -> tuple[bytes, bytes]:
     """The user's node x part demand over ``months`` months to ``end`` (default: the last month
     that is over), as ``unique_id,ds,y`` CSV (``unique_id`` = NODE|PART), and the supersessions between
     them as ``old,new,effective`` CSV (every link at every one of the user's nodes; ``simulate`` keeps those
-    that touch its series)."""
+    that touch its series). ``served``: a warehouse's series are the demand it serves, its region's or the
+    network's, as the stock policy sets its levels from (``served_panel``); else its own recorded demand."""
     from django.db.models import F
 
     from partspool.accounts.permissions import managed_node_ids, require_role
@@ -222,7 +226,7 @@ def _demand_series(user: Any, months: int, end: str | None) -> tuple[bytes, byte
     from partspool.errors import InvalidInput
     from partspool.network.models import Node, Supersession
     from partspool.network.selectors import parse_month
-    from partspool.planning.selectors import demand_panel, last_complete_month
+    from partspool.planning.selectors import demand_panel, last_complete_month, served_panel
 
     require_role(user)
     last = last_complete_month()
@@ -231,7 +235,7 @@ def _demand_series(user: Any, months: int, end: str | None) -> tuple[bytes, byte
         raise InvalidInput("history_end_future", month=f"{month:%Y-%m}")
     managed = managed_node_ids(user)
     nodes = list(Node.objects.all() if managed is None else Node.objects.filter(id__in=managed))
-    frame = demand_panel(nodes, months=months, end=month)
+    frame = (served_panel if served else demand_panel)(nodes, months=months, end=month)
     frame["ds"] = frame["ds"].dt.strftime("%Y-%m-%d")
     links = io.StringIO()
     writer = csv.writer(links, lineterminator="\n")
@@ -372,6 +376,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--series", action="store_true",
                    help="demand only: write unique_id,ds,y (NODE|PART, every month, zeros filled in; each node's own "
                         "recorded demand) for partspool forecast / backtest / simulate")
+    p.add_argument("--served", action="store_true",
+                   help="with --series: a warehouse's series are the demand it serves (its region's, or the "
+                        "network's), as its stock levels are set; by default its own recorded demand")
     p.add_argument("--months", type=int, default=36, help="with --series: months of history (default 36)")
     p.add_argument("--end", help="with --series: the last month, YYYY-MM (default: the last month that is over)")
     p.add_argument("--supersessions", metavar="FILE",

@@ -15,6 +15,7 @@ from partspool.network.models import (
     FailureReport,
     ImportBatch,
     InTransitShipment,
+    Node,
     Stock,
     StockMovement,
 )
@@ -398,11 +399,27 @@ def test_command_line_export_to_csv_and_as_series(stocked, tmp_path, capsys):
     assert main(["export", "demand", str(series), "--series", "--supersessions", str(links), "--as", "hz_manager"]) == 0
     assert {line.split("|")[0] for line in links.read_text().splitlines()[1:]} == {"SC-HZ01"}  # the manager's node only
     capsys.readouterr()
+    # --served: a warehouse's series is the demand it serves (its region's), as its levels are set from
+    assert main(["export", "demand", str(series), "--series", "--served", "--months", "6", "--as", "planner"]) == 0
+    served = pd.read_csv(series)
+    assert main(["export", "demand", str(series), "--series", "--months", "6", "--as", "planner"]) == 0
+    own = pd.read_csv(series)
+    own["node"] = own["unique_id"].str.split("|").str[0]
+    region = set(Node.objects.filter(region__code="EAST").values_list("code", flat=True))
+    pads = own[own["unique_id"].str.endswith("|BRK-PAD-F01") & own["node"].isin(region)].groupby("ds")["y"].sum()
+    wh = served[served["unique_id"] == "WH-EAST|BRK-PAD-F01"].set_index("ds")["y"]
+    assert pads.sum() > 0 and wh.to_dict() == pads.to_dict()
+    def centers(frame):  # a service center serves its own demand: its series are the same either way
+        return sorted(map(tuple, frame.loc[frame["unique_id"].str.startswith("SC-"), ["unique_id", "ds", "y"]].values))
+
+    assert centers(served) == centers(own) and centers(own)
+    capsys.readouterr()
 
     for argv, says in ((["export", "stock", str(tmp_path / "x.txt")], "must end in .xlsx or .csv"),
                        (["export", "stock", str(tmp_path / "x.csv"), "--series"], "--series writes demand"),
                        (["export", "demand", str(tmp_path / "x.xlsx"), "--series"], "--series writes demand"),
                        (["export", "demand", str(tmp_path / "x.csv"), "--supersessions", "l.csv"], "goes with --series"),
+                       (["export", "demand", str(tmp_path / "x.csv"), "--served"], "--served goes with --series"),
                        (["export", "demand", str(tmp_path / "x.csv"), "--series", "--months", "0"], "--months 0"),
                        (["export", "demand", str(tmp_path / "x.csv"), "--series", "--end", "2999-01"], "2999-01")):
         assert main([*argv, "--as", "hz_manager"]) == 1
