@@ -2,6 +2,7 @@
 
     partspool simulate --input demand.csv --holdout 12 --policy service-level --target-fill-rate 0.95 --lead-time 1
     partspool simulate --input demand.csv --holdout 12 --policy days-of-cover --days 15 --lead-time 1
+    partspool simulate --input daily.csv --holdout 84 --policy service-level --lead-time 5 --review-periods 7
 
 The CSV has the columns ``unique_id,ds,y`` (one row per series and period; months or weeks,
 inferred from the dates). The policy is set from each series' history before the last H periods,
@@ -44,6 +45,9 @@ def register(sub: Any) -> None:
                    "together, at the least stock)")
     p.add_argument("--days", type=float, help="days-of-cover: days of average demand (default 15)")
     p.add_argument("--lead-time", type=int, required=True, help="periods between an order and its arrival")
+    p.add_argument("--review-periods", type=int, default=1,
+                   help="periods between two reviews (default 1: every period; 7 with daily data is a weekly "
+                        "review): orders go out only at the reviews, and each level covers the lead time plus them")
     p.add_argument("--freq", choices=("month", "week", "day"), help="period length (default: inferred)")
     p.add_argument("--min-history", type=int, default=6, help="periods needed before the holdout (default 6)")
     p.add_argument("--supersessions", help="CSV with columns old,new[,effective]: series replaced by other series "
@@ -123,6 +127,7 @@ def _policy(args: argparse.Namespace) -> Any:
 
 
 MAX_LEAD_TIME = 52  # periods: a year of weeks, four years of months
+MAX_REVIEW_PERIODS = 366  # a year of days
 MAX_DAYS = 3650.0  # days of cover: ten years
 
 
@@ -145,6 +150,12 @@ def _simulate(args: argparse.Namespace) -> int:
     if args.min_history < 1:
         return _error(_("%(option)s must be at least 1 period, got %(value)s") % {
             "option": "--min-history", "value": args.min_history}, 2)
+    if not 1 <= args.review_periods <= MAX_REVIEW_PERIODS:
+        return _error(_("--review-periods must be 1 to %(most)s periods, got %(value)s") % {
+            "most": MAX_REVIEW_PERIODS, "value": args.review_periods}, 2)
+    if args.review_periods >= args.holdout + 1 and args.holdout >= 1:
+        return _error(_("--review-periods %(review)s leaves no review inside the %(holdout)s held-out periods") % {
+            "review": args.review_periods, "holdout": args.holdout}, 2)
     if not args.separator:
         return _error(_("%(option)s must not be empty") % {"option": "--separator"}, 2)
     try:
@@ -168,6 +179,7 @@ def _simulate(args: argparse.Namespace) -> int:
                           frequency=args.freq, min_history=args.min_history, supersessions=links,
                           first_demand=args.first_demand, separator=args.separator,
                           rules=StockRules(moderate_dispersion=not args.no_moderation,
+                                           review_periods=args.review_periods,
                                            pool_shape=not args.no_shape,
                                            start_p_value=0.0 if args.no_shape else StockRules().start_p_value))
     except DemandFrameError as error:

@@ -301,3 +301,27 @@ def test_supersessions_from_a_file_and_their_bad_input(tmp_path, capsys):
         assert code != 0 and out == "" and says in err, err
     code, out, err = run(capsys, *base, "--supersessions", str(tmp_path / "none.csv"))
     assert code == 2 and "no such file" in err
+
+
+def test_a_weekly_review_of_daily_demand_matches_the_hand_count(tmp_path, capsys):
+    """One unit a day, 9 days of cover (S = 9), orders arriving 2 days after they go out. Reviewed every 7
+    days, each review finds 2 on the shelf and orders 7: those 2 serve the next two days, the 7 arriving
+    then serve five and leave 2 again, so nothing is lost and the shelf holds 1, 0, 6, 5, 4, 3, 2 (3.0 on
+    average) with 4 orders in 28 days. Reviewed every day, it holds 6 with an order a day."""
+    from datetime import date, timedelta
+
+    path = tmp_path / "daily.csv"
+    path.write_text("unique_id,ds,y\n" + "".join(f"P1,{date(2026, 1, 1) + timedelta(days=k)},1\n" for k in range(120)))
+    for review, stock, orders in (("7", 3.0, 4), ("1", 6.0, 28)):
+        code, out, _err = run(capsys, "--input", str(path), "--holdout", "28", "--policy", "days-of-cover",
+                              "--days", "9", "--lead-time", "2", "--review-periods", review, "--per-series")
+        body = json.loads(out)
+        assert code == 0 and body["fill_rate"] == 1.0 and body["average_inventory"] == pytest.approx(stock)
+        assert body["per_series"][0]["orders"] == orders and body["per_series"][0]["order_up_to"] == 9
+    assert f"review {7} period(s)" in json.loads(run(capsys, "--input", str(path), "--holdout", "28",
+                                                      "--policy", "service-level", "--lead-time", "2",
+                                                      "--review-periods", "7", "--per-series")[1])["per_series"][0]["why"]
+    for bad, says in (("0", "--review-periods must be 1 to 366"), ("29", "no review inside the 28 held-out")):
+        code, _out, err = run(capsys, "--input", str(path), "--holdout", "28", "--policy", "days-of-cover",
+                              "--lead-time", "2", "--review-periods", bad)
+        assert code == 2 and says in err

@@ -343,8 +343,10 @@ def simulate(
         _family_levels(panel, family, inherited, family_models, levels, changes, holdout, lead_time, policy,
                        rules, price, classes)
     demand = np.stack([s.y[-holdout:] for s in panel.series])
-    arrays = replay(demand, levels, lead_time, warmup=warmup_demand(panel, holdout, lead_time),
-                    successors=family.successor, linked_from=family.switch, credit_cap=family.cap)
+    # with a review every few periods (``rules.review_periods``) orders go out only at the reviews
+    arrays = replay(demand, levels, lead_time, warmup=warmup_demand(panel, holdout, lead_time + rules.review_periods - 1),
+                    successors=family.successor, linked_from=family.switch, credit_cap=family.cap,
+                    review=rules.review_periods)
     if unit_costs is not None and family.added:  # a successor added for the replay costs what it replaces
         first: dict[int, int] = {}
         for i, h in enumerate(family.successor):
