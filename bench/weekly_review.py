@@ -4,6 +4,7 @@ The policy reads only monthly totals; the held-out demand is replayed day by day
 7 days, orders arriving ``lead_days`` later, unmet demand lost (``core.policy.replay`` with ``review=7``).
 For each option (service level at 95%, 15 and 30 days of cover) it prints the fill rate reached and
 the one expected (the backorder formulas: a lower bound), and the stock on hand reached and expected.
+``class_pool`` is the 95% target reached by all the series together at the least stock (``pooling``).
 
 Two sets:
 
@@ -36,8 +37,9 @@ import pandas as pd
 
 from partspool.core.policy import Frequency, StockRules, compare_policies_many, estimate_demand_many, replay
 from partspool.core.policy.cadence import Cadence, day_months, split_models
+from partspool.core.policy.pooling import add_class_pools
 
-OPTIONS = ("service_level", "days_15", "days_30")
+OPTIONS = ("service_level", "class_pool", "days_15", "days_30")
 
 
 def synthetic(series: int, seed: int) -> tuple[np.ndarray, np.ndarray, list[int], StockRules]:
@@ -102,6 +104,8 @@ def run(name: str, monthly: np.ndarray, held: np.ndarray, months: list[int], bas
         found = compare_policies_many(daily, keys=[str(i) for i in range(series)], lead_time=lead, unit_costs=1.0,
                                       frequency=Frequency.DAY, target=0.95, rules=rules,
                                       months=day_months(first, cadence.periods))
+        found = add_class_pools(found, groups=["all"] * series, lead_time=lead, target=0.95,
+                                months=day_months(first, cadence.periods), rules=rules)
         seconds = time.perf_counter() - started
         warm = warm_days[:, -(lead + 7):] if warm_days is not None else None
         print(f"  weekly review, lead time {lead} days (levels of {series} series in {seconds:.1f} s):")
@@ -124,6 +128,8 @@ def monthly_reference(monthly: np.ndarray, held: np.ndarray, days: pd.DatetimeIn
     found = compare_policies_many(models, keys=[str(i) for i in range(len(models))], lead_time=0, unit_costs=1.0,
                                   frequency=Frequency.MONTH, target=0.95, months=months[: 1],
                                   rules=StockRules(lost_sales_exact=False))
+    found = add_class_pools(found, groups=["all"] * len(found), lead_time=0, target=0.95, months=months[:1],
+                            rules=StockRules(lost_sales_exact=False))
     print("  for reference, a monthly review with no lead time, replayed month by month:")
     for option in OPTIONS:
         levels = np.array([c.option(option).level.order_up_to for c in found])
