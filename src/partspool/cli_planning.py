@@ -153,6 +153,7 @@ def cmd_stock_policy(args: argparse.Namespace) -> int:
     the reasons, and the orders."""
     from django.utils import translation
     from django.utils.translation import gettext as _
+    from django.utils.translation import ngettext
 
     from partspool.errors import DomainError
     from partspool.network.exports import workbook_xlsx
@@ -171,10 +172,13 @@ def cmd_stock_policy(args: argparse.Namespace) -> int:
         except DomainError as error:
             return _fail(error)
         if cadence is None:
-            print(_("%(node)s, reviewed each month, lead time %(lead)s months") % {
+            print(ngettext("%(node)s, reviewed each month, lead time %(lead)s month",
+                           "%(node)s, reviewed each month, lead time %(lead)s months", lead_time) % {
                 "node": node.code, "lead": lead_time})
         else:
-            print(_("%(node)s, reviewed every %(review)s days from %(day)s, lead time %(lead)s days") % {
+            print(ngettext("%(node)s, reviewed every %(review)s days from %(day)s, lead time %(lead)s day",
+                           "%(node)s, reviewed every %(review)s days from %(day)s, lead time %(lead)s days",
+                           cadence.lead_days) % {
                 "node": node.code, "review": cadence.review_days, "lead": cadence.lead_days,
                 "day": f"{result.review_on:%Y-%m-%d}"})
         for group, options in result.totals.items():
@@ -245,9 +249,10 @@ def register(sub: Any) -> None:
     p.add_argument("--as", dest="as_user", required=True)
     p.add_argument("--node", required=True, help="node code")
     p.add_argument("--review", choices=["month", "week"],
-                   help="month (lead time in months; the default) or week (lead time in days; implied by --lead-days)")
-    p.add_argument("--lead-time", type=int, help="months, with a monthly review (0-12; default 1)")
-    p.add_argument("--lead-days", type=int, help="days, with a weekly review (0-120; default 5)")
+                   help="month (lead time in months) or week (lead time in days); default: --lead-days implies week, "
+                        "--lead-time month, else the planning settings' review")
+    p.add_argument("--lead-time", type=int, help="months, with a monthly review (0-12; default: the planning settings')")
+    p.add_argument("--lead-days", type=int, help="days, with a weekly review (0-120; default: the planning settings')")
     p.add_argument("--option", default="service_level",
                    help="the levels orders follow: service_level, class_pool, days_15 or days_30")
     p.add_argument("--xlsx", help="write the orders and every part's levels with their reasons to this file")

@@ -180,6 +180,7 @@ def test_rebalancing_reads_the_weekly_levels_and_its_move_is_checked_against_the
 
     planner = login(history.users["planner"])
     weekly = planner.get("/api/rebalance?region=EAST&review=week&lead_days=5").json()
+    assert (weekly["review"], weekly["lead_days"], weekly["lead_time"]) == ("week", 5, None)
     nodes = region_nodes(history.users["planner"], "EAST")
     levels = {(p.node.code, c.key): c.option("service_level").level.order_up_to
               for p in policy.node_policies(nodes, pooled=False, cadence=policy.cadence_for("week", 5))
@@ -262,3 +263,7 @@ def test_a_lead_time_of_the_other_kind_is_refused_not_ignored(many_parts, capsys
     assert "Unknown node" in capsys.readouterr().err
     # the page sends both fields: the one of the other review is not read
     assert hz.get("/planning/policy/?node=SC-HZ01&review=month&lead_days=abc").status_code == 200
+    # a link with a lead time alone reads as the API reads it: days make it weekly, months monthly
+    assert "Reviewed every 7 days, orders arriving 3 days" in hz.get("/planning/policy/?node=SC-HZ01&lead_days=3").content.decode()
+    assert "orders arriving 2 months" in hz.get("/planning/policy/?node=SC-HZ01&lead_time=2").content.decode()
+    assert "orders arriving 1 day after" in hz.get("/planning/policy/?node=SC-HZ01&lead_days=1").content.decode()

@@ -176,14 +176,18 @@ def stock_policy(request: HttpRequest, node: str, lead_time: int | None = None, 
     }
 
 
-@router.get("/rebalance", response=dict, summary="Moves of surplus to nodes below their level in a region (HiGHS)")
+@router.get("/rebalance", response=dict, summary="Moves of surplus to nodes below their level in a region (HiGHS); "
+            "levels reviewed monthly (review=month, lead_time in months) or weekly (review=week, lead_days in days), "
+            "the planning settings' review by default")
 def rebalance(request: HttpRequest, region: str, lead_time: int | None = None, max_km: float | None = None,
               review: str | None = None, lead_days: int | None = None) -> dict[str, Any]:
     nodes = selectors.region_nodes(request.user, region)  # type: ignore[arg-type]
     lead_time, cadence = policy.review_asked(review, lead_time, lead_days)
     plan = policy.region_rebalance(nodes, lead_time=lead_time, cadence=cadence,
                                    max_km=rules.current().rebalance_max_km if max_km is None else max_km)
-    return {"moves": [{"part": m.part, "from": m.source, "to": m.destination, "units": m.units, "km": m.km,
+    return {"review": "week" if cadence else "month", "lead_time": None if cadence else lead_time,
+            "lead_days": cadence.lead_days if cadence else None,
+            "moves": [{"part": m.part, "from": m.source, "to": m.destination, "units": m.units, "km": m.km,
                        "cost": m.cost, "capped_at": m.capped_at, "why": move_reason(m)} for m in plan.moves],
             "parts": [{"part": b.part, "surplus": b.surplus, "shortfall": b.shortfall, "moved": b.moved,
                        "still_short": b.still_short} for b in plan.parts]}
@@ -211,7 +215,9 @@ def annual_plan(request: HttpRequest, node: str | None = None, limit: int = 500)
 
 
 @router.get("/planning-settings", response=dict,
-            summary="ABC cut-offs, class service targets, forecast-accuracy and KPI targets in force")
+            summary="ABC cut-offs, class service targets, forecast-accuracy and KPI targets, surplus and rebalancing "
+                    "rules, the stock levels' review (policy_review, policy_lead_months, policy_lead_days) and "
+                    "the annual plan's factors in force")
 def settings_get(request: HttpRequest) -> dict[str, Any]:
     from partspool.accounts.permissions import require_role
 

@@ -294,9 +294,12 @@ def level_reason(comparison: Any) -> str:
                "safety": f"{level.safety_stock:.1f}", "fill": _pct(level.expected_fill_rate),
                "lead": level.lead_time, "review": level.review}
     if model is not None and getattr(model, "split", 1.0) != 1.0:  # periods of a day (a weekly review)
-        sentences.append(_("Over the %(lead)s days of lead time and the %(review)s days to the next review, demand "
-                           "averages %(mean)s (sd %(sd)s) → order-up-to %(level)s, safety stock %(safety)s, expected "
-                           "fill rate at least %(fill)s.") % figures)
+        sentences.append(ngettext(
+            "Over the %(lead)s day of lead time and the %(review)s days to the next review, demand averages %(mean)s "
+            "(sd %(sd)s) → order-up-to %(level)s, safety stock %(safety)s, expected fill rate at least %(fill)s.",
+            "Over the %(lead)s days of lead time and the %(review)s days to the next review, demand averages %(mean)s "
+            "(sd %(sd)s) → order-up-to %(level)s, safety stock %(safety)s, expected fill rate at least %(fill)s.",
+            level.lead_time) % figures)
     else:
         sentences.append(_("Over the lead time and the review month demand averages %(mean)s (sd %(sd)s) → order-up-to "
                            "%(level)s, safety stock %(safety)s, expected fill rate %(fill)s.") % figures)

@@ -488,9 +488,11 @@ def review_asked(review: str | None, lead_time: int | None, lead_days: int | Non
 def cadence_for(review: str | None, lead_days: int | None) -> Cadence | None:
     """The review asked for: None for a monthly review (lead time in months), else a weekly one with
     ``lead_days`` of lead time (default: the planning settings' days)."""
+    from django.utils.translation import gettext
+
     review = review or "month"
     if review not in REVIEWS:
-        raise InvalidInput("invalid_choice", field="review", value=review)
+        raise InvalidInput("invalid_choice", field=gettext("review (month or week)"), value=review)
     if review == "month":
         return None
     days = rules.current().policy_lead_days if lead_days is None else lead_days

@@ -63,7 +63,10 @@ def _review(data: Any) -> tuple[str, int, int, Any]:
     time in months and in days (each read with its own review only: the form sends both; the settings'
     when blank) and the cadence (None: monthly)."""
     saved = rules.current()
-    review = data.get("review") or saved.policy_review
+    given = {k for k in ("lead_time", "lead_days") if (data.get(k) or "").strip()}
+    # a link without a review: the lead time it gives says which (as the API reads it)
+    review = data.get("review") or ("week" if given == {"lead_days"} else "month" if "lead_time" in given
+                                    else saved.policy_review)
     months = _int(data.get("lead_time", ""), saved.policy_lead_months, "lead_time_range") if review == "month" \
         else saved.policy_lead_months
     days = _int(data.get("lead_days", ""), saved.policy_lead_days, "lead_days_range") if review == "week" \

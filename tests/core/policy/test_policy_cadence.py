@@ -135,3 +135,27 @@ def test_weekly_levels_from_monthly_history_hold_on_held_out_days(lead_days):
         if name == "service_level":
             assert fill >= 0.95 - 0.01
             assert expected >= 0.95
+
+
+def test_capital_counts_the_stock_through_the_period_not_only_at_its_end():
+    """Fifteen days of cover of a part selling 10 a month ends each month with almost nothing: at the
+    month's end alone it would look free. The stock through the month holds half of what it serves too,
+    so the monthly and the weekly review weigh the same stock."""
+    from partspool.core.policy import compare_policies
+
+    model = estimate_demand([10.0] * 24)
+    monthly = compare_policies(model, key="P", lead_time=0, unit_cost=100.0, frequency=Frequency.MONTH, target=0.95)
+    cover = monthly.option("days_15")
+    level = cover.level
+    assert level.expected_on_hand < 1.0
+    assert cover.average_inventory == pytest.approx(level.expected_on_hand + level.expected_fill_rate * 10.0 / 2)
+    assert cover.capital == pytest.approx(cover.average_inventory * 100.0) and cover.turnover < 50
+    # a week's review: the same formula over days, where half a day's demand is all that is added
+    rules = Cadence(7, 5).rules()
+    daily = split_model(model, rules.days_per_month)
+    weekly = compare_policies(daily, key="P", lead_time=5, unit_cost=100.0, frequency=Frequency.DAY, target=0.95,
+                              rules=rules)
+    option = weekly.option("service_level")
+    assert option.average_inventory - option.level.expected_on_hand == pytest.approx(
+        option.fill_rate * 10.0 / rules.days_per_month / 2)
+    assert option.capital < monthly.option("service_level").capital

@@ -317,6 +317,7 @@ def test_a_weekly_review_of_daily_demand_matches_the_hand_count(tmp_path, capsys
                               "--days", "9", "--lead-time", "2", "--review-periods", review, "--per-series")
         body = json.loads(out)
         assert code == 0 and body["fill_rate"] == 1.0 and body["average_inventory"] == pytest.approx(stock)
+        assert body["review_periods"] == int(review)
         assert body["per_series"][0]["orders"] == orders and body["per_series"][0]["order_up_to"] == 9
     assert f"review {7} period(s)" in json.loads(run(capsys, "--input", str(path), "--holdout", "28",
                                                       "--policy", "service-level", "--lead-time", "2",

@@ -325,7 +325,7 @@ def _comparisons(models: Sequence[DemandModel], keys: Sequence[str], plans: list
             level = made.get(level_key)
             if level is None:
                 level = made[level_key] = _stock_level(u, method, s, level_target, d, label)
-            options.append(PolicyOption(name, level, level.expected_on_hand, level.expected_on_hand * cost,
+            options.append(PolicyOption(name, level, level.average_stock, level.average_stock * cost,
                                         level.expected_fill_rate, annual_value))
         out.append(Comparison(keys[i], cls, cost, tuple(options), models[i]))
     return out

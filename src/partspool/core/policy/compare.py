@@ -114,7 +114,7 @@ def compare_policies(
     annual_value = model.year_ahead_mean * rules.periods_per_year(frequency) * unit_cost  # the year the stock serves
     names = ["service_level", *(f"days_{d:g}" for d in days)]
     return Comparison(key, cls, unit_cost, tuple(
-        PolicyOption(name, level, level.expected_on_hand, level.expected_on_hand * unit_cost,
+        PolicyOption(name, level, level.average_stock, level.average_stock * unit_cost,
                      level.expected_fill_rate, annual_value)
         for name, level in zip(names, options, strict=True)
     ), model)

@@ -11,7 +11,8 @@ lead time and R the review period:
 * shortage per cycle  ``E[(D_{L+R} - S)+] - E[(D_L - S)+]``
 * expected fill rate  ``1 - shortage / E[D_R]`` (units served from stock / units demanded)
 * cycle service level ``P(D_{L+R} <= S)`` (the chance a cycle ends without a shortage)
-* average on hand     ``mean over j=1..R of E[(S - D_{L+j})+]`` (stock at the end of each period)
+* average on hand     ``mean over j=1..R of E[(S - D_{L+j})+]`` (stock at the end of each period);
+  ``StockLevel.average_stock`` adds half of what a period serves, the stock through the period
 
 These are the exact figures when unmet demand waits (backorders). PartsPool's centers lose unmet
 demand instead (the customer is served another way), which leaves more on the shelf for the
@@ -82,6 +83,15 @@ class StockLevel:
     def capped(self) -> bool:
         """Whether the history's cap cut the demand distribution behind the level."""
         return self.cap is not None
+
+    @property
+    def average_stock(self) -> float:
+        """Stock on the shelf on average through the periods, not only at their ends: ``expected_on_hand``
+        (the stock left at the end of each period) plus half of what one period serves, taken to go out
+        evenly within it. This is the stock the capital is tied up in; at the period's end alone, a level
+        used up in each month would look free (a 15 days' cover of a fast mover ends every month at 0), and a
+        monthly review would look cheaper than a weekly one that holds less."""
+        return self.expected_on_hand + self.expected_fill_rate * self.review_mean / max(self.review, 1) / 2.0
 
     @property
     def safety_stock(self) -> float:

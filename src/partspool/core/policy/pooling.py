@@ -86,8 +86,8 @@ def add_class_pools(comparisons: Sequence[Comparison], *, groups: Sequence[str],
         if _dominated(levels, per_part, [comparisons[i].unit_cost for i in rows], values, demands):
             continue  # the per-part levels serve as much for no more capital: the option keeps them
         for i, level, own in zip(rows, levels, per_part, strict=True):
-            options[i] = PolicyOption(POOL_OPTION, level, level.expected_on_hand,
-                                      level.expected_on_hand * comparisons[i].unit_cost, level.expected_fill_rate,
+            options[i] = PolicyOption(POOL_OPTION, level, level.average_stock,
+                                      level.average_stock * comparisons[i].unit_cost, level.expected_fill_rate,
                                       own.annual_demand_value)
     out = []
     for comparison, pooled in zip(comparisons, options, strict=True):
@@ -116,6 +116,6 @@ def _dominated(levels: Sequence[StockLevel], own: Sequence[PolicyOption], unit_c
 
     pooled_fill = fill([lv.expected_fill_rate for lv in levels])
     own_fill = fill([o.level.expected_fill_rate for o in own])
-    pooled_stock = sum(c * lv.expected_on_hand for c, lv in zip(costs, levels, strict=True))
-    own_stock = sum(c * o.level.expected_on_hand for c, o in zip(costs, own, strict=True))
+    pooled_stock = sum(c * lv.average_stock for c, lv in zip(costs, levels, strict=True))
+    own_stock = sum(c * o.level.average_stock for c, o in zip(costs, own, strict=True))
     return own_fill >= pooled_fill - 1e-12 and own_stock <= pooled_stock + 1e-9

@@ -208,12 +208,14 @@ class SimulationResult:
     successors_added: int = 0  # successors with no series of their own, replayed from zero demand
     pairs_added: int = 0  # node x part pairs missing from the file, replayed from zero demand (first demand)
     first_demand_pairs: int = 0  # pairs with no demand before the holdout given the network's estimate
+    review_periods: int = 1  # periods between two reviews (orders go out only then)
 
     def to_dict(self, per_series: bool = False) -> dict[str, Any]:
         """Plain data for JSON (per-series rows on request)."""
         out: dict[str, Any] = {
             "policy": self.policy, "parameters": dict(self.parameters), "frequency": self.frequency.value,
-            "holdout": self.holdout, "lead_time": self.lead_time, "series": self.series,
+            "holdout": self.holdout, "lead_time": self.lead_time, "review_periods": self.review_periods,
+            "series": self.series,
             "fill_rate": self.fill_rate, "average_inventory": self.average_inventory,
             "stockout_rate": self.stockout_rate,
             "stockout_rate_demand_periods": self.stockout_rate_demand_periods,
@@ -356,7 +358,7 @@ def simulate(
                          for h, i in first.items() if h >= n - family.added}, **unit_costs}
     result = _result(panel, models, classes, changes, levels, arrays, policy, holdout, lead_time, rules,
                      unit_costs, family)
-    return replace(result, pairs_added=pairs_added, first_demand_pairs=estimated)
+    return replace(result, pairs_added=pairs_added, first_demand_pairs=estimated, review_periods=rules.review_periods)
 
 
 def _pair_id(unique_id: str, separator: str) -> bool:
