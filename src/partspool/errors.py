@@ -85,6 +85,7 @@ MESSAGES = {
     "unknown_kind": lambda: _("Unknown import kind: %(kind)s."),
     "unknown_format": lambda: _("Unknown file format %(format)s: choose xlsx or csv."),
     "invalid_input": lambda: _("Invalid input."),
+    "invalid_parameter": lambda: _("%(field)s: %(problem)s (got %(value)s)."),
     "quantity_not_positive": lambda: _("The quantity must be a whole number above zero (got %(quantity)s)."),
     "insufficient_stock": lambda: _(
         "Not enough stock of %(part)s at %(node)s: %(available)s available, %(requested)s asked."

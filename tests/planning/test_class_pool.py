@@ -267,3 +267,17 @@ def test_a_lead_time_of_the_other_kind_is_refused_not_ignored(many_parts, capsys
     assert "Reviewed every 7 days, orders arriving 3 days" in hz.get("/planning/policy/?node=SC-HZ01&lead_days=3").content.decode()
     assert "orders arriving 2 months" in hz.get("/planning/policy/?node=SC-HZ01&lead_time=2").content.decode()
     assert "orders arriving 1 day after" in hz.get("/planning/policy/?node=SC-HZ01&lead_days=1").content.decode()
+
+
+@pytest.mark.parametrize(("query", "field", "got"), [("review=week&lead_days=abc", "lead_days", "abc"),
+                                                     ("review=week&lead_days=1.5", "lead_days", "1.5"),
+                                                     ("lead_time=x", "lead_time", "x")])
+def test_a_parameter_of_the_wrong_kind_is_named_in_the_users_language(many_parts, query, field, got):
+    hz = login(many_parts.users["manager"])
+    bad = hz.get(f"/api/stock-policy?node=SC-HZ01&{query}")
+    assert bad.status_code == 400
+    body = bad.json()
+    assert body["code"] == "invalid_parameter" and body["message"] == f"{field}: a whole number is needed (got {got})."
+    zh = hz.get(f"/api/stock-policy?node=SC-HZ01&{query}", HTTP_ACCEPT_LANGUAGE="zh-hans").json()["message"]
+    assert field in zh and got in zh and "whole number" not in zh
+    assert hz.get("/api/stock-policy").json()["message"] == 'node: it is needed (got "").'
