@@ -88,6 +88,24 @@ def test_the_replaced_part_demand_is_reviewed_against_the_successor_forecast(his
     assert not ReviewLine.objects.filter(node=hz, part=old, month=month).exists()  # no miss at forecast 0
 
 
+def test_a_replaced_part_new_to_the_runs_nodes_is_reviewed_against_its_successor(history):
+    """杭州 never sold the old number before the run, so the run had nothing of it to fold; demand recorded
+    under the old number afterwards still counts against the successor's forecast, not as a miss of a part
+    nobody forecast."""
+    _in_force(4)
+    hz = Node.objects.get(code="SC-HZ01")
+    old, new = Part.objects.get(number="BRK-PAD-F01"), Part.objects.get(number="BRK-PAD-F02")
+    DemandRecord.objects.filter(node=hz, part=old).delete()
+    planner, made, month = _run_in_time(history)
+    assert made["summary"]["replaced"] == {} and made["summary"]["successors"] == {"BRK-PAD-F01": "BRK-PAD-F02"}
+    DemandRecord.objects.create(node=hz, part=old, month=month, quantity=5)
+    own = DemandRecord.objects.filter(node=hz, part=new, month=month).first()
+    planner.get(f"/api/forecast-review?month={month:%Y-%m}")
+    line = ReviewLine.objects.get(node=hz, part=new, month=month)
+    assert line.actual == 5 + (own.quantity if own else 0) and line.run_id == made["id"]
+    assert not ReviewLine.objects.filter(node=hz, part=old, month=month).exists()
+
+
 def test_a_run_made_before_the_supersession_keeps_reviewing_the_old_part(history):
     planner, made, month = _run_in_time(history)
     _in_force(1)  # in force after that run was made: it forecast the two parts apart

@@ -129,11 +129,14 @@ def _store_node(node_id: int, wanted: set[date], folds: dict[int, dict[int, int]
 
 
 def _folds(runs: set[int]) -> dict[int, dict[int, int]]:
-    """Per run: the parts it forecast with their successor (its summary's ``replaced``), as part ids."""
+    """Per run: each part replaced by another in force for it, with its last successor, as part ids: those it
+    forecast with their successor (its summary's ``replaced``), and those with no history at its nodes then
+    (``successors``; a run made before this was kept has only the first), whose later demand the successor's
+    forecast covers too."""
     from partspool.network.models import Part
 
-    by_run = {pk: (summary or {}).get("replaced") or {} for pk, summary in
-              ForecastRun.objects.filter(pk__in=runs).values_list("pk", "summary")}
+    by_run = {pk: ((summary or {}).get("successors") or {}) | ((summary or {}).get("replaced") or {})
+              for pk, summary in ForecastRun.objects.filter(pk__in=runs).values_list("pk", "summary")}
     numbers = {n for replaced in by_run.values() for pair in replaced.items() for n in pair}
     ids = dict(Part.objects.filter(number__in=numbers).values_list("number", "pk")) if numbers else {}
     return {pk: {ids[old]: ids[new] for old, new in replaced.items() if old in ids and new in ids}

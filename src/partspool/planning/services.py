@@ -104,14 +104,17 @@ def forecast_run(*, user: User, nodes: list[str] | None = None, horizon: int = 3
     replaces: dict[tuple[str, str], list[dict[str, str | None]]] = {}
     for (code, old), head in sorted(folded.items()):
         replaces.setdefault((code, head), []).append({"part": old, "since": heads[old][1]})
-    return _store(user, chosen, result, horizon, method, engine, end, seconds, replaces)
+    return _store(user, chosen, result, horizon, method, engine, end, seconds, replaces,
+                  {old: head for old, (head, _on) in heads.items()})
 
 
 def _store(user: User, chosen: list[Node], result: Any, horizon: int, method: str, engine: str, end: date,
-           seconds: float, replaces: dict[tuple[str, str], list[dict[str, str | None]]] | None = None) -> ForecastRun:
+           seconds: float, replaces: dict[tuple[str, str], list[dict[str, str | None]]] | None = None,
+           successors: dict[str, str] | None = None) -> ForecastRun:
     """Keep the run and its series. ``replaces``: per (node, successor), the parts whose demand its series
-    includes (``families``); the run's summary keeps each replaced part's successor, by which the review
-    counts a replaced part's later demand against its successor's forecast."""
+    includes (``families``); the run's summary keeps each replaced part's successor (``replaced``), and
+    every supersession in force for the run (``successors``: also those of parts with no history at its
+    nodes), by which the review counts a replaced part's later demand against its successor's forecast."""
     replaces = replaces or {}
     choices = result.choices.set_index("unique_id")
     fc = result.forecasts.sort_values(["unique_id", "ds"], kind="stable")
@@ -143,7 +146,8 @@ def _store(user: User, chosen: list[Node], result: Any, horizon: int, method: st
                                                 "origin_decay": _decay(result),
                                                 "panel_growth": _growth(result),
                                                 "replaced": {row["part"]: head for (_code, head), rows in
-                                                             sorted(replaces.items()) for row in rows}})
+                                                             sorted(replaces.items()) for row in rows},
+                                                "successors": dict(sorted((successors or {}).items()))})
         run.nodes.set(chosen)
         for row in rows:
             row.run = run
