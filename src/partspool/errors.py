@@ -130,6 +130,7 @@ MESSAGES = {
     "approver_required": lambda: _("Name the person who gave this approval."),
     "approval_exists": lambda: _("This approval (%(approval)s) is already recorded."),
     "invalid_month": lambda: _("%(month)s is not a month; write it like 2026-11."),
+    "invalid_date": lambda: _("%(value)s is not a date; write it like 2026-11-30."),
     "forecast_horizon": lambda: _("The horizon is a whole number of months from 1 to %(most)s (got %(horizon)s)."),
     "history_end_future": lambda: _("History can end at the last complete month at the latest, not %(month)s."),
     "no_history": lambda: _("There is no demand history to forecast for these nodes."),
@@ -137,6 +138,8 @@ MESSAGES = {
     "lead_time_range": lambda: _("The lead time is a whole number of months from 0 to 12 (got %(value)s)."),
     "lead_time_weekly": lambda: _("A weekly review takes its lead time in days (lead days), not in months."),
     "lead_days_monthly": lambda: _("A monthly review takes its lead time in months (lead time), not in days."),
+    "rebalance_plan_stale": lambda: _("This plan's weekly levels were set for a review on %(day)s, in a month "
+                                      "that is over: plan the moves again."),
     "lead_days_range": lambda: _("With a weekly review the lead time is a whole number of days from 0 to %(most)s "
                                  "(got %(value)s)."),
     "target_range": lambda: _("The target fill rate must lie between 0 and 1 (got %(value)s)."),

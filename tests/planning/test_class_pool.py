@@ -195,10 +195,15 @@ def test_rebalancing_reads_the_weekly_levels_and_its_move_is_checked_against_the
         assert short <= levels[(move["to"], move["part"])]
     page = planner.get("/planning/rebalance/?region=EAST&review=week&lead_days=5").content.decode()
     assert '<input type="hidden" name="review" value="week"><input type="hidden" name="lead_days" value="5">' in page
+    day = re.search(r'name="review_on" value="(\d{4}-\d\d-\d\d)"', page).group(1)
     move = weekly["moves"][0]
-    response = planner.post("/planning/rebalance/request/", {
-        "from": move["from"], "to": move["to"], "part": move["part"], "units": str(move["units"]),
-        "review": "week", "lead_days": "5"})
+    posted = {"from": move["from"], "to": move["to"], "part": move["part"], "units": str(move["units"]),
+              "review": "week", "lead_days": "5"}
+    # a plan made in a month that is over is not carried out on levels it no longer has
+    stale = planner.post("/planning/rebalance/request/", {**posted, "review_on": "2020-01-06"})
+    assert stale.status_code == 400 and "2020-01-06" in stale.content.decode() and TransferRequest.objects.count() == 0
+    assert planner.post("/planning/rebalance/request/", {**posted, "review_on": "soon"}).status_code == 400
+    response = planner.post("/planning/rebalance/request/", {**posted, "review_on": day})
     assert response.status_code == 302 and TransferRequest.objects.count() == 1
     bad = planner.get("/api/rebalance?region=EAST&review=week&lead_days=999")
     assert bad.status_code == 400 and bad.json()["code"] == "lead_days_range"
@@ -263,6 +268,8 @@ def test_a_lead_time_of_the_other_kind_is_refused_not_ignored(many_parts, capsys
     assert "Unknown node" in capsys.readouterr().err
     # the page sends both fields: the one of the other review is not read
     assert hz.get("/planning/policy/?node=SC-HZ01&review=month&lead_days=abc").status_code == 200
+    # a link with both lead times and no review is ambiguous, on the page as in the API
+    assert hz.get("/planning/policy/?node=SC-HZ01&lead_time=1&lead_days=3").status_code == 400
     # a link with a lead time alone reads as the API reads it: days make it weekly, months monthly
     assert "Reviewed every 7 days, orders arriving 3 days" in hz.get("/planning/policy/?node=SC-HZ01&lead_days=3").content.decode()
     assert "orders arriving 2 months" in hz.get("/planning/policy/?node=SC-HZ01&lead_time=2").content.decode()
@@ -281,3 +288,15 @@ def test_a_parameter_of_the_wrong_kind_is_named_in_the_users_language(many_parts
     zh = hz.get(f"/api/stock-policy?node=SC-HZ01&{query}", HTTP_ACCEPT_LANGUAGE="zh-hans").json()["message"]
     assert field in zh and got in zh and "whole number" not in zh
     assert hz.get("/api/stock-policy").json()["message"] == 'node: it is needed (got "").'
+
+
+def test_a_body_field_of_the_wrong_kind_is_named_with_what_was_sent(many_parts):
+    from partspool.transfers.models import TransferRequest
+
+    hz = login(many_parts.users["manager"])
+    body = {"lender": "SC-SH01", "part": "BRK-PAD-F01", "quantity": "many"}
+    bad = hz.post("/api/transfers", body, content_type="application/json")
+    assert bad.status_code == 400 and bad.json()["code"] == "invalid_parameter"
+    assert bad.json()["message"] == "quantity: a whole number is needed (got many)."
+    long = hz.post("/api/transfers", {**body, "quantity": "9" * 200 + "x"}, content_type="application/json").json()
+    assert long["message"].endswith("9" * 80 + ").") and TransferRequest.objects.count() == 0

@@ -217,7 +217,7 @@ def node_policies(nodes: list[Node], *, lead_time: int = 1, basis: str | None = 
         lead_time = cadence.lead_days
     end = end or last_complete_month()
     if cadence is not None:
-        review_on = _review_day(end, review_on)
+        review_on = review_day(end, review_on)
     services = rules.service_policies(rules.current())
     heads = supersession_heads(end)
     served = served_panel(nodes, months=HISTORY_MONTHS, end=end)
@@ -293,7 +293,7 @@ def node_policies(nodes: list[Node], *, lead_time: int = 1, basis: str | None = 
     return out
 
 
-def _review_day(end: date, review_on: date | None) -> date:
+def review_day(end: date, review_on: date | None) -> date:
     """The day a weekly review sets its levels at: ``review_on`` (a day of the month after ``end``), else
     today when it lies in that month, else that month's first day (levels set for a past history)."""
     from django.utils import timezone
@@ -614,8 +614,8 @@ def rebalance_positions(nodes: list[Node], policies: list[NodePolicy],
     return out
 
 
-def move_levels(user: Any, lender: Node, borrower: Node, lead_time: int = 1,
-                cadence: Cadence | None = None) -> tuple[list[Node], list[NodePolicy]]:
+def move_levels(user: Any, lender: Node, borrower: Node, lead_time: int = 1, cadence: Cadence | None = None,
+                review_on: date | None = None) -> tuple[list[Node], list[NodePolicy]]:
     """The region's nodes and their levels, as the rebalancing plan set them, for checking a move
     between ``lender`` and ``borrower`` (worked out before any lock: levels depend on demand only).
     Both nodes must be in one region the user plans (``rebalance_other_region`` / ``unknown_region``)."""
@@ -627,7 +627,11 @@ def move_levels(user: Any, lender: Node, borrower: Node, lead_time: int = 1,
     codes = {n.code for n in nodes}
     if lender.code not in codes or borrower.code not in codes:
         raise InvalidInput("unknown_region", region=lender.region.code)
-    return nodes, node_policies(nodes, lead_time=lead_time, pooled=False, cadence=cadence)
+    if review_on is not None and cadence is not None:
+        end = last_complete_month()
+        if not month_add(end, 1) <= review_on < month_add(end, 2):  # the month has turned since the plan
+            raise InvalidInput("rebalance_plan_stale", day=f"{review_on:%Y-%m-%d}")
+    return nodes, node_policies(nodes, lead_time=lead_time, pooled=False, cadence=cadence, review_on=review_on)
 
 
 def check_move(nodes: list[Node], policies: list[NodePolicy], lender: Node, borrower: Node, part: Part,

@@ -64,7 +64,9 @@ def _review(data: Any) -> tuple[str, int, int, Any]:
     when blank) and the cadence (None: monthly)."""
     saved = rules.current()
     given = {k for k in ("lead_time", "lead_days") if (data.get(k) or "").strip()}
-    # a link without a review: the lead time it gives says which (as the API reads it)
+    # a link without a review: the lead time it gives says which (as the API reads it); both is ambiguous
+    if not data.get("review") and given == {"lead_time", "lead_days"}:
+        raise InvalidInput("lead_days_monthly")
     review = data.get("review") or ("week" if given == {"lead_days"} else "month" if "lead_time" in given
                                     else saved.policy_review)
     months = _int(data.get("lead_time", ""), saved.policy_lead_months, "lead_time_range") if review == "month" \
@@ -323,6 +325,7 @@ def rebalancing(request: HttpRequest) -> HttpResponse:
                                        max_km=rules.current().rebalance_max_km, cadence=cadence)
     return render(request, "planning/rebalance.html", {
         "regions": regions, "region": code, "plan": plan, "lead_time": lead_time, "review": review,
+        "review_on": f"{policy.review_day(selectors.last_complete_month(), None):%Y-%m-%d}" if cadence else "",
         "lead_days": days})
 
 
@@ -337,6 +340,12 @@ def rebalance_request(request: HttpRequest) -> HttpResponse:
     part = part_get(number=data.get("part", ""))
     units = _int(data.get("units", ""), 0, "quantity_not_positive")
     _chosen, lead_time, _days, cadence = _review(data)
+    review_on = None
+    if cadence is not None and data.get("review_on"):  # the day the plan's weekly levels were set at
+        try:
+            review_on = date.fromisoformat(data["review_on"])
+        except ValueError:
+            raise InvalidInput("invalid_date", value=data["review_on"]) from None
     # the reason is written here, in the user's language, from the move itself (not from posted text)
     reason = _("Network rebalancing: %(units)s × %(part)s from %(lender)s, which holds more than its level, to "
                "%(borrower)s, which is below its level.") % {"units": units, "part": part.number,
@@ -345,7 +354,7 @@ def rebalance_request(request: HttpRequest) -> HttpResponse:
     from partspool.transfers.models import TransferRequest
 
     # the levels as the plan set them (from demand only: worked out before taking any lock)
-    nodes, levels = policy.move_levels(request.user, lender, borrower, lead_time, cadence)
+    nodes, levels = policy.move_levels(request.user, lender, borrower, lead_time, cadence, review_on)
     with transaction.atomic():
         # one rebalancing request of a part at a time (the part's row is held): a second press of the
         # same move shows the request the first made, and a move from another lender or to another

@@ -210,8 +210,11 @@ def test_unit_costs_give_inventory_value_and_turnover_in_value():
     series = {"P": HISTORY + [3, 4, 0, 6, 2, 5]}
     result = simulate(frame(series), holdout=6, policy=FixedLevelPolicy({"P": 5}), lead_time=1,
                       unit_costs={"P": 100.0})
-    assert result.average_inventory_value == pytest.approx(400 / 6)
-    assert result.turnover == pytest.approx(20 * 2 * 100 / (400 / 6))  # 6 months -> x2 a year
+    # stock after receipts 4, 2, 3, 5, 0, 5 and at the close 1, 0, 3, 0, 0, 0: through the periods (19 + 4) / 2
+    # over 6, at the close alone 4 over 6
+    assert result.average_inventory == pytest.approx(4 / 6) and result.average_stock == pytest.approx(23 / 12)
+    assert result.average_inventory_value == pytest.approx(100 * 23 / 12)
+    assert result.turnover == pytest.approx(20 * 2 * 100 / (100 * 23 / 12))  # 6 months -> x2 a year
 
 
 def test_weekly_series_are_recognised():

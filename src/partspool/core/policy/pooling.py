@@ -83,7 +83,7 @@ def add_class_pools(comparisons: Sequence[Comparison], *, groups: Sequence[str],
                       else c for o, d, c in zip(per_part, demands, costs, strict=True)]
         levels = allocate_fill_rate(demands, goal, [None if klass == "all" else klass] * len(rows),
                                     values=values, costs=costs)
-        if _dominated(levels, per_part, [comparisons[i].unit_cost for i in rows], values, demands):
+        if _dominated(levels, per_part, [comparisons[i].unit_cost for i in rows], values, demands, goal):
             continue  # the per-part levels serve as much for no more capital: the option keeps them
         for i, level, own in zip(rows, levels, per_part, strict=True):
             options[i] = PolicyOption(POOL_OPTION, level, level.average_stock,
@@ -102,9 +102,10 @@ def add_class_pools(comparisons: Sequence[Comparison], *, groups: Sequence[str],
 
 
 def _dominated(levels: Sequence[StockLevel], own: Sequence[PolicyOption], unit_costs: Sequence[float],
-               values: Sequence[float] | None, demands: Sequence[ProtectionDemand]) -> bool:
-    """Whether the per-part levels ``own`` reach at least the pooled ``levels``' fill rate (as the pool
-    weighs it) with no more capital (units where there are no costs)."""
+               values: Sequence[float] | None, demands: Sequence[ProtectionDemand], goal: float = 1.0) -> bool:
+    """Whether the per-part levels ``own`` serve as the pool must (at least the pooled ``levels``' fill rate as
+    the pool weighs it, or the target ``goal`` itself) with no more capital (units where there are no costs):
+    the pool then keeps them, so it never costs more than the per-part levels."""
     weights = values if values is not None else [1.0] * len(levels)
     costs = unit_costs if values is not None else [1.0] * len(levels)
     demanded = sum(w * d.review_mean for w, d in zip(weights, demands, strict=True))
@@ -118,4 +119,4 @@ def _dominated(levels: Sequence[StockLevel], own: Sequence[PolicyOption], unit_c
     own_fill = fill([o.level.expected_fill_rate for o in own])
     pooled_stock = sum(c * lv.average_stock for c, lv in zip(costs, levels, strict=True))
     own_stock = sum(c * o.level.average_stock for c, o in zip(costs, own, strict=True))
-    return own_fill >= pooled_fill - 1e-12 and own_stock <= pooled_stock + 1e-9
+    return own_fill >= min(pooled_fill, goal) - 1e-12 and own_stock <= pooled_stock + 1e-9

@@ -9,7 +9,10 @@ period by period (event order in ``replay``). Totals, over all series:
 * ``stockout_rate``: share of series-periods with some demand lost (a period without demand
   counts as no stockout); ``stockout_rate_demand_periods`` divides by the series-periods with
   demand instead;
-* ``turnover``: demand per year / average inventory (in value when unit costs are given).
+* ``average_stock``: the stock through each period (its opening stock after receipts and its
+  closing stock, averaged: the stock as it goes out), the measure the application's capital uses;
+* ``turnover``: demand per year / average stock through the periods (in value when unit costs are
+  given; ``average_inventory_value`` is that stock's value).
 
 Policies: ``ServiceLevelPolicy`` (the smallest level reaching a fill-rate target, seasonal where
 the history is), ``DaysOfCoverPolicy`` (the source's rule: D days of average demand),
@@ -161,13 +164,14 @@ class SeriesResult:
     # where a seasonal model moves the level through the holdout: (review, ds of the period it precedes,
     # None for the review closing the last one, the level and why), one entry each time the level changes
     changes: tuple[tuple[int, str | None, StockLevel], ...] = ()
+    average_stock: float = 0.0  # through each period: the mean of its opening (after receipts) and closing stock
 
     def to_dict(self, steps: bool = False) -> dict[str, Any]:
         """Plain data for JSON."""
         out: dict[str, Any] = {
             "unique_id": self.unique_id, "demanded": self.demanded, "served": self.served,
             "lost": self.lost, "fill_rate": self.fill_rate, "average_inventory": self.average_inventory,
-            "stockout_periods": self.stockout_periods, "orders": self.orders,
+            "average_stock": self.average_stock, "stockout_periods": self.stockout_periods, "orders": self.orders,
             "order_up_to": self.order_up_to, "abc_class": self.abc_class.value if self.abc_class else None,
             "demand_model": self.model, "why": self.level.explain() if self.level else None,
         }
@@ -209,6 +213,7 @@ class SimulationResult:
     pairs_added: int = 0  # node x part pairs missing from the file, replayed from zero demand (first demand)
     first_demand_pairs: int = 0  # pairs with no demand before the holdout given the network's estimate
     review_periods: int = 1  # periods between two reviews (orders go out only then)
+    average_stock: float = 0.0  # through each period (opening after receipts and closing, averaged)
 
     def to_dict(self, per_series: bool = False) -> dict[str, Any]:
         """Plain data for JSON (per-series rows on request)."""
@@ -217,7 +222,7 @@ class SimulationResult:
             "holdout": self.holdout, "lead_time": self.lead_time, "review_periods": self.review_periods,
             "series": self.series,
             "fill_rate": self.fill_rate, "average_inventory": self.average_inventory,
-            "stockout_rate": self.stockout_rate,
+            "average_stock": self.average_stock, "stockout_rate": self.stockout_rate,
             "stockout_rate_demand_periods": self.stockout_rate_demand_periods,
             "demanded": self.demanded, "served": self.served, "lost": self.lost,
             "turnover": self.turnover, "average_inventory_value": self.average_inventory_value,
@@ -607,6 +612,9 @@ def _levels(
         cache: dict[tuple[int, ...], StockLevel] = {}
         moved: list[tuple[int, StockLevel]] = []
         for r in range(holdout + 1):  # review r precedes held-out period r
+            if r % rules.review_periods:  # no review closes period r - 1: the last review's level holds
+                levels[i, r] = levels[i, r - 1]
+                continue
             window = tuple(months[r : r + protect]) if model.seasonal_index is not None else ()
             if window not in cache:
                 cache[window] = _one_level(series, model, cls, window or None, lead_time, policy, rules,
@@ -652,6 +660,8 @@ def _result(
     unit_costs: Mapping[str, float] | None, family: _Family | None = None,
 ) -> SimulationResult:
     details: list[SeriesResult] = []
+    # the stock through each period: its opening (after receipts) and closing stock averaged, as it goes out
+    through = (arrays.available + arrays.on_hand) / 2.0
     for i, series in enumerate(panel.series):
         stamps = series.ds[-holdout:]
         steps = tuple(
@@ -667,6 +677,7 @@ def _result(
             unique_id=series.unique_id, demanded=demanded, served=served, lost=demanded - served,
             fill_rate=served / demanded if demanded else None,
             average_inventory=float(arrays.on_hand[i].mean()),
+            average_stock=float(through[i].mean()),
             stockout_periods=int((arrays.lost[i] > 0).sum()), orders=int((arrays.ordered[i] > 0).sum()),
             order_up_to=int(levels[i, 0]), level=changes[i][0][1] if changes[i] else None, abc_class=classes[i],
             model=models[i].describe(), steps=steps,
@@ -679,6 +690,7 @@ def _result(
     with_demand = int((arrays.demand > 0).sum())
     per_year = rules.periods_per_year(panel.frequency) / holdout
     avg_inventory = float(arrays.on_hand.mean())
+    avg_stock = float(through.mean())
     turnover: float | None
     value: float | None = None
     fill_value: float | None = None
@@ -687,13 +699,13 @@ def _result(
         if missing:
             raise ValueError(f"no unit cost for {', '.join(missing[:5])}")
         cost = np.array([float(unit_costs[s.unique_id]) for s in panel.series])
-        value = float((arrays.on_hand.mean(axis=1) * cost).sum())
+        value = float((through.mean(axis=1) * cost).sum())
         demand_value = float((arrays.demand.sum(axis=1) * cost).sum()) * per_year
         demanded_value = float((arrays.demand.sum(axis=1) * cost).sum())
         fill_value = float((arrays.served.sum(axis=1) * cost).sum()) / demanded_value if demanded_value > 0 else 1.0
         turnover = demand_value / value if value > 0 else None
     else:
-        stock_units = avg_inventory * n
+        stock_units = avg_stock * n
         turnover = demanded * per_year / stock_units if stock_units > 0 else None
     dormant = np.array([not np.asarray(s.y[:-holdout]).any() for s in panel.series], dtype=bool)
     if family is not None:  # a successor with its family's history has history
@@ -704,7 +716,7 @@ def _result(
     return SimulationResult(
         policy=policy.name, parameters=_parameters(policy), frequency=panel.frequency, holdout=holdout,
         lead_time=lead_time, series=n, demanded=demanded, served=served, lost=demanded - served,
-        fill_rate=served / demanded if demanded else 1.0, average_inventory=avg_inventory,
+        fill_rate=served / demanded if demanded else 1.0, average_inventory=avg_inventory, average_stock=avg_stock,
         stockout_rate=float((arrays.lost > 0).sum()) / (n * holdout),
         stockout_rate_demand_periods=float((arrays.lost > 0).sum()) / with_demand if with_demand else 0.0,
         turnover=turnover, average_inventory_value=value, details=tuple(details), fill_rate_value=fill_value,
