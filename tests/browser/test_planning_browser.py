@@ -42,3 +42,20 @@ def test_planner_changes_abc_cut_and_downloads_the_review_pdf(history, live_serv
     with open(path, "rb") as pdf:
         assert pdf.read(5) == b"%PDF-"
     assert download.value.suggested_filename == f"partspool-forecast-review-{end:%Y-%m}.pdf"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_manager_reviews_the_stock_weekly_and_the_orders_follow(history, live_server, page):
+    """杭州's manager switches the stock policy to a weekly review with parts arriving in 3 days: the page
+    says so, the levels are explained in days, and the orders shrink to what a week needs."""
+    _sign_in(page, live_server, "hz_manager", "/planning/policy/")
+    monthly = page.locator("#orders tbody tr").count()
+    page.select_option("select[name=review]", "week")
+    page.fill("input[name=lead_days]", "3")
+    page.locator("form.action button[type=submit]").click()
+    page.wait_for_load_state()
+    assert "review=week" in page.url and "lead_days=3" in page.url
+    assert "每 7 天盘点一次，订单下达后 3 天到货" in page.content()  # the site opens in Chinese
+    assert "在 3 天提前期加到下次盘点的 7 天内" in page.locator("#levels").inner_text()
+    assert page.locator("select[name=review]").input_value() == "week"
+    assert 0 < page.locator("#orders tbody tr").count() <= monthly
