@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
+from django.http.request import RawPostDataException
 from ninja import NinjaAPI
 from ninja.errors import ValidationError
 from ninja.security import django_auth
@@ -45,7 +46,7 @@ def _echo(request: HttpRequest, loc: list[str]) -> str:
             value = json.loads(request.body or b"null")
             for key in loc[2:]:
                 value = value[int(key)] if isinstance(value, list) else value[key]  # type: ignore[index]
-        except (ValueError, KeyError, IndexError, TypeError):
+        except (ValueError, KeyError, IndexError, TypeError, RawPostDataException):  # not JSON, or read as a form
             value = ""
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
     return '""' if text in ("", "null") else text[:80]
