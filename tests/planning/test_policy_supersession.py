@@ -215,3 +215,12 @@ def test_the_orders_table_says_a_successors_level_is_net_of_the_old_stock(histor
     family = _level(parts["BRK-PAD-F02"])
     page = login(history.users["planner"]).get("/planning/policy/?node=SC-SH01").content.decode()
     assert f"(the family's {family} less 5 of the parts it replaces)" in page
+
+
+def test_the_levels_table_marks_a_replaced_part_as_run_down_not_fully_served(history):
+    import re
+
+    _in_force()
+    page = login(history.users["planner"]).get("/planning/policy/?node=SC-SH01", HTTP_ACCEPT_LANGUAGE="en")
+    row = re.search(r"<tr><td>BRK-PAD-F01</td>.*?</tr>", page.content.decode(), re.S).group(0)
+    assert row.count("0 <span class=\"hint\">(run down)</span>") == 4 and "100%" not in row
