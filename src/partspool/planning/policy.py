@@ -298,13 +298,17 @@ def review_day(end: date, review_on: date | None) -> date:
     today when it lies in that month, else that month's first day (levels set for a past history)."""
     from django.utils import timezone
 
-    first, after = month_add(end, 1), month_add(end, 2)
     if review_on is not None:
-        if not first <= review_on < after:
+        if not in_review_month(end, review_on):
             raise ValueError(f"a review on {review_on} does not follow a history ending in {end:%Y-%m}")
         return review_on
     today = timezone.localdate()
-    return today if first <= today < after else first
+    return today if in_review_month(end, today) else month_add(end, 1)
+
+
+def in_review_month(end: date, day: date) -> bool:
+    """Whether ``day`` lies in the month after a history ending in ``end`` (the month levels are set for)."""
+    return month_add(end, 1) <= day < month_add(end, 2)
 
 
 def supersession_heads(end: date) -> dict[str, tuple[str, str | None]]:
@@ -559,16 +563,19 @@ def replenishment(node: Node, policy: NodePolicy, option: str = "service_level")
 
 
 def region_rebalance(nodes: list[Node], *, lead_time: int = 1, max_km: float | None = 600,
-                     end: date | None = None, cadence: Cadence | None = None) -> RebalancePlan:
+                     end: date | None = None, cadence: Cadence | None = None,
+                     review_on: date | None = None) -> RebalancePlan:
     """Move surplus to the nodes below their level, part by part, at the least km (HiGHS).
 
     Positions count the transfers already asked for (``rebalance_positions``), so a move requested
     is not proposed again. ``max_km`` (None: no limit) must be a finite number, 0 or more
-    (``max_km_range`` otherwise). ``cadence``: the levels of a weekly review (see ``node_policies``).
+    (``max_km_range`` otherwise). ``cadence`` / ``review_on``: the levels of a weekly review (see
+    ``node_policies``).
     """
     if max_km is not None and (not isinstance(max_km, int | float) or not np.isfinite(max_km) or max_km < 0):
         raise InvalidInput("max_km_range", value=str(max_km))  # as typed: NaN and ∞ are not JSON
-    policies = node_policies(nodes, lead_time=lead_time, end=end, pooled=False, cadence=cadence)
+    policies = node_policies(nodes, lead_time=lead_time, end=end, pooled=False, cadence=cadence,
+                             review_on=review_on)
     positions = [p for rows in rebalance_positions(nodes, policies).values() for p in rows]
     coords = {n.code: (n.latitude, n.longitude) for n in nodes}
     factor = geo_rules().road_factor
@@ -627,10 +634,9 @@ def move_levels(user: Any, lender: Node, borrower: Node, lead_time: int = 1, cad
     codes = {n.code for n in nodes}
     if lender.code not in codes or borrower.code not in codes:
         raise InvalidInput("unknown_region", region=lender.region.code)
-    if review_on is not None and cadence is not None:
-        end = last_complete_month()
-        if not month_add(end, 1) <= review_on < month_add(end, 2):  # the month has turned since the plan
-            raise InvalidInput("rebalance_plan_stale", day=f"{review_on:%Y-%m-%d}")
+    # the month has turned since the plan was made: its weekly levels are gone
+    if review_on is not None and cadence is not None and not in_review_month(last_complete_month(), review_on):
+        raise InvalidInput("rebalance_plan_stale", day=f"{review_on:%Y-%m-%d}")
     return nodes, node_policies(nodes, lead_time=lead_time, pooled=False, cadence=cadence, review_on=review_on)
 
 

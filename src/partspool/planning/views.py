@@ -320,13 +320,15 @@ def rebalancing(request: HttpRequest) -> HttpResponse:
     code = request.GET.get("region", "").strip().upper()
     plan = None
     review, lead_time, days, cadence = _review(request.GET)
+    # the day the weekly levels are set at, once: the plan and the moves it posts read the same one
+    review_on = policy.review_day(selectors.last_complete_month(), None) if cadence else None
     if code:
         plan = policy.region_rebalance(selectors.region_nodes(user, code), lead_time=lead_time,
-                                       max_km=rules.current().rebalance_max_km, cadence=cadence)
+                                       max_km=rules.current().rebalance_max_km, cadence=cadence,
+                                       review_on=review_on)
     return render(request, "planning/rebalance.html", {
         "regions": regions, "region": code, "plan": plan, "lead_time": lead_time, "review": review,
-        "review_on": f"{policy.review_day(selectors.last_complete_month(), None):%Y-%m-%d}" if cadence else "",
-        "lead_days": days})
+        "review_on": f"{review_on:%Y-%m-%d}" if review_on else "", "lead_days": days})
 
 
 @role_page
