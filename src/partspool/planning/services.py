@@ -310,8 +310,8 @@ def run_job(job_id: int) -> None:
     slots = _SLOTS
     slots.acquire()  # at most JOB_SLOTS forecasts at once: the others wait here, queued
     try:
-        claimed = ForecastJob.objects.filter(pk=job_id, status=ForecastJob.Status.QUEUED).update(
-            status=ForecastJob.Status.RUNNING, started_at=timezone.now())
+        claimed = _retried(lambda: ForecastJob.objects.filter(pk=job_id, status=ForecastJob.Status.QUEUED).update(
+            status=ForecastJob.Status.RUNNING, started_at=timezone.now()))
         if not claimed:
             return
         job = ForecastJob.objects.select_related("created_by").get(pk=job_id)
@@ -320,18 +320,34 @@ def run_job(job_id: int) -> None:
             run = forecast_run(user=job.created_by, nodes=p["nodes"], horizon=p["horizon"], method=p["method"],
                                engine=p["engine"], history_end=date.fromisoformat(p["history_end"]))
         except DomainError as error:
-            ForecastJob.objects.filter(pk=job_id).update(status=ForecastJob.Status.FAILED, finished_at=timezone.now(),
-                                                         error={"code": error.code, "data": _plain_data(error.data)})
+            ended = {"status": ForecastJob.Status.FAILED, "error": {"code": error.code, "data": _plain_data(error.data)}}
         except Exception:  # the job must end: logged in full, the user told it failed (not the internals)
             logging.getLogger(__name__).exception("forecast job %s failed", job_id)
-            ForecastJob.objects.filter(pk=job_id).update(status=ForecastJob.Status.FAILED, finished_at=timezone.now(),
-                                                         error={"code": "job_failed", "data": {}})
+            ended = {"status": ForecastJob.Status.FAILED, "error": {"code": "job_failed", "data": {}}}
         else:
-            ForecastJob.objects.filter(pk=job_id).update(status=ForecastJob.Status.DONE, finished_at=timezone.now(),
-                                                         run=run)
+            ended = {"status": ForecastJob.Status.DONE, "run": run}
+        _retried(lambda: ForecastJob.objects.filter(pk=job_id).update(finished_at=timezone.now(), **ended))
     finally:
         slots.release()
         connection.close()
+
+
+def _retried(write: Any, attempts: int = 50, pause: float = 0.1) -> Any:
+    """``write()``, tried again while SQLite says the table is locked. A shared-cache SQLite (the tests'
+    in-memory database) refuses at once instead of waiting, and a job left unclaimed would stay queued for
+    good; a server's file database waits by itself, and PostgreSQL never says so."""
+    import time
+
+    from django.db import OperationalError
+
+    for attempt in range(attempts):
+        try:
+            return write()
+        except OperationalError as error:
+            if "locked" not in str(error) or attempt == attempts - 1:
+                raise
+            time.sleep(pause)
+    return None
 
 
 def _plain_data(data: dict[str, Any]) -> dict[str, Any]:
