@@ -43,6 +43,7 @@ from partspool.core.policy import (
     transport,
     transport_many,
 )
+from partspool.core.policy.lost_sales import clear_memo
 from partspool.core.policy.rebalance import _arcs
 
 
@@ -161,10 +162,12 @@ def main(argv: list[str] | None = None) -> int:
             counts, calendar = node_series(n, seed=args.seed)
             classes = classes_of(counts)
             costs = np.round(np.random.default_rng(args.seed + 1).lognormal(4.0, 1.2, n), 2)
+            clear_memo()  # every run solves its chains (the same seed repeats series across sizes)
             start = time.perf_counter()
             fast = batch(counts, calendar, classes, costs, lead_time)
             batch_s = time.perf_counter() - start
             if n <= args.one_by_one_max:
+                clear_memo()
                 start = time.perf_counter()
                 slow = one_by_one(counts, calendar, classes, costs, lead_time)
                 slow_s = time.perf_counter() - start

@@ -228,3 +228,59 @@ def test_a_class_kept_without_stock_has_no_turnover_even_with_rounding_left_in_i
     totals = OptionTotals("service_level", items=3, capital=1e-12, annual_demand_value=500.0, fill_rate=0.0)
     assert totals.turnover is None
     assert OptionTotals("days_15", 3, 100.0, 500.0, 0.5).turnover == 5.0
+
+
+def test_a_chain_solved_once_is_not_solved_again_until_its_demand_level_or_limit_changes(monkeypatch):
+    from partspool.core.policy import lost_sales
+
+    lost_sales.clear_memo()
+    solved: list[tuple[int, int]] = []
+    real_one = lost_sales._available_distribution
+    real_many = lost_sales._iterated_available
+
+    def one(pmf, lead_time, level):
+        solved.append((lead_time, level))
+        return real_one(pmf, lead_time, level)
+
+    def many(chains):
+        solved.extend((lead_time, level) for _pmf, lead_time, level in chains)
+        return real_many(chains)
+
+    monkeypatch.setattr(lost_sales, "_available_distribution", one)
+    monkeypatch.setattr(lost_sales, "_iterated_available", many)
+    pmf = count_pmf(30.0)
+    first = lost_sales_figures(pmf, 2, 40)
+    assert lost_sales_figures(pmf.copy(), 2, 40) == first and solved == [(2, 40)]
+    nudged = pmf.copy()
+    nudged[3] += 1e-15  # another distribution, however close: solved again
+    lost_sales_figures(nudged, 2, 40)
+    lost_sales_figures(pmf, 2, 41)
+    lost_sales_figures(pmf, 1, 40)
+    assert lost_sales_figures(pmf, 2, 40, max_size=100) is None  # beyond the limit: not solved, not kept
+    assert solved == [(2, 40), (2, 40), (2, 41), (1, 40)]
+    solved.clear()
+    # many at once: the big chains already solved by it are not iterated again, in any mix
+    batch = [(pmf, 2, 40), (count_pmf(12.0), 2, 30), (count_pmf(1.0), 0, 5)]
+    got = lost_sales_figures_many(batch)
+    assert sorted(solved) == [(2, 30), (2, 40)]
+    solved.clear()
+    again = lost_sales_figures_many([(count_pmf(12.0), 2, 30), (pmf, 2, 40), (count_pmf(7.0), 2, 30)])
+    assert solved == [(2, 30)]  # only the new distribution
+    assert again[:2] == [got[1], got[0]]
+    assert got[0] == pytest.approx(first, rel=1e-9)
+
+
+def test_the_figures_kept_are_bounded_oldest_first(monkeypatch):
+    from partspool.core.policy import lost_sales
+
+    lost_sales.clear_memo()
+    monkeypatch.setattr(lost_sales, "MEMO_SIZE", 3)
+    for level in range(20, 26):
+        lost_sales_figures(count_pmf(15.0), 1, level)
+    kept = [key[3] for key in lost_sales._memo]
+    assert kept == [23, 24, 25]
+    lost_sales_figures(count_pmf(15.0), 1, 23)  # used again: now the most recent
+    lost_sales_figures(count_pmf(15.0), 1, 30)
+    assert [key[3] for key in lost_sales._memo] == [25, 23, 30]
+    lost_sales.clear_memo()
+    assert not lost_sales._memo

@@ -20,10 +20,19 @@ independent with the given distribution.
 ``lost_sales_figures_many`` gives the same figures for many chains at once (a node's parts): the
 small chains of one size in one stacked solve, the big ones iterated side by side (and the few
 that power steps do not settle solved directly).
+
+Both keep the figures of the chains they solved (``MEMO_SIZE`` of them, most recent first): a policy
+page tries many levels of the same part, its class pool tries them again, and the next view of the
+page, its XLSX and its orders try them all once more. A kept figure is returned only for the same
+function, distribution (byte for byte), lead time, level and size limit, so it is what solving
+again would give.
 """
 
 from __future__ import annotations
 
+import hashlib
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from functools import lru_cache
 
@@ -41,6 +50,39 @@ LAZY_ITERATIONS = 300  # lazy steps before a chain still moving is solved direct
 DIRECT_LIMIT = 2_500  # states: bigger chains still moving go on with lazy steps (a sparse LU fills in)
 RESIDUAL = 1e-10  # a direct solve is taken when |T'pi - pi| (summed) is below this
 DENSE_LIMIT = 64  # direct solves beyond this pay for BLAS threads more than they save
+MEMO_SIZE = 50_000  # solved chains whose figures are kept (about 200 bytes each)
+MEMO_FROM = 2 * DENSE_LIMIT  # chains with fewer transitions are solved again: faster than a look-up
+
+_memo: OrderedDict[tuple[str, bytes, int, int, int], tuple[float, float] | None] = OrderedDict()
+_memo_lock = threading.Lock()
+
+
+def _memo_key(kind: str, pmf: FloatArray, lead_time: int, order_up_to: int, max_size: int
+              ) -> tuple[str, bytes, int, int, int]:
+    data = np.ascontiguousarray(pmf, dtype=np.float64)
+    return kind, hashlib.blake2b(data.tobytes(), digest_size=16).digest(), lead_time, order_up_to, max_size
+
+
+def _recall(key: tuple[str, bytes, int, int, int]) -> tuple[bool, tuple[float, float] | None]:
+    with _memo_lock:
+        if key in _memo:
+            _memo.move_to_end(key)
+            return True, _memo[key]
+    return False, None
+
+
+def _keep(key: tuple[str, bytes, int, int, int], figures: tuple[float, float] | None) -> None:
+    with _memo_lock:
+        _memo[key] = figures
+        _memo.move_to_end(key)
+        while len(_memo) > MEMO_SIZE:
+            _memo.popitem(last=False)
+
+
+def clear_memo() -> None:
+    """Forget the figures kept (for measuring a first solve)."""
+    with _memo_lock:
+        _memo.clear()
 
 
 def _transitions(pmf: FloatArray, available: npt.NDArray[np.int64]
@@ -182,14 +224,21 @@ def lost_sales_figures(pmf: FloatArray, lead_time: int, order_up_to: int,
     """
     if order_up_to < 0 or lead_time < 0:
         raise ValueError("level and lead time must be 0 or more")
-    if chain_size(lead_time, order_up_to) > max_size:
+    size = chain_size(lead_time, order_up_to)
+    if size > max_size:
         return None
     if lead_time == 0:  # S available every period: no distribution over 0..S to build (S can be millions)
         return _figures_at(pmf, np.array([1.0]), np.array([order_up_to]))
+    key = _memo_key("one", pmf, lead_time, order_up_to, max_size) if size >= MEMO_FROM else None
+    if key is not None:
+        known, figures = _recall(key)
+        if known:
+            return figures
     available = _available_distribution(pmf, lead_time, order_up_to)
-    if available is None:
-        return None
-    return _figures(pmf, available, order_up_to)
+    figures = None if available is None else _figures(pmf, available, order_up_to)
+    if key is not None:
+        _keep(key, figures)
+    return figures
 
 
 def _figures(pmf: FloatArray, available: FloatArray, order_up_to: int) -> tuple[float, float]:
@@ -400,6 +449,7 @@ def lost_sales_figures_many(
     out: list[tuple[float, float] | None] = [None] * len(requests)
     groups: dict[tuple[int, int], list[int]] = {}
     iterated: list[int] = []
+    keys: dict[int, tuple[str, bytes, int, int, int]] = {}
     for i, (pmf, lead_time, level) in enumerate(requests):
         if level < 0 or lead_time < 0:
             raise ValueError("level and lead time must be 0 or more")
@@ -408,7 +458,12 @@ def lost_sales_figures_many(
         elif (level + 1 if lead_time == 1 else (level + 1) * (level + 2) // 2) <= DENSE_LIMIT:
             groups.setdefault((lead_time, level), []).append(i)
         else:
-            iterated.append(i)
+            keys[i] = _memo_key("many", pmf, lead_time, level, max_size)
+            known, figures = _recall(keys[i])
+            if known:
+                out[i] = figures
+            else:
+                iterated.append(i)
     for (lead_time, level), group in groups.items():
         for start in range(0, len(group), STACK):
             members = group[start:start + STACK]
@@ -416,6 +471,7 @@ def lost_sales_figures_many(
     iterated.sort(key=lambda i: (requests[i][1], requests[i][2]))  # chunks of similar chains
     for i, available in zip(iterated, _iterated_available([requests[i] for i in iterated]), strict=True):
         out[i] = _figures(requests[i][0], available, requests[i][2])
+        _keep(keys[i], out[i])
     return out
 
 
