@@ -335,6 +335,33 @@ def test_turnover_divides_by_the_average_stock_of_the_year_not_todays(history):
     assert earlier.numerator == pytest.approx(before.numerator) and earlier.value < before.value
 
 
+def test_a_stock_count_is_not_worked_back_through_as_goods_coming_in(history):
+    """Loading the network's stock by a count import (as the demo and a go-live do) leaves the months before it
+    at the level counted, not empty: the turnover is measured from the first day."""
+    from datetime import datetime, time
+
+    from partspool.network.models import StockMovement
+    from partspool.network.services import StockChange, stock_apply
+    from partspool.planning.kpis import network_kpis
+    from partspool.planning.selectors import last_complete_month, month_add
+
+    def turnover():
+        return next(k for k in network_kpis(history.users["planner"]) if k.name == "turnover")
+
+    before = turnover()
+    node, part = history.nodes["WH-EAST"], history.parts["F01"]
+    stock_apply(changes=[StockChange(node, part, on_hand=130)], by=history.users["planner"], kind="count",
+                reason="stock count")  # 130 more counted than the record held
+    counted = turnover()
+    assert counted.denominator == pytest.approx(before.denominator + 130 * float(part.unit_cost))
+    assert counted.numerator == pytest.approx(before.numerator)
+    # dated six months ago, the count still says nothing of goods coming in: the same figure
+    moment = datetime.combine(month_add(last_complete_month(), -5).replace(day=2), time(10),
+                              tzinfo=timezone.get_default_timezone())
+    StockMovement.objects.filter(reason="stock count").update(at=moment)
+    assert turnover().denominator == pytest.approx(counted.denominator)
+
+
 def test_satisfaction_counts_the_92_days_to_the_day_asked_for(history):
     from datetime import datetime, time
 

@@ -127,15 +127,20 @@ def average_stock_value(current: float, managed: set[int] | None, end: date) -> 
     """Average value of stock on hand at the start of the 12 months to ``end`` and at the end of each
     (13 readings), worked back from ``current`` (today's value) through the stock ledger: the value
     at the start of a month is today's less what the movements since then added. Valued at today's
-    unit costs; the movements are summed per month in the database."""
+    unit costs; the movements are summed per month in the database.
+
+    A stock count (an imported count, as when the network's stock is first loaded) corrects the record:
+    it brings no goods in and sends none out, so it is not worked back through; the stock before it is
+    taken at the level counted. Working back through an opening count would read every month before it
+    as empty, and the turnover as not measured (or, with a few weeks of ledger, many times too high)."""
     from django.db.models.functions import TruncMonth
 
     from partspool.network.models import StockMovement
 
     site = timezone.get_default_timezone()
     firsts = [months_back(end, 11 - k) for k in range(12)] + [month_add(end, 1)]  # 13 month starts
-    rows = _scoped(StockMovement.objects.filter(at__gte=datetime.combine(firsts[0], time.min, tzinfo=site)),
-                   managed, "stock__node_id")
+    rows = _scoped(StockMovement.objects.filter(at__gte=datetime.combine(firsts[0], time.min, tzinfo=site))
+                   .exclude(kind=StockMovement.Kind.COUNT), managed, "stock__node_id")
     per_month = {month.date() if isinstance(month, datetime) else month: float(value or 0) for month, value in
                  rows.annotate(month=TruncMonth("at", tzinfo=site)).values("month")
                  .annotate(value=Sum((F("on_hand_after") - F("on_hand_before")) * F("stock__part__unit_cost")))
