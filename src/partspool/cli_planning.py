@@ -192,6 +192,11 @@ def cmd_stock_policy(args: argparse.Namespace) -> int:
             "option": OPTIONS[option], "count": len(orders), "units": sum(s.order_quantity for s in orders)})
         for s in orders:
             print(f"  {s.part}\t{s.order_quantity}\t{suggestion_reason(s)}")
+        spare = [s for s in suggestions if s.surplus]
+        print(_("Surplus that could be lent: %(count)s parts, %(units)s units") % {
+            "count": len(spare), "units": sum(s.surplus for s in spare)})
+        for s in spare:
+            print(f"  {s.part}\t{s.surplus}\t{suggestion_reason(s)}")
         if args.xlsx:
             names = [o.name for o in result.comparisons[0].options] if result.comparisons else []
             sizes = pool_sizes(result.comparisons)

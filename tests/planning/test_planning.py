@@ -650,3 +650,60 @@ def test_a_winner_without_error_is_not_said_to_beat_its_runner_up_by_zero_percen
     assert "no error at all" in why and "SESOpt (RMSSE 0.036)" in why and "0.0%" not in why
     assert "without error" in forecast_basis(explanation, "baseline") and "0.0%" not in forecast_basis(
         explanation, "baseline")
+
+
+def test_orders_count_transfers_asked_for_and_a_lender_does_not_offer_promised_units_twice(history):
+    """A move turned into a transfer request: the borrower's order shrinks by the units asked for, the
+    lender's surplus by the units promised, on the page, the API and the reasons, until it ships."""
+    from partspool.transfers.models import TransferRequest
+
+    planner = login(history.users["planner"])
+
+    def suggestion(node: str) -> dict | None:
+        body = planner.get(f"/api/stock-policy?node={node}").json()
+        return next((s for s in body["suggestions"] if s["part"] == "BRK-PAD-F01"), None)
+
+    before_sh, before_sz = suggestion("SC-SH01"), suggestion("SC-SZ01")
+    assert before_sh["order"] > 0 and before_sz["surplus"] == 1 and before_sz["promised_out"] == 0
+    made = planner.post("/planning/rebalance/request/", {"from": "SC-SZ01", "to": "SC-SH01", "part": "BRK-PAD-F01",
+                                                         "units": "1"})
+    assert made.status_code == 302 and TransferRequest.objects.count() == 1
+    after_sh = suggestion("SC-SH01")
+    assert after_sh["order"] == before_sh["order"] - 1 and after_sh["position"] == before_sh["position"] + 1
+    assert after_sh["requested_in"] == 1 and "1 unit asked of other nodes" in after_sh["why"]
+    assert suggestion("SC-SZ01") is None  # its one spare unit is promised: nothing to lend, nothing to order
+    page = planner.get("/planning/policy/?node=SC-SH01").content.decode()
+    assert "(with 1 unit asked of another node, not yet shipped)" in page
+    # the request withdrawn: the order is back
+    TransferRequest.objects.update(status="cancelled")
+    assert suggestion("SC-SH01")["order"] == before_sh["order"]
+
+
+def test_a_move_from_a_node_to_itself_or_of_no_units_is_refused_at_once(history):
+    from partspool.transfers.models import TransferRequest
+
+    planner = login(history.users["planner"])
+    for posted, said in (({"from": "SC-SZ01", "to": "SC-SZ01", "units": "1"}, "A node cannot borrow from itself."),
+                         ({"from": "SC-SZ01", "to": "SC-SH01", "units": "-3"}, "above zero (got -3)"),
+                         ({"from": "SC-SZ01", "to": "SC-SH01", "units": "0"}, "above zero (got 0)")):
+        response = planner.post("/planning/rebalance/request/", {**posted, "part": "BRK-PAD-F01"},
+                                HTTP_ACCEPT_LANGUAGE="en")
+        assert response.status_code == 400 and said in response.content.decode(), (posted, response.content[:300])
+    assert TransferRequest.objects.count() == 0
+
+
+def test_a_warehouse_is_classed_by_the_demand_it_serves_as_its_levels_are(history):
+    from partspool.planning.policy import node_policy
+
+    planner = login(history.users["planner"])
+    body = planner.get("/api/abc?node=WH-EAST").json()
+    assert set(body["demand_of"]) == {"SC-HZ01", "SC-SH01", "SC-SZ01", "SC-NB01", "WH-EAST"}
+    classes = {r["part"]: r["abc_class"] for r in body["rows"]}
+    levels = node_policy(history.nodes["WH-EAST"]).classes
+    assert classes == {part: str(klass) for part, klass in levels.items()}
+    assert login(history.users["planner"]).get("/api/abc?node=SC-HZ01").json()["demand_of"] == ["SC-HZ01"]
+    page = planner.get("/planning/abc/?node=WH-EAST").content.decode()
+    assert 'id="served"' in page
+    assert 'id="served"' not in planner.get("/planning/abc/?node=SC-HZ01").content.decode()
+    valued = planner.get("/planning/abc/?node=WH-EAST&basis=value", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Demand value, ¥ at cost (12 months)" in valued and "A cut-off 70%" in valued

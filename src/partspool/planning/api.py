@@ -139,7 +139,7 @@ def abc(request: HttpRequest, node: str | None = None, basis: str | None = None)
     nodes = selectors.visible_nodes(request.user, [node] if node else None)  # type: ignore[arg-type]
     result, _parts = policy.abc_for(nodes, basis)
     return {"basis": result.rules.basis, "a_cut": result.rules.a_cut, "b_cut": result.rules.b_cut,
-            "total": result.total, "counts": {str(k): v for k, v in result.class_counts().items()},
+            "demand_of": [n.code for n in policy.served_nodes(nodes)], "total": result.total, "counts": {str(k): v for k, v in result.class_counts().items()},
             "rows": [{"part": r.key, "abc_class": str(r.abc_class), "measure": r.measure, "share": r.share,
                       "cumulative": r.cumulative, "rank": r.rank, "why": abc_reason(r, result.rules)} for r in result.rows]}
 
@@ -171,7 +171,8 @@ def stock_policy(request: HttpRequest, node: str, lead_time: int | None = None, 
                    "why_pooled": pool_reason(c, sizes)}
             for c in result.comparisons],
         "suggestions": [{"part": s.part, "order_up_to": s.order_up_to, "position": s.position,
-                         "order": s.order_quantity, "surplus": s.surplus, "why": suggestion_reason(s)}
+                         "order": s.order_quantity, "surplus": s.surplus, "requested_in": s.requested_in,
+                         "promised_out": s.promised_out, "why": suggestion_reason(s)}
                         for s in suggestions if s.order_quantity or s.surplus],
     }
 

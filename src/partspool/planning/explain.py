@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.text import capfirst
 from django.utils.translation import get_language, gettext_lazy, ngettext, pgettext
 from django.utils.translation import gettext as _
 
@@ -331,6 +332,17 @@ def suggestion_reason(s: Any) -> str:
                  "%(surplus)s could be lent") % facts
     else:
         text = _("%(node)s %(part)s: position %(position)s against level %(level)s → nothing to do") % facts
+    asked, promised = getattr(s, "requested_in", 0), getattr(s, "promised_out", 0)
+    if asked or promised:
+        notes = []
+        if asked:
+            notes.append(ngettext("the position counts %(units)s unit asked of other nodes by transfers not yet "
+                                  "shipped", "the position counts %(units)s units asked of other nodes by transfers "
+                                  "not yet shipped", asked) % {"units": asked})
+        if promised:
+            notes.append(ngettext("%(units)s unit promised to other nodes is held back",
+                                  "%(units)s units promised to other nodes are held back", promised) % {"units": promised})
+        text += ("。" if _sep() == "" else ". ") + capfirst(_("; ").join(notes)) + ("。" if _sep() == "" else ".")
     kept = getattr(s, "old_stock_kept", 0)
     if kept:
         text += ("。" if _sep() == "" else ". ") + _("The level is the family's %(family)s less %(kept)s units of the parts it replaces, kept "

@@ -72,9 +72,9 @@ def abc_for(nodes: list[Node], basis: str | None = None, end: date | None = None
     """ABC of the parts by their demand over the last 12 complete months at these nodes, with the
     planning settings' cut-offs (and basis, unless one is given). A part replaced by another (as the
     stock levels read supersessions) is classed under its last successor, with its demand, as the
-    stock policy classes it."""
+    stock policy classes it. A warehouse brings the demand it serves (``served_nodes``), as its levels read it."""
     totals: dict[int, int] = {}
-    for (_node, part), qty in demand_totals(nodes, ABC_MONTHS, end).items():
+    for (_node, part), qty in demand_totals(served_nodes(nodes), ABC_MONTHS, end).items():
         totals[part] = totals.get(part, 0) + qty
     parts = Part.objects.in_bulk(list(totals))
     heads = supersession_heads(end or last_complete_month())
@@ -88,6 +88,18 @@ def abc_for(nodes: list[Node], basis: str | None = None, end: date | None = None
         parts = {known[n].pk: known[n] for n in by_number}
         totals = {known[n].pk: q for n, q in by_number.items()}
     return _classify(totals, parts, abc_rules(basis)), {p.number: p for p in parts.values()}
+
+
+def served_nodes(nodes: list[Node]) -> list[Node]:
+    """The nodes whose demand ``nodes`` serve together: a service center its own, a regional warehouse its
+    region's, the central warehouse the network's (as ``served_panel`` reads a warehouse's demand), each
+    node once."""
+    if any(n.kind == Node.Kind.CENTRAL_WAREHOUSE for n in nodes):
+        return list(Node.objects.order_by("code"))
+    regions = {n.region_id for n in nodes if n.kind == Node.Kind.REGIONAL_WAREHOUSE}
+    if not regions:
+        return nodes
+    return list(Node.objects.filter(Q(pk__in=[n.pk for n in nodes]) | Q(region_id__in=regions)).order_by("code"))
 
 
 def family_classes(classes: dict[str, str], end: date) -> dict[str, str]:
@@ -558,8 +570,11 @@ def positions_for(node: Node, policy: NodePolicy, option: str = "service_level")
 
 
 def replenishment(node: Node, policy: NodePolicy, option: str = "service_level") -> list[Suggestion]:
-    """Order-up-to suggestions per part at the node, and the surplus that could be lent instead."""
-    return suggest_replenishment(positions_for(node, policy, option), rules.replenishment_rules(rules.current()))
+    """Order-up-to suggestions per part at the node, and the surplus that could be lent instead. Transfers
+    asked for and not yet shipped count (``rebalance_positions``): units asked of another node are not
+    ordered again, and units promised to another are not offered twice."""
+    positions = rebalance_positions([node], [policy], option=option)[node.code]
+    return suggest_replenishment(positions, rules.replenishment_rules(rules.current()))
 
 
 def region_rebalance(nodes: list[Node], *, lead_time: int = 1, max_km: float | None = 600,
@@ -589,12 +604,12 @@ def region_rebalance(nodes: list[Node], *, lead_time: int = 1, max_km: float | N
                      route_cap=trust_caps(nodes))
 
 
-def rebalance_positions(nodes: list[Node], policies: list[NodePolicy],
-                        parts: set[str] | None = None) -> dict[str, list[StockPosition]]:
-    """Each node's positions against its levels (``policies``, in the order of ``nodes``), counting the
-    transfers asked for and not yet shipped: a lender's requested units are held for the borrower
-    (an accepted one is reserved in the stock already), a borrower's requested units and the
-    accepted part of an accepted transfer are on their way. ``parts``: only those part numbers."""
+def rebalance_positions(nodes: list[Node], policies: list[NodePolicy], parts: set[str] | None = None,
+                        option: str = "service_level") -> dict[str, list[StockPosition]]:
+    """Each node's positions against its levels (``policies``, in the order of ``nodes``; ``option``'s
+    levels), counting the transfers asked for and not yet shipped: a lender's requested units are held
+    for the borrower (an accepted one is reserved in the stock already), a borrower's requested units
+    and the accepted part of an accepted transfer are on their way. ``parts``: only those part numbers."""
     from partspool.transfers.models import Status as TransferStatus
     from partspool.transfers.models import TransferRequest
 
@@ -612,11 +627,12 @@ def rebalance_positions(nodes: list[Node], policies: list[NodePolicy],
         units = quantity if status == TransferStatus.REQUESTED else (accepted or 0)
         coming[(borrower, number)] = coming.get((borrower, number), 0) + units
     for node, policy in zip(nodes, policies, strict=True):
-        rows = positions_for(node, policy)
+        rows = positions_for(node, policy, option)
         out[node.code] = [
             replace(p, reserved=min(p.reserved + held.get((p.node, p.part), 0), p.on_hand + p.in_transit
                                     + coming.get((p.node, p.part), 0)),
-                    in_transit=p.in_transit + coming.get((p.node, p.part), 0))
+                    in_transit=p.in_transit + coming.get((p.node, p.part), 0),
+                    requested_in=coming.get((p.node, p.part), 0), promised_out=held.get((p.node, p.part), 0))
             for p in rows if parts is None or p.part in parts]
     return out
 
@@ -628,6 +644,8 @@ def move_levels(user: Any, lender: Node, borrower: Node, lead_time: int = 1, cad
     Both nodes must be in one region the user plans (``rebalance_other_region`` / ``unknown_region``)."""
     from partspool.planning.selectors import region_nodes
 
+    if lender.pk == borrower.pk:
+        raise InvalidInput("same_node", node=lender.code)
     if lender.region_id != borrower.region_id:
         raise InvalidInput("rebalance_other_region", lender=lender.code, borrower=borrower.code)
     nodes = region_nodes(user, lender.region.code)
@@ -685,7 +703,7 @@ def trust_caps(nodes: list[Node]) -> Any:
     return cap
 
 
-def surplus_elsewhere(node: Node) -> dict[str, int]:
+def free_elsewhere(node: Node) -> dict[str, int]:
     """Free units of each part held elsewhere in the node's region (a quick hint beside an order)."""
     rows = (Stock.objects.filter(node__region_id=node.region_id, on_hand__gt=F("reserved")).exclude(node=node)
             .values_list("part__number", F("on_hand") - F("reserved")))

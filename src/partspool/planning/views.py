@@ -269,13 +269,21 @@ def abc(request: HttpRequest) -> HttpResponse:
     replaces: dict[str, list[str]] = {}
     for old, (head, _on) in policy.supersession_heads(selectors.last_complete_month()).items():
         replaces.setdefault(head, []).append(old)
+    by_value = basis == "value"
     figure = go.Figure()
-    figure.add_trace(go.Bar(x=[r.key for r in result.rows], y=[r.measure for r in result.rows], name=_("demand"),
+    figure.add_trace(go.Bar(x=[r.key for r in result.rows], y=[r.measure for r in result.rows],
+                            name=_("demand value (¥ at cost)") if by_value else _("demand (units)"),
                             marker_color=["#b91c1c" if r.abc_class == "A" else "#b45309" if r.abc_class == "B"
                                           else "#9fb7d1" for r in result.rows]))
     figure.add_trace(go.Scatter(x=[r.key for r in result.rows], y=[r.cumulative * 100 for r in result.rows],
                                 yaxis="y2", name=_("cumulative %"), line={"color": "#1d2733"}))
-    figure.update_layout(margin={"l": 40, "r": 40, "t": 30, "b": 40}, height=340, title=_("Pareto of demand"),
+    for cut, label in ((saved.abc_a_cut, _("A cut-off")), (saved.abc_b_cut, _("B cut-off"))):
+        figure.add_shape(type="line", xref="paper", x0=0, x1=1, yref="y2", y0=cut * 100, y1=cut * 100,
+                         line={"color": "#6b7280", "dash": "dot", "width": 1})
+        figure.add_annotation(xref="paper", x=1, yref="y2", y=cut * 100, text=f"{label} {cut:.0%}", showarrow=False,
+                              xanchor="right", yanchor="bottom", font={"size": 10, "color": "#6b7280"})
+    figure.update_layout(margin={"l": 40, "r": 40, "t": 30, "b": 40}, height=340,
+                         title=_("Pareto of demand value") if by_value else _("Pareto of demand"),
                          xaxis={"showticklabels": False}, yaxis2={"overlaying": "y", "side": "right", "range": [0, 105]})
     services = rules.service_policies(saved)
     return render(request, "planning/abc.html", {
@@ -284,7 +292,8 @@ def abc(request: HttpRequest) -> HttpResponse:
         "chart": figure.to_html(full_html=False, include_plotlyjs=False, config={"displaylogo": False}),
         "nodes": selectors.visible_nodes(user), "q": request.GET, "basis": basis, "parts": parts,
         "services": [(c, services.for_class(c)) for c in ("A", "B", "C")], "settings": saved,
-        "holding": HOLDING, "refill": REFILL})
+        "holding": HOLDING, "refill": REFILL,
+        "warehouse": bool(code) and any(n.kind != n.Kind.SERVICE_CENTER for n in nodes)})
 
 
 @role_page
@@ -295,7 +304,7 @@ def stock_policy(request: HttpRequest) -> HttpResponse:
     option = policy.check_option(request.GET.get("option") or "service_level")
     result = policy.node_policy(node, lead_time=lead, cadence=cadence)
     suggestions = policy.replenishment(node, result, option)
-    elsewhere = policy.surplus_elsewhere(node)
+    elsewhere = policy.free_elsewhere(node)
     sizes = pool_sizes(result.comparisons)
     return render(request, "planning/policy.html", {
         "node": node, "lead_time": lead, "nodes": selectors.visible_nodes(user), "option": option,
@@ -341,6 +350,10 @@ def rebalance_request(request: HttpRequest) -> HttpResponse:
     borrower, lender = node_get(code=data.get("to", "")), node_get(code=data.get("from", ""))
     part = part_get(number=data.get("part", ""))
     units = _int(data.get("units", ""), 0, "quantity_not_positive")
+    if units < 1:  # refused before the region's levels are worked out
+        raise InvalidInput("quantity_not_positive", quantity=units)
+    if lender.pk == borrower.pk:
+        raise InvalidInput("same_node", node=lender.code)
     _chosen, lead_time, _days, cadence = _review(data)
     review_on = None
     if cadence is not None and data.get("review_on"):  # the day the plan's weekly levels were set at

@@ -2,7 +2,8 @@
 
 For each node x part with an order-up-to level S:
 
-* inventory position = on hand + in transit (ordered or being transferred in) - reserved;
+* inventory position = on hand + in transit (ordered, being transferred in, or asked of another node by
+  a transfer request not yet shipped) - reserved (including units other nodes asked of this one);
 * suggested order = S - position when the position is below S, else 0;
 * surplus = what sits above S plus a margin, capped at the free stock on the shelf
   (on hand - reserved): the units another node could borrow without this one going short.
@@ -51,9 +52,11 @@ class StockPosition:
     unit_cost: float = 0.0
     run_down: bool = False  # replaced by another part: never ordered nor short; ``order_up_to`` is what is kept
     old_stock_kept: int = 0  # a successor: units of the parts it replaces kept for its family (its level is net)
+    requested_in: int = 0  # of ``in_transit``: units asked of other nodes by transfers not yet shipped
+    promised_out: int = 0  # of ``reserved``: units other nodes asked of this one, not yet shipped
 
     def __post_init__(self) -> None:
-        for name in ("on_hand", "order_up_to", "in_transit", "reserved"):
+        for name in ("on_hand", "order_up_to", "in_transit", "reserved", "requested_in", "promised_out"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{self.node}/{self.part}: {name} must be 0 or more")
         if self.reserved > self.on_hand + self.in_transit:
@@ -84,6 +87,8 @@ class Suggestion:
     order_quantity: int
     surplus: int
     old_stock_kept: int = 0  # a successor: its family's level less this much of the replaced parts' stock
+    requested_in: int = 0  # of the position: units asked of other nodes, not yet shipped
+    promised_out: int = 0  # taken off the position: units promised to other nodes, not yet shipped
 
     @property
     def shortfall(self) -> int:
@@ -96,6 +101,9 @@ class Suggestion:
         if self.old_stock_kept:
             head += f" (the family's {self.order_up_to + self.old_stock_kept} less {self.old_stock_kept} of the " \
                     "replaced parts' stock still to be used up)"
+        if self.requested_in or self.promised_out:
+            head += f" ({self.requested_in} asked of other nodes counted in, {self.promised_out} promised to " \
+                    "others held back)"
         if self.order_quantity:
             return f"{head} -> order {self.order_quantity}"
         if self.surplus:
@@ -132,5 +140,5 @@ def suggest_replenishment(
             margin = margins[level] = rules.margin(level)
         surplus = max(min(position - level - margin, p.free), 0)
         out.append(Suggestion(p.node, p.part, level, position, margin, max(level - position, 0), surplus,
-                              p.old_stock_kept))
+                              p.old_stock_kept, p.requested_in, p.promised_out))
     return out
