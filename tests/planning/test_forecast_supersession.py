@@ -84,7 +84,9 @@ def test_the_replaced_part_demand_is_reviewed_against_the_successor_forecast(his
     assert review["accuracy"] is not None
     line = ReviewLine.objects.get(node=hz, part=new, month=month)
     assert line.actual == 6 + (own.quantity if own else 0) and line.run_id == made["id"]
-    assert line.forecast == pytest.approx(_rows(made)[("SC-HZ01", "BRK-PAD-F02")]["forecast"][1], abs=1e-3)
+    row = _rows(made)[("SC-HZ01", "BRK-PAD-F02")]
+    assert row["first_month"] == f"{month:%Y-%m-%d}"  # the month reviewed is the run's first forecast
+    assert line.forecast == pytest.approx(row["forecast"][0], abs=1e-3)
     assert not ReviewLine.objects.filter(node=hz, part=old, month=month).exists()  # no miss at forecast 0
 
 

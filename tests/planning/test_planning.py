@@ -707,3 +707,35 @@ def test_a_warehouse_is_classed_by_the_demand_it_serves_as_its_levels_are(histor
     assert 'id="served"' not in planner.get("/planning/abc/?node=SC-HZ01").content.decode()
     valued = planner.get("/planning/abc/?node=WH-EAST&basis=value", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Demand value, ¥ at cost (12 months)" in valued and "A cut-off 70%" in valued
+
+
+def test_a_forecast_reads_no_zeros_from_before_a_nodes_first_record(history):
+    """History cut three months after the records begin: the months before them are not sales of nothing.
+    Each series is forecast from the months there are, by its average where they are too few to back-test,
+    and says so; a center that opened later is read from its opening on."""
+    from partspool.network.models import DemandRecord
+    from partspool.planning.models import ForecastSeries
+    from partspool.planning.selectors import demand_panel, last_complete_month, month_add
+    from partspool.planning.services import forecast_run
+
+    first = month_add(last_complete_month(), -35)
+    end = month_add(first, 2)
+    hz = history.nodes["SC-HZ01"]
+    pads = list(DemandRecord.objects.filter(node=hz, part=history.parts["F01"], month__lte=end)
+                .order_by("month").values_list("quantity", flat=True))
+    run = forecast_run(user=history.users["planner"], nodes=["SC-HZ01"], horizon=2, history_end=end)
+    row = ForecastSeries.objects.get(run=run, node=hz, part=history.parts["F01"])
+    assert row.forecast[0] == pytest.approx(sum(pads) / 3, abs=1e-3)  # kept to 3 decimals
+    assert (row.method, row.explanation["origins"]) == ("HistoricAverage", 0)
+    page = login(history.users["planner"]).get(f"/planning/runs/{run.pk}/", HTTP_ACCEPT_LANGUAGE="en")
+    assert "Not back-tested (the history is too short" in page.content.decode()
+    # a center whose records begin 12 months before the end: 12 months read, none invented before them
+    nb = history.nodes["SC-NB01"]
+    opened = month_add(last_complete_month(), -11)
+    DemandRecord.objects.bulk_create([DemandRecord(node=nb, part=history.parts["F01"], month=month_add(opened, k),
+                                                   quantity=6) for k in range(12)])
+    frame = demand_panel([nb, hz])
+    assert len(frame[frame["unique_id"] == "SC-NB01|BRK-PAD-F01"]) == 12
+    assert len(frame[frame["unique_id"] == "SC-HZ01|BRK-PAD-F01"]) == 36
+    run = forecast_run(user=history.users["planner"], nodes=["SC-NB01"], horizon=1)
+    assert ForecastSeries.objects.get(run=run, node=nb).forecast[0] == pytest.approx(6, rel=0.05)

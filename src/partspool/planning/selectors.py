@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-from django.db.models import Count, OuterRef, QuerySet, Subquery, Sum
+from django.db.models import Count, Min, OuterRef, QuerySet, Subquery, Sum
 from django.utils import timezone
 
 from partspool.accounts.permissions import managed_node_ids, require_role
@@ -82,7 +82,11 @@ def region_nodes(user: User, region: str) -> list[Node]:
 def demand_panel(nodes: list[Node], months: int = 36, end: date | None = None,
                  parts: list[Part] | None = None) -> pd.DataFrame:
     """Monthly demand as a long frame ``unique_id, ds, y`` with the zero months filled in; only
-    node × part pairs with some demand in the window."""
+    node × part pairs with some demand in the window.
+
+    A node's months before its first demand record of all (the network's demand loaded from a later
+    month, a center that opened since) are left out, not filled with zeros: nothing was recorded there,
+    which is not the same as nothing sold, and a forecast read from them would be far too low."""
     if months < 1:
         raise InvalidInput("invalid_input")
     end = end or last_complete_month()
@@ -95,17 +99,26 @@ def demand_panel(nodes: list[Node], months: int = 36, end: date | None = None,
         return pd.DataFrame({"unique_id": pd.Series(dtype=str), "ds": pd.Series(dtype="datetime64[ns]"),
                              "y": pd.Series(dtype=float)})
     frame = pd.DataFrame(data, columns=["node", "part", "ds", "y"])
-    return _filled(frame["node"] + SEP + frame["part"], frame["ds"], frame["y"], start, end)
+    firsts = dict(DemandRecord.objects.filter(node__in=nodes).values("node__code").annotate(first=Min("month"))
+                  .values_list("node__code", "first"))
+    return _filled(frame["node"] + SEP + frame["part"], frame["ds"], frame["y"], start, end, firsts)
 
 
-def _filled(ids: Any, months: Any, quantities: Any, start: date, end: date) -> pd.DataFrame:
+def _filled(ids: Any, months: Any, quantities: Any, start: date, end: date,
+            firsts: dict[str, date] | None = None) -> pd.DataFrame:
     """A long frame ``unique_id, ds, y`` with every month from ``start`` to ``end`` of each id (0 where
-    nothing was recorded), sorted by id and month."""
+    nothing was recorded), sorted by id and month. ``firsts``: per node code, the first month it has
+    records of; an id's months before its node's are left out."""
     frame = pd.DataFrame({"unique_id": ids, "ds": pd.to_datetime(months), "y": quantities})
     calendar = pd.date_range(pd.Timestamp(start), pd.Timestamp(end), freq="MS")
     wide = frame.pivot_table(index="unique_id", columns="ds", values="y",
                              aggfunc="sum").reindex(columns=calendar, fill_value=0).fillna(0)
-    long = wide.stack().rename("y").reset_index()
+    if firsts and any(first > start for first in firsts.values()):
+        node_first = pd.to_datetime(pd.Series(wide.index.str.split(SEP).str[0]).map(firsts)).to_numpy()
+        wide = wide.mask(wide.columns.to_numpy()[None, :] < node_first[:, None])
+        long = wide.stack(future_stack=True).dropna().rename("y").reset_index()
+    else:
+        long = wide.stack().rename("y").reset_index()
     long.columns = ["unique_id", "ds", "y"]
     long["y"] = long["y"].astype(float)
     return long.sort_values(["unique_id", "ds"], kind="stable").reset_index(drop=True)

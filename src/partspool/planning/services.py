@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import time
@@ -14,6 +15,7 @@ from django.db import transaction
 
 from partspool.accounts.permissions import CENTRAL_ROLES, can_manage_node, require_role
 from partspool.core.forecasting import ForecastInputError, canonical_method, forecast
+from partspool.core.forecasting.settings import DEFAULT_SETTINGS
 from partspool.errors import InvalidInput, NotPermitted, control_character
 from partspool.network.models import DemandRecord, Node, Part
 from partspool.network.selectors import months_back
@@ -97,7 +99,10 @@ def forecast_run(*, user: User, nodes: list[str] | None = None, horizon: int = 3
     frame, folded = families(frame, heads)
     started = time.perf_counter()
     try:
-        result = forecast(frame, horizon, method=method, engine=engine)
+        # a series with too little history to back-test (a node whose records start late) is forecast by its
+        # average, and its explanation says why, rather than the whole run refused
+        result = forecast(frame, horizon, method=method, engine=engine,
+                          settings=dataclasses.replace(DEFAULT_SETTINGS, short_series="fallback"))
     except ForecastInputError as error:
         raise InvalidInput("forecast_input", detail=str(error)) from None
     seconds = time.perf_counter() - started
