@@ -377,6 +377,19 @@ def test_annual_plan_with_scenario_switches(history):
     assert 'id="plan"' in page and "BRK-PAD-F01" in page
 
 
+def test_annual_plan_reads_two_years_even_where_the_records_begin_later(history):
+    """Six months of records only: the plan still reads its two years month for month (the months before
+    the records as none), rather than failing on a history shorter than a year."""
+    from partspool.network.models import DemandRecord
+    from partspool.planning.selectors import last_complete_month, month_add
+
+    DemandRecord.objects.filter(month__lt=month_add(last_complete_month(), -5)).delete()
+    body = login(history.users["planner"]).get("/api/annual-plan?growth=0").json()
+    pads = next(line for line in body["lines"] if line["part"] == "BRK-PAD-F01")
+    kept = sum(DemandRecord.objects.filter(part__number="BRK-PAD-F01").values_list("quantity", flat=True))
+    assert pads["last_year"] == pytest.approx(kept)
+
+
 def test_annual_plan_moves_an_air_conditioning_summer_earlier_in_api_and_page(history):
     from decimal import Decimal
 

@@ -737,7 +737,12 @@ def plan_for(nodes: list[Node], scenario: Any, end: date | None = None) -> list[
         frame = frame.assign(part=frame["unique_id"].map(lambda u: heads.get(split_id(u)[1], (split_id(u)[1],))[0]))
         for number in sorted({split_id(u)[1] for u in frame["unique_id"].unique()} & set(heads)):
             replaces.setdefault(heads[number][0], []).append(number)
-        totals = frame.groupby(["part", "ds"], sort=True)["y"].sum().reset_index()
+        # month for month over the whole window: the plan reads two years (a month no node had records of
+        # yet counts as none, as the plan always read it; a forecast run leaves such months out)
+        calendar = pd.date_range(pd.Timestamp(month_add(end, -23)), pd.Timestamp(end), freq="MS")
+        totals = (frame.groupby(["part", "ds"], sort=True)["y"].sum().unstack(fill_value=0.0)
+                  .reindex(columns=calendar, fill_value=0.0).stack().rename("y").reset_index())
+        totals.columns = ["part", "ds", "y"]
         categories = dict(Part.objects.filter(number__in=set(totals["part"])).values_list("number", "category"))
         histories = [PartHistory(part=str(part), category=categories.get(str(part), ""),
                                  months=[d.month for d in group["ds"]], demand=list(group["y"].astype(float)))
