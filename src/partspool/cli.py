@@ -29,7 +29,9 @@ def _user(username: str) -> Any:
 
 
 def _fail(error: Any) -> int:
-    print(f"error: {error.message()}", file=sys.stderr)
+    from partspool.cli_messages import error_line
+
+    print(error_line(error.message()), file=sys.stderr)  # in the command's language, as its message
     problems = error.data.get("problems") if hasattr(error, "data") else None
     if problems:
         print(f"{'row':>6}  {'column':<16} {'problem':<22} detail", file=sys.stderr)

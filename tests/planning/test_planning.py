@@ -665,6 +665,29 @@ def test_a_winner_without_error_is_not_said_to_beat_its_runner_up_by_zero_percen
         explanation, "baseline")
 
 
+def test_a_mix_is_not_said_to_be_the_back_tests_best_and_its_own_score_is_shown():
+    """The back-test ranks single methods; the forecast used is a mix of the best few, which may score worse
+    than the best alone there. The basis names the best alone as such, and the mix's own score."""
+    import numpy as np
+
+    from partspool.core.forecasting.selection import _explain
+    from partspool.planning.explain import forecast_basis, method_reason
+
+    mix = "Weighted[HistoricAverage|TSB]"
+    explanation = {"winner": "HistoricAverage", "winner_rmsse": 1.2996, "runner_up": "TSB", "runner_up_rmsse": 1.3395,
+                   "margin": 0.031, "origins": 4, "rmsse": 1.3459, "weights": "HistoricAverage 0.51; TSB 0.49"}
+    basis = forecast_basis(explanation, mix)
+    assert "a mix of the best methods of the back-test over 4 origins" in basis
+    assert "the best alone, HistoricAverage, 3.1% ahead of TSB" in basis and "the mix scored RMSSE 1.346" in basis
+    assert "best of the back-test" not in basis
+    assert "The mix itself scored RMSSE 1.346 on the same back-test." in method_reason(explanation)
+    # the core's own words: no "0% behind" a winner without error
+    text = _explain("TSB", ("TSB",), (("TSB", 0.0), ("SESOpt", 0.057)), "SESOpt", 0.0, 4, 3, 0.0, 0.0, 1.0, 8,
+                    "inverse_mse", np.ones(1), 1.0)
+    assert "0% behind" not in text and "runner-up SESOpt (0.057), behind the best single method TSB, which made " \
+        "no error" in text
+
+
 def test_orders_count_transfers_asked_for_and_a_lender_does_not_offer_promised_units_twice(history):
     """A move turned into a transfer request: the borrower's order shrinks by the units asked for, the
     lender's surplus by the units promised, on the page, the API and the reasons, until it ships."""

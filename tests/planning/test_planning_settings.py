@@ -183,6 +183,32 @@ def test_a_manager_reviews_only_the_own_center(history):
     assert {m["node"] for m in review["misses"]} <= {"SC-HZ01"}
 
 
+def test_a_parts_class_in_the_review_is_the_same_whoever_reads_it(history):
+    """上海 sells far more of the revised pads than anything else: network-wide they are the A part and the
+    old pads B, though at 杭州 alone the old pads would be A. The review classes by the network's ABC, so
+    杭州's misses carry the same class for its manager as for the planner."""
+    from partspool.network.models import DemandRecord
+    from partspool.planning.policy import abc_for
+
+    planner = login(history.users["planner"])
+    end = last_complete_month()
+    _runs(planner, [month_add(end, -2)])
+    month = month_add(end, -1)
+    DemandRecord.objects.create(node=history.nodes["SC-SH01"], part=history.parts["F02"], month=month_add(end, -3),
+                                quantity=600)
+    network = {r.key: str(r.abc_class) for r in abc_for(list(history.nodes.values()), end=month)[0].rows}
+    own = {r.key: str(r.abc_class) for r in abc_for([history.nodes["SC-HZ01"]], end=month)[0].rows}
+    assert network["BRK-PAD-F01"] != own["BRK-PAD-F01"]  # the case this test is about
+    seen = {}
+    for who in ("planner", "manager"):
+        review = login(history.users[who]).get(f"/api/forecast-review?month={month:%Y-%m}").json()
+        seen[who] = {m["part"]: m["abc_class"] for m in review["misses"] if m["node"] == "SC-HZ01"}
+    assert seen["planner"] == seen["manager"] and seen["manager"]
+    assert all(klass == network[part] for part, klass in seen["manager"].items())
+    page = login(history.users["manager"]).get(f"/planning/review/?month={month:%Y-%m}").content.decode()
+    assert 'id="classes-from"' in page
+
+
 def test_managers_write_why_a_forecast_missed_and_it_reaches_the_review(history, tmp_path):
     planner, hz = login(history.users["planner"]), login(history.users["manager"])
     end = last_complete_month()
@@ -538,3 +564,13 @@ def test_the_network_reviews_weekly_once_a_planner_says_so(history, capsys):
     assert 'name="policy_review"' in settings_page and '<option value="week" selected>' in settings_page
     assert planner.post("/planning/settings/", {"policy_review": "month", "policy_lead_months": "2"}).status_code == 200
     assert hz.get("/api/stock-policy?node=SC-HZ01").json()["lead_time"] == 2
+
+
+def test_a_command_line_refusal_is_in_the_commands_language(history, capsys):
+    from partspool.cli import main
+
+    assert main(["forecast-run", "--as", "hz_manager", "--node", "SC-GZ01"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("错误：") and "error:" not in err
+    assert main(["forecast-run", "--as", "hz_manager", "--node", "SC-GZ01", "--lang", "en"]) == 2
+    assert capsys.readouterr().err.startswith("error: ")

@@ -76,6 +76,9 @@ def _method_reason(explanation: dict[str, Any], asked: str) -> str:
         shares = "; ".join(f"{name} {float(w):.0%}" for name, w in
                            (part.strip().rsplit(" ", 1) for part in str(weights).split(";")))
         text += _sep() + _("The forecast combines the best methods (weights: %(shares)s).") % {"shares": shares}
+        mixed = _number(explanation.get("rmsse"))
+        if mixed is not None:
+            text += _sep() + _("The mix itself scored RMSSE %(score)s on the same back-test.") % {"score": _score(mixed)}
     if explanation.get("adjusted"):
         text += _sep() + _("Methods without a seasonal pattern of their own were run on demand adjusted for this "
                         "part's season and growth, then put back on its scale.")
@@ -103,6 +106,20 @@ def forecast_basis(explanation: dict[str, Any] | None, method: str) -> str:
     method = method.replace("|", " | ")  # a combination's members, with room to wrap between them
     if not explanation.get("winner") or origins == 0:
         text = _("%(method)s, not back-tested") % {"method": method}
+    elif "[" in method:  # a mix of the best methods: the back-test ranked its members, not the mix
+        facts = {"method": method, "origins": origins, "winner": explanation.get("winner"), "runner": runner,
+                 "margin": round(100 * float(explanation.get("margin") or 0), 1)}
+        if runner and _perfect(explanation):
+            text = _("%(method)s: a mix of the best methods of the back-test over %(origins)s origins (the best "
+                     "alone, %(winner)s, without error, ahead of %(runner)s)") % facts
+        elif runner:
+            text = _("%(method)s: a mix of the best methods of the back-test over %(origins)s origins (the best "
+                     "alone, %(winner)s, %(margin)s%% ahead of %(runner)s)") % facts
+        else:
+            text = _("%(method)s: a mix of the best methods of the back-test over %(origins)s origins") % facts
+        mixed = _number(explanation.get("rmsse"))
+        if mixed is not None:
+            text += _("; ") + _("the mix scored RMSSE %(score)s there") % {"score": _score(mixed)}
     elif runner and _perfect(explanation):
         text = _("%(method)s: best of the back-test over %(origins)s origins, without error, ahead of "
                  "%(runner)s") % {"method": method, "origins": origins, "runner": runner}

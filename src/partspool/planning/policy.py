@@ -127,12 +127,15 @@ def _abc_per_node(nodes: list[Node], frame: Any, basis: str | None, end: date) -
 
 
 def review_for(user: Any, month: date) -> dict[str, Any]:
-    """The monthly forecast review of ``month`` with the parts classed by the planning settings' ABC."""
-    from partspool.planning.selectors import forecast_review, visible_nodes
+    """The monthly forecast review of ``month`` with the parts classed by the planning settings' ABC of the
+    whole network's demand in the 12 months to ``month``: the same classes whoever reads the review, so a
+    center's accuracy per class is the same figure in its manager's review and in the planner's (classed
+    over each reader's own nodes, a part could be A for one and B for the other)."""
+    from partspool.planning.selectors import forecast_review
 
     if month > last_complete_month():
         raise InvalidInput("review_month_open", month=f"{month:%Y-%m}")
-    abc, _parts = abc_for(visible_nodes(user), end=month)
+    abc, _parts = abc_for(list(Node.objects.all()), end=month)
     # a replaced part's own lines (a run made before its supersession) count in its family's class
     return forecast_review(user, month, family_classes({r.key: str(r.abc_class) for r in abc.rows}, month))
 

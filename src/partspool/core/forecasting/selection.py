@@ -403,7 +403,11 @@ def _explain(used: str, members: tuple[str, ...], scores: tuple[tuple[str, float
     kind = {"median": "median", "mean": "mean"}.get(how, "mean weighted by 1 / back-test MSE")
     head = (f"{kind} of the {len(members)} best of {tried} methods" if len(members) > 1
             else f"{used}, the best of {tried} methods")
-    behind = f"; runner-up {runner}, {margin:.0%} behind the best single method {scores[0][0]}" if runner else ""
+    if runner and scores[0][1] == 0 and score_of.get(runner, 0) > 0:  # no relative margin over no error
+        behind = f"; runner-up {runner} ({_fmt(score_of[runner])}), behind the best single method {scores[0][0]}, " \
+                 "which made no error"
+    else:
+        behind = f"; runner-up {runner}, {margin:.0%} behind the best single method {scores[0][0]}" if runner else ""
     acc = "n/a" if not np.isfinite(accuracy) else f"{accuracy:.0%}"
     recency = f", each older origin weighted × {decay:g}" if decay != 1 and origins > 1 else ""
     return (f"{head} in a back-test over {origins} origin(s) × {h} period(s){recency} (RMSSE: {listed}){behind}; "
