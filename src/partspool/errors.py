@@ -180,6 +180,9 @@ MESSAGES = {
         "These nodes have %(series)s parts with demand; a page or API request forecasts at most %(most)s. Choose "
         "fewer nodes, or run it as a batch job: partspool forecast-run --engine dask."),
     "review_month_open": lambda: _("%(month)s is not over yet: only months that are over can be reviewed."),
+    "review_note_replaced": lambda: _(
+        "%(part)s has been replaced by %(successor)s, and its demand at %(node)s is reviewed under %(successor)s: "
+        "write the note there."),
     "review_note_no_forecast": lambda: _(
         "No forecast of %(part)s at %(node)s was made before %(month)s: there is no miss to explain."),
     "text_too_long": lambda: _("%(field)s is longer than %(most)s characters."),

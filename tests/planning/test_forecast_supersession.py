@@ -149,3 +149,43 @@ def test_abc_classes_a_replaced_part_under_its_successor_as_the_stock_policy_doe
     assert policy_class["BRK-PAD-F02"] == "A"
     page = planner.get("/planning/abc/").content.decode()
     assert "with the demand of BRK-PAD-F01, which it replaces" in page
+
+
+def test_an_emergency_blamed_on_a_replaced_parts_forecast_reaches_its_successor(history):
+    """A forecast-miss emergency on the old number, after the supersession: the successor, forecast on the
+    family's demand, carries the risk note; a review note on the old number is pointed to the successor."""
+    from datetime import datetime, time, timedelta
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from partspool.emergencies import services
+    from partspool.emergencies.models import EmergencyCase
+    from partspool.planning.selectors import month_start
+
+    _in_force(4)
+    end = last_complete_month()
+    planner = login(history.users["planner"])
+    # the review of last month: its next month is forecast by a run ending last month
+    made = planner.post("/api/forecast-runs", {"nodes": ["SC-HZ01"], "history_end": f"{end:%Y-%m}", "horizon": 2},
+                        content_type=JSON).json()
+    assert ("SC-HZ01", "BRK-PAD-F02") in _rows(made)
+    case = services.case_open(user=history.users["manager"], center=history.nodes["SC-HZ01"], customer_name="客户",
+                              customer_type="regular", ltv=Decimal(20000), part=history.parts["F01"], quantity=1,
+                              deadline=timezone.now() + timedelta(hours=20), vehicle_usable=False)
+    closed = datetime.combine(month_start(end).date() + timedelta(days=3), time(12),
+                              tzinfo=timezone.get_default_timezone())
+    EmergencyCase.objects.filter(pk=case.pk).update(status="closed", closed_at=closed, root_cause="forecast_miss")
+    review = login(history.users["manager"]).get(f"/api/forecast-review?month={end:%Y-%m}",
+                                                 HTTP_ACCEPT_LANGUAGE="en").json()
+    row = next(r for r in review["next_month"] if (r["node"], r["part"]) == ("SC-HZ01", "BRK-PAD-F02"))
+    assert f"{case.number} (BRK-PAD-F01)" in row["risk"]
+    assert next(f for f in review["flagged"] if f["case"] == case.number)["family"] == "BRK-PAD-F02"
+    # a note on the old number: the review counts its demand under the successor, and says so
+    _run_in_time(history)
+    month = month_add(end, -1)
+    body = login(history.users["manager"]).put("/api/forecast-review/notes", {
+        "month": f"{month:%Y-%m}", "node": "SC-HZ01", "part": "BRK-PAD-F01", "cause": "x"},
+        content_type=JSON, HTTP_ACCEPT_LANGUAGE="en")
+    assert body.status_code == 400 and body.json()["code"] == "review_note_replaced"
+    assert "replaced by BRK-PAD-F02" in body.json()["message"]

@@ -155,7 +155,10 @@ def forecast_risks(row: dict[str, Any], this_month: dict[str, Any] | None, flagg
     if this_month is not None and big_miss(this_month["forecast"], this_month["actual"]):
         notes.append(_("missed by half or more this month: forecast %(forecast)s, actual %(actual)s") % {
             "forecast": this_month["forecast"], "actual": this_month["actual"]})
-    cases = sorted({f["case"] for f in flagged if (f["part"], f["node"]) == (row["part"], row["node"])})
+    # a case on a part since replaced counts for its successor, which is forecast on the family's demand
+    cases = sorted({f["case"] if f["part"] == row["part"] else f"{f['case']} ({f['part']})" for f in flagged
+                    if (f.get("family") or f["part"], f["node"]) == (row["part"], row["node"])
+                    or (f["part"], f["node"]) == (row["part"], row["node"])})
     if cases:
         notes.append(ngettext("an emergency blamed a forecast miss on this part (%(cases)s)",
                               "emergencies blamed forecast misses on this part (%(cases)s)", len(cases))

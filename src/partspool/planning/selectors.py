@@ -386,6 +386,12 @@ def forecast_review(user: User, month: date, classes: dict[str, str] | None = No
                        "closed": f"{timezone.localtime(c.closed_at, timezone.get_default_timezone()):%Y-%m-%d}"
                        if c.closed_at else ""}
                       for c in flagged if scope is None or c.center_id in scope]
+    from partspool.planning.policy import supersession_heads
+
+    heads = supersession_heads(month)  # a flagged part since replaced: its successor carries its demand
+    for row in out["flagged"]:
+        if row["part"] in heads:
+            row["family"] = heads[row["part"]][0]
     out["regions"] = regional_observations(month, scope, out["flagged"])
     for row in out["regions"]:
         row["observation"] = region_observation(row)

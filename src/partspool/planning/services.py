@@ -198,6 +198,11 @@ def review_note(*, user: User, month: date, node: Node, part: Part, cause: str, 
         return None
     store_months(month, month, {node.pk})
     if not ReviewLine.objects.filter(node=node, part=part, month=month).exists():
+        from partspool.planning.policy import supersession_heads
+
+        head = supersession_heads(month).get(part.number)
+        if head is not None and ReviewLine.objects.filter(node=node, part__number=head[0], month=month).exists():
+            raise InvalidInput("review_note_replaced", part=part.number, successor=head[0], node=node.code)
         raise InvalidInput("review_note_no_forecast", node=node.code, part=part.number, month=f"{month:%Y-%m}")
     note, _created = ReviewNote.objects.update_or_create(
         node=node, part=part, month=month, defaults={"cause": cause, "action": action, "updated_by": user})
