@@ -654,7 +654,7 @@ def test_a_regions_demand_models_are_fitted_once_until_its_demand_changes(histor
     assert level.order_up_to > before.order_up_to
 
 
-def test_a_winner_without_error_is_not_said_to_beat_its_runner_up_by_zero_percent():
+def test_a_winner_without_error_is_not_said_to_beat_its_runner_up_by_zero_percent(english):
     from partspool.planning.explain import forecast_basis, method_reason
 
     explanation = {"winner": "baseline", "winner_rmsse": 0.0, "runner_up": "SESOpt", "runner_up_rmsse": 0.036,
@@ -665,7 +665,15 @@ def test_a_winner_without_error_is_not_said_to_beat_its_runner_up_by_zero_percen
         explanation, "baseline")
 
 
-def test_a_mix_is_not_said_to_be_the_back_tests_best_and_its_own_score_is_shown():
+@pytest.fixture
+def english():
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
+def test_a_mix_is_not_said_to_be_the_back_tests_best_and_its_own_score_is_shown(english):
     """The back-test ranks single methods; the forecast used is a mix of the best few, which may score worse
     than the best alone there. The basis names the best alone as such, and the mix's own score."""
     import numpy as np
@@ -775,3 +783,18 @@ def test_a_forecast_reads_no_zeros_from_before_a_nodes_first_record(history):
     assert len(frame[frame["unique_id"] == "SC-HZ01|BRK-PAD-F01"]) == 36
     run = forecast_run(user=history.users["planner"], nodes=["SC-NB01"], horizon=1)
     assert ForecastSeries.objects.get(run=run, node=nb).forecast[0] == pytest.approx(6, rel=0.05)
+
+
+def test_the_rebalancing_page_says_why_nothing_moves_and_what_is_still_short(history):
+    from partspool.planning import rules
+
+    planner = login(history.users["planner"])
+    page = planner.get("/planning/rebalance/?region=EAST", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Routes up to 600 km by road" in page and 'id="still-short"' in page
+    body = planner.get("/api/rebalance?region=EAST").json()
+    short = {p["part"]: p["still_short"] for p in body["parts"] if p["still_short"] > 0}
+    assert short and all(f"<td>{part}</td>" in page for part in short)
+    rules.update(user=history.users["planner"], changes={"rebalance_max_km": 0})
+    page = planner.get("/planning/rebalance/?region=EAST", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Routes up to 0 km" in page and "no route between them is allowed" in page
+    assert "no node is below its level where another has surplus" not in page

@@ -331,11 +331,18 @@ def rebalancing(request: HttpRequest) -> HttpResponse:
     review, lead_time, days, cadence = _review(request.GET)
     # the day the weekly levels are set at, once: the plan and the moves it posts read the same one
     review_on = policy.review_day(selectors.last_complete_month(), None) if cadence else None
+    max_km = rules.current().rebalance_max_km
     if code:
         plan = policy.region_rebalance(selectors.region_nodes(user, code), lead_time=lead_time,
-                                       max_km=rules.current().rebalance_max_km, cadence=cadence,
+                                       max_km=max_km, cadence=cadence,
                                        review_on=review_on)
+    # parts with surplus at one node and a shortfall at another that no move served: the routes between
+    # them are beyond the distance limit (or capped), which the page says instead of "nothing to move"
+    unserved = [b for b in plan.parts if min(b.surplus, b.shortfall) > b.moved] if plan else []
+    short = sorted((b for b in plan.parts if b.still_short > 0), key=lambda b: (-b.still_short, b.part)) if plan else []
     return render(request, "planning/rebalance.html", {
+        "max_km": max_km, "unserved": len(unserved), "short": short[:50], "short_parts": len(short),
+        "short_units": sum(b.still_short for b in short),
         "regions": regions, "region": code, "plan": plan, "lead_time": lead_time, "review": review,
         "review_on": f"{review_on:%Y-%m-%d}" if review_on else "", "lead_days": days})
 
