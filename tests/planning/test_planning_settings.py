@@ -574,3 +574,27 @@ def test_a_command_line_refusal_is_in_the_commands_language(history, capsys):
     assert err.startswith("错误：") and "error:" not in err
     assert main(["forecast-run", "--as", "hz_manager", "--node", "SC-GZ01", "--lang", "en"]) == 2
     assert capsys.readouterr().err.startswith("error: ")
+
+
+def test_a_target_a_level_cannot_reach_is_said_and_never_shown_as_met(history):
+    """At 99.999% a part whose demand distribution, as read from its history, tops out below the target says
+    so, and the page cuts its figures rather than rounding them up to the target or 100%."""
+    from django.template import Context, Template
+    from django.utils import translation
+
+    from partspool.planning.explain import level_reason
+    from partspool.planning.policy import node_policy
+
+    shown = Template("{% load planning_extras %}{{ a|pct }} {{ b|pct }} {{ c|pct }} {{ d|pct }}").render(
+        Context({"a": 0.99862, "b": 1.0, "c": 0.95, "d": None}))
+    assert shown == "99.8% 100.0% 95.0% —"
+    result = node_policy(history.nodes["SC-HZ01"], target=0.99999)
+    short = [c for c in result.comparisons
+             if c.option("service_level").level.expected_fill_rate < 0.99999 - 1e-9]
+    assert short  # the wipers: a few sales in a summer, capped by their history
+    with translation.override("en"):
+        for c in short:
+            assert "The target is not reached" in level_reason(c)
+        for c in result.comparisons:
+            if c not in short and c.option("service_level").level.method == "fill_rate":
+                assert "The target is not reached" not in level_reason(c)

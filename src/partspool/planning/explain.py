@@ -324,6 +324,13 @@ def level_reason(comparison: Any) -> str:
     else:
         sentences.append(_("Over the lead time and the review month demand averages %(mean)s (sd %(sd)s) → order-up-to "
                            "%(level)s, safety stock %(safety)s, expected fill rate %(fill)s.") % figures)
+    if level.target is not None and level.expected_fill_rate < level.target - 1e-9:
+        sentences.append(_("The target is not reached: %(level)s is the top of the demand as read from the history, "
+                           "and no level fills more under it.") % {"level": level.order_up_to})
+    elif level.safety_stock < 0:
+        sentences.append(_("The safety stock is negative: the level is below the mean demand of the lead time and "
+                           "review, yet reaches the target, because that demand is skewed: most periods see less "
+                           "than its mean."))
     if level.capped and level.order_up_to >= level.cap:  # the cap held the level down (not merely cut a far tail)
         sentences.append(_("Demand above %(cap)s units (the history's most over that span, times the cap factor) "
                            "was counted as %(cap)s.") % {"cap": level.cap})
