@@ -180,6 +180,9 @@ MESSAGES = {
         "These nodes have %(series)s parts with demand; a page or API request forecasts at most %(most)s. Choose "
         "fewer nodes, or run it as a batch job: partspool forecast-run --engine dask."),
     "review_month_open": lambda: _("%(month)s is not over yet: only months that are over can be reviewed."),
+    "settings_changed_since": lambda: _(
+        "%(field)s is now %(value)s, not the %(shown)s this page showed: it has been changed since (the last save "
+        "was by %(who)s). Look at the settings as they are now before changing it."),
     "review_note_replaced": lambda: _(
         "%(part)s has been replaced by %(successor)s, and its demand at %(node)s is reviewed under %(successor)s: "
         "write the note there."),

@@ -598,3 +598,37 @@ def test_a_target_a_level_cannot_reach_is_said_and_never_shown_as_met(history):
         for c in result.comparisons:
             if c not in short and c.option("service_level").level.method == "fill_rate":
                 assert "The target is not reached" not in level_reason(c)
+
+
+def test_saving_an_old_settings_page_changes_only_what_was_changed_on_it(history):
+    """Two planners with the page open: the second's save keeps the first's change to another field, and a
+    change to the same field is refused with who changed it and to what; a bad value is shown again with
+    what was typed, nothing saved."""
+    import re
+
+    first, second = login(history.users["planner"]), login(history.users["admin"])
+    page = first.get("/planning/settings/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    form = dict(re.findall(r'name="((?:shown_)?[a-z_]+)" (?:type="number" step="any" )?value="([^"]*)"', page))
+    form |= dict(re.findall(
+        r'<select id="id_[a-z_]+" name="([a-z_]+)">.*?<option value="([a-z]+)" selected', page, re.S))
+    assert form["kpi_turnover"] == form["shown_kpi_turnover"] == "5.0" and form["abc_basis"] == "quantity"
+    assert second.patch("/api/planning-settings", {"kpi_turnover": 7}, content_type="application/json").status_code == 200
+    saved = first.post("/planning/settings/", {**form, "service_a": "0.97", "days_a": "2.0"},
+                       HTTP_ACCEPT_LANGUAGE="en")
+    assert saved.status_code == 200 and "Settings saved." in saved.content.decode()
+    row = PlanningSettings.objects.get()
+    assert (row.service_a, row.days_a, row.kpi_turnover) == (0.97, 2, 7.0)  # the other's 7 kept
+    clash = first.post("/planning/settings/", {**form, "kpi_turnover": "6"}, HTTP_ACCEPT_LANGUAGE="en")
+    text = clash.content.decode()
+    assert clash.status_code == 400 and "turnover target per year is now 7.0, not the 5.0 this page showed" in text
+    assert PlanningSettings.objects.get().kpi_turnover == 7.0
+    bad = first.post("/planning/settings/", {**form, "shown_service_a": "0.97", "service_a": "0.97",
+                                             "shown_days_a": "2", "days_a": "999", "kpi_nps": "55",
+                                             "shown_kpi_turnover": "7.0", "kpi_turnover": "7.0"},
+                     HTTP_ACCEPT_LANGUAGE="en")
+    text = bad.content.decode()
+    assert bad.status_code == 400 and 'id="settings-error"' in text and "class A delivery days" in text
+    assert 'value="999"' in text and 'value="55"' in text  # what was typed, shown again
+    assert (PlanningSettings.objects.get().days_a, PlanningSettings.objects.get().kpi_nps) == (2, 70.0)
+    half = first.post("/planning/settings/", {"days_b": "2.5"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert half.status_code == 400 and "needs a whole number (got 2.5)" in half.content.decode()

@@ -112,9 +112,12 @@ class PlanningSettings(models.Model):
     service_a = _share(_("class A availability target"), 0.95, least=0.01)
     service_b = _share(_("class B availability target"), 0.85, least=0.01)
     service_c = _share(_("class C availability target"), 0.70, least=0.01)
-    days_a = models.PositiveSmallIntegerField(_("class A delivery days"), default=3)
-    days_b = models.PositiveSmallIntegerField(_("class B delivery days"), default=5)
-    days_c = models.PositiveSmallIntegerField(_("class C delivery days"), default=10)
+    days_a = models.PositiveSmallIntegerField(_("class A delivery days"), default=3,
+                                              validators=[MaxValueValidator(365)])
+    days_b = models.PositiveSmallIntegerField(_("class B delivery days"), default=5,
+                                              validators=[MaxValueValidator(365)])
+    days_c = models.PositiveSmallIntegerField(_("class C delivery days"), default=10,
+                                              validators=[MaxValueValidator(365)])
     accuracy_a = _share(_("class A forecast accuracy target"), 0.80)
     accuracy_b = _share(_("class B forecast accuracy target"), 0.70)
     kpi_availability = _share(_("availability target"), 0.95)
@@ -131,7 +134,7 @@ class PlanningSettings(models.Model):
         _("quarterly parts budget, ¥ (0: the value of the last three months' demand)"), default=0.0,
         validators=[MinValueValidator(0.0)])
     surplus_margin_units = models.PositiveSmallIntegerField(
-        _("units kept above the level before stock counts as surplus"), default=1)
+        _("units kept above the level before stock counts as surplus"), default=1, validators=[MaxValueValidator(10_000)])
     surplus_margin_share = _share(_("share of the level kept above it before stock counts as surplus"), 0.10)
     rebalance_max_km = models.FloatField(_("longest rebalancing move, km"), default=600.0,
                                          validators=[MinValueValidator(0.0), MaxValueValidator(100_000.0)])

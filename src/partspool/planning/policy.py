@@ -526,7 +526,10 @@ OPTION_NAMES = ("service_level", POOL_OPTION, "days_15", "days_30")
 def check_option(option: str) -> str:
     """One of the stock-policy options by which orders and surplus are worked out (``invalid_choice``)."""
     if option not in OPTION_NAMES:
-        raise InvalidInput("invalid_choice", field="option", value=option)
+        from django.utils.translation import gettext
+
+        raise InvalidInput("invalid_choice", field=gettext("the option orders follow (%(options)s)") % {
+            "options": ", ".join(OPTION_NAMES)}, value=option)
     return option
 
 

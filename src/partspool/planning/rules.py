@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, models, transaction
+from django.utils.translation import gettext
 
 from partspool.accounts.permissions import CENTRAL_ROLES, require_role
 from partspool.core.policy import AbcClass, AbcRules, KpiTargets, ReplenishmentRules, ServicePolicies
@@ -38,7 +39,7 @@ def abc_rules(s: PlanningSettings, basis: str | None = None) -> AbcRules:
     """The ABC cut-offs; ``basis`` (``quantity`` or ``value``) overrides the saved one for one view."""
     chosen = basis or s.abc_basis
     if chosen not in ("quantity", "value"):
-        raise InvalidInput("invalid_choice", field="basis", value=chosen)
+        raise InvalidInput("invalid_choice", field=gettext("the ABC basis (quantity or value)"), value=chosen)
     return AbcRules(a_cut=s.abc_a_cut, b_cut=s.abc_b_cut, basis=chosen)  # type: ignore[arg-type]
 
 
@@ -76,9 +77,11 @@ def as_dict(s: PlanningSettings) -> dict[str, Any]:
         "updated_by": s.updated_by.username if s.updated_by_id else None}
 
 
-def update(*, user: User, changes: Mapping[str, Any]) -> PlanningSettings:
+def update(*, user: User, changes: Mapping[str, Any], shown: Mapping[str, str] | None = None) -> PlanningSettings:
     """Change some settings (supply chain only). Every value is checked, and the ABC cut-offs and
-    class targets together, before the row is saved; a bad value changes nothing."""
+    class targets together, before the row is saved; a bad value changes nothing. ``shown``: per setting
+    changed, the value the user's page showed; one changed by someone else since is refused
+    (``settings_changed_since``), not overwritten unseen."""
     require_role(user)
     if user.role not in CENTRAL_ROLES:
         raise NotPermitted("planning_settings_role")
@@ -86,9 +89,9 @@ def update(*, user: User, changes: Mapping[str, Any]) -> PlanningSettings:
     if unknown:
         raise InvalidInput("unknown_setting", field=", ".join(unknown))
     try:
-        return _save(user, changes)
+        return _save(user, changes, shown or {})
     except IntegrityError:  # two first saves at once: the other one made row 1, so change that
-        return _save(user, changes)
+        return _save(user, changes, shown or {})
 
 
 def _label(name: str) -> str:
@@ -102,6 +105,15 @@ def _value(name: str, raw: Any) -> Any:
         return str(raw)
     if isinstance(raw, bool):
         raise InvalidInput("setting_not_number", field=_label(name), setting=name, value=raw)
+    if isinstance(field, models.IntegerField) and isinstance(raw, str):  # "3.0" typed for a count of days
+        try:
+            number = float(raw)
+        except ValueError:
+            number = None
+        if number is not None and number == number and abs(number) != float("inf"):
+            if not number.is_integer():
+                raise InvalidInput("setting_not_whole", field=_label(name), setting=name, value=raw)
+            raw = int(number)
     try:
         value = field.to_python(raw)  # type: ignore[union-attr]
     except ValidationError:
@@ -113,10 +125,14 @@ def _value(name: str, raw: Any) -> Any:
     return value
 
 
-def _save(user: User, changes: Mapping[str, Any]) -> PlanningSettings:
+def _save(user: User, changes: Mapping[str, Any], shown: Mapping[str, str]) -> PlanningSettings:
     with transaction.atomic():
         # one row: the first save creates it as pk 1 (a second first save at once fails and retries)
         row = PlanningSettings.objects.select_for_update().order_by("pk").first() or PlanningSettings(pk=1)
+        for name, was in shown.items():
+            if str(getattr(row, name)) != was:
+                raise InvalidInput("settings_changed_since", field=_label(name), value=str(getattr(row, name)),
+                                   shown=was, who=row.updated_by.username if row.updated_by else "—")
         for name, raw in changes.items():
             setattr(row, name, _value(name, raw))
         try:

@@ -12,9 +12,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 from django.db import transaction
+from django.utils.translation import gettext
 
 from partspool.accounts.permissions import CENTRAL_ROLES, can_manage_node, require_role
-from partspool.core.forecasting import ForecastInputError, canonical_method, forecast
+from partspool.core.forecasting import ForecastInputError, canonical_method, forecast, valid_methods
 from partspool.core.forecasting.settings import DEFAULT_SETTINGS
 from partspool.errors import InvalidInput, NotPermitted, control_character
 from partspool.network.models import DemandRecord, Node, Part
@@ -49,11 +50,12 @@ def _check(horizon: int, method: str, engine: str) -> str:
     if isinstance(horizon, bool) or not isinstance(horizon, int) or not 1 <= horizon <= MAX_HORIZON:
         raise InvalidInput("forecast_horizon", horizon=horizon, most=MAX_HORIZON)
     if engine not in ("local", "dask"):
-        raise InvalidInput("invalid_choice", field="engine", value=engine)
+        raise InvalidInput("invalid_choice", field=gettext("the engine (local or dask)"), value=engine)
     try:
         return canonical_method(method)
     except ForecastInputError:
-        raise InvalidInput("invalid_choice", field="method", value=method) from None
+        raise InvalidInput("invalid_choice", field=gettext("the method (auto or one of %(methods)s)") % {
+            "methods": ", ".join(m for m in valid_methods() if m != "auto")}, value=method) from None
 
 
 def _checked(user: User, nodes: list[str] | None, horizon: int, method: str, engine: str,

@@ -491,13 +491,29 @@ def settings_page(request: HttpRequest) -> HttpResponse:
     from partspool.accounts.permissions import CENTRAL_ROLES
 
     user: Any = request.user
-    saved = None
+    saved = error = None
+    typed: dict[str, str] = {}
     if request.method == "POST":
-        changes = {name: request.POST[name].strip() for name in rules.EDITABLE if name in request.POST}
-        rules.update(user=user, changes=changes)
-        saved = _("Settings saved.")
+        # only the fields changed on this page (each is posted with the value it was shown with): saving an
+        # old page does not put back what another planner has changed since in the other fields
+        typed = {name: request.POST[name].strip() for name in rules.EDITABLE if name in request.POST}
+        shown = {name: request.POST.get(f"shown_{name}") for name in typed}
+        changes = {name: value for name, value in typed.items() if shown[name] is None or value != shown[name]}
+        try:
+            rules.update(user=user, changes=changes, shown={k: v for k, v in shown.items()
+                                                            if k in changes and v is not None})
+            saved = _("Settings saved.") if changes else _("Nothing was changed.")
+            typed = {}
+        except InvalidInput as problem:  # shown again with what was typed, the problem named, nothing saved
+            error = problem.message()
     current = rules.current()
-    groups = [(title, [(current._meta.get_field(name), getattr(current, name)) for name in names])
-              for title, names in SETTING_GROUPS]
+    groups = [(title, [(current._meta.get_field(name), typed.get(name, _shown(current, name)), _shown(current, name))
+                       for name in names]) for title, names in SETTING_GROUPS]
     return render(request, "planning/settings.html", {
-        "groups": groups, "current": current, "can_edit": user.role in CENTRAL_ROLES, "saved": saved})
+        "groups": groups, "current": current, "can_edit": user.role in CENTRAL_ROLES, "saved": saved,
+        "error": error}, status=400 if error else 200)
+
+
+def _shown(current: Any, name: str) -> str:
+    """A setting's value as the form shows it (and posts it back, to tell a changed field from one left)."""
+    return str(getattr(current, name))
