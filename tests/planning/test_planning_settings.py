@@ -632,3 +632,16 @@ def test_saving_an_old_settings_page_changes_only_what_was_changed_on_it(history
     assert (PlanningSettings.objects.get().days_a, PlanningSettings.objects.get().kpi_nps) == (2, 70.0)
     half = first.post("/planning/settings/", {"days_b": "2.5"}, HTTP_ACCEPT_LANGUAGE="en")
     assert half.status_code == 400 and "needs a whole number (got 2.5)" in half.content.decode()
+
+
+def test_odd_cut_offs_and_a_node_without_demand_read_as_they_are(history):
+    from partspool.planning import rules
+
+    planner = login(history.users["planner"])
+    rules.update(user=history.users["planner"], changes={"abc_a_cut": 0.001, "abc_b_cut": 0.955})
+    page = planner.get("/planning/abc/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "the first 0.1% of demand; class B: up to 95.5%" in page and "A cut-off 0.1%" in page
+    empty = login(history.users["nb_manager"]).get("/planning/policy/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'id="no-demand"' in empty  # 宁波 has stock but no demand on record
+    body = login(history.users["nb_manager"]).get("/api/stock-policy?node=SC-NB01").json()
+    assert body["parts"] == [] and not any(o["capital"] for rows in body["totals"].values() for o in rows)

@@ -63,7 +63,8 @@ def test_the_replaced_part_is_run_down_and_its_successor_stocked_for_both(histor
     all_service = next(o for o in body["totals"]["all"] if o["policy"] == "service_level")
     assert all_service["parts"] == len(parts) - 1
     assert all_service["capital"] == pytest.approx(sum(
-        next(o["capital"] for o in p["options"] if o["policy"] == "service_level") for p in parts.values()))
+        next(o["capital"] for o in p["options"] if o["policy"] == "service_level") for p in parts.values()),
+        abs=0.005 * len(parts))  # each figure to the fen
 
 
 def test_a_successor_with_no_demand_of_its_own_is_stocked(history):

@@ -162,12 +162,15 @@ def stock_policy(request: HttpRequest, node: str, lead_time: int | None = None, 
         "lead_days": cadence.lead_days if cadence else None, "review_days": cadence.review_days if cadence else None,
         "review_on": result.review_on,
         "demand_served": {"center": "own", "regional_wh": "region", "central_wh": "network"}.get(chosen.kind, "own"),
-        "totals": {k: [{"policy": o.name, "parts": o.items, "capital": o.capital, "fill_rate": o.fill_rate,
-                        "turnover": o.turnover} for o in v] for k, v in result.totals.items()},
+        # money to the fen, shares to a millionth: no float noise (3.4e-13 yuan for a class held without stock)
+        "totals": {k: [{"policy": o.name, "parts": o.items, "capital": round(o.capital, 2),
+                        "fill_rate": round(o.fill_rate, 6), "turnover": None if o.turnover is None else round(o.turnover, 4)}
+                       for o in v] for k, v in result.totals.items()},
         "parts": [{"part": c.key, "abc_class": c.abc_class and str(c.abc_class), "replaced_by": c.replaced_by,
                    "inherits": list(c.inherits), "options": [
             {"policy": o.name, "order_up_to": o.level.order_up_to, "safety_stock": o.level.order_up_to - o.level.protection_mean,
-             "fill_rate": o.fill_rate, "capital": o.capital} for o in c.options], "why": level_reason(c),
+             "fill_rate": round(o.fill_rate, 6), "capital": round(o.capital, 2)} for o in c.options],
+                   "why": level_reason(c),
                    "why_pooled": pool_reason(c, sizes)}
             for c in result.comparisons],
         "suggestions": [{"part": s.part, "order_up_to": s.order_up_to, "position": s.position,

@@ -280,7 +280,7 @@ def abc(request: HttpRequest) -> HttpResponse:
     for cut, label in ((saved.abc_a_cut, _("A cut-off")), (saved.abc_b_cut, _("B cut-off"))):
         figure.add_shape(type="line", xref="paper", x0=0, x1=1, yref="y2", y0=cut * 100, y1=cut * 100,
                          line={"color": "#6b7280", "dash": "dot", "width": 1})
-        figure.add_annotation(xref="paper", x=1, yref="y2", y=cut * 100, text=f"{label} {cut:.0%}", showarrow=False,
+        figure.add_annotation(xref="paper", x=1, yref="y2", y=cut * 100, text=f"{label} {round(100 * cut, 4):g}%", showarrow=False,
                               xanchor="right", yanchor="bottom", font={"size": 10, "color": "#6b7280"})
     figure.update_layout(margin={"l": 40, "r": 40, "t": 30, "b": 40}, height=340,
                          title=_("Pareto of demand value") if by_value else _("Pareto of demand"),

@@ -24,3 +24,14 @@ def pct(value: Any, digits: int = 1) -> str:
     scale = 10 ** int(digits)
     shown = math.floor(share * 100 * scale + 1e-6) / scale if share < 1 else round(share * 100, int(digits))
     return f"{shown:.{int(digits)}f}%"
+
+
+@register.filter
+def percent_number(value: Any) -> str:
+    """A share as the number of a percentage, with the decimals it has (0.7 → 70, 0.955 → 95.5, 0.001 → 0.1),
+    for a sentence that writes the % itself; '—' for no value."""
+    try:
+        share = float(value)
+    except (TypeError, ValueError):
+        return "—"
+    return f"{round(100 * share, 4):g}" if math.isfinite(share) else "—"
