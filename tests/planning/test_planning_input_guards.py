@@ -178,6 +178,23 @@ def test_a_manager_sees_only_their_own_centers_share_of_a_network_run(history):
     assert {r["node"] for r in mine["rows"]} == {"SC-HZ01"}
     page = hz.get(f"/planning/runs/{made['id']}/").content.decode()
     assert "3 series" in page and "6 series" not in page
+    # the run's models were fitted on every node's series: their counts are not the manager's to see
+    from partspool.planning.models import ForecastRun
+
+    counted = {"panel_growth": "measured_on", "origin_decay": "judged_on", "obsolescence": "fitted_on"}
+    run = ForecastRun.objects.get(pk=made["id"])
+    run.summary |= {"panel_growth": {"percent": 12.0, "spread": 0.1, "measured_on": 516},
+                    "origin_decay": {"decay": 0.5, "setting": 0.5, "switched": False, "judged_on": 454},
+                    "obsolescence": {"stop_rate": 0.01, "fitted_on": 522, "likely_stopped": 9}}
+    run.save(update_fields=["summary"])
+    mine = hz.get(f"/api/forecast-runs/{made['id']}").json()["summary"]
+    assert all(field not in mine[key] for key, field in counted.items())
+    assert mine["panel_growth"]["percent"] == 12.0 and mine["obsolescence"]["likely_stopped"] == 0
+    full = planner.get(f"/api/forecast-runs/{made['id']}").json()["summary"]
+    assert all(field in full[key] for key, field in counted.items())
+    page = hz.get(f"/planning/runs/{made['id']}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "the parts of the whole run change by 12.0% a year" in page
+    assert not any(str(n) in page for n in (516, 454, 522))
     listing = hz.get("/planning/").content.decode()
     assert f">{made['number']}<" in listing and '<td class="num">3</td>' in listing
 

@@ -193,6 +193,12 @@ def run_overview(user: User, run: ForecastRun) -> dict[str, Any]:
            "replaced": dict(sorted(replaced.items()))}
     if run.summary.get("obsolescence"):  # the network's rate, their own series' count
         out["obsolescence"] = {**run.summary["obsolescence"], "likely_stopped": stopped}
+    if count < run.series:  # the models' counts (measured on, judged on, fitted on) are the whole run's: not shown
+        out["partial"] = True
+        for key, counted in (("panel_growth", "measured_on"), ("origin_decay", "judged_on"),
+                             ("obsolescence", "fitted_on")):
+            if isinstance(out.get(key), dict):
+                out[key] = {k: v for k, v in out[key].items() if k != counted}
     return out
 
 
