@@ -62,3 +62,17 @@ def test_an_earlier_summer_moves_the_peak_a_month_earlier():
     ac = _part("AC-CMP-E01", "air_conditioning", last=last)  # only a heat category's summer comes earlier
     (line,) = annual_plan([ac], Scenario(parc_growth=0.0, summer_shift=1, seasonal_weight=1.0))
     assert line.months[5] == pytest.approx(13.0)  # June now has July's profile
+
+
+def test_a_growth_held_within_the_limits_is_said_with_what_the_history_showed():
+    from partspool.core.annual_plan import PartHistory, Scenario, annual_plan
+
+    history = [PartHistory(part="P1", category="brakes", months=[*range(1, 13), *range(1, 13)],
+                           demand=[10.0] * 12 + [20.0] * 12)]
+    line = annual_plan(history, Scenario())[0]
+    assert line.growth == 1.3 and line.growth_measured == 2.0
+    assert "growth ×1.300 (the history's ×2.000, held within the plan's limits)" in line.explain()
+    steady = annual_plan([PartHistory(part="P1", category="brakes", months=[*range(1, 13), *range(1, 13)],
+                                      demand=[10.0] * 12 + [11.0] * 12)], Scenario())[0]
+    assert steady.growth_measured is None and "held" not in steady.explain()
+    assert annual_plan(history, Scenario(parc_growth=0.1))[0].growth_measured is None  # a scenario's own growth

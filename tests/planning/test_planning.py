@@ -390,6 +390,33 @@ def test_annual_plan_reads_two_years_even_where_the_records_begin_later(history)
     assert pads["last_year"] == pytest.approx(kept)
 
 
+def test_annual_plan_says_when_its_growth_was_held_and_a_recall_follows_a_supersession(history):
+    """杭州 and 上海 double their demand in the last year: the plan holds growth at ×1.3 and says what the
+    history showed; a recall of a replaced part lands on its successor's line; a recall without units (or
+    units without parts) is named, not ignored; page and API give the same reasons."""
+    from partspool.network.models import DemandRecord, Supersession
+    from partspool.planning.selectors import last_complete_month, month_add
+
+    end = last_complete_month()
+    for record in DemandRecord.objects.filter(month__gt=month_add(end, -12)):
+        record.quantity *= 2
+        record.save(update_fields=["quantity"])
+    planner = login(history.users["planner"])
+    lines = {x["part"]: x for x in planner.get("/api/annual-plan", HTTP_ACCEPT_LANGUAGE="en").json()["lines"]}
+    pads = lines["BRK-PAD-F01"]
+    assert "growth ×1.300 (the history's ×" in pads["why"] and "held within the plan's limits" in pads["why"]
+    page = planner.get("/planning/annual/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "held within the plan&#x27;s limits" in page or "held within the plan's limits" in page
+    Supersession.objects.filter(old__number="BRK-PAD-F01").update(effective_on=month_add(end, -3))
+    body = planner.get("/api/annual-plan?recall_parts=BRK-PAD-F01&recall_units=120", HTTP_ACCEPT_LANGUAGE="en").json()
+    parts = {x["part"]: x for x in body["lines"]}
+    assert "BRK-PAD-F01" not in parts and "recall of BRK-PAD-F01, which it replaces" in parts["BRK-PAD-F02"]["why"]
+    assert "recall +120" in parts["BRK-PAD-F02"]["why"]
+    for query, code in (("recall_parts=BRK-PAD-F02", "recall_needs_units"), ("recall_units=5", "recall_needs_parts")):
+        refused = planner.get(f"/api/annual-plan?{query}")
+        assert refused.status_code == 400 and refused.json()["code"] == code
+
+
 def test_annual_plan_moves_an_air_conditioning_summer_earlier_in_api_and_page(history):
     from decimal import Decimal
 

@@ -89,6 +89,8 @@ class PlanLine:
     summer_shift: int = 0  # months earlier this part's summer comes (0: not shifted)
     factors: Mapping[str, float] = field(default_factory=dict)
     replaces: tuple[str, ...] = ()  # parts it supersedes, whose demand its history includes
+    growth_measured: float | None = None  # the history's own growth where ``growth_clip`` cut it (else None)
+    recall_of: tuple[str, ...] = ()  # recalled parts it replaces, whose recall it carries (set by the caller)
 
     @property
     def total(self) -> float:
@@ -100,6 +102,8 @@ class PlanLine:
 
     def explain(self) -> str:
         parts = [f"last 12 months {self.last_year:g}", f"growth ×{self.growth:.3f}"]
+        if self.growth_measured is not None:
+            parts[-1] += f" (the history's ×{self.growth_measured:.3f}, held within the plan's limits)"
         if self.cohort:
             parts.append(f"out-of-warranty cohort +{self.cohort:.1%}")
         if self.summer_shift:
@@ -108,18 +112,25 @@ class PlanLine:
             parts.append("heat waves in the hot months")
         if self.recall:
             parts.append(f"recall +{self.recall}")
+        if self.recall and self.recall_of:
+            parts.append(f"recall of {', '.join(self.recall_of)}, which it replaces")
         if self.replaces:
             parts.append(f"with the demand of {', '.join(self.replaces)}, which it replaces")
         return f"{self.part}: " + ", ".join(parts) + f" → {self.total:.0f} next year"
 
 
 def history_growth(histories: Sequence[PartHistory], clip: tuple[float, float]) -> float:
-    """Last 12 months over the 12 before, over all parts with 24 months (1 when there are none)."""
+    """Last 12 months over the 12 before, over all parts with 24 months (1 when there are none), held
+    within ``clip``."""
+    raw = measured_growth(histories)
+    return 1.0 if raw is None else min(max(raw, clip[0]), clip[1])
+
+
+def measured_growth(histories: Sequence[PartHistory]) -> float | None:
+    """Last 12 months over the 12 before, over all parts with 24 months; None when there is nothing before."""
     recent = sum(sum(h.demand[-12:]) for h in histories if len(h.demand) >= 24)
     before = sum(sum(h.demand[-24:-12]) for h in histories if len(h.demand) >= 24)
-    if before <= 0:
-        return 1.0
-    return min(max(recent / before, clip[0]), clip[1])
+    return None if before <= 0 else recent / before
 
 
 SUMMER_SEASON = (4, 10)
@@ -164,6 +175,8 @@ def annual_plan(histories: Sequence[PartHistory], scenario: Scenario | None = No
     """
     s = scenario or Scenario()
     growth = 1 + s.parc_growth if s.parc_growth is not None else history_growth(histories, s.growth_clip)
+    raw = measured_growth(histories) if s.parc_growth is None else None
+    clipped = raw if raw is not None and abs(raw - growth) > 1e-12 else None  # the limits cut the history's
     if s.growth_lower and growth > 1:
         growth = 1 + (growth - 1) * s.growth_lower_factor
     lines = []
@@ -188,6 +201,7 @@ def annual_plan(histories: Sequence[PartHistory], scenario: Scenario | None = No
         lines.append(PlanLine(part=h.part, category=h.category, last_year=sum(last),
                               months=tuple(round(v, 3) for v in months), growth=round(growth, 4),
                               cohort=round(cohort, 4), heat=hot, recall=recall, summer_shift=shift,
+                              growth_measured=None if clipped is None else round(clipped, 4),
                               factors={"growth": growth, "cohort": cohort, "heat": s.heat_uplift if hot else 0.0,
                                        "summer_shift": float(shift)}))
     return lines

@@ -388,7 +388,20 @@ def kpi_reason(kpi: Any) -> str:
 
 def plan_reason(line: Any) -> str:
     """The factors of an annual-plan line (``PlanLine.explain`` in the user's language)."""
+    return _("%(part)s: %(factors)s → %(total)s next year") % {
+        "part": line.part, "factors": plan_factors(line), "total": f"{line.total:.0f}"}
+
+
+def plan_factors(line: Any) -> str:
+    """The factors of an annual-plan line, as the page's column and ``plan_reason`` give them."""
     parts = [_("last 12 months %(n)s") % {"n": f"{line.last_year:g}"}, _("growth ×%(g)s") % {"g": f"{line.growth:.3f}"}]
+    measured = getattr(line, "growth_measured", None)
+    if measured is not None:
+        parts[-1] += " " + _("(the history's ×%(m)s, held within the plan's limits)") % {"m": f"{measured:.3f}"}
+    recalled_as = getattr(line, "recall_of", ())
+    if line.recall and recalled_as:
+        parts.append(_("recall of %(parts)s, which it replaces") % {
+            "parts": ("、" if _sep() == "" else ", ").join(recalled_as)})
     if line.cohort:
         parts.append(_("out-of-warranty cohort +%(c)s") % {"c": _pct(line.cohort)})
     shift = int(getattr(line, "summer_shift", 0) or 0)
@@ -401,8 +414,7 @@ def plan_reason(line: Any) -> str:
     if getattr(line, "replaces", ()):
         parts.append(_("with the demand of %(parts)s, which it replaces") % {
             "parts": ("、" if _sep() == "" else ", ").join(line.replaces)})
-    return _("%(part)s: %(factors)s → %(total)s next year") % {
-        "part": line.part, "factors": _(", ").join(parts), "total": f"{line.total:.0f}"}
+    return _(", ").join(parts)
 
 
 def region_observation(row: dict[str, Any]) -> str:

@@ -735,6 +735,15 @@ def plan_for(nodes: list[Node], scenario: Any, end: date | None = None) -> list[
         raise NotFound("unknown_part", part=", ".join(missing))
     end = end or last_complete_month()
     heads = supersession_heads(end)
+    # a recalled part since replaced: the recall falls on its successor, which carries its demand
+    recall_of: dict[str, list[str]] = {}
+    for number in recalled:
+        if number in heads:
+            recall_of.setdefault(heads[number][0], []).append(number)
+    if recall_of:
+        recalled = sorted({heads[n][0] if n in heads else n for n in recalled})
+        known |= dict(Part.objects.filter(number__in=list(recall_of)).values_list("number", "category"))
+        scenario = replace(scenario, recall_parts=frozenset(recalled))
     frame = demand_panel(nodes, months=24, end=end)
     histories = []
     replaces: dict[str, list[str]] = {}
@@ -756,6 +765,6 @@ def plan_for(nodes: list[Node], scenario: Any, end: date | None = None) -> list[
     seen = {h.part for h in histories}
     histories += [PartHistory(part=number, category=known[number], months=list(range(1, 13)), demand=[0.0] * 12)
                   for number in recalled if number not in seen]
-    lines = [replace(line, replaces=tuple(replaces[line.part])) if line.part in replaces else line
-             for line in annual_plan(histories, scenario)]
+    lines = [replace(line, replaces=tuple(replaces.get(line.part, ())), recall_of=tuple(recall_of.get(line.part, ())))
+             if line.part in replaces or line.part in recall_of else line for line in annual_plan(histories, scenario)]
     return sorted(lines, key=lambda line: -line.total)

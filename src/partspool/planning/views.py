@@ -32,6 +32,7 @@ from partspool.planning.explain import (
     REFILL,
     level_reason,
     method_reason,
+    plan_factors,
     pool_reason,
     pool_sizes,
 )
@@ -425,6 +426,16 @@ SCENARIO_FIELDS = {  # query name → (label, lowest, highest, whole numbers onl
 }
 
 
+def _recall_units(q: Any, units: float | None) -> int:
+    """A recall needs both its parts and its units: one without the other is named, not ignored."""
+    parts = (q.get("recall_parts") or "").strip()
+    if parts and not units:
+        raise InvalidInput("recall_needs_units", parts=parts)
+    if units and not parts:
+        raise InvalidInput("recall_needs_parts", units=int(units))
+    return int(units or 0)
+
+
 def scenario_from(q: Any) -> Any:
     """The scenario switches from a query string (page and API alike).
 
@@ -453,7 +464,7 @@ def scenario_from(q: Any) -> Any:
                     summer_shift=int(number("summer_shift") or 0),
                     recall_parts=frozenset(p.strip().upper() for p in (q.get("recall_parts") or "").split(",")
                                            if p.strip()),
-                    recall_units=int(number("recall_units") or 0))
+                    recall_units=_recall_units(q, number("recall_units")))
 
 
 @role_page
@@ -467,7 +478,7 @@ def annual(request: HttpRequest) -> HttpResponse:
     figure.update_layout(margin={"l": 40, "r": 10, "t": 30, "b": 40}, height=280, title=_("Next year by month"),
                          yaxis={"rangemode": "tozero"})
     return render(request, "planning/annual.html", {
-        "lines": [(line, f"{100 * line.cohort:.1f}") for line in lines[:200]], "count": len(lines), "q": request.GET, "nodes": selectors.visible_nodes(user),
+        "lines": [(line, f"{100 * line.cohort:.1f}", plan_factors(line)) for line in lines[:200]], "count": len(lines), "q": request.GET, "nodes": selectors.visible_nodes(user),
         "total": sum(months), "last_year": sum(line.last_year for line in lines),
         "chart": figure.to_html(full_html=False, include_plotlyjs=False, config={"displaylogo": False})})
 
