@@ -144,6 +144,7 @@ MESSAGES = {
                                  "(got %(value)s)."),
     "target_range": lambda: _("The target fill rate must lie between 0 and 1 (got %(value)s)."),
     "scenario_invalid": lambda: _("The scenario cannot be used: %(detail)s"),
+    "months_range": lambda: _("Give 1 to %(most)s months (got %(value)s)."),
     "recall_needs_units": lambda: _("A recall of %(parts)s needs the number of units recalled (recall_units)."),
     "recall_needs_parts": lambda: _("A recall of %(units)s units needs the parts recalled (recall_parts)."),
     "scenario_field": lambda: _("%(field)s must be %(whole)s from %(low)s to %(high)s (got %(value)s)."),

@@ -399,3 +399,32 @@ def test_satisfaction_counts_the_92_days_to_the_day_asked_for(history):
     assert score(timezone.localdate()) is None  # closed 200 days ago: outside the rolling quarter
     assert score(closed.date() + timedelta(days=91)) == pytest.approx(7)  # a review of that quarter sees it
     assert score(closed.date() - timedelta(days=1)) is None  # not yet closed then
+
+
+def test_the_kpis_trend_month_by_month_from_the_stock_ledger(history):
+    """Stock received two months ago counts from the month after on: availability and stock value follow the
+    ledger, page and API alike; a manager sees their own center only."""
+    from datetime import datetime, time
+
+    from partspool.network.models import StockMovement
+    from partspool.network.services import StockChange, stock_apply
+    from partspool.planning.selectors import last_complete_month, month_add
+
+    hz, pads = history.nodes["SC-HZ01"], history.parts["F01"]
+    planner = login(history.users["planner"])
+    before = planner.get("/api/kpi-trends").json()["stock"]
+    assert [t["month"] for t in before] == [f"{month_add(last_complete_month(), -k):%Y-%m-%d}" for k in range(5, -1, -1)]
+    stock_apply(changes=[StockChange(hz, pads, on_hand=10)], by=history.users["planner"], kind="adjust",
+                reason="goods received")
+    received = month_add(last_complete_month(), -1)  # during the last complete month
+    StockMovement.objects.filter(reason="goods received").update(
+        at=datetime.combine(received.replace(day=10), time(9), tzinfo=timezone.get_default_timezone()))
+    mine = login(history.users["manager"]).get("/api/kpi-trends").json()["stock"]
+    by_month = {t["month"]: t for t in mine}
+    last, earlier = by_month[f"{last_complete_month():%Y-%m-%d}"], by_month[f"{received:%Y-%m-%d}"]
+    assert last["stock_value"] == pytest.approx(10 * float(pads.unit_cost))  # 杭州 held no pads before
+    assert earlier["stock_value"] == 0 and earlier["availability"] == 0 and earlier["stockout_rate"] == 1
+    assert last["availability"] > 0  # its pads were on the shelf when the last month began
+    page = login(history.users["manager"]).get("/planning/kpis/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'id="stock-trend"' in page and "Turnover at the month's pace" in page
+    assert planner.get("/api/kpi-trends?months=0").status_code == 400

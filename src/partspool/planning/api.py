@@ -203,6 +203,15 @@ def kpi_list(request: HttpRequest) -> list[dict[str, Any]]:
              "why": kpi_reason(k)} for k in kpis.network_kpis(request.user)]  # type: ignore[arg-type]
 
 
+@router.get("/kpi-trends", response=dict, summary="The KPIs by month: stock (availability, stockout rate, turnover, "
+            "stock value) and emergencies (cases, extra cost, satisfaction)")
+def kpi_trends(request: HttpRequest, months: int = 6) -> dict[str, Any]:
+    if not 1 <= months <= 24:
+        raise InvalidInput("months_range", value=months, most=24)
+    return {"stock": kpis.stock_trends(request.user, months),  # type: ignore[arg-type]
+            "emergencies": kpis.trends(request.user, months)}  # type: ignore[arg-type]
+
+
 @router.get("/annual-plan", response=dict,
             summary="Next year's demand per part with scenario switches (growth %, growth_lower, cohort %, heat, "
                     "summer_shift, recall_parts, recall_units)")

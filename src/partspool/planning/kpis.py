@@ -211,3 +211,63 @@ def trends(user: User, months: int = 6) -> list[dict[str, Any]]:
         out.append({"month": first, "cases": rows.count(), "extra_cost": float(agg["cost"] or 0),
                     "satisfaction": None if agg["score"] is None else round(float(agg["score"]), 1)})
     return out
+
+
+def stock_trends(user: User, months: int = 6, today: date | None = None) -> list[dict[str, Any]]:
+    """Per complete month (the last ``months``, oldest first): availability and stockout rate (of the node ×
+    part pairs with demand in the month, the share that had stock on hand when the month began), the value
+    of stock on hand at its start, and turnover at the month's pace (its demand value × 12 ÷ the average of
+    the stock value at its start and at its end).
+
+    The stock at the start of a month is worked back from today's through the ledger's movements, as for the
+    turnover KPI (a stock count is not worked back through: see ``average_stock_value``); valued at today's
+    unit costs. Each node's own demand, as the availability KPI counts it."""
+    from django.db.models.functions import TruncMonth
+
+    from partspool.network.models import StockMovement
+
+    today = today or timezone.localdate(timezone=timezone.get_default_timezone())
+    managed = managed_node_ids(user)
+    end = last_complete_month(today)
+    firsts = [months_back(end, months - 1 - k) for k in range(months)] + [month_add(end, 1)]
+    site = timezone.get_default_timezone()
+    on_hand = {(node, part): float(units) for node, part, units in
+               _scoped(Stock.objects.all(), managed).values_list("node_id", "part_id", "on_hand")}
+    # per pair and month: what the movements of that month added (counts excepted)
+    added: dict[tuple[int, int], dict[date, float]] = {}
+    moved = (_scoped(StockMovement.objects.filter(at__gte=datetime.combine(firsts[0], time.min, tzinfo=site))
+                     .exclude(kind=StockMovement.Kind.COUNT), managed, "stock__node_id")
+             .annotate(month=TruncMonth("at", tzinfo=site)).values("stock__node_id", "stock__part_id", "month")
+             .annotate(units=Sum(F("on_hand_after") - F("on_hand_before")))
+             .values_list("stock__node_id", "stock__part_id", "month", "units"))
+    for node, part, month, units in moved:
+        first = month.date() if isinstance(month, datetime) else month
+        added.setdefault((node, part), {})[first] = float(units or 0)
+    from partspool.network.models import Part
+
+    pairs = set(on_hand) | set(added)
+    cost = {pk: float(c) for pk, c in Part.objects.filter(pk__in={part for _node, part in pairs})
+            .values_list("pk", "unit_cost")}
+
+    def start_of(first: date, pair: tuple[int, int]) -> float:
+        later = sum(units for month, units in added.get(pair, {}).items() if month >= first)
+        return max(on_hand.get(pair, 0.0) - later, 0.0)
+
+    values = [sum(start_of(first, pair) * cost.get(pair[1], 0.0) for pair in pairs) for first in firsts]
+    demand = _scoped(DemandRecord.objects.filter(month__gte=firsts[0], month__lte=end, quantity__gt=0), managed)
+    wanted: dict[date, list[tuple[int, int]]] = {}
+    worth: dict[date, float] = {}
+    for node, part, month, quantity, unit_cost in demand.values_list("node_id", "part_id", "month", "quantity",
+                                                                      "part__unit_cost"):
+        wanted.setdefault(month, []).append((node, part))
+        worth[month] = worth.get(month, 0.0) + quantity * float(unit_cost)
+    out = []
+    for k, first in enumerate(firsts[:-1]):
+        pairs_wanted = wanted.get(first, [])
+        served = sum(1 for pair in pairs_wanted if start_of(first, pair) > 0)
+        share = served / len(pairs_wanted) if pairs_wanted else None
+        average = (values[k] + values[k + 1]) / 2
+        out.append({"month": first, "pairs": len(pairs_wanted), "availability": share,
+                    "stockout_rate": None if share is None else 1 - share, "stock_value": round(values[k], 2),
+                    "turnover": None if average <= 0 else round(worth.get(first, 0.0) * 12 / average, 3)})
+    return out

@@ -413,7 +413,25 @@ def kpi_page(request: HttpRequest) -> HttpResponse:
                   "cost (no quarterly parts budget is set in the planning settings).")) % facts
     else:
         note = _("Emergency cost is not measured: no parts budget is set and there was no demand to value.")
-    return render(request, "planning/kpis.html", {"kpis": rows, "trend": kpis.trends(user), "budget_note": note})
+    stock = kpis.stock_trends(user)
+    targets = rules.kpi_targets(rules.current())
+    figure = go.Figure()
+    figure.add_trace(go.Scatter(x=[f"{t['month']:%Y-%m}" for t in stock],
+                                y=[None if t["availability"] is None else 100 * t["availability"] for t in stock],
+                                name=_("availability %"), mode="lines+markers", line={"color": "#2f6fae"}))
+    figure.add_trace(go.Scatter(x=[f"{t['month']:%Y-%m}" for t in stock], y=[t["turnover"] for t in stock],
+                                name=_("turnover at the month's pace"), yaxis="y2", mode="lines+markers",
+                                line={"color": "#b45309"}))
+    figure.add_shape(type="line", xref="paper", x0=0, x1=1, yref="y", y0=100 * targets.availability,
+                     y1=100 * targets.availability, line={"color": "#2f6fae", "dash": "dot", "width": 1})
+    figure.add_shape(type="line", xref="paper", x0=0, x1=1, yref="y2", y0=targets.turnover, y1=targets.turnover,
+                     line={"color": "#b45309", "dash": "dot", "width": 1})
+    figure.update_layout(margin={"l": 40, "r": 40, "t": 30, "b": 40}, height=300,
+                         title=_("Availability and turnover by month (dotted: the targets)"),
+                         yaxis={"rangemode": "tozero"}, yaxis2={"overlaying": "y", "side": "right", "rangemode": "tozero"})
+    return render(request, "planning/kpis.html", {
+        "kpis": rows, "trend": kpis.trends(user), "budget_note": note, "stock_trend": stock,
+        "stock_chart": figure.to_html(full_html=False, include_plotlyjs=False, config={"displaylogo": False})})
 
 
 SCENARIO_FIELDS = {  # query name → (label, lowest, highest, whole numbers only)
