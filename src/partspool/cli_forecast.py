@@ -116,7 +116,14 @@ def _forecast(args: argparse.Namespace) -> int:
     out["ds"] = out["ds"].dt.strftime("%Y-%m-%d")
     writers: list[tuple[str, Any]] = [(args.output, lambda p: out.to_csv(p, index=False, float_format="%.6f"))]
     if args.choices:
-        writers.append((args.choices, lambda p: result.choices.to_csv(p, index=False, float_format="%.6f")))
+        from partspool.planning.explain import method_reason
+
+        # ``why``: the choice in the command's language, as the application words it; ``explanation`` keeps
+        # the core's full account (in English: every origin weighting and score)
+        asked = "auto" if args.method == "auto" else args.method
+        choices = result.choices.assign(why=[method_reason(row, asked) for row in
+                                             result.choices.to_dict(orient="records")])
+        writers.append((args.choices, lambda p: choices.to_csv(p, index=False, float_format="%.6f")))
     try:
         write_all(writers)  # both files or neither
     except CsvReadError as error:  # two outputs naming one file (``check_writable`` refuses it before any work)

@@ -40,10 +40,15 @@ def test_forecast_writes_the_contract_columns(tmp_path, capsys):
 def test_forecast_with_a_named_method_and_the_choices_file(tmp_path):
     source, out, why = write_history(tmp_path / "in.csv"), tmp_path / "out.csv", tmp_path / "why.csv"
     args = ["forecast", "--input", str(source), "--horizon", "2", "--output", str(out), "--method", "crostonsba",
-            "--choices", str(why)]
+            "--choices", str(why), "--lang", "zh-hans"]
     assert main(args) == 0
     assert set(pd.read_csv(out)["method"]) == {"CrostonSBA"}
     assert "explanation" in pd.read_csv(why).columns
+    assert set(pd.read_csv(why)["why"]) == {"预测方法为人工指定。"}  # in the command's language
+    assert main(["forecast", "--input", str(source), "--horizon", "2", "--output", str(out), "--choices", str(why),
+                 "--lang", "en"]) == 0
+    reasons = pd.read_csv(why)["why"]
+    assert reasons.str.startswith("Back-testing on ").all() and reasons.str.contains("RMSSE").all()
 
 
 def test_backtest_prints_a_table_and_json(tmp_path, capsys):
