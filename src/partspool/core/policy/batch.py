@@ -40,6 +40,7 @@ from partspool.core.policy.demand import (
 )
 from partspool.core.policy.levels import StockLevel, check_fraction, cover_units, curves
 from partspool.core.policy.lost_sales import lost_sales_figures_many
+from partspool.core.policy.review_cycle import cycle_figures
 
 IntArray = npt.NDArray[np.int64]
 Histories = Sequence[Sequence[float]] | FloatArray | IntArray
@@ -178,7 +179,7 @@ class _Unique:
 
     @property
     def chain(self) -> bool:
-        return self.demand.period_pmf is not None and self.demand.review == 1
+        return (self.demand.period_pmf is not None and self.demand.review == 1) or self.demand.cycle_pmfs is not None
 
 
 def _spread(value: object, n: int, name: str) -> list[object]:
@@ -337,11 +338,14 @@ def _evaluate_exact(wanted: Sequence[tuple[_Unique, int]], rules: StockRules) ->
     for u, s in wanted:
         if u.chain and s not in u.exact:
             todo[(id(u), s)] = (u, s)
-    pairs = list(todo.values())
+    pairs = [(u, s) for u, s in todo.values() if u.demand.cycle_pmfs is None]
     requests = [(u.demand.period_pmf, u.demand.lead_time, s) for u, s in pairs]
     figures = lost_sales_figures_many(requests, rules.max_chain_size)  # type: ignore[arg-type]
     for (u, s), value in zip(pairs, figures, strict=True):
         u.exact[s] = value
+    for u, s in todo.values():  # a review every R periods: one small chain each (``review_cycle``)
+        if u.demand.cycle_pmfs is not None:
+            u.exact[s] = cycle_figures(*u.demand.cycle_pmfs, s, u.demand.max_chain_size)
 
 
 def _search_levels(searches: dict[tuple[int, float], int], by_id: dict[int, _Unique], rules: StockRules) -> None:

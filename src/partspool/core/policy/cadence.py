@@ -23,9 +23,10 @@ binomial demand splits into days of the same kind, with the same variance-to-mea
 The history itself stays in months: the cap on the demand distributions (``StockRules.history_cap``)
 reads the most it asked for over the months the protection interval spans.
 
-With a review every ``review_days`` the expected figures are those of the backorder formulas
-(``levels``): the exact lost-sales chain needs a review every period. They bound the fill rate from
-below, for the service-level levels and the days-of-cover rule alike.
+With a review every ``review_days`` and orders arriving before the next review (``lead_days`` shorter
+than ``review_days``), the expected figures are exact under lost sales (``review_cycle``), for the
+service-level levels and the days-of-cover rule alike. A lead time as long as the review or longer
+keeps the backorder formulas (``levels``), which bound the fill rate from below.
 """
 
 from __future__ import annotations

@@ -435,6 +435,10 @@ class ProtectionDemand:
     ``period_pmf``: one period's demand at the window's average mean, its variance widened so that
     L + R independent periods carry the uncertainty of the mean — for the exact lost-sales chain
     (None: use the backorder bound). ``max_chain_size``: the most transitions of a chain to solve.
+    ``cycle_pmfs``: with a review every R > 1 periods and a lead time L < R, the demand of the first
+    k = 1 .. L periods after a review and of the first j = 1 .. R - L periods after the order arrives, for the
+    exact chain of ``review_cycle`` (each span's mean uncertainty widened so that the two spans of a cycle,
+    taken as independent, carry that of the cycle); None: the backorder bound.
     """
 
     lead_time: int
@@ -447,6 +451,7 @@ class ProtectionDemand:
     period_pmf: FloatArray | None = None
     max_chain_size: int = 200_000
     cap: int | None = None  # the distributions were cut here (``StockRules.history_cap``); None: not cut
+    cycle_pmfs: tuple[tuple[FloatArray, ...], tuple[FloatArray, ...]] | None = None
 
     @property
     def lead_time_mean(self) -> float:
@@ -569,9 +574,28 @@ def _protection(
     if rules.lost_sales_exact and review == 1:
         average = float(np.mean(means))
         period_pmf = count_pmf(average, dispersion, mean_uncertainty * len(means), rules.tail_mass, limit=cap)
+    cycle = None
+    if rules.lost_sales_exact and review > 1 and lead_time < review:
+        cycle = _cycle_pmfs(means[:review], lead_time, dispersion, mean_uncertainty, rules.tail_mass, cap)
     reached = cap if cap is not None and any(len(pmf) > cap for pmf in pmfs) else None  # only a cap that cut
     return ProtectionDemand(lead_time, review, pmfs, tuple(means), family, dispersion, mean_uncertainty,
-                            period_pmf, rules.max_chain_size, reached)
+                            period_pmf, rules.max_chain_size, reached, cycle)
+
+
+def _cycle_pmfs(means: list[float], lead_time: int, dispersion: float, mean_uncertainty: float, tail_mass: float,
+                cap: int | None) -> tuple[tuple[FloatArray, ...], tuple[FloatArray, ...]]:
+    """The demand of the first k periods of a review cycle's two spans (before and after the order arrives),
+    each span's mean uncertainty u widened to u × (cycle's mean / span's mean): taken as independent, the
+    two spans then carry the uncertainty of the cycle's mean (as ``period_pmf`` spreads it over periods)."""
+    total = float(sum(means))
+    spans = (means[:lead_time], means[lead_time:])
+    out = []
+    for span in spans:
+        mean = float(sum(span))
+        widened = mean_uncertainty * total / mean if mean > 0 else 0.0
+        cumulative = np.cumsum(span)
+        out.append(tuple(count_pmf(float(c), dispersion, widened, tail_mass, limit=cap) for c in cumulative))
+    return out[0], out[1]
 
 
 def _empirical_protection(

@@ -18,9 +18,10 @@ These are the exact figures when unmet demand waits (backorders). PartsPool's ce
 demand instead (the customer is served another way), which leaves more on the shelf for the
 following periods: with lost sales the fill rate is at least this and the stock slightly higher.
 Where the lost-sales Markov chain is small enough (lead time 0, 1 or 2 periods, review every
-period; see ``lost_sales``) the figures are computed exactly under lost sales instead, and the
-level is the smallest reaching the target there; elsewhere the backorder figures are used, a safe
-bound on the fill rate.
+period, see ``lost_sales``; or a review every R periods with the order arriving before the next
+review, L < R, see ``review_cycle``) the figures are computed exactly under lost sales instead, and
+the level is the smallest reaching the target there; elsewhere the backorder figures are used, a
+safe bound on the fill rate.
 
 The source's rule sets ``S = average daily demand x D days`` (15 days, raised to 30), regardless
 of lead time and variability; it is computed here so the two can be compared side by side.
@@ -36,6 +37,7 @@ import numpy.typing as npt
 
 from partspool.core.policy.demand import FloatArray, ProtectionDemand
 from partspool.core.policy.lost_sales import chain_size, lost_sales_figures
+from partspool.core.policy.review_cycle import cycle_figures, cycle_size
 
 
 @dataclass(frozen=True)
@@ -198,11 +200,15 @@ def evaluate_level(demand: ProtectionDemand, order_up_to: int) -> LevelFigures:
 
 def solvable(demand: ProtectionDemand, order_up_to: int) -> bool:
     """Whether the exact lost-sales figures (``_exact``) exist at this level, without solving the chain."""
+    if demand.cycle_pmfs is not None:
+        return cycle_size(order_up_to) <= demand.max_chain_size
     return (demand.period_pmf is not None and demand.review == 1 and demand.lead_time <= 2
             and chain_size(demand.lead_time, order_up_to) <= demand.max_chain_size)
 
 
 def _exact(demand: ProtectionDemand, order_up_to: int) -> tuple[float, float] | None:
+    if demand.cycle_pmfs is not None:  # a review every R periods, the order arriving before the next one
+        return cycle_figures(*demand.cycle_pmfs, order_up_to, demand.max_chain_size)
     if demand.period_pmf is None or demand.review != 1:
         return None
     return lost_sales_figures(demand.period_pmf, demand.lead_time, order_up_to, demand.max_chain_size)
