@@ -126,7 +126,8 @@ def cmd_abc(args: argparse.Namespace) -> int:
             end = parse_month(args.month) if args.month else None
             if end is not None and end > last_complete_month():  # a month not over mixes in part of its demand
                 raise InvalidInput("history_end_future", month=f"{end:%Y-%m}")
-            result, _parts = policy.abc_for(visible_nodes(user, args.node or None), args.basis, end)
+            result, _parts = policy.abc_for(visible_nodes(user, args.node or None), args.basis, end,
+                                            served=bool(args.node))
         except DomainError as error:
             return _fail(error)
         rules = result.rules

@@ -412,6 +412,10 @@ def test_annual_plan_says_when_its_growth_was_held_and_a_recall_follows_a_supers
     parts = {x["part"]: x for x in body["lines"]}
     assert "BRK-PAD-F01" not in parts and "recall of BRK-PAD-F01, which it replaces" in parts["BRK-PAD-F02"]["why"]
     assert "recall +120" in parts["BRK-PAD-F02"]["why"]
+    both = {x["part"]: x for x in planner.get("/api/annual-plan?recall_parts=BRK-PAD-F01,BRK-PAD-F02&recall_units=120",
+                                              HTTP_ACCEPT_LANGUAGE="en").json()["lines"]}["BRK-PAD-F02"]
+    assert "recall +240" in both["why"]  # 120 of each part recalled, both on the successor's line
+    assert both["total"] == pytest.approx(parts["BRK-PAD-F02"]["total"] + 120, abs=0.01)
     for query, code in (("recall_parts=BRK-PAD-F02", "recall_needs_units"), ("recall_units=5", "recall_needs_parts")):
         refused = planner.get(f"/api/annual-plan?{query}")
         assert refused.status_code == 400 and refused.json()["code"] == code
@@ -775,6 +779,9 @@ def test_a_warehouse_is_classed_by_the_demand_it_serves_as_its_levels_are(histor
     levels = node_policy(history.nodes["WH-EAST"]).classes
     assert classes == {part: str(klass) for part, klass in levels.items()}
     assert login(history.users["planner"]).get("/api/abc?node=SC-HZ01").json()["demand_of"] == ["SC-HZ01"]
+    # all one manages (no node asked for): each node's own demand, a warehouse among them adds nothing
+    coordinator = login(history.users["coordinator"]).get("/api/abc").json()
+    assert set(coordinator["demand_of"]) == {"SC-HZ01", "SC-SH01", "SC-SZ01", "SC-NB01", "WH-EAST"}
     page = planner.get("/planning/abc/?node=WH-EAST").content.decode()
     assert 'id="served"' in page
     assert 'id="served"' not in planner.get("/planning/abc/?node=SC-HZ01").content.decode()

@@ -377,6 +377,13 @@ def test_a_stock_count_is_not_worked_back_through_as_goods_coming_in(history):
                               tzinfo=timezone.get_default_timezone())
     StockMovement.objects.filter(reason="stock count").update(at=moment)
     assert turnover().denominator == pytest.approx(counted.denominator)
+    # a later count (the daily stock import records its changes as counts) is a flow like any other
+    stock_apply(changes=[StockChange(node, part, on_hand=50)], by=history.users["planner"], kind="count",
+                reason="daily import")
+    daily = turnover()
+    assert daily.denominator == pytest.approx(counted.denominator)  # today's: outside the year's readings
+    StockMovement.objects.filter(reason="daily import").update(at=moment)
+    assert turnover().denominator == pytest.approx(counted.denominator + 50 * float(part.unit_cost) * 6 / 13)
 
 
 def test_satisfaction_counts_the_92_days_to_the_day_asked_for(history):

@@ -630,6 +630,25 @@ def test_saving_an_old_settings_page_changes_only_what_was_changed_on_it(history
     assert bad.status_code == 400 and 'id="settings-error"' in text and "class A delivery days" in text
     assert 'value="999"' in text and 'value="55"' in text  # what was typed, shown again
     assert (PlanningSettings.objects.get().days_a, PlanningSettings.objects.get().kpi_nps) == (2, 70.0)
+    # the page shown again after the error: a field the user left shows the other planner's value, so
+    # saving it again keeps that value; a field the user changed keeps what they typed and what they saw
+    assert re.search(r'name="kpi_turnover" type="number" step="any" value="7.0"', text)
+    second.patch("/api/planning-settings", {"kpi_nps": 65}, content_type="application/json")
+    again = dict(re.findall(r'name="((?:shown_)?[a-z_]+)" (?:type="number" step="any" )?value="([^"]*)"', text))
+    again |= dict(re.findall(r'<select id="id_[a-z_]+" name="([a-z_]+)">.*?<option value="([a-z]+)" selected',
+                             text, re.S))
+    assert again["kpi_nps"] == "55" and again["shown_kpi_nps"] == "70.0"
+    retried = first.post("/planning/settings/", {**again, "days_a": "4"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert retried.status_code == 400 and "NPS target is now 65.0, not the 70.0 this page showed" in \
+        retried.content.decode()
+    assert first.post("/planning/settings/", {**again, "days_a": "4", "kpi_nps": "70.0"}).status_code == 200
+    row = PlanningSettings.objects.get()
+    assert (row.days_a, row.kpi_turnover, row.kpi_nps) == (4, 7.0, 65.0)
+    stamp = row.updated_at
+    assert "Nothing was changed." in first.post("/planning/settings/", {**again, "days_a": "4", "kpi_nps": "70.0",
+                                                                       "shown_days_a": "4"},
+                                                HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert PlanningSettings.objects.get().updated_at == stamp  # nothing written
     half = first.post("/planning/settings/", {"days_b": "2.5"}, HTTP_ACCEPT_LANGUAGE="en")
     assert half.status_code == 400 and "needs a whole number (got 2.5)" in half.content.decode()
 

@@ -137,11 +137,16 @@ def review_xlsx(request: HttpRequest, month: str | None = None) -> HttpResponse:
 @router.get("/abc", response=dict, summary="ABC classes of the parts by 12 months of demand (units or value)")
 def abc(request: HttpRequest, node: str | None = None, basis: str | None = None) -> dict[str, Any]:
     nodes = selectors.visible_nodes(request.user, [node] if node else None)  # type: ignore[arg-type]
-    result, _parts = policy.abc_for(nodes, basis)
+    result, _parts = policy.abc_for(nodes, basis, served=bool(node))
     return {"basis": result.rules.basis, "a_cut": result.rules.a_cut, "b_cut": result.rules.b_cut,
-            "demand_of": [n.code for n in policy.served_nodes(nodes)], "total": result.total, "counts": {str(k): v for k, v in result.class_counts().items()},
+            "demand_of": [n.code for n in (policy.served_nodes(nodes) if node else nodes)], "total": result.total, "counts": {str(k): v for k, v in result.class_counts().items()},
             "rows": [{"part": r.key, "abc_class": str(r.abc_class), "measure": r.measure, "share": r.share,
                       "cumulative": r.cumulative, "rank": r.rank, "why": abc_reason(r, result.rules)} for r in result.rows]}
+
+
+def _share(value: float) -> float:
+    """A share to a millionth, never rounded up to 1 (0.9999996 is not a fill rate of 100%)."""
+    return 1.0 if value >= 1 else min(round(value, 6), 0.999999)
 
 
 @router.get("/stock-policy", response=dict,
@@ -164,12 +169,12 @@ def stock_policy(request: HttpRequest, node: str, lead_time: int | None = None, 
         "demand_served": {"center": "own", "regional_wh": "region", "central_wh": "network"}.get(chosen.kind, "own"),
         # money to the fen, shares to a millionth: no float noise (3.4e-13 yuan for a class held without stock)
         "totals": {k: [{"policy": o.name, "parts": o.items, "capital": round(o.capital, 2),
-                        "fill_rate": round(o.fill_rate, 6), "turnover": None if o.turnover is None else round(o.turnover, 4)}
+                        "fill_rate": _share(o.fill_rate), "turnover": None if o.turnover is None else round(o.turnover, 4)}
                        for o in v] for k, v in result.totals.items()},
         "parts": [{"part": c.key, "abc_class": c.abc_class and str(c.abc_class), "replaced_by": c.replaced_by,
                    "inherits": list(c.inherits), "options": [
             {"policy": o.name, "order_up_to": o.level.order_up_to, "safety_stock": o.level.order_up_to - o.level.protection_mean,
-             "fill_rate": round(o.fill_rate, 6), "capital": round(o.capital, 2)} for o in c.options],
+             "fill_rate": _share(o.fill_rate), "capital": round(o.capital, 2)} for o in c.options],
                    "why": level_reason(c),
                    "why_pooled": pool_reason(c, sizes)}
             for c in result.comparisons],

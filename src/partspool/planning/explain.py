@@ -314,7 +314,16 @@ def level_reason(comparison: Any) -> str:
     figures = {"mean": f"{level.protection_mean:.1f}", "sd": f"{level.protection_sd:.1f}", "level": level.order_up_to,
                "safety": f"{level.safety_stock:.1f}", "fill": _pct(level.expected_fill_rate),
                "lead": level.lead_time, "review": level.review}
-    if model is not None and getattr(model, "split", 1.0) != 1.0:  # periods of a day (a weekly review)
+    if model is not None and getattr(model, "split", 1.0) != 1.0 and level.basis == "lost_sales":
+        sentences.append(ngettext(  # a weekly review, the order arriving before the next: figures exact
+            "Over the %(lead)s day of lead time and the %(review)s days to the next review, demand averages %(mean)s "
+            "(sd %(sd)s) → order-up-to %(level)s, safety stock %(safety)s, expected fill rate %(fill)s (unmet "
+            "demand lost, reckoned review by review).",
+            "Over the %(lead)s days of lead time and the %(review)s days to the next review, demand averages %(mean)s "
+            "(sd %(sd)s) → order-up-to %(level)s, safety stock %(safety)s, expected fill rate %(fill)s (unmet "
+            "demand lost, reckoned review by review).",
+            level.lead_time) % figures)
+    elif model is not None and getattr(model, "split", 1.0) != 1.0:  # periods of a day (a weekly review)
         sentences.append(ngettext(
             "Over the %(lead)s day of lead time and the %(review)s days to the next review, demand averages %(mean)s "
             "(sd %(sd)s) → order-up-to %(level)s, safety stock %(safety)s, expected fill rate at least %(fill)s.",

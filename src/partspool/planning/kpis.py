@@ -129,18 +129,20 @@ def average_stock_value(current: float, managed: set[int] | None, end: date) -> 
     at the start of a month is today's less what the movements since then added. Valued at today's
     unit costs; the movements are summed per month in the database.
 
-    A stock count (an imported count, as when the network's stock is first loaded) corrects the record:
-    it brings no goods in and sends none out, so it is not worked back through; the stock before it is
-    taken at the level counted. Working back through an opening count would read every month before it
-    as empty, and the turnover as not measured (or, with a few weeks of ledger, many times too high)."""
+    A stock row's opening count (its first movement, as when the network's stock is first loaded by a count
+    import) is not worked back through: it says what was on the shelf when the ledger began, not that
+    goods came in then, so the months before it are taken at the level counted. Working back through it
+    would read every month before the load as empty, and the turnover as not measured (or, with a few weeks
+    of ledger, many times too high). Later counts (the daily stock import records changes as counts) are
+    worked back through like any movement."""
     from django.db.models.functions import TruncMonth
 
     from partspool.network.models import StockMovement
 
     site = timezone.get_default_timezone()
     firsts = [months_back(end, 11 - k) for k in range(12)] + [month_add(end, 1)]  # 13 month starts
-    rows = _scoped(StockMovement.objects.filter(at__gte=datetime.combine(firsts[0], time.min, tzinfo=site))
-                   .exclude(kind=StockMovement.Kind.COUNT), managed, "stock__node_id")
+    rows = _scoped(_flows(StockMovement.objects.filter(at__gte=datetime.combine(firsts[0], time.min, tzinfo=site))),
+                   managed, "stock__node_id")
     per_month = {month.date() if isinstance(month, datetime) else month: float(value or 0) for month, value in
                  rows.annotate(month=TruncMonth("at", tzinfo=site)).values("month")
                  .annotate(value=Sum((F("on_hand_after") - F("on_hand_before")) * F("stock__part__unit_cost")))
@@ -150,6 +152,16 @@ def average_stock_value(current: float, managed: set[int] | None, end: date) -> 
         added = sum(value for month, value in per_month.items() if month >= first)
         readings.append(max(current - added, 0.0))
     return sum(readings) / len(readings)
+
+
+def _flows(movements: Any) -> Any:
+    """``movements`` without the opening count of each stock row (see ``average_stock_value``)."""
+    from django.db.models import OuterRef, Subquery
+
+    from partspool.network.models import StockMovement
+
+    opening = StockMovement.objects.filter(stock=OuterRef("stock")).order_by("at", "id").values("id")[:1]
+    return movements.exclude(kind=StockMovement.Kind.COUNT, id=Subquery(opening))
 
 
 def _served_monthly(stock_rows: list[Any], monthly: dict[tuple[int, int], float], managed: set[int] | None,
@@ -220,8 +232,10 @@ def stock_trends(user: User, months: int = 6, today: date | None = None) -> list
     the stock value at its start and at its end).
 
     The stock at the start of a month is worked back from today's through the ledger's movements, as for the
-    turnover KPI (a stock count is not worked back through: see ``average_stock_value``); valued at today's
-    unit costs. Each node's own demand, as the availability KPI counts it."""
+    turnover KPI (a stock row's opening count is not worked back through: see ``average_stock_value``);
+    valued at today's unit costs. Each node's own demand, as the availability KPI counts it. The values are
+    summed in the database; only the pairs in demand, and those moved in the window, are read one by one."""
+    from django.db.models import OuterRef, Subquery
     from django.db.models.functions import TruncMonth
 
     from partspool.network.models import StockMovement
@@ -231,43 +245,40 @@ def stock_trends(user: User, months: int = 6, today: date | None = None) -> list
     end = last_complete_month(today)
     firsts = [months_back(end, months - 1 - k) for k in range(months)] + [month_add(end, 1)]
     site = timezone.get_default_timezone()
-    on_hand = {(node, part): float(units) for node, part, units in
-               _scoped(Stock.objects.all(), managed).values_list("node_id", "part_id", "on_hand")}
-    # per pair and month: what the movements of that month added (counts excepted)
+    flows = _scoped(_flows(StockMovement.objects.filter(at__gte=datetime.combine(firsts[0], time.min, tzinfo=site))),
+                    managed, "stock__node_id").annotate(month=TruncMonth("at", tzinfo=site))
+    current = float(_scoped(Stock.objects.all(), managed).aggregate(
+        v=Sum(F("on_hand") * F("part__unit_cost")))["v"] or 0)
+    value_added: dict[date, float] = {}
+    for month, value in (flows.values("month").annotate(
+            value=Sum((F("on_hand_after") - F("on_hand_before")) * F("stock__part__unit_cost")))
+            .values_list("month", "value")):
+        first = month.date() if isinstance(month, datetime) else month
+        value_added[first] = value_added.get(first, 0.0) + float(value or 0)
+    values = [max(current - sum(v for m, v in value_added.items() if m >= first), 0.0) for first in firsts]
+    # per pair and month: what the movements of that month added (only the pairs moved in the window)
     added: dict[tuple[int, int], dict[date, float]] = {}
-    moved = (_scoped(StockMovement.objects.filter(at__gte=datetime.combine(firsts[0], time.min, tzinfo=site))
-                     .exclude(kind=StockMovement.Kind.COUNT), managed, "stock__node_id")
-             .annotate(month=TruncMonth("at", tzinfo=site)).values("stock__node_id", "stock__part_id", "month")
-             .annotate(units=Sum(F("on_hand_after") - F("on_hand_before")))
-             .values_list("stock__node_id", "stock__part_id", "month", "units"))
-    for node, part, month, units in moved:
+    for node, part, month, units in (flows.values("stock__node_id", "stock__part_id", "month")
+                                     .annotate(units=Sum(F("on_hand_after") - F("on_hand_before")))
+                                     .values_list("stock__node_id", "stock__part_id", "month", "units")):
         first = month.date() if isinstance(month, datetime) else month
         added.setdefault((node, part), {})[first] = float(units or 0)
-    from partspool.network.models import Part
-
-    pairs = set(on_hand) | set(added)
-    cost = {pk: float(c) for pk, c in Part.objects.filter(pk__in={part for _node, part in pairs})
-            .values_list("pk", "unit_cost")}
-
-    def start_of(first: date, pair: tuple[int, int]) -> float:
-        later = sum(units for month, units in added.get(pair, {}).items() if month >= first)
-        return max(on_hand.get(pair, 0.0) - later, 0.0)
-
-    values = [sum(start_of(first, pair) * cost.get(pair[1], 0.0) for pair in pairs) for first in firsts]
-    demand = _scoped(DemandRecord.objects.filter(month__gte=firsts[0], month__lte=end, quantity__gt=0), managed)
-    wanted: dict[date, list[tuple[int, int]]] = {}
+    held = Stock.objects.filter(node=OuterRef("node"), part=OuterRef("part")).values("on_hand")[:1]
+    demand = (_scoped(DemandRecord.objects.filter(month__gte=firsts[0], month__lte=end, quantity__gt=0), managed)
+              .annotate(held=Subquery(held)))
+    wanted: dict[date, list[bool]] = {}
     worth: dict[date, float] = {}
-    for node, part, month, quantity, unit_cost in demand.values_list("node_id", "part_id", "month", "quantity",
-                                                                      "part__unit_cost"):
-        wanted.setdefault(month, []).append((node, part))
+    for node, part, month, quantity, unit_cost, on_hand in demand.values_list(
+            "node_id", "part_id", "month", "quantity", "part__unit_cost", "held").iterator(chunk_size=20_000):
+        later = sum(units for moved, units in added.get((node, part), {}).items() if moved >= month)
+        wanted.setdefault(month, []).append((on_hand or 0) - later > 0)
         worth[month] = worth.get(month, 0.0) + quantity * float(unit_cost)
     out = []
     for k, first in enumerate(firsts[:-1]):
-        pairs_wanted = wanted.get(first, [])
-        served = sum(1 for pair in pairs_wanted if start_of(first, pair) > 0)
-        share = served / len(pairs_wanted) if pairs_wanted else None
+        stocked = wanted.get(first, [])
+        share = sum(stocked) / len(stocked) if stocked else None
         average = (values[k] + values[k + 1]) / 2
-        out.append({"month": first, "pairs": len(pairs_wanted), "availability": share,
+        out.append({"month": first, "pairs": len(stocked), "availability": share,
                     "stockout_rate": None if share is None else 1 - share, "stock_value": round(values[k], 2),
                     "turnover": None if average <= 0 else round(worth.get(first, 0.0) * 12 / average, 3)})
     return out

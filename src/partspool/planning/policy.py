@@ -68,13 +68,15 @@ def _classify(totals: dict[int, int], parts: dict[int, Part], abc: AbcRules) -> 
     return classify_abc(items, abc)
 
 
-def abc_for(nodes: list[Node], basis: str | None = None, end: date | None = None) -> tuple[AbcResult, dict[str, Part]]:
+def abc_for(nodes: list[Node], basis: str | None = None, end: date | None = None,
+            served: bool = False) -> tuple[AbcResult, dict[str, Part]]:
     """ABC of the parts by their demand over the last 12 complete months at these nodes, with the
     planning settings' cut-offs (and basis, unless one is given). A part replaced by another (as the
     stock levels read supersessions) is classed under its last successor, with its demand, as the
-    stock policy classes it. A warehouse brings the demand it serves (``served_nodes``), as its levels read it."""
+    stock policy classes it. ``served``: a warehouse asked for by name brings the demand it serves
+    (``served_nodes``), as its levels read it; otherwise (all the user manages) each node's own demand."""
     totals: dict[int, int] = {}
-    for (_node, part), qty in demand_totals(served_nodes(nodes), ABC_MONTHS, end).items():
+    for (_node, part), qty in demand_totals(served_nodes(nodes) if served else nodes, ABC_MONTHS, end).items():
         totals[part] = totals.get(part, 0) + qty
     parts = Part.objects.in_bulk(list(totals))
     heads = supersession_heads(end or last_complete_month())
@@ -135,9 +137,28 @@ def review_for(user: Any, month: date) -> dict[str, Any]:
 
     if month > last_complete_month():
         raise InvalidInput("review_month_open", month=f"{month:%Y-%m}")
-    abc, _parts = abc_for(list(Node.objects.all()), end=month)
     # a replaced part's own lines (a run made before its supersession) count in its family's class
-    return forecast_review(user, month, family_classes({r.key: str(r.abc_class) for r in abc.rows}, month))
+    return forecast_review(user, month, family_classes(network_classes(month), month))
+
+
+def network_classes(month: date) -> dict[str, str]:
+    """Part -> class by the network's demand in the 12 months to ``month`` (the settings' cut-offs). Kept for
+    six hours under the network's demand fingerprint, the cut-offs and the supersessions, so that every
+    reader's review does not class the whole network again."""
+    import hashlib
+
+    from django.core.cache import cache
+
+    abc = abc_rules()
+    heads = supersession_heads(month)
+    key = "partspool:network_abc:" + hashlib.sha256(
+        f"{_network_stamp(month)}|{abc.a_cut}|{abc.b_cut}|{abc.basis}|{sorted(heads.items())}".encode()).hexdigest()
+    found = cache.get(key)
+    if found is None:
+        result, _parts = abc_for(list(Node.objects.all()), end=month)
+        found = {r.key: str(r.abc_class) for r in result.rows}
+        cache.set(key, found, 6 * 3600)
+    return dict(found)
 
 
 def review_xlsx(data: dict[str, Any]) -> bytes:
@@ -529,7 +550,7 @@ def check_option(option: str) -> str:
         from django.utils.translation import gettext
 
         raise InvalidInput("invalid_choice", field=gettext("the option orders follow (%(options)s)") % {
-            "options": ", ".join(OPTION_NAMES)}, value=option)
+            "options": ", ".join(OPTION_NAMES)}, value=option, parameter="option")
     return option
 
 
@@ -736,6 +757,7 @@ def plan_for(nodes: list[Node], scenario: Any, end: date | None = None) -> list[
     end = end or last_complete_month()
     heads = supersession_heads(end)
     # a recalled part since replaced: the recall falls on its successor, which carries its demand
+    asked = set(recalled)
     recall_of: dict[str, list[str]] = {}
     for number in recalled:
         if number in heads:
@@ -767,4 +789,12 @@ def plan_for(nodes: list[Node], scenario: Any, end: date | None = None) -> list[
                   for number in recalled if number not in seen]
     lines = [replace(line, replaces=tuple(replaces.get(line.part, ())), recall_of=tuple(recall_of.get(line.part, ())))
              if line.part in replaces or line.part in recall_of else line for line in annual_plan(histories, scenario)]
+    # the recall's units are per part recalled: a successor carrying several recalled parts (its own number too)
+    # carries the units of each
+    for i, line in enumerate(lines):
+        carried = len(recall_of.get(line.part, ())) + (line.part in scenario.recall_parts and line.part in asked)
+        if line.recall and carried > 1:
+            extra = (carried - 1) * line.recall
+            lines[i] = replace(line, recall=carried * line.recall,
+                               months=tuple(round(v + extra / 12, 3) for v in line.months))
     return sorted(lines, key=lambda line: -line.total)

@@ -39,7 +39,8 @@ def abc_rules(s: PlanningSettings, basis: str | None = None) -> AbcRules:
     """The ABC cut-offs; ``basis`` (``quantity`` or ``value``) overrides the saved one for one view."""
     chosen = basis or s.abc_basis
     if chosen not in ("quantity", "value"):
-        raise InvalidInput("invalid_choice", field=gettext("the ABC basis (quantity or value)"), value=chosen)
+        raise InvalidInput("invalid_choice", field=gettext("the ABC basis (quantity or value)"), value=chosen,
+                           parameter="basis")
     return AbcRules(a_cut=s.abc_a_cut, b_cut=s.abc_b_cut, basis=chosen)  # type: ignore[arg-type]
 
 

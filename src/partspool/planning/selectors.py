@@ -99,8 +99,14 @@ def demand_panel(nodes: list[Node], months: int = 36, end: date | None = None,
         return pd.DataFrame({"unique_id": pd.Series(dtype=str), "ds": pd.Series(dtype="datetime64[ns]"),
                              "y": pd.Series(dtype=float)})
     frame = pd.DataFrame(data, columns=["node", "part", "ds", "y"])
-    firsts = dict(DemandRecord.objects.filter(node__in=nodes).values("node__code").annotate(first=Min("month"))
-                  .values_list("node__code", "first"))
+    # a node's first record: its first in the window, unless it has records from before the window (one
+    # index look-up per node whose window starts late, not a scan of every record)
+    firsts: dict[str, date] = {}
+    for code, first in frame.groupby("node")["ds"].min().items():
+        if first > start and not DemandRecord.objects.filter(node__code=code, month__lt=start).exists():
+            # every part's records count (``parts`` may have asked for a few): the node's own first month
+            firsts[str(code)] = DemandRecord.objects.filter(node__code=code, month__gte=start).aggregate(
+                first=Min("month"))["first"]
     return _filled(frame["node"] + SEP + frame["part"], frame["ds"], frame["y"], start, end, firsts)
 
 
@@ -146,7 +152,13 @@ def served_panel(nodes: list[Node], months: int = 36, end: date | None = None) -
         if not data:
             continue
         frame = pd.DataFrame(data, columns=["part", "ds", "y"])
-        frames.append(_filled(node.code + SEP + frame["part"].astype(str), frame["ds"], frame["y"], start, end))
+        # from the first month any node it serves has records of, as its centers' series start
+        served = (DemandRecord.objects.filter(node__region_id=node.region_id)
+                  if node.kind == Node.Kind.REGIONAL_WAREHOUSE else DemandRecord.objects.all())
+        first = served.filter(month__gt=start).aggregate(first=Min("month"))["first"] \
+            if not served.filter(month__lte=start).exists() else None
+        frames.append(_filled(node.code + SEP + frame["part"].astype(str), frame["ds"], frame["y"], start, end,
+                              {node.code: first} if first else None))
     frames = [f for f in frames if not f.empty]
     if not frames:
         return demand_panel([], months, end)

@@ -50,12 +50,14 @@ def _check(horizon: int, method: str, engine: str) -> str:
     if isinstance(horizon, bool) or not isinstance(horizon, int) or not 1 <= horizon <= MAX_HORIZON:
         raise InvalidInput("forecast_horizon", horizon=horizon, most=MAX_HORIZON)
     if engine not in ("local", "dask"):
-        raise InvalidInput("invalid_choice", field=gettext("the engine (local or dask)"), value=engine)
+        raise InvalidInput("invalid_choice", field=gettext("the engine (local or dask)"), value=engine,
+                           parameter="engine")
     try:
         return canonical_method(method)
     except ForecastInputError:
         raise InvalidInput("invalid_choice", field=gettext("the method (auto or one of %(methods)s)") % {
-            "methods": ", ".join(m for m in valid_methods() if m != "auto")}, value=method) from None
+            "methods": ", ".join(m for m in valid_methods() if m != "auto")}, value=method,
+            parameter="method") from None
 
 
 def _checked(user: User, nodes: list[str] | None, horizon: int, method: str, engine: str,

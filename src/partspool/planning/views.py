@@ -266,7 +266,7 @@ def abc(request: HttpRequest) -> HttpResponse:
     nodes = selectors.visible_nodes(user, [code]) if code else selectors.visible_nodes(user)
     saved = rules.current()
     basis = request.GET.get("basis", "").strip() or saved.abc_basis
-    result, parts = policy.abc_for(nodes, basis)
+    result, parts = policy.abc_for(nodes, basis, served=bool(code))
     replaces: dict[str, list[str]] = {}
     for old, (head, _on) in policy.supersession_heads(selectors.last_complete_month()).items():
         replaces.setdefault(head, []).append(old)
@@ -521,7 +521,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
 
     user: Any = request.user
     saved = error = None
-    typed: dict[str, str] = {}
+    kept: dict[str, tuple[str, str]] = {}  # after an error: the fields changed, as typed and as first shown
     if request.method == "POST":
         # only the fields changed on this page (each is posted with the value it was shown with): saving an
         # old page does not put back what another planner has changed since in the other fields
@@ -529,14 +529,17 @@ def settings_page(request: HttpRequest) -> HttpResponse:
         shown = {name: request.POST.get(f"shown_{name}") for name in typed}
         changes = {name: value for name, value in typed.items() if shown[name] is None or value != shown[name]}
         try:
-            rules.update(user=user, changes=changes, shown={k: v for k, v in shown.items()
-                                                            if k in changes and v is not None})
+            if changes:  # a save that changes nothing writes nothing (nor "last changed by")
+                rules.update(user=user, changes=changes, shown={k: v for k, v in shown.items()
+                                                                if k in changes and v is not None})
             saved = _("Settings saved.") if changes else _("Nothing was changed.")
-            typed = {}
-        except InvalidInput as problem:  # shown again with what was typed, the problem named, nothing saved
+        except InvalidInput as problem:
+            # shown again: the fields changed as typed (with the values they were first shown with, so the
+            # stale-value check still holds), every other field as it is now; nothing saved
             error = problem.message()
+            kept = {name: (value, shown[name] if shown[name] is not None else value) for name, value in changes.items()}
     current = rules.current()
-    groups = [(title, [(current._meta.get_field(name), typed.get(name, _shown(current, name)), _shown(current, name))
+    groups = [(title, [(current._meta.get_field(name), *kept.get(name, (_shown(current, name),) * 2))
                        for name in names]) for title, names in SETTING_GROUPS]
     return render(request, "planning/settings.html", {
         "groups": groups, "current": current, "can_edit": user.role in CENTRAL_ROLES, "saved": saved,
