@@ -130,6 +130,9 @@ def test_the_policy_page_reviews_weekly_on_request(many_parts):
     assert "Reviewed every 7 days, orders arriving 3 days after they are placed" in page
     assert '<option value="week" selected>' in page and 'name="lead_days" type="number" min="0" max="120" value="3"' in page
     assert "3 days of lead time and the 7 days to the next review" in page
+    assert "The fill rates are exact, with unmet demand lost" in page and "reckoned review by review" in page
+    late = hz.get("/planning/policy/?node=SC-HZ01&review=week&lead_days=7").content.decode()
+    assert "The fill rates are lower bounds (unmet demand counted as waiting)" in late  # arriving after the review
     monthly = hz.get("/planning/policy/?node=SC-HZ01&lead_time=2").content.decode()
     assert "Reviewed each month, orders arriving 2 months after they are placed." in monthly
 

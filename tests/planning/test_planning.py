@@ -410,11 +410,10 @@ def test_annual_plan_says_when_its_growth_was_held_and_a_recall_follows_a_supers
     Supersession.objects.filter(old__number="BRK-PAD-F01").update(effective_on=month_add(end, -3))
     body = planner.get("/api/annual-plan?recall_parts=BRK-PAD-F01&recall_units=120", HTTP_ACCEPT_LANGUAGE="en").json()
     parts = {x["part"]: x for x in body["lines"]}
-    assert "BRK-PAD-F01" not in parts and "recall of BRK-PAD-F01, which it replaces" in parts["BRK-PAD-F02"]["why"]
-    assert "recall +120" in parts["BRK-PAD-F02"]["why"]
+    assert "BRK-PAD-F01" not in parts and "recall +120, that of BRK-PAD-F01 included" in parts["BRK-PAD-F02"]["why"]
     both = {x["part"]: x for x in planner.get("/api/annual-plan?recall_parts=BRK-PAD-F01,BRK-PAD-F02&recall_units=120",
                                               HTTP_ACCEPT_LANGUAGE="en").json()["lines"]}["BRK-PAD-F02"]
-    assert "recall +240" in both["why"]  # 120 of each part recalled, both on the successor's line
+    assert "recall +240, that of BRK-PAD-F01 included" in both["why"]  # 120 of each part recalled
     assert both["total"] == pytest.approx(parts["BRK-PAD-F02"]["total"] + 120, abs=0.01)
     for query, code in (("recall_parts=BRK-PAD-F02", "recall_needs_units"), ("recall_units=5", "recall_needs_parts")):
         refused = planner.get(f"/api/annual-plan?{query}")

@@ -111,9 +111,8 @@ class PlanLine:
         if self.heat:
             parts.append("heat waves in the hot months")
         if self.recall:
-            parts.append(f"recall +{self.recall}")
-        if self.recall and self.recall_of:
-            parts.append(f"recall of {', '.join(self.recall_of)}, which it replaces")
+            parts.append(f"recall +{self.recall}" + (f", that of {', '.join(self.recall_of)} included"
+                                                     if self.recall_of else ""))
         if self.replaces:
             parts.append(f"with the demand of {', '.join(self.replaces)}, which it replaces")
         return f"{self.part}: " + ", ".join(parts) + f" → {self.total:.0f} next year"

@@ -408,9 +408,6 @@ def plan_factors(line: Any) -> str:
     if measured is not None:
         parts[-1] += " " + _("(the history's ×%(m)s, held within the plan's limits)") % {"m": f"{measured:.3f}"}
     recalled_as = getattr(line, "recall_of", ())
-    if line.recall and recalled_as:
-        parts.append(_("recall of %(parts)s, which it replaces") % {
-            "parts": ("、" if _sep() == "" else ", ").join(recalled_as)})
     if line.cohort:
         parts.append(_("out-of-warranty cohort +%(c)s") % {"c": _pct(line.cohort)})
     shift = int(getattr(line, "summer_shift", 0) or 0)
@@ -418,7 +415,10 @@ def plan_factors(line: Any) -> str:
         parts.append(ngettext("summer %(n)s month earlier", "summer %(n)s months earlier", shift) % {"n": shift})
     if line.heat:
         parts.append(_("heat waves in the hot months"))
-    if line.recall:
+    if line.recall and recalled_as:
+        parts.append(_("recall +%(r)s, that of %(parts)s included") % {
+            "r": line.recall, "parts": ("、" if _sep() == "" else ", ").join(recalled_as)})
+    elif line.recall:
         parts.append(_("recall +%(r)s") % {"r": line.recall})
     if getattr(line, "replaces", ()):
         parts.append(_("with the demand of %(parts)s, which it replaces") % {

@@ -243,7 +243,7 @@ def _trend_chart(data: dict[str, Any]) -> str | None:
     if len(trend) < 2:
         return None
     figure = go.Figure()
-    months = [r["month"] for r in trend]
+    months = [f"{r['month']:%Y-%m}" for r in trend]
     for key, name, colour in (("accuracy", _("All"), "#1d2733"), ("accuracy_A", _("Class A"), "#b91c1c"),
                               ("accuracy_B", _("Class B"), "#b45309")):
         figure.add_trace(go.Scatter(x=months, y=[None if r[key] is None else 100 * r[key] for r in trend],
@@ -254,7 +254,8 @@ def _trend_chart(data: dict[str, Any]) -> str | None:
             figure.add_hline(y=100 * target, line={"dash": "dash", "color": colour, "width": 1},
                              annotation_text=_("target %(k)s") % {"k": klass})
     figure.update_layout(margin={"l": 40, "r": 10, "t": 30, "b": 40}, height=300, title=_("Accuracy per month (%)"),
-                         yaxis={"rangemode": "tozero"}, autosize=True)
+                         yaxis={"rangemode": "tozero"}, autosize=True,
+                         xaxis={"type": "category"})  # months as written here: plotly would name them in English
     return figure.to_html(full_html=False, include_plotlyjs=False, default_width="100%",
                           config={"displaylogo": False, "responsive": True})
 
@@ -426,9 +427,11 @@ def kpi_page(request: HttpRequest) -> HttpResponse:
                      y1=100 * targets.availability, line={"color": "#2f6fae", "dash": "dot", "width": 1})
     figure.add_shape(type="line", xref="paper", x0=0, x1=1, yref="y2", y0=targets.turnover, y1=targets.turnover,
                      line={"color": "#b45309", "dash": "dot", "width": 1})
+    top_turnover = max([t["turnover"] or 0 for t in stock] + [targets.turnover]) * 1.15 or 1.0
     figure.update_layout(margin={"l": 40, "r": 40, "t": 30, "b": 40}, height=300,
                          title=_("Availability and turnover by month (dotted: the targets)"),
-                         yaxis={"rangemode": "tozero"}, yaxis2={"overlaying": "y", "side": "right", "rangemode": "tozero"})
+                         xaxis={"type": "category"}, yaxis={"range": [0, 105]},
+                         yaxis2={"overlaying": "y", "side": "right", "range": [0, top_turnover]})
     return render(request, "planning/kpis.html", {
         "kpis": rows, "trend": kpis.trends(user), "budget_note": note, "stock_trend": stock,
         "stock_chart": figure.to_html(full_html=False, include_plotlyjs=False, config={"displaylogo": False})})
