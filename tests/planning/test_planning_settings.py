@@ -110,6 +110,8 @@ def test_only_the_supply_chain_changes_settings(history):
         client = login(history.users[who])
         assert _patch(client, {"abc_a_cut": 0.5}).status_code == 403
         assert client.post("/planning/settings/", {"abc_a_cut": "0.5"}).status_code == 403
+        # a form that changes nothing is refused too, not answered "nothing was changed"
+        assert client.post("/planning/settings/", {"abc_a_cut": "0.7", "shown_abc_a_cut": "0.7"}).status_code == 403
         page = client.get("/planning/settings/").content.decode()
         assert "disabled" in page and "Save settings" not in page
     assert not PlanningSettings.objects.exists()

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from partspool.accounts.models import Role
 from partspool.accounts.permissions import CENTRAL_ROLES, managed_node_ids
 from partspool.core.transfer_flow import Deal, Status
-from partspool.errors import InvalidInput, NotFound
+from partspool.errors import InvalidInput, NotFound, NotPermitted
 from partspool.network.exports import download, table_xlsx
 from partspool.network.models import Node, Part, Region
 from partspool.network.selectors import node_get, parse_month, part_get
@@ -526,6 +526,8 @@ def settings_page(request: HttpRequest) -> HttpResponse:
     saved = error = None
     kept: dict[str, tuple[str, str]] = {}  # after an error: the fields changed, as typed and as first shown
     if request.method == "POST":
+        if user.role not in CENTRAL_ROLES:  # refused even when the form changes nothing
+            raise NotPermitted("planning_settings_role")
         # only the fields changed on this page (each is posted with the value it was shown with): saving an
         # old page does not put back what another planner has changed since in the other fields
         typed = {name: request.POST[name].strip() for name in rules.EDITABLE if name in request.POST}
