@@ -418,6 +418,11 @@ def test_annual_plan_says_when_its_growth_was_held_and_a_recall_follows_a_supers
     for query, code in (("recall_parts=BRK-PAD-F02", "recall_needs_units"), ("recall_units=5", "recall_needs_parts")):
         refused = planner.get(f"/api/annual-plan?{query}")
         assert refused.status_code == 400 and refused.json()["code"] == code
+    # on the page: named above the form, the form kept as typed to correct it
+    page = planner.get("/planning/annual/?recall_parts=BRK-PAD-F02", HTTP_ACCEPT_LANGUAGE="en")
+    text = page.content.decode()
+    assert page.status_code == 400 and 'id="scenario-error"' in text and "needs the number of units" in text
+    assert 'name="recall_parts" value="BRK-PAD-F02"' in text
 
 
 def test_annual_plan_moves_an_air_conditioning_summer_earlier_in_api_and_page(history):
@@ -721,6 +726,8 @@ def test_a_mix_is_not_said_to_be_the_back_tests_best_and_its_own_score_is_shown(
     assert "the best alone, HistoricAverage, 3.1% ahead of TSB" in basis and "the mix scored RMSSE 1.346" in basis
     assert "best of the back-test" not in basis
     assert "The mix itself scored RMSSE 1.346 on the same back-test." in method_reason(explanation)
+    tiny = method_reason(explanation | {"weights": "HistoricAverage 0.998; TSB 0.002"})
+    assert "HistoricAverage 100%; TSB <1%" in tiny  # a member that barely counts is not shown at 0%
     # the core's own words: no "0% behind" a winner without error
     text = _explain("TSB", ("TSB",), (("TSB", 0.0), ("SESOpt", 0.057)), "SESOpt", 0.0, 4, 3, 0.0, 0.0, 1.0, 8,
                     "inverse_mse", np.ones(1), 1.0)

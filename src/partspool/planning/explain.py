@@ -73,7 +73,7 @@ def _method_reason(explanation: dict[str, Any], asked: str) -> str:
         text = _("Back-testing on %(origins)s rolling origins: %(winner)s scored best (RMSSE %(score)s).") % facts
     weights = explanation.get("weights")
     if weights and ";" in str(weights):
-        shares = "; ".join(f"{name} {float(w):.0%}" for name, w in
+        shares = "; ".join(f"{name} {float(w):.0%}" if float(w) >= 0.005 else f"{name} <1%" for name, w in
                            (part.strip().rsplit(" ", 1) for part in str(weights).split(";")))
         text += _sep() + _("The forecast combines the best methods (weights: %(shares)s).") % {"shares": shares}
         mixed = _number(explanation.get("rmsse"))

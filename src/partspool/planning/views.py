@@ -493,7 +493,12 @@ def annual(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     code = request.GET.get("node", "").strip()
     nodes = selectors.visible_nodes(user, [code]) if code else selectors.visible_nodes(user)
-    lines = policy.plan_for(nodes, scenario_from(request.GET))
+    try:
+        lines = policy.plan_for(nodes, scenario_from(request.GET))
+    except (InvalidInput, NotFound) as problem:  # a scenario field named on the page with its form, to correct
+        return render(request, "planning/annual.html", {
+            "error": problem.message(), "lines": [], "count": 0, "q": request.GET,
+            "nodes": selectors.visible_nodes(user), "total": 0, "last_year": 0, "chart": ""}, status=400)
     months = [sum(line.months[m] for line in lines) for m in range(12)]
     figure = go.Figure(go.Bar(x=list(range(1, 13)), y=months, marker_color="#2f6fae"))
     figure.update_layout(margin={"l": 40, "r": 10, "t": 30, "b": 40}, height=280, title=_("Next year by month"),
