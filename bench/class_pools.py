@@ -34,7 +34,7 @@ def main() -> None:
 
     django.setup()
     from partspool.core.policy.cadence import Cadence
-    from partspool.core.policy.lost_sales import clear_memo
+    from partspool.core.policy.memo import clear_all as clear_memo
     from partspool.network.models import Node
     from partspool.planning import policy
 

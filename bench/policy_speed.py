@@ -43,7 +43,7 @@ from partspool.core.policy import (
     transport,
     transport_many,
 )
-from partspool.core.policy.lost_sales import clear_memo
+from partspool.core.policy.memo import clear_all as clear_memo
 from partspool.core.policy.rebalance import _arcs
 
 

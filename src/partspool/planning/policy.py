@@ -792,7 +792,7 @@ def plan_for(nodes: list[Node], scenario: Any, end: date | None = None) -> list[
     # the recall's units are per part recalled: a successor carrying several recalled parts (its own number too)
     # carries the units of each
     for i, line in enumerate(lines):
-        carried = len(recall_of.get(line.part, ())) + (line.part in scenario.recall_parts and line.part in asked)
+        carried = len(recall_of.get(line.part, ())) + (line.part in asked)
         if line.recall and carried > 1:
             extra = (carried - 1) * line.recall
             lines[i] = replace(line, recall=carried * line.recall,

@@ -31,8 +31,6 @@ again would give.
 from __future__ import annotations
 
 import hashlib
-import threading
-from collections import OrderedDict
 from collections.abc import Sequence
 from functools import lru_cache
 
@@ -42,6 +40,7 @@ from scipy.sparse import csc_array, csr_array, identity  # type: ignore[import-u
 from scipy.sparse.linalg import splu  # type: ignore[import-untyped, unused-ignore]
 
 from partspool.core.policy.demand import FloatArray
+from partspool.core.policy.memo import Memo
 
 MAX_ITERATIONS = 5000
 TOLERANCE = 1e-12
@@ -53,8 +52,7 @@ DENSE_LIMIT = 64  # direct solves beyond this pay for BLAS threads more than the
 MEMO_SIZE = 50_000  # solved chains whose figures are kept (about 200 bytes each)
 MEMO_FROM = 2 * DENSE_LIMIT  # chains with fewer transitions are solved again: faster than a look-up
 
-_memo: OrderedDict[tuple[str, bytes, int, int, int], tuple[float, float] | None] = OrderedDict()
-_memo_lock = threading.Lock()
+_memo: Memo[tuple[float, float] | None] = Memo(lambda: MEMO_SIZE)
 
 
 def _memo_key(kind: str, pmf: FloatArray, lead_time: int, order_up_to: int, max_size: int
@@ -63,26 +61,9 @@ def _memo_key(kind: str, pmf: FloatArray, lead_time: int, order_up_to: int, max_
     return kind, hashlib.blake2b(data.tobytes(), digest_size=16).digest(), lead_time, order_up_to, max_size
 
 
-def _recall(key: tuple[str, bytes, int, int, int]) -> tuple[bool, tuple[float, float] | None]:
-    with _memo_lock:
-        if key in _memo:
-            _memo.move_to_end(key)
-            return True, _memo[key]
-    return False, None
-
-
-def _keep(key: tuple[str, bytes, int, int, int], figures: tuple[float, float] | None) -> None:
-    with _memo_lock:
-        _memo[key] = figures
-        _memo.move_to_end(key)
-        while len(_memo) > MEMO_SIZE:
-            _memo.popitem(last=False)
-
-
 def clear_memo() -> None:
     """Forget the figures kept (for measuring a first solve)."""
-    with _memo_lock:
-        _memo.clear()
+    _memo.clear()
 
 
 def _transitions(pmf: FloatArray, available: npt.NDArray[np.int64]
@@ -231,13 +212,13 @@ def lost_sales_figures(pmf: FloatArray, lead_time: int, order_up_to: int,
         return _figures_at(pmf, np.array([1.0]), np.array([order_up_to]))
     key = _memo_key("one", pmf, lead_time, order_up_to, max_size) if size >= MEMO_FROM else None
     if key is not None:
-        known, figures = _recall(key)
+        known, figures = _memo.recall(key)
         if known:
             return figures
     available = _available_distribution(pmf, lead_time, order_up_to)
     figures = None if available is None else _figures(pmf, available, order_up_to)
     if key is not None:
-        _keep(key, figures)
+        _memo.keep(key, figures)
     return figures
 
 
@@ -459,7 +440,7 @@ def lost_sales_figures_many(
             groups.setdefault((lead_time, level), []).append(i)
         else:
             keys[i] = _memo_key("many", pmf, lead_time, level, max_size)
-            known, figures = _recall(keys[i])
+            known, figures = _memo.recall(keys[i])
             if known:
                 out[i] = figures
             else:
@@ -471,7 +452,7 @@ def lost_sales_figures_many(
     iterated.sort(key=lambda i: (requests[i][1], requests[i][2]))  # chunks of similar chains
     for i, available in zip(iterated, _iterated_available([requests[i] for i in iterated]), strict=True):
         out[i] = _figures(requests[i][0], available, requests[i][2])
-        _keep(keys[i], out[i])
+        _memo.keep(keys[i], out[i])
     return out
 
 

@@ -25,18 +25,16 @@ kept (``MEMO_SIZE``), as ``lost_sales`` keeps its own.
 from __future__ import annotations
 
 import hashlib
-import threading
-from collections import OrderedDict
 from collections.abc import Sequence
 
 import numpy as np
 
 from partspool.core.policy.demand import FloatArray
+from partspool.core.policy.memo import Memo
 
 MEMO_SIZE = 50_000
 
-_memo: OrderedDict[tuple[bytes, int, int, int], tuple[float, float] | None] = OrderedDict()
-_memo_lock = threading.Lock()
+_memo: Memo[tuple[float, float] | None] = Memo(lambda: MEMO_SIZE)
 
 
 def cycle_size(order_up_to: int) -> int:
@@ -68,22 +66,16 @@ def cycle_figures(lead_pmfs: Sequence[FloatArray], after_pmfs: Sequence[FloatArr
         digest.update(np.ascontiguousarray(pmf, dtype=np.float64).tobytes())
         digest.update(b"|")
     key = (digest.digest(), len(lead_pmfs), order_up_to, max_size)
-    with _memo_lock:
-        if key in _memo:
-            _memo.move_to_end(key)
-            return _memo[key]
-    figures = _solve(lead_pmfs, after_pmfs, order_up_to)
-    with _memo_lock:
-        _memo[key] = figures
-        while len(_memo) > MEMO_SIZE:
-            _memo.popitem(last=False)
+    known, figures = _memo.recall(key)
+    if not known:
+        figures = _solve(lead_pmfs, after_pmfs, order_up_to)
+        _memo.keep(key, figures)
     return figures
 
 
 def clear_memo() -> None:
     """Forget the figures kept (for measuring a first solve)."""
-    with _memo_lock:
-        _memo.clear()
+    _memo.clear()
 
 
 def _left(pmf: FloatArray, n: int) -> FloatArray:
